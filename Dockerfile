@@ -1,0 +1,19 @@
+# GeoOrs server image. The database is a separate PostGIS container (see docker-compose.yml).
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig GeoOrs.sln ./
+COPY src/ src/
+RUN dotnet publish src/GeoOrs.Server/GeoOrs.Server.csproj -c Release -o /app --nologo
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app ./
+COPY shapefiles/ /opt/geoors/shapefiles/
+COPY tiles/ /opt/geoors/tiles/
+ENV GEOORS_ROOT=/opt/geoors \
+    ASPNETCORE_URLS=http://0.0.0.0:8080
+USER app
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=5 CMD curl -fsS http://127.0.0.1:8080/health || exit 1
+ENTRYPOINT ["dotnet", "GeoOrs.Server.dll", "serve"]

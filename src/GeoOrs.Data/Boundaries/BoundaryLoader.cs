@@ -1,0 +1,341 @@
+using System.Globalization;
+using System.Text;
+using GeoOrs.Analysis.Projections;
+using GeoOrs.Data.Csv;
+using GeoOrs.Data.Geometry;
+using GeoOrs.Data.Shapefiles;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GeoOrs.Data.Boundaries;
+
+/// <summary>What one boundary load read and wrote.</summary>
+/// <param name="States">State polygons loaded.</param>
+/// <param name="Counties">County polygons loaded.</param>
+/// <param name="Populations">County × year population rows loaded.</param>
+/// <param name="Hidtas">HIDTA regions with at least one member county.</param>
+/// <param name="Memberships">HIDTA × county rows.</param>
+/// <param name="Warnings">Rows that were passed over, with the reason (e.g. a FIPS code that is no county).</param>
+public sealed record BoundaryLoadResult(int States, int Counties, int Populations, int Hidtas, int Memberships, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// Loads the boundary layers from a folder: the Census cartographic boundary shapefiles of states
+/// (<c>*state*.shp</c>) and counties (<c>*county*.shp</c>), the Census county population estimates
+/// (<c>co-est*.csv</c>) and HIDTA membership lists (<c>hidta/*.csv</c>). Geometry is transformed to
+/// EPSG:4326 from each file's <c>.prj</c>.
+/// </summary>
+/// <remarks>
+/// The load is one transaction under an advisory lock, so it is all-or-nothing and concurrent loads
+/// serialise. It is idempotent: rows are upserted by their natural keys, and HIDTA membership is
+/// replaced whole by what the folder says, with each region's polygon the <c>ST_Union</c> of its counties.
+/// </remarks>
+public static class BoundaryLoader
+{
+    private const long LockKey = 0x47656f4f727342; // "GeoOrsB"
+
+    /// <summary>Loads (or reloads) every boundary layer from <paramref name="directory"/>.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="directory">The folder, laid out as the repository's <c>shapefiles/</c>.</param>
+    /// <param name="cancellationToken">Cancels the load; nothing is written then.</param>
+    /// <returns>What was loaded.</returns>
+    /// <exception cref="FileNotFoundException">A required file is missing.</exception>
+    public static async Task<BoundaryLoadResult> LoadAsync(NpgsqlDataSource dataSource, string directory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        var statesShp = FindOne(directory, "*state*.shp");
+        var countiesShp = FindOne(directory, "*county*.shp");
+        var populationCsv = FindOne(directory, "co-est*.csv");
+        var warnings = new List<string>();
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock($1)", cancellationToken, LockKey).ConfigureAwait(false);
+
+        var states = await LoadShapesAsync(connection, statesShp, "states", cancellationToken).ConfigureAwait(false);
+        var counties = await LoadShapesAsync(connection, countiesShp, "counties", cancellationToken).ConfigureAwait(false);
+        var populations = await LoadPopulationAsync(connection, populationCsv, cancellationToken).ConfigureAwait(false);
+        var (hidtas, memberships) = await LoadHidtaAsync(connection, Path.Combine(directory, "hidta"), warnings, cancellationToken).ConfigureAwait(false);
+
+        await ExecuteAsync(connection,
+            "INSERT INTO boundary_loads (source_dir, states, counties, populations, hidtas, memberships) VALUES ($1, $2, $3, $4, $5, $6)",
+            cancellationToken, Path.GetFullPath(directory), states, counties, populations, hidtas, memberships).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new BoundaryLoadResult(states, counties, populations, hidtas, memberships, warnings);
+    }
+
+    /// <summary>Counts the loaded states and counties, to tell whether a load is needed.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The counts.</returns>
+    public static async Task<(long States, long Counties)> CountAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand("SELECT (SELECT count(*) FROM states), (SELECT count(*) FROM counties)");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private static async Task<int> LoadShapesAsync(NpgsqlConnection connection, string shp, string table, CancellationToken cancellationToken)
+    {
+        using var file = ShapefileReader.Open(shp);
+        var toWgs84 = Reprojection.ToWgs84(file.ProjectionWkt
+            ?? throw new InvalidDataException($"{Path.GetFileName(shp)}: the .prj file is missing, so its coordinates cannot be placed"));
+
+        await ExecuteAsync(connection,
+            "CREATE TEMP TABLE shapes_in (geoid text, statefp text, countyfp text, stusps text, name text, lsad text, " +
+            "aland bigint, awater bigint, ewkb bytea) ON COMMIT DROP", cancellationToken).ConfigureAwait(false);
+        var rows = 0;
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "COPY shapes_in (geoid, statefp, countyfp, stusps, name, lsad, aland, awater, ewkb) FROM STDIN (FORMAT BINARY)",
+            cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var feature in file.ReadFeatures())
+            {
+                var a = feature.Attributes;
+                await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(Text(a, "GEOID"), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(Text(a, "STATEFP"), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(Text(a, "COUNTYFP"), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(Text(a, "STUSPS"), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(Text(a, "NAME"), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(Text(a, "LSAD"), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(Number(a, "ALAND"), NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(Number(a, "AWATER"), NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(GeometryWkb.Write(toWgs84(feature.Geometry)), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                rows++;
+            }
+
+            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await ExecuteAsync(connection, SqlText.Get(table == "states" ? "boundaries_upsert_states" : "boundaries_upsert_counties"), cancellationToken)
+            .ConfigureAwait(false);
+        await ExecuteAsync(connection, "DROP TABLE shapes_in", cancellationToken).ConfigureAwait(false);
+        return rows;
+    }
+
+    /// <summary>Reads the Census <c>co-est</c> file: county rows (SUMLEV 050), every POPESTIMATEyyyy column.</summary>
+    private static async Task<int> LoadPopulationAsync(NpgsqlConnection connection, string csvPath, CancellationToken cancellationToken)
+    {
+        using var csv = new CsvReader(new StreamReader(csvPath, DetectEncoding(csvPath)));
+        var header = csv.Read() ?? throw new InvalidDataException($"{Path.GetFileName(csvPath)} is empty");
+        int Column(string name) => Array.IndexOf(header, name) is var i and >= 0
+            ? i
+            : throw new InvalidDataException($"{Path.GetFileName(csvPath)} has no column {name}");
+        var sumlev = Column("SUMLEV");
+        var state = Column("STATE");
+        var county = Column("COUNTY");
+        var years = header
+            .Select((name, index) => (name, index))
+            .Where(c => c.name.StartsWith("POPESTIMATE", StringComparison.Ordinal) && c.name.Length == 15)
+            .Select(c => (Year: int.Parse(c.name[11..], CultureInfo.InvariantCulture), c.index))
+            .ToList();
+        var source = Path.GetFileName(csvPath);
+
+        await ExecuteAsync(connection,
+            "CREATE TEMP TABLE population_in (geoid text, year integer, population integer) ON COMMIT DROP", cancellationToken).ConfigureAwait(false);
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "COPY population_in (geoid, year, population) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+        {
+            while (csv.Read() is { } row)
+            {
+                if (row.Length != header.Length)
+                {
+                    throw new InvalidDataException($"{source} line {csv.RecordLine}: {row.Length} fields where the header has {header.Length}");
+                }
+
+                if (row[sumlev].TrimStart('0') != "50")
+                {
+                    continue; // state totals (040); some re-saved copies strip the leading zero
+                }
+
+                var geoid = row[state].PadLeft(2, '0') + row[county].PadLeft(3, '0');
+                foreach (var (year, index) in years)
+                {
+                    await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                    await copy.WriteAsync(geoid, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                    await copy.WriteAsync(year, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+                    await copy.WriteAsync(int.Parse(row[index], NumberStyles.None, CultureInfo.InvariantCulture), NpgsqlDbType.Integer, cancellationToken)
+                        .ConfigureAwait(false);
+                }
+            }
+
+            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var upsert = new NpgsqlCommand(SqlText.Get("boundaries_upsert_population"), connection);
+        upsert.Parameters.AddWithValue(source);
+        return await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads every membership CSV in <paramref name="hidtaDir"/> (columns <c>hidta</c> and <c>fips</c>,
+    /// optionally <c>as_of</c> or <c>date</c>, and <c>source_url</c>); <c>aliases.csv</c> maps old or
+    /// abbreviated HIDTA names to the current one. A county listed for a HIDTA in any file is a member.
+    /// </summary>
+    private static async Task<(int Hidtas, int Memberships)> LoadHidtaAsync(
+        NpgsqlConnection connection, string hidtaDir, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var aliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var aliasFile = Path.Combine(hidtaDir, "aliases.csv");
+        if (File.Exists(aliasFile))
+        {
+            foreach (var row in ReadTable(aliasFile))
+            {
+                aliases[row["alias"]] = row["hidta"];
+            }
+        }
+
+        // (hidta name, fips) → (latest as_of, its source)
+        var members = new Dictionary<(string Hidta, string Fips), (string? AsOf, string? Source)>();
+        string[] files = Directory.Exists(hidtaDir)
+            ? [.. Directory.GetFiles(hidtaDir, "*.csv").Where(f => !f.Equals(aliasFile, StringComparison.Ordinal)).Order(StringComparer.Ordinal)]
+            : [];
+        foreach (var file in files)
+        {
+            foreach (var row in ReadTable(file))
+            {
+                if (!row.TryGetValue("hidta", out var name) || !row.TryGetValue("fips", out var fips))
+                {
+                    throw new InvalidDataException($"{Path.GetFileName(file)}: a HIDTA membership file needs the columns hidta and fips");
+                }
+
+                name = aliases.GetValueOrDefault(name.Trim(), name.Trim());
+                fips = fips.Trim().PadLeft(5, '0');
+                var asOf = row.GetValueOrDefault("as_of") ?? row.GetValueOrDefault("date");
+                var source = row.GetValueOrDefault("source_url");
+                var key = (name, fips);
+                if (!members.TryGetValue(key, out var seen) || string.CompareOrdinal(asOf, seen.AsOf) > 0)
+                {
+                    members[key] = (asOf, source);
+                }
+            }
+        }
+
+        await ExecuteAsync(connection,
+            "CREATE TEMP TABLE hidta_in (id text, name text, geoid text, as_of text, source text) ON COMMIT DROP", cancellationToken).ConfigureAwait(false);
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "COPY hidta_in (id, name, geoid, as_of, source) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var ((name, fips), (asOf, source)) in members)
+            {
+                await copy.WriteRowAsync(cancellationToken, Slug(name), name, fips, asOf, source).ConfigureAwait(false);
+            }
+
+            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var unknown = new NpgsqlCommand(
+            "SELECT DISTINCT h.geoid, h.name FROM hidta_in h LEFT JOIN counties c ON c.geoid = h.geoid WHERE c.geoid IS NULL ORDER BY 1", connection))
+        await using (var reader = await unknown.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                warnings.Add($"HIDTA {reader.GetString(1)}: FIPS {reader.GetString(0)} is not a county in the boundary file; passed over");
+            }
+        }
+
+        await using var replace = new NpgsqlCommand(SqlText.Get("boundaries_replace_hidta"), connection);
+        await using var result = await replace.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await result.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (checked((int)result.GetInt64(0)), checked((int)result.GetInt64(1)));
+    }
+
+    /// <summary>A stable identifier from a HIDTA's name: "Washington/Baltimore" → "washington-baltimore".</summary>
+    /// <param name="name">The HIDTA's name.</param>
+    /// <returns>Lower-case letters and digits joined by single hyphens.</returns>
+    public static string Slug(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var slug = new StringBuilder(name.Length);
+        foreach (var c in name.ToLowerInvariant())
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                slug.Append(c);
+            }
+            else if (slug.Length > 0 && slug[^1] != '-')
+            {
+                slug.Append('-');
+            }
+        }
+
+        return slug.ToString().TrimEnd('-');
+    }
+
+    private static IEnumerable<Dictionary<string, string>> ReadTable(string path)
+    {
+        using var csv = new CsvReader(new StreamReader(path, DetectEncoding(path)));
+        var header = csv.Read() ?? [];
+        while (csv.Read() is { } row)
+        {
+            if (row.Length != header.Length)
+            {
+                throw new InvalidDataException($"{Path.GetFileName(path)} line {csv.RecordLine}: {row.Length} fields where the header has {header.Length}");
+            }
+
+            var record = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < header.Length; i++)
+            {
+                record[header[i].Trim()] = row[i];
+            }
+
+            yield return record;
+        }
+    }
+
+    /// <summary>UTF-8 when the bytes are valid UTF-8 (with or without a BOM), else Latin-1.</summary>
+    private static Encoding DetectEncoding(string path)
+    {
+        var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var reader = new StreamReader(stream, strict, detectEncodingFromByteOrderMarks: true);
+            var buffer = new char[64 * 1024];
+            while (reader.Read(buffer, 0, buffer.Length) > 0)
+            {
+            }
+
+            return new UTF8Encoding(false);
+        }
+        catch (DecoderFallbackException)
+        {
+            return Encoding.Latin1;
+        }
+    }
+
+    private static string FindOne(string directory, string pattern)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"boundary folder {directory} does not exist");
+        }
+
+        var found = Directory.GetFiles(directory, pattern).Order(StringComparer.Ordinal).ToArray();
+        return found.Length switch
+        {
+            1 => found[0],
+            0 => throw new FileNotFoundException($"no file matching {pattern} in {directory}"),
+            _ => throw new InvalidDataException($"more than one file matches {pattern} in {directory}: {string.Join(", ", found.Select(Path.GetFileName))}"),
+        };
+    }
+
+    private static string? Text(IReadOnlyDictionary<string, object?> attributes, string name) =>
+        attributes.TryGetValue(name, out var value) ? value?.ToString() : null;
+
+    private static long? Number(IReadOnlyDictionary<string, object?> attributes, string name) =>
+        attributes.TryGetValue(name, out var value) && value is not null ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : null;
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters)
+        {
+            command.Parameters.AddWithValue(p);
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,74 @@
+using GeoOrs.Data.Boundaries;
+using GeoOrs.Data.Migrations;
+using Npgsql;
+
+namespace GeoOrs.Server.Cli;
+
+/// <summary>
+/// The server binary's verbs: <c>serve</c> (the default) runs the web server; the others are
+/// one-shot commands on the database named by <c>GEOORS_DB</c>.
+/// </summary>
+internal static class CommandLine
+{
+    private const string Usage = """
+        usage: geoors <verb>
+          serve [--demo] [--urls URL]   run the server
+          migrate                       apply pending schema migrations
+          boundaries load [DIR]         (re)load states, counties, population and HIDTA membership
+        """;
+
+    /// <summary>True when the arguments name a one-shot verb rather than the server.</summary>
+    public static bool IsCommand(string[] args) =>
+        args.Length > 0 && args[0] is not "serve" && !args[0].StartsWith('-');
+
+    /// <summary>The arguments for the web host: without the verb, with <c>--demo</c> as configuration.</summary>
+    public static string[] ServeArguments(string[] args) =>
+        [.. args.SkipWhile(a => a == "serve").Select(a => a == "--demo" ? "--Demo=true" : a)];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            switch (args)
+            {
+                case ["migrate"]:
+                    {
+                        await using var dataSource = Open();
+                        var applied = await Migrator.MigrateAsync(dataSource);
+                        Console.WriteLine(applied.Count == 0 ? "the schema is up to date" : $"applied migrations {string.Join(", ", applied)}");
+                        return 0;
+                    }
+
+                case ["boundaries", "load", .. var rest] when rest.Length <= 1:
+                    {
+                        var dir = rest.Length == 1 ? rest[0] : Path.Combine(GeoOrsPaths.Root(), "shapefiles");
+                        await using var dataSource = Open();
+                        await Migrator.MigrateAsync(dataSource);
+                        var r = await BoundaryLoader.LoadAsync(dataSource, dir);
+                        foreach (var warning in r.Warnings)
+                        {
+                            Console.Error.WriteLine($"warning: {warning}");
+                        }
+
+                        Console.WriteLine($"loaded {r.States} states, {r.Counties} counties, {r.Populations} population rows, " +
+                                          $"{r.Hidtas} HIDTA regions ({r.Memberships} county memberships) from {Path.GetFullPath(dir)}");
+                        return 0;
+                    }
+
+                default:
+                    Console.Error.WriteLine(Usage);
+                    return 2;
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or NpgsqlException or UnauthorizedAccessException or ArgumentException)
+        {
+            Console.Error.WriteLine($"geoors: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static NpgsqlDataSource Open() =>
+        NpgsqlDataSource.Create(Environment.GetEnvironmentVariable("GEOORS_DB") is { Length: > 0 } db
+            ? db
+            : throw new ArgumentException("GEOORS_DB must name the PostGIS database (the geoors script sets it)"));
+}

@@ -1,0 +1,31 @@
+using GeoOrs.Server;
+using GeoOrs.Server.Cli;
+
+if (CommandLine.IsCommand(args))
+{
+    return await CommandLine.RunAsync(args);
+}
+
+var builder = WebApplication.CreateBuilder(CommandLine.ServeArguments(args));
+
+builder.AddGeoOrsDatabase();
+builder.AddGeoOrsScheduling();
+builder.Services.AddProblemDetails();
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+
+var app = builder.Build();
+
+await app.PrepareDatabaseAsync();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
+app.MapHealth();
+app.MapBoundaries();
+app.MapJobs();
+
+await app.RunAsync();
+return 0;
+
+/// <summary>The server's entry point, visible to the integration tests' <c>WebApplicationFactory</c>.</summary>
+public partial class Program;

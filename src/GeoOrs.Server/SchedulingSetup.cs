@@ -1,0 +1,52 @@
+using GeoOrs.Server.Jobs;
+using Quartz;
+
+namespace GeoOrs.Server;
+
+/// <summary>
+/// Quartz with its PostgreSQL store in clustered mode: every GeoOrs process on one database shares
+/// one schedule, and each firing runs on exactly one of them. See docs/adr/0002-quartz-instead-of-hangfire.md.
+/// </summary>
+internal static class SchedulingSetup
+{
+    public static IHostApplicationBuilder AddGeoOrsScheduling(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var options = builder.Configuration.GetSection(SchedulingOptions.Section).Get<SchedulingOptions>() ?? new SchedulingOptions();
+        if (!options.Enabled)
+        {
+            return builder;
+        }
+
+        var connectionString = builder.Configuration[$"{DatabaseOptions.Section}:ConnectionString"] ?? "";
+        builder.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(s =>
+            {
+                s.InstanceName = "GeoOrs";
+                if (options.InstanceId is { Length: > 0 } id)
+                {
+                    s.InstanceId = id;
+                }
+            });
+            q.UsePersistentStore(store =>
+            {
+                store.UsePostgres(connectionString);
+                store.ProvisionSchema();
+                store.UseClustering(c =>
+                {
+                    c.CheckinInterval = TimeSpan.FromSeconds(10);
+                    c.CheckinMisfireThreshold = TimeSpan.FromSeconds(20);
+                });
+            });
+            q.ScheduleJob<RefreshAggregatesJob>(
+                trigger => trigger
+                    .WithIdentity(RefreshAggregatesJob.Name)
+                    .StartNow()
+                    .WithSimpleSchedule(options.AggregateRefreshInterval),
+                job => job.WithIdentity(RefreshAggregatesJob.Name));
+        });
+        builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return builder;
+    }
+}
