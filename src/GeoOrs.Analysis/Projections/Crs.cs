@@ -67,6 +67,7 @@ public static class Crs
     /// <c>Lambert_Conformal_Conic</c>).
     /// </remarks>
     /// <exception cref="ArgumentException">The text is empty or is not a coordinate system WKT ProjNet can read.</exception>
+    /// <exception cref="NotSupportedException">ProjNet reads the WKT but does not support something in it.</exception>
     public static CoordinateSystem FromWkt(string wkt)
     {
         ArgumentNullException.ThrowIfNull(wkt);
@@ -81,7 +82,7 @@ public static class Crs
         {
             return new CoordinateSystemFactory().CreateFromWkt(text);
         }
-        catch (Exception ex) when (ex is not ArgumentException and not OutOfMemoryException)
+        catch (Exception ex) when (ex is not ArgumentException and not NotSupportedException and not OutOfMemoryException)
         {
             throw new ArgumentException($"Cannot parse the CRS WKT: {ex.Message}", nameof(wkt), ex);
         }

@@ -67,7 +67,7 @@ internal sealed class ShapeRecordReader
     /// <summary>Decodes one record's content.</summary>
     /// <param name="content">The record content, starting with the shape type.</param>
     /// <param name="recordNumber">The 1-based record number, for error messages.</param>
-    /// <returns>The geometry; an empty geometry (a shared instance) for a Null shape or a shape without points.</returns>
+    /// <returns>The geometry; an empty geometry (a new instance) for a Null shape or a shape without points.</returns>
     /// <exception cref="InvalidDataException">The content is shorter than its layout requires or is inconsistent.</exception>
     public Geometry Read(ReadOnlySpan<byte> content, int recordNumber)
     {
