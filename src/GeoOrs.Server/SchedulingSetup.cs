@@ -46,7 +46,12 @@ internal static class SchedulingSetup
                     .WithSimpleSchedule(options.AggregateRefreshInterval),
                 job => job.WithIdentity(RefreshAggregatesJob.Name));
         });
-        builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        // The scheduler is running before the server listens, so /health is true from its first answer.
+        builder.AddQuartzHostedService(o =>
+        {
+            o.WaitForJobsToComplete = true;
+            o.AwaitApplicationStarted = false;
+        });
         return builder;
     }
 }

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using GeoOrs.Tests;
+
+namespace GeoOrs.Server.Tests;
+
+/// <summary>
+/// The <c>./geoors serve</c> command end to end, on an embedded cluster of its own (GEOORS_STATE):
+/// it starts PostGIS and the server, SIGTERM or Ctrl-C stops both, and the next start reuses the data.
+/// </summary>
+public sealed class GeoorsScriptTests : IDisposable
+{
+    private readonly DirectoryInfo _state = Directory.CreateTempSubdirectory("geoors-state-");
+
+    public GeoorsScriptTests()
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_state.FullName, (UnixFileMode)0b111_101_101); // reachable by the cluster's owner
+        }
+    }
+
+    [Fact]
+    public async Task Serve_starts_postgis_and_stops_it_on_sigterm_and_on_ctrl_c_and_keeps_the_data()
+    {
+        var port = FreePort();
+
+        // First start: a new cluster, migrations, boundaries.
+        var (first, firstLog) = Start(port);
+        await WaitHealthyAsync(port, first, firstLog, TimeSpan.FromSeconds(180));
+        Signal(first.Id, "TERM");
+        Assert.True(first.WaitForExit(60_000), "the script did not exit within 60 s of SIGTERM");
+        Assert.Equal("stopped", await ClusterStatusAsync());
+        Assert.Contains("Loading boundaries", firstLog.ToString(), StringComparison.Ordinal);
+
+        // Second start reuses the data: no boundary load, healthy at once.
+        var (second, secondLog) = Start(port);
+        var clock = Stopwatch.StartNew();
+        await WaitHealthyAsync(port, second, secondLog, TimeSpan.FromSeconds(60));
+        var restart = clock.Elapsed;
+        Assert.DoesNotContain("Loading boundaries", secondLog.ToString(), StringComparison.Ordinal);
+
+        // Ctrl-C: SIGINT to the whole process group, as a terminal sends it.
+        Signal(-second.Id, "INT");
+        Assert.True(second.WaitForExit(60_000), "the script did not exit within 60 s of Ctrl-C");
+        Assert.Equal("stopped", await ClusterStatusAsync());
+        Assert.True(restart < TimeSpan.FromSeconds(30), $"a warm start took {restart}");
+    }
+
+    private (Process Process, System.Text.StringBuilder Log) Start(int port)
+    {
+        // setsid gives the script a process group of its own, so Ctrl-C can be sent to the group.
+        var info = new ProcessStartInfo("setsid", ["--wait", Path.Combine(PostGis.RepoRoot, "geoors"), "serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = PostGis.RepoRoot,
+        };
+        info.Environment.Remove("GEOORS_DB");
+        info.Environment["GEOORS_STATE"] = _state.FullName;
+        var log = new System.Text.StringBuilder();
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return (process, log);
+    }
+
+    private static async Task WaitHealthyAsync(int port, Process process, System.Text.StringBuilder log, TimeSpan limit)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(process.HasExited, $"the script exited early:\n{log}");
+            try
+            {
+                using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/health"));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"not healthy within {limit}:\n{log}");
+    }
+
+    private async Task<string> ClusterStatusAsync()
+    {
+        var info = new ProcessStartInfo(Path.Combine(PostGis.RepoRoot, "geoors"), ["db", "status"]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        info.Environment["GEOORS_STATE"] = _state.FullName;
+        using var process = Process.Start(info)!;
+        var text = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return text.Contains("stopped", StringComparison.Ordinal) ? "stopped" : text.Trim();
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", "--", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        // Stop the cluster if an assertion left it running, then remove it.
+        var info = new ProcessStartInfo(Path.Combine(PostGis.RepoRoot, "geoors"), ["db", "stop"]);
+        info.Environment["GEOORS_STATE"] = _state.FullName;
+        using (var stop = Process.Start(info))
+        {
+            stop?.WaitForExit(60_000);
+        }
+
+        _state.Delete(recursive: true);
+    }
+}
