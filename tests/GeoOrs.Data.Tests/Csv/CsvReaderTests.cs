@@ -79,4 +79,41 @@ public class CsvReaderTests
         using var csv = new CsvReader(new StringReader("\"a\"b,c\n"));
         Assert.Throws<CsvFormatException>(() => csv.Read());
     }
+
+    [Fact]
+    public async Task Records_split_across_one_character_reads_parse_the_same_asynchronously()
+    {
+        const string Text = "\uFEFFid,note\r\n1,\"a, \"\"b\"\"\r\nc\"\r\n\r\n2,d";
+        using var csv = new CsvReader(new TrickleReader(Text));
+        var records = new List<string[]>();
+        while (await csv.ReadAsync() is { } record)
+        {
+            records.Add(record);
+        }
+
+        Assert.Equal([["id", "note"], ["1", "a, \"b\"\nc"], ["2", "d"]], records);
+        Assert.Equal(ReadAll(Text, out _), records);
+    }
+
+    /// <summary>Hands out one character per read, as a slow network would.</summary>
+    private sealed class TrickleReader(string text) : TextReader
+    {
+        private int _next;
+
+        public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
+
+        public override int Read(Span<char> buffer)
+        {
+            if (_next == text.Length || buffer.Length == 0)
+            {
+                return 0;
+            }
+
+            buffer[0] = text[_next++];
+            return 1;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<char> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+    }
 }
