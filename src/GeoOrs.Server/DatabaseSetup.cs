@@ -1,4 +1,5 @@
 using GeoOrs.Data.Boundaries;
+using GeoOrs.Data.Ingest;
 using GeoOrs.Data.Migrations;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -38,6 +39,13 @@ internal static class DatabaseSetup
         if (applied.Count > 0)
         {
             logger.LogInformation("Applied migrations {Versions}", string.Join(", ", applied));
+        }
+
+        await MappingStore.SeedAsync(dataSource, cancellationToken);
+        var orphans = await Ingestor.FailOrphansAsync(dataSource, cancellationToken);
+        if (orphans > 0)
+        {
+            logger.LogWarning("{Count} ingest batches were cut off by a stop and are recorded as failed; none of their rows were stored", orphans);
         }
 
         var boundaries = app.Services.GetRequiredService<IOptions<BoundariesOptions>>().Value;

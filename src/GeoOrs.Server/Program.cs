@@ -11,6 +11,7 @@ var builder = WebApplication.CreateBuilder(CommandLine.ServeArguments(args));
 builder.AddGeoOrsDatabase();
 builder.AddGeoOrsScheduling();
 builder.Services.AddProblemDetails();
+builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 
 var app = builder.Build();
@@ -22,6 +23,7 @@ app.UseStatusCodePages();
 
 app.MapHealth();
 app.MapBoundaries();
+app.MapIngest();
 app.MapJobs();
 
 await app.RunAsync();

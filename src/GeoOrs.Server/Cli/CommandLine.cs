@@ -15,6 +15,8 @@ internal static class CommandLine
           serve [--demo] [--urls URL]   run the server
           migrate                       apply pending schema migrations
           boundaries load [DIR]         (re)load states, counties, population and HIDTA membership
+          ingest overdoses|seizures FILE [--mapping NAME] [--mode skip-invalid] [--agency NAME]
+          generate --overdoses N --seizures M --seed S --out DIR   synthetic events
         """;
 
     /// <summary>True when the arguments name a one-shot verb rather than the server.</summary>
@@ -54,6 +56,16 @@ internal static class CommandLine
                                           $"{r.Hidtas} HIDTA regions ({r.Memberships} county memberships) from {Path.GetFullPath(dir)}");
                         return 0;
                     }
+
+                case ["ingest", .. var rest]:
+                    {
+                        await using var dataSource = Open();
+                        await Migrator.MigrateAsync(dataSource);
+                        return await IngestCommand.RunAsync(dataSource, rest);
+                    }
+
+                case ["generate", .. var rest]:
+                    return await GenerateCommand.RunAsync(rest);
 
                 default:
                     Console.Error.WriteLine(Usage);

@@ -1,0 +1,93 @@
+using GeoOrs.Analysis.Spatial;
+using GeoOrs.Data.Geometry;
+using Npgsql;
+
+namespace GeoOrs.Data.Boundaries;
+
+/// <summary>
+/// The counties in memory, to place each ingested point in its county and HIDTA without a database
+/// round trip per row. Reloaded when a new boundary load has happened.
+/// </summary>
+public sealed class CountyIndex
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static CountyIndex? _current;
+
+    private readonly PolygonIndex _counties;
+    private readonly Dictionary<string, string> _hidtaOfCounty;
+
+    private CountyIndex(long version, PolygonIndex counties, Dictionary<string, string> hidtaOfCounty)
+    {
+        Version = version;
+        _counties = counties;
+        _hidtaOfCounty = hidtaOfCounty;
+    }
+
+    /// <summary>The boundary load this index was built from.</summary>
+    public long Version { get; }
+
+    /// <summary>How many counties are indexed.</summary>
+    public int Count => _counties.Count;
+
+    /// <summary>The county (lowest GEOID on a shared boundary) holding a lon/lat point, or null.</summary>
+    /// <param name="lon">Longitude.</param>
+    /// <param name="lat">Latitude.</param>
+    /// <returns>The county's GEOID.</returns>
+    public string? County(double lon, double lat) => _counties.Locate(lon, lat);
+
+    /// <summary>The HIDTA region of a county (the first by id where a county is listed in several), or null.</summary>
+    /// <param name="geoid">The county's GEOID.</param>
+    /// <returns>The HIDTA id.</returns>
+    public string? Hidta(string? geoid) => geoid is not null && _hidtaOfCounty.TryGetValue(geoid, out var id) ? id : null;
+
+    /// <summary>The index for the database's current boundaries, built once per boundary load.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The index.</returns>
+    public static async Task<CountyIndex> CurrentAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var version = dataSource.CreateCommand("SELECT coalesce(max(id), 0) FROM boundary_loads");
+        var loaded = (long)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        if (_current is { } current && current.Version == loaded)
+        {
+            return current;
+        }
+
+        await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_current is { } built && built.Version == loaded)
+            {
+                return built;
+            }
+
+            var polygons = new List<(string, NetTopologySuite.Geometries.Geometry)>();
+            await using (var command = dataSource.CreateCommand("SELECT geoid, ST_AsEWKB(geom) FROM counties"))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    polygons.Add((reader.GetString(0), reader.GetGeometry(1)!));
+                }
+            }
+
+            var hidta = new Dictionary<string, string>(StringComparer.Ordinal);
+            await using (var command = dataSource.CreateCommand("SELECT geoid, min(hidta_id) FROM hidta_counties GROUP BY geoid"))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    hidta[reader.GetString(0)] = reader.GetString(1);
+                }
+            }
+
+            _current = new CountyIndex(loaded, new PolygonIndex(polygons), hidta);
+            return _current;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+}

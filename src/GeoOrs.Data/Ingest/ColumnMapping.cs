@@ -1,0 +1,170 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace GeoOrs.Data.Ingest;
+
+/// <summary>Overdose or seizure events.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<EventKind>))]
+public enum EventKind
+{
+    /// <summary>Overdose events (fatal and non-fatal).</summary>
+    Overdoses,
+
+    /// <summary>Drug seizure events.</summary>
+    Seizures,
+}
+
+/// <summary>
+/// How a sender's file maps onto GeoOrs's canonical event fields: which column holds each field,
+/// how its dates are written and in which time zone, the CRS of its coordinates, value maps
+/// (<c>Narcan_Given</c> Yes/No/NULL → true/false/empty) and constants (the agency, the location
+/// precision). A file with the canonical headers needs none (<see cref="Canonical"/>).
+/// </summary>
+public sealed record ColumnMapping
+{
+    /// <summary>The options used to read and write mappings (snake_case JSON).</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+    };
+
+    /// <summary>The mapping's name, chosen with <c>?mapping=NAME</c>.</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>Which events the mapping reads.</summary>
+    public EventKind Kind { get; init; }
+
+    /// <summary>What the mapping is for, in words.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>
+    /// Canonical field → the source columns that hold it. A scalar field takes the first non-empty
+    /// of its columns; <c>suspected_drugs</c> takes every one (Allegheny's <c>combined_od1..10</c>).
+    /// </summary>
+    [JsonConverter(typeof(ColumnListConverter))]
+    public Dictionary<string, string[]> Fields { get; init; } = [];
+
+    /// <summary>.NET custom date formats tried in order (e.g. <c>yyyy/MM/dd HH:mm:sszz</c>); empty means ISO 8601.</summary>
+    public string[] DateFormats { get; init; } = [];
+
+    /// <summary>The IANA time zone of dates written without an offset; UTC when empty.</summary>
+    public string? TimeZone { get; init; }
+
+    /// <summary>The EPSG code of the <c>lon</c>/<c>lat</c> (or x/y) columns; 4326 by default.</summary>
+    public int Crs { get; init; } = 4326;
+
+    /// <summary>Canonical field → (value as sent → value to use); an empty result means "not given".</summary>
+    public Dictionary<string, Dictionary<string, string>> Values { get; init; } = [];
+
+    /// <summary>Canonical field → a value used for every row where the file gives none.</summary>
+    public Dictionary<string, string> Constants { get; init; } = [];
+
+    /// <summary>Places events without coordinates at the centroid of this county (FIPS), e.g. files with ZIP codes only.</summary>
+    public string? CountyCentroid { get; init; }
+
+    /// <summary><c>reject</c> (default) refuses a row naming a drug outside the synonym table; <c>other</c> maps it to <c>other</c>.</summary>
+    public string UnknownDrugs { get; init; } = "reject";
+
+    /// <summary>The canonical fields of each kind.</summary>
+    public static IReadOnlyList<string> CanonicalFields(EventKind kind) => kind == EventKind.Overdoses
+        ? ["external_id", "occurred_at", "lat", "lon", "location_precision", "fatal", "naloxone_administered", "naloxone_doses", "suspected_drugs", "age_band", "sex", "source_agency"]
+        : ["external_id", "seized_at", "lat", "lon", "drug", "quantity", "unit", "case_reference", "agency"];
+
+    /// <summary>The mapping for files whose headers (or JSON properties) are the canonical names; GeoJSON's feature id and point fill in.</summary>
+    public static ColumnMapping Canonical(EventKind kind) => new()
+    {
+        Name = "canonical",
+        Kind = kind,
+        Description = "columns named as in docs/INGEST.md",
+        Fields = CanonicalFields(kind).ToDictionary(f => f, f => f switch
+        {
+            "external_id" => new[] { "external_id", SourceRecord.FeatureIdColumn },
+            "lon" => ["lon", SourceRecord.PointXColumn],
+            "lat" => ["lat", SourceRecord.PointYColumn],
+            _ => [f],
+        }),
+    };
+
+    /// <summary>Checks the mapping's own consistency; returns what is wrong, or nothing.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        var known = CanonicalFields(Kind);
+        if (string.IsNullOrWhiteSpace(Name) || Name.Length > 100 || !Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            errors.Add("name must be 1-100 letters, digits, '-' or '_'");
+        }
+
+        foreach (var field in Fields.Keys.Concat(Values.Keys).Concat(Constants.Keys).Distinct())
+        {
+            if (!known.Contains(field))
+            {
+                errors.Add($"'{field}' is not a {Kind.ToString().ToLowerInvariant()} field; the fields are {string.Join(", ", known)}");
+            }
+        }
+
+        if (TimeZone is { Length: > 0 } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+        {
+            errors.Add($"time zone '{zone}' is not known");
+        }
+
+        if (!CoordinateSystems.IsKnown(Crs))
+        {
+            errors.Add($"EPSG:{Crs} is not a coordinate system GeoOrs knows; known: {string.Join(", ", CoordinateSystems.Known)}");
+        }
+
+        if (UnknownDrugs is not ("reject" or "other"))
+        {
+            errors.Add("unknown_drugs must be 'reject' or 'other'");
+        }
+
+        if (CountyCentroid is { } fips && (fips.Length != 5 || !fips.All(char.IsAsciiDigit)))
+        {
+            errors.Add("county_centroid must be a 5-digit county FIPS code");
+        }
+
+        return errors;
+    }
+}
+
+/// <summary>Reads each field's columns as one column name or a list of them.</summary>
+internal sealed class ColumnListConverter : JsonConverter<Dictionary<string, string[]>>
+{
+    public override Dictionary<string, string[]> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("fields must be an object of field → column or [columns]");
+        }
+
+        var fields = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var field = reader.GetString()!;
+            reader.Read();
+            fields[field] = reader.TokenType switch
+            {
+                JsonTokenType.String => [reader.GetString()!],
+                JsonTokenType.StartArray => JsonSerializer.Deserialize<string[]>(ref reader, options) ?? [],
+                _ => throw new JsonException($"fields.{field} must be a column name or a list of column names"),
+            };
+        }
+
+        return fields;
+    }
+
+    public override void Write(Utf8JsonWriter writer, Dictionary<string, string[]> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var (field, columns) in value)
+        {
+            writer.WritePropertyName(field);
+            JsonSerializer.Serialize(writer, columns, options);
+        }
+
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,454 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using GeoOrs.Data.Boundaries;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GeoOrs.Data.Ingest;
+
+/// <summary>What a batch does with invalid rows.</summary>
+public enum IngestMode
+{
+    /// <summary>Any invalid row rejects the whole batch (the default).</summary>
+    AllOrNothing,
+
+    /// <summary>Invalid rows are reported and left out; the valid ones are stored.</summary>
+    SkipInvalid,
+}
+
+/// <summary>One batch to ingest.</summary>
+/// <param name="Kind">Overdoses or seizures.</param>
+/// <param name="Format">The body's format.</param>
+/// <param name="Body">The body, read once as a stream.</param>
+/// <param name="Agency">The agency the batch is attributed to.</param>
+/// <param name="Sender">Who sent it (a key, a user, a file name), for the record.</param>
+/// <param name="Mapping">The column mapping.</param>
+/// <param name="Mode">What to do with invalid rows.</param>
+/// <param name="Encoding">The CSV text encoding when the sender stated one.</param>
+public sealed record IngestRequest(
+    EventKind Kind, IngestFormat Format, Stream Body, string Agency, string? Sender, ColumnMapping Mapping,
+    IngestMode Mode = IngestMode.AllOrNothing, Encoding? Encoding = null);
+
+/// <summary>A batch as recorded in <c>ingest_batches</c>.</summary>
+public sealed record IngestBatch(
+    long Id, string Kind, string Agency, string? Sender, string Format, string? Mapping, string Mode, string Status,
+    DateTime ReceivedAt, DateTime? FinishedAt, long Bytes, string? Sha256, int RowsRead, int Accepted, int Rejected,
+    int Duplicates, int OutsideCounties, long? DuplicateOf, string? Error, IReadOnlyList<RowError> Errors);
+
+/// <summary>
+/// Streams a batch of events into PostGIS: each record is read, mapped, validated, placed in its
+/// county and HIDTA, and binary-COPYed into a staging table inside one transaction, which is merged
+/// into the event table (duplicates by agency and external id left out) and committed together with
+/// the batch's own record. Nothing of a batch is visible until it commits, and a batch that does not
+/// commit leaves no row behind.
+/// </summary>
+public static class Ingestor
+{
+    /// <summary>How many row errors a batch keeps (all are counted).</summary>
+    public const int MaxStoredErrors = 1000;
+
+    private static readonly JsonSerializerOptions ErrorJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Ingests one batch.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="request">The batch.</param>
+    /// <param name="clock">The clock (what "in the future" means).</param>
+    /// <param name="progress">Called now and then with the rows read so far.</param>
+    /// <param name="cancellationToken">Cancels the batch (a client that went away); it is then recorded as failed.</param>
+    /// <returns>The batch as recorded.</returns>
+    /// <exception cref="IngestFormatException">The body cannot be read at all; the batch is recorded as rejected.</exception>
+    public static async Task<IngestBatch> IngestAsync(
+        NpgsqlDataSource dataSource, IngestRequest request, TimeProvider clock, Action<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(request);
+        var counties = await CountyIndex.CurrentAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        var centroid = request.Mapping.CountyCentroid is { } fips ? await CentroidAsync(dataSource, fips, cancellationToken).ConfigureAwait(false) : null;
+        var builder = new RowBuilder(request.Mapping, request.Agency, clock, centroid, counties.County);
+        var batchId = await StartAsync(dataSource, request, cancellationToken).ConfigureAwait(false);
+        var body = new HashingStream(request.Body);
+        var state = new BatchState();
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await RecordBackendAsync(dataSource, connection, batchId, cancellationToken).ConfigureAwait(false);
+
+            var table = request.Kind == EventKind.Overdoses ? "overdoses" : "seizures";
+            await using (var stage = new NpgsqlCommand(SqlText.Get($"ingest_{table}_stage"), connection, transaction))
+            {
+                await stage.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var staged = await StageAsync(dataSource, connection, request, body, builder, counties, batchId, state, progress, cancellationToken).ConfigureAwait(false);
+            if (state.Rejected > 0 && request.Mode == IngestMode.AllOrNothing)
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return await FinishAsync(dataSource, null, batchId, "rejected", state, body, accepted: 0, duplicates: 0,
+                    $"{state.Rejected} of {state.RowsRead} rows are invalid and the batch is all-or-nothing: nothing was stored", cancellationToken).ConfigureAwait(false);
+            }
+
+            int accepted;
+            await using (var merge = new NpgsqlCommand(SqlText.Get($"ingest_{table}_merge"), connection, transaction))
+            {
+                merge.CommandTimeout = 0;
+                merge.Parameters.AddWithValue(batchId);
+                accepted = await merge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var batch = await FinishAsync(dataSource, connection, batchId, "committed", state, body, accepted, staged - accepted, null, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return batch;
+        }
+        catch (IngestFormatException e)
+        {
+            await FinishAsync(dataSource, null, batchId, "rejected", state, body, 0, 0, e.Message, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception e)
+        {
+            // Whatever stopped the batch, its transaction is rolled back and its record says why.
+            var reason = e switch
+            {
+                OperationCanceledException or IOException => $"the upload ended early after {state.RowsRead} rows ({e.Message}); nothing was stored",
+                NpgsqlException => $"the database refused the batch: {e.Message}; nothing was stored",
+                _ => $"the batch failed: {e.Message}; nothing was stored",
+            };
+            await FinishAsync(dataSource, null, batchId, "failed", state, body, 0, 0, reason, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private sealed class BatchState
+    {
+        public int RowsRead;
+        public int Rejected;
+        public int OutsideCounties;
+        public readonly List<RowError> Errors = [];
+    }
+
+    private static async Task<int> StageAsync(
+        NpgsqlDataSource dataSource, NpgsqlConnection connection, IngestRequest request, HashingStream body, RowBuilder builder,
+        CountyIndex counties, long batchId, BatchState state, Action<long>? progress, CancellationToken cancellationToken)
+    {
+        var copySql = request.Kind == EventKind.Overdoses
+            ? "COPY overdoses_in (source_agency, external_id, occurred_at, lon, lat, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id) FROM STDIN (FORMAT BINARY)"
+            : "COPY seizures_in (agency, external_id, seized_at, lon, lat, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id) FROM STDIN (FORMAT BINARY)";
+        var staged = 0;
+        var errors = new List<RowError>();
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        await using var copy = await connection.BeginBinaryImportAsync(copySql, cancellationToken).ConfigureAwait(false);
+        await foreach (var record in RecordSources.ReadAsync(body, request.Format, request.Encoding, cancellationToken).ConfigureAwait(false))
+        {
+            state.RowsRead++;
+            errors.Clear();
+            if (request.Kind == EventKind.Overdoses)
+            {
+                if (builder.Overdose(record, errors) is { } row)
+                {
+                    var county = counties.County(row.Lon, row.Lat);
+                    await WriteAsync(copy, row, county, counties.Hidta(county), cancellationToken).ConfigureAwait(false);
+                    staged++;
+                    state.OutsideCounties += county is null ? 1 : 0;
+                }
+            }
+            else if (builder.Seizure(record, errors) is { } row)
+            {
+                var county = counties.County(row.Lon, row.Lat);
+                await WriteAsync(copy, row, county, counties.Hidta(county), cancellationToken).ConfigureAwait(false);
+                staged++;
+                state.OutsideCounties += county is null ? 1 : 0;
+            }
+
+            if (errors.Count > 0)
+            {
+                state.Rejected++;
+                foreach (var error in errors)
+                {
+                    if (state.Errors.Count < MaxStoredErrors)
+                    {
+                        state.Errors.Add(error);
+                    }
+                }
+            }
+
+            if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
+            {
+                lastReport = clock.Elapsed;
+                progress?.Invoke(state.RowsRead);
+                await ReportProgressAsync(dataSource, batchId, state.RowsRead, body.BytesRead, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (state.RowsRead == 0)
+        {
+            throw new IngestFormatException("the body holds no records");
+        }
+
+        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        progress?.Invoke(state.RowsRead);
+        return staged;
+    }
+
+    private static async Task WriteAsync(NpgsqlBinaryImporter copy, OverdoseRow row, string? county, string? hidta, CancellationToken cancellationToken)
+    {
+        await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.Agency, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.ExternalId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.OccurredAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.Lon, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.Lat, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.LocationPrecision, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.Fatal, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+        await WriteNullableAsync(copy, row.NaloxoneAdministered, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+        await WriteNullableAsync(copy, row.NaloxoneDoses, NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.SuspectedDrugs, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await WriteTextAsync(copy, row.AgeBand, cancellationToken).ConfigureAwait(false);
+        await WriteTextAsync(copy, row.Sex, cancellationToken).ConfigureAwait(false);
+        await WriteTextAsync(copy, county, cancellationToken).ConfigureAwait(false);
+        await WriteTextAsync(copy, hidta, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task WriteAsync(NpgsqlBinaryImporter copy, SeizureRow row, string? county, string? hidta, CancellationToken cancellationToken)
+    {
+        await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.Agency, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.ExternalId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.SeizedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.Lon, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.Lat, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.Drug, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.Quantity, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(row.Unit, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await WriteNullableAsync(copy, row.Grams, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+        await WriteNullableAsync(copy, row.DosageUnits, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+        await WriteTextAsync(copy, row.CaseReference, cancellationToken).ConfigureAwait(false);
+        await WriteTextAsync(copy, county, cancellationToken).ConfigureAwait(false);
+        await WriteTextAsync(copy, hidta, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task WriteTextAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken cancellationToken) =>
+        value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
+
+    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
+        where T : struct =>
+        value is { } v ? copy.WriteAsync(v, type, cancellationToken) : copy.WriteNullAsync(cancellationToken);
+
+    private static async Task<long> StartAsync(NpgsqlDataSource dataSource, IngestRequest request, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO ingest_batches (kind, agency, sender, format, mapping, mode, status)
+            VALUES ($1, $2, $3, $4, $5, $6, 'running') RETURNING id
+            """);
+        command.Parameters.AddWithValue(request.Kind == EventKind.Overdoses ? "overdoses" : "seizures");
+        command.Parameters.AddWithValue(request.Agency);
+        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)request.Sender ?? DBNull.Value);
+        command.Parameters.AddWithValue(FormatName(request.Format));
+        command.Parameters.AddWithValue(request.Mapping.Name);
+        command.Parameters.AddWithValue(ModeName(request.Mode));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static async Task RecordBackendAsync(NpgsqlDataSource dataSource, NpgsqlConnection connection, long batchId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE ingest_batches SET backend_pid = $2 WHERE id = $1");
+        command.Parameters.AddWithValue(batchId);
+        command.Parameters.AddWithValue(connection.ProcessID);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task ReportProgressAsync(NpgsqlDataSource dataSource, long batchId, int rowsRead, long bytes, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE ingest_batches SET rows_read = $2, bytes = $3 WHERE id = $1 AND status = 'running'");
+        command.Parameters.AddWithValue(batchId);
+        command.Parameters.AddWithValue(rowsRead);
+        command.Parameters.AddWithValue(bytes);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the batch's outcome: inside the ingest transaction when it commits, else on its own.</summary>
+    private static async Task<IngestBatch> FinishAsync(
+        NpgsqlDataSource dataSource, NpgsqlConnection? connection, long batchId, string status, BatchState state, HashingStream body,
+        int accepted, int duplicates, string? error, CancellationToken cancellationToken)
+    {
+        var sha256 = body.Sha256();
+        const string Sql = """
+            UPDATE ingest_batches
+            SET status = $2, finished_at = clock_timestamp(), bytes = $3, sha256 = $4, rows_read = $5, accepted = $6,
+                rejected = $7, duplicates = $8, outside_counties = $9, errors = $10::jsonb, error = $11,
+                duplicate_of = (SELECT min(p.id) FROM ingest_batches p
+                                WHERE p.id <> $1 AND p.status = 'committed' AND p.sha256 = $4
+                                  AND p.kind = ingest_batches.kind AND p.agency = ingest_batches.agency)
+            WHERE id = $1
+            """;
+        await using var command = connection is null ? dataSource.CreateCommand(Sql) : new NpgsqlCommand(Sql, connection);
+        command.Parameters.AddWithValue(batchId);
+        command.Parameters.AddWithValue(status);
+        command.Parameters.AddWithValue(body.BytesRead);
+        command.Parameters.AddWithValue(sha256);
+        command.Parameters.AddWithValue(state.RowsRead);
+        command.Parameters.AddWithValue(status == "committed" ? accepted : 0);
+        command.Parameters.AddWithValue(state.Rejected);
+        command.Parameters.AddWithValue(duplicates);
+        command.Parameters.AddWithValue(status == "committed" ? state.OutsideCounties : 0);
+        command.Parameters.AddWithValue(JsonSerializer.Serialize(state.Errors, ErrorJson));
+        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)error ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return (await BatchesAsync(dataSource, connection, batchId, 1, cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    /// <summary>Reads one batch (<paramref name="id"/>) or the latest <paramref name="limit"/> batches.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="connection">An open connection to read through (to see an uncommitted batch), or null.</param>
+    /// <param name="id">One batch's id, or null for the latest.</param>
+    /// <param name="limit">How many at most.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The batches, newest first.</returns>
+    public static async Task<IReadOnlyList<IngestBatch>> BatchesAsync(
+        NpgsqlDataSource dataSource, NpgsqlConnection? connection, long? id, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        const string Sql = """
+            SELECT id, kind, agency, sender, format, mapping, mode, status, received_at, finished_at, bytes, sha256,
+                   rows_read, accepted, rejected, duplicates, outside_counties, duplicate_of, error, errors::text
+            FROM ingest_batches WHERE $1::bigint IS NULL OR id = $1 ORDER BY id DESC LIMIT $2
+            """;
+        await using var command = connection is null ? dataSource.CreateCommand(Sql) : new NpgsqlCommand(Sql, connection);
+        command.Parameters.AddWithValue(NpgsqlDbType.Bigint, (object?)id ?? DBNull.Value);
+        command.Parameters.AddWithValue(limit);
+        var batches = new List<IngestBatch>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+            batches.Add(new IngestBatch(
+                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Text(3), reader.GetString(4), Text(5), reader.GetString(6),
+                reader.GetString(7), reader.GetDateTime(8), reader.IsDBNull(9) ? null : reader.GetDateTime(9), reader.GetInt64(10), Text(11),
+                reader.GetInt32(12), reader.GetInt32(13), reader.GetInt32(14), reader.GetInt32(15), reader.GetInt32(16),
+                reader.IsDBNull(17) ? null : reader.GetInt64(17), Text(18),
+                JsonSerializer.Deserialize<List<RowError>>(reader.GetString(19), ErrorJson) ?? []));
+        }
+
+        return batches;
+    }
+
+    /// <summary>Fails the batches whose server stopped before committing them (run at start and when batches are listed).</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <returns>How many batches were failed.</returns>
+    public static async Task<int> FailOrphansAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand(SqlText.Get("ingest_fail_orphans"));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The id of the event stored under an agency and external id, or null.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="kind">Overdoses or seizures.</param>
+    /// <param name="agency">The agency.</param>
+    /// <param name="externalId">The sender's id.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The event's id.</returns>
+    public static async Task<long?> EventIdAsync(NpgsqlDataSource dataSource, EventKind kind, string agency, string externalId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand(kind == EventKind.Overdoses
+            ? "SELECT id FROM overdose_events WHERE source_agency = $1 AND external_id = $2"
+            : "SELECT id FROM seizure_events WHERE agency = $1 AND external_id = $2");
+        command.Parameters.AddWithValue(agency);
+        command.Parameters.AddWithValue(externalId);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as long?;
+    }
+
+    private static async Task<(double X, double Y)?> CentroidAsync(NpgsqlDataSource dataSource, string fips, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT ST_X(p), ST_Y(p) FROM (
+                SELECT CASE WHEN ST_Contains(geom, ST_Centroid(geom)) THEN ST_Centroid(geom) ELSE ST_PointOnSurface(geom) END AS p
+                FROM counties WHERE geoid = $1) c
+            """);
+        command.Parameters.AddWithValue(fips);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? (reader.GetDouble(0), reader.GetDouble(1))
+            : throw new IngestFormatException($"the mapping places events at county {fips}, which is not a county");
+    }
+
+    private static string FormatName(IngestFormat format) => format switch
+    {
+        IngestFormat.Csv => "csv",
+        IngestFormat.GeoJson => "geojson",
+        _ => "ndjson",
+    };
+
+    private static string ModeName(IngestMode mode) => mode == IngestMode.AllOrNothing ? "all-or-nothing" : "skip-invalid";
+
+    /// <summary>Counts and hashes the bytes as they are read, so a re-sent file is recognised by its SHA-256.</summary>
+    private sealed class HashingStream(Stream inner) : Stream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public long BytesRead { get; private set; }
+
+        public string Sha256() => Convert.ToHexStringLower(_hash.GetCurrentHash());
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var read = inner.Read(buffer);
+            Hash(buffer[..read]);
+            return read;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            Hash(buffer.Span[..read]);
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private void Hash(ReadOnlySpan<byte> bytes)
+        {
+            _hash.AppendData(bytes);
+            BytesRead += bytes.Length;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _hash.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text;
+using GeoOrs.Analysis.Projections;
+using GeoOrs.Data.Csv;
+using GeoOrs.Data.Shapefiles;
+
+namespace GeoOrs.Data.Synthetic;
+
+/// <summary>
+/// The counties the synthetic events are placed in: the Census county polygons (reprojected to
+/// WGS 84 from the shapefile's <c>.prj</c>) joined to the latest population estimate of the Census
+/// <c>co-est</c> file. Load it once and pass it to several
+/// <see cref="SyntheticEvents.Generate(SyntheticOptions, SyntheticGeography, TextWriter, TextWriter, Action{SyntheticOverdoseInfo}?)"/>
+/// calls to save reading the files again.
+/// </summary>
+/// <remarks>
+/// Counties without a population estimate (Puerto Rico's municipios, which the vintage 2019 county
+/// file does not cover) or with a population of zero are left out: no event is placed there.
+/// An instance is immutable and may be shared; the point-in-polygon indexes it builds on first use
+/// are NetTopologySuite's, which build under a lock.
+/// </remarks>
+public sealed class SyntheticGeography
+{
+    private readonly Dictionary<string, SyntheticCounty> _byGeoid;
+
+    private SyntheticGeography(IReadOnlyList<SyntheticCounty> counties, int skipped, string countyFile, string populationFile, int populationYear)
+    {
+        Counties = counties;
+        SkippedCounties = skipped;
+        CountyFile = countyFile;
+        PopulationFile = populationFile;
+        PopulationYear = populationYear;
+        _byGeoid = counties.ToDictionary(c => c.Geoid, StringComparer.Ordinal);
+    }
+
+    /// <summary>The counties with a population, in shapefile order.</summary>
+    public IReadOnlyList<SyntheticCounty> Counties { get; }
+
+    /// <summary>Counties of the shapefile left out for want of a population.</summary>
+    public int SkippedCounties { get; }
+
+    /// <summary>The county shapefile's file name.</summary>
+    public string CountyFile { get; }
+
+    /// <summary>The population file's name.</summary>
+    public string PopulationFile { get; }
+
+    /// <summary>The year of the population estimates used (the file's latest <c>POPESTIMATEyyyy</c> column).</summary>
+    public int PopulationYear { get; }
+
+    /// <summary>The total population of <see cref="Counties"/>.</summary>
+    public long TotalPopulation => Counties.Sum(c => c.Population);
+
+    /// <summary>Finds a county by its 5-digit GEOID.</summary>
+    /// <param name="geoid">The county FIPS code, e.g. <c>06037</c>.</param>
+    /// <returns>The county, or <see langword="null"/> when it is not in <see cref="Counties"/>.</returns>
+    public SyntheticCounty? Find(string geoid) => _byGeoid.GetValueOrDefault(geoid);
+
+    /// <summary>
+    /// Reads the folder's county shapefile (<c>*county*.shp</c>) and population estimates (<c>co-est*.csv</c>),
+    /// laid out as the repository's <c>shapefiles/</c>.
+    /// </summary>
+    /// <param name="directory">The folder.</param>
+    /// <returns>The counties with a population.</returns>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="FileNotFoundException">A required file is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed, more than one file matches, or no county has a population.</exception>
+    public static SyntheticGeography Load(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var countyShp = FindOne(directory, "*county*.shp");
+        var populationCsv = FindOne(directory, "co-est*.csv");
+        var (population, year) = ReadPopulation(populationCsv);
+
+        var counties = new List<SyntheticCounty>(population.Count);
+        int skipped = 0;
+        using (var reader = ShapefileReader.Open(countyShp))
+        {
+            var toWgs84 = Reprojection.ToWgs84(reader.ProjectionWkt
+                ?? throw new InvalidDataException($"{Path.GetFileName(countyShp)}: the .prj file is missing, so its coordinates cannot be placed"));
+            foreach (var feature in reader.ReadFeatures())
+            {
+                var geoid = Text(feature, "GEOID") ?? throw new InvalidDataException($"{Path.GetFileName(countyShp)}: record {feature.RecordNumber} has no GEOID");
+                if (!population.TryGetValue(geoid, out long people) || people <= 0 || feature.Geometry.IsEmpty)
+                {
+                    skipped++;
+                    continue;
+                }
+
+                counties.Add(new SyntheticCounty(
+                    counties.Count, geoid, Text(feature, "NAME") ?? geoid, Text(feature, "STATEFP") ?? geoid[..2], people, toWgs84(feature.Geometry)));
+            }
+        }
+
+        if (counties.Count == 0)
+        {
+            throw new InvalidDataException($"no county of {Path.GetFileName(countyShp)} has a population in {Path.GetFileName(populationCsv)}");
+        }
+
+        return new SyntheticGeography(counties, skipped, Path.GetFileName(countyShp), Path.GetFileName(populationCsv), year);
+    }
+
+    /// <summary>Reads the county rows (SUMLEV 050) of a Census <c>co-est</c> file: GEOID → latest POPESTIMATE.</summary>
+    private static (Dictionary<string, long> Population, int Year) ReadPopulation(string path)
+    {
+        var name = Path.GetFileName(path);
+        // Only ASCII columns are read, so names in another encoding do no harm (they decode to U+FFFD).
+        using var csv = new CsvReader(new StreamReader(path, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true));
+        var header = csv.Read() ?? throw new InvalidDataException($"{name} is empty");
+        int Column(string column) => Array.IndexOf(header, column) is var i and >= 0
+            ? i
+            : throw new InvalidDataException($"{name} has no column {column}");
+        int sumlev = Column("SUMLEV");
+        int state = Column("STATE");
+        int county = Column("COUNTY");
+        var (year, estimate) = header
+            .Select((column, index) => (column, index))
+            .Where(c => c.column.StartsWith("POPESTIMATE", StringComparison.Ordinal) && c.column.Length == 15
+                && int.TryParse(c.column.AsSpan(11), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            .Select(c => (Year: int.Parse(c.column.AsSpan(11), NumberStyles.None, CultureInfo.InvariantCulture), c.index))
+            .DefaultIfEmpty((-1, -1))
+            .MaxBy(c => c.Item1);
+        if (estimate < 0)
+        {
+            throw new InvalidDataException($"{name} has no POPESTIMATEyyyy column");
+        }
+
+        var population = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (csv.Read() is { } row)
+        {
+            if (row.Length != header.Length)
+            {
+                throw new InvalidDataException($"{name} line {csv.RecordLine}: {row.Length} fields where the header has {header.Length}");
+            }
+
+            if (row[sumlev].TrimStart('0') != "50")
+            {
+                continue; // state totals (040)
+            }
+
+            if (!long.TryParse(row[estimate], NumberStyles.None, CultureInfo.InvariantCulture, out long people))
+            {
+                throw new InvalidDataException($"{name} line {csv.RecordLine}: POPESTIMATE{year} is not a whole number: '{row[estimate]}'");
+            }
+
+            population[row[state].PadLeft(2, '0') + row[county].PadLeft(3, '0')] = people;
+        }
+
+        return (population, year);
+    }
+
+    private static string? Text(ShapefileFeature feature, string field) =>
+        feature.Attributes.TryGetValue(field, out var value) ? value?.ToString() : null;
+
+    private static string FindOne(string directory, string pattern)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"shapefile folder {directory} does not exist");
+        }
+
+        var found = Directory.GetFiles(directory, pattern).Order(StringComparer.Ordinal).ToArray();
+        return found.Length switch
+        {
+            1 => found[0],
+            0 => throw new FileNotFoundException($"no file matching {pattern} in {directory}"),
+            _ => throw new InvalidDataException($"more than one file matches {pattern} in {directory}: {string.Join(", ", found.Select(Path.GetFileName))}"),
+        };
+    }
+}

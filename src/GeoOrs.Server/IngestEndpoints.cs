@@ -1,0 +1,296 @@
+using System.Text;
+using System.Text.Json;
+using GeoOrs.Data.Ingest;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+using Npgsql;
+
+namespace GeoOrs.Server;
+
+/// <summary>
+/// <c>/api/ingest</c>: overdose and seizure events in, as CSV, GeoJSON or NDJSON, streamed; the
+/// batches' records; the column mappings.
+/// </summary>
+internal static class IngestEndpoints
+{
+    /// <summary>The request header that carries a column mapping inline, as JSON.</summary>
+    public const string MappingHeader = "GeoOrs-Mapping";
+
+    private const long MaxEventBytes = 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/ingest").WithTags("Ingest");
+        group.MapPost("/overdoses", (HttpContext http, NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
+            IngestBatchAsync(EventKind.Overdoses, http, db, clock, log)).WithName("IngestOverdoses");
+        group.MapPost("/seizures", (HttpContext http, NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
+            IngestBatchAsync(EventKind.Seizures, http, db, clock, log)).WithName("IngestSeizures");
+        group.MapPost("/overdoses/event", IngestEventAsync).WithName("IngestOverdoseEvent");
+        group.MapGet("/batches", ListBatchesAsync).WithName("ListIngestBatches");
+        group.MapGet("/batches/{id:long}", GetBatchAsync).WithName("GetIngestBatch");
+        group.MapGet("/mappings", ListMappingsAsync).WithName("ListMappings");
+        group.MapGet("/mappings/{name}", GetMappingAsync).WithName("GetMapping");
+        group.MapPut("/mappings/{name}", PutMappingAsync).WithName("PutMapping");
+        return app;
+    }
+
+    internal static async Task<IResult> IngestBatchAsync(EventKind kind, HttpContext http, NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null; // batches are streamed: a 1 GB file goes through in bounded memory
+        }
+
+        var (request, problem) = await ReadRequestAsync(kind, http, dataSource, http.RequestAborted);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await RunAsync(dataSource, request!, clock, log, http.RequestAborted, batch => batch.Status switch
+        {
+            "committed" => TypedResults.Created($"/api/ingest/batches/{batch.Id}", batch),
+            _ => TypedResults.UnprocessableEntity(batch),
+        });
+    }
+
+    internal static async Task<IResult> IngestEventAsync(HttpContext http, NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
+    {
+        var media = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type) ? type.MediaType.Value : null;
+        if (media is not ("application/json" or null))
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "An event is one JSON object (application/json).");
+        }
+
+        if (http.Request.ContentLength > MaxEventBytes)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"An event is at most {MaxEventBytes / 1024} KB.");
+        }
+
+        JsonDocument doc;
+        try
+        {
+            doc = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Not JSON", $"The body is not a JSON object: {e.Message}");
+        }
+
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Not an object", "An event is one JSON object with the canonical fields (docs/INGEST.md).");
+            }
+
+            var line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(doc.RootElement));
+            var (request, problem) = await ReadRequestAsync(EventKind.Overdoses, http, dataSource, http.RequestAborted, IngestFormat.NdJson);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            request = request! with { Body = new MemoryStream(line) };
+            var key = new RowBuilder(request.Mapping, request.Agency, clock, null, static (_, _) => null).Key(RecordSources.FromJson(1, doc.RootElement));
+            try
+            {
+                var batch = await Ingestor.IngestAsync(dataSource, request, clock, cancellationToken: http.RequestAborted);
+                if (batch.Status != "committed")
+                {
+                    return TypedResults.UnprocessableEntity(batch);
+                }
+
+                var id = await Ingestor.EventIdAsync(dataSource, EventKind.Overdoses, key.Agency, key.ExternalId!, http.RequestAborted);
+                var created = batch.Accepted == 1;
+                var body = new { id, batch_id = batch.Id, duplicate = !created };
+                return created ? TypedResults.Created($"/api/ingest/batches/{batch.Id}", body) : TypedResults.Ok(body);
+            }
+            catch (IngestFormatException e)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Unreadable event", e.Message);
+            }
+        }
+    }
+
+    private static async Task<IResult> RunAsync(
+        NpgsqlDataSource dataSource, IngestRequest request, TimeProvider clock, ILoggerFactory log, CancellationToken cancellationToken, Func<IngestBatch, IResult> answer)
+    {
+        try
+        {
+            var batch = await Ingestor.IngestAsync(dataSource, request, clock, cancellationToken: cancellationToken);
+            return answer(batch);
+        }
+        catch (IngestFormatException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Unreadable body", e.Message);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // The client went away or the body was cut off: the batch is recorded as failed, nothing stored.
+            log.CreateLogger("GeoOrs.Ingest").LogWarning("Ingest cut off: {Reason}", e.Message);
+            return Problem(StatusCodes.Status400BadRequest, "Upload cut off", "The body ended before the batch was complete; nothing was stored.");
+        }
+    }
+
+    private static async Task<(IngestRequest? Request, IResult? Problem)> ReadRequestAsync(
+        EventKind kind, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken, IngestFormat? format = null)
+    {
+        var query = http.Request.Query;
+        var errors = new Dictionary<string, string[]>();
+        foreach (var key in query.Keys)
+        {
+            if (key is not ("mapping" or "mode" or "agency"))
+            {
+                errors[key] = [$"unknown parameter '{key}'; the parameters are mapping, mode and agency"];
+            }
+        }
+
+        var mode = query["mode"].ToString() switch
+        {
+            "" or "all-or-nothing" => IngestMode.AllOrNothing,
+            "skip-invalid" => IngestMode.SkipInvalid,
+            var other => Invalid(errors, "mode", $"'{other}' is not all-or-nothing or skip-invalid"),
+        };
+
+        Encoding? encoding = null;
+        if (format is null)
+        {
+            MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var contentType);
+            format = RecordSources.FormatOf(contentType?.MediaType.Value);
+            if (format is null)
+            {
+                return (null, Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                    $"'{http.Request.ContentType}' is not text/csv, application/geo+json or application/x-ndjson."));
+            }
+
+            if (contentType?.Charset.Value is { Length: > 0 } charset)
+            {
+                try
+                {
+                    encoding = Encoding.GetEncoding(charset);
+                }
+                catch (ArgumentException)
+                {
+                    errors["charset"] = [$"'{charset}' is not a character set GeoOrs reads (utf-8, iso-8859-1, us-ascii)"];
+                }
+            }
+        }
+
+        ColumnMapping? mapping = null;
+        if (http.Request.Headers[MappingHeader].ToString() is { Length: > 0 } inline)
+        {
+            try
+            {
+                mapping = MappingStore.Parse(inline);
+            }
+            catch (MappingException e)
+            {
+                errors[MappingHeader] = [.. e.Errors];
+            }
+        }
+        else if (query["mapping"].ToString() is { Length: > 0 } name)
+        {
+            mapping = await MappingStore.FindAsync(dataSource, name, cancellationToken);
+            if (mapping is null)
+            {
+                errors["mapping"] = [$"no mapping is named '{name}'; GET /api/ingest/mappings lists them"];
+            }
+        }
+
+        mapping ??= ColumnMapping.Canonical(kind);
+        if (mapping.Kind != kind)
+        {
+            errors["mapping"] = [$"the mapping '{mapping.Name}' reads {mapping.Kind.ToString().ToLowerInvariant()}, not {kind.ToString().ToLowerInvariant()}"];
+        }
+
+        var agency = query["agency"].ToString();
+        if (agency.Length > 200)
+        {
+            errors["agency"] = ["agency is at most 200 characters"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, TypedResults.ValidationProblem(errors));
+        }
+
+        agency = agency.Length > 0 ? agency
+            : mapping.Constants.GetValueOrDefault(kind == EventKind.Overdoses ? "source_agency" : "agency") ?? "unattributed";
+        var sender = http.Connection.RemoteIpAddress?.ToString();
+        return (new IngestRequest(kind, format.Value, http.Request.Body, agency, sender, mapping, mode, encoding), null);
+    }
+
+    private static IngestMode Invalid(Dictionary<string, string[]> errors, string field, string message)
+    {
+        errors[field] = [message];
+        return IngestMode.AllOrNothing;
+    }
+
+    internal static async Task<Results<Ok<IReadOnlyList<IngestBatch>>, ValidationProblem>> ListBatchesAsync(
+        int? limit, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var take = limit ?? 50;
+        if (take is < 1 or > 1000)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000"] });
+        }
+
+        await Ingestor.FailOrphansAsync(dataSource, cancellationToken);
+        return TypedResults.Ok(await Ingestor.BatchesAsync(dataSource, null, null, take, cancellationToken));
+    }
+
+    internal static async Task<Results<Ok<IngestBatch>, ProblemHttpResult>> GetBatchAsync(long id, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await Ingestor.FailOrphansAsync(dataSource, cancellationToken);
+        var batches = await Ingestor.BatchesAsync(dataSource, null, id, 1, cancellationToken);
+        return batches.Count == 1
+            ? TypedResults.Ok(batches[0])
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such batch", detail: $"No ingest batch has the id {id}.");
+    }
+
+    internal static async Task<Ok<IReadOnlyList<ColumnMapping>>> ListMappingsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await MappingStore.ListAsync(dataSource, cancellationToken));
+
+    internal static async Task<Results<Ok<ColumnMapping>, ProblemHttpResult>> GetMappingAsync(string name, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        await MappingStore.FindAsync(dataSource, name, cancellationToken) is { } mapping
+            ? TypedResults.Ok(mapping)
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such mapping", detail: $"No mapping is named '{name}'.");
+
+    internal static async Task<Results<Ok<ColumnMapping>, ValidationProblem, ProblemHttpResult>> PutMappingAsync(
+        string name, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        string json;
+        using (var reader = new StreamReader(http.Request.Body))
+        {
+            json = await reader.ReadToEndAsync(cancellationToken);
+        }
+
+        ColumnMapping mapping;
+        try
+        {
+            mapping = MappingStore.Parse(json);
+        }
+        catch (MappingException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["mapping"] = [.. e.Errors] });
+        }
+
+        if (mapping.Name != name)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = [$"the URL names '{name}' but the mapping is named '{mapping.Name}'"] });
+        }
+
+        if (MappingStore.BuiltIn.Any(m => m.Name == name))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Built-in mapping", detail: $"'{name}' ships with GeoOrs; store yours under another name.");
+        }
+
+        await MappingStore.SaveAsync(dataSource, mapping, builtIn: false, cancellationToken);
+        return TypedResults.Ok(mapping);
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+}

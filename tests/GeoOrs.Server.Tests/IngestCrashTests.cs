@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using GeoOrs.Tests;
+using Npgsql;
+
+namespace GeoOrs.Server.Tests;
+
+/// <summary>
+/// Ingest cut off in the middle, against a real server process on a real socket: a client that
+/// disconnects, and a server killed with SIGKILL. No row of the batch is left behind, the batch is
+/// reported failed, and the server goes on serving.
+/// </summary>
+public sealed class IngestCrashTests
+{
+    [Fact]
+    public async Task Client_that_disconnects_mid_upload_leaves_a_failed_batch_and_no_rows()
+    {
+        var port = FreePort();
+        var agency = "cut-" + Guid.NewGuid().ToString("N")[..10];
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var server = StartServer(port);
+        await WaitHealthyAsync(client, server);
+
+        var rows = new StringBuilder("external_id,occurred_at,lat,lon,fatal\r\n");
+        for (var i = 0; i < 5000; i++)
+        {
+            rows.Append(System.Globalization.CultureInfo.InvariantCulture, $"c{i},2024-01-01T00:00:00Z,39.29,-76.61,false\r\n");
+        }
+
+        var body = Encoding.UTF8.GetBytes(rows.ToString());
+        using (var socket = new TcpClient())
+        {
+            await socket.ConnectAsync(IPAddress.Loopback, port);
+            var stream = socket.GetStream();
+            var head = $"POST /api/ingest/overdoses?agency={agency} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\nContent-Length: {body.Length}\r\n\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+            await stream.WriteAsync(body.AsMemory(0, body.Length / 2));
+            await stream.FlushAsync();
+            await WaitForBatchAsync(client, agency, _ => true, TimeSpan.FromSeconds(30));
+            socket.Client.Close(); // the client goes away with half of the body sent
+        }
+
+        var batch = await WaitForBatchAsync(client, agency, b => b.GetProperty("status").GetString() != "running", TimeSpan.FromSeconds(30));
+        Assert.Equal("failed", batch.GetProperty("status").GetString());
+        Assert.Contains("nothing was stored", batch.GetProperty("error").GetString(), StringComparison.Ordinal);
+        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM overdose_events WHERE source_agency = $1");
+        command.Parameters.AddWithValue(agency);
+        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+
+        using var health = await client.GetAsync(new Uri("/health", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        server.Kill();
+    }
+
+    private static readonly StringBuilder Log = new();
+
+    [Fact]
+    public async Task Sigkill_mid_batch_leaves_no_row_and_the_batch_is_failed_after_restart()
+    {
+        var port = FreePort();
+        var agency = "crash-" + Guid.NewGuid().ToString("N")[..10];
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
+
+        using var first = StartServer(port);
+        await WaitHealthyAsync(client, first);
+        var upload = client.PostAsync(new Uri($"/api/ingest/overdoses?agency={agency}", UriKind.Relative), new EndlessCsv());
+
+        var batch = await WaitForBatchAsync(client, agency, b => b.GetProperty("rows_read").GetInt32() > 0, TimeSpan.FromSeconds(60));
+        Assert.Equal("running", batch.GetProperty("status").GetString());
+        first.Kill(); // SIGKILL
+        await first.WaitForExitAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => upload);
+
+        using var second = StartServer(port);
+        await WaitHealthyAsync(client, second);
+        batch = await WaitForBatchAsync(client, agency, b => b.GetProperty("status").GetString() != "running", TimeSpan.FromSeconds(60));
+        Assert.Equal("failed", batch.GetProperty("status").GetString());
+        Assert.Contains("stopped", batch.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM overdose_events WHERE source_agency = $1 OR batch_id = $2");
+        command.Parameters.AddWithValue(agency);
+        command.Parameters.AddWithValue(batch.GetProperty("id").GetInt64());
+        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+        second.Kill();
+    }
+
+    private static Process StartServer(int port)
+    {
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
+        var serverDir = Path.Combine(PostGis.RepoRoot, "src", "GeoOrs.Server");
+        var dll = Path.Combine(serverDir, "bin", configuration, "net10.0", "GeoOrs.Server.dll");
+        var info = new ProcessStartInfo("dotnet", [dll, "serve", "--urls", $"http://127.0.0.1:{port}"])
+        {
+            WorkingDirectory = serverDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment["GEOORS_DB"] = PostGis.ConnectionString;
+        info.Environment["Scheduling__Enabled"] = "false";
+        info.Environment["Boundaries__Directory"] = PostGis.Shapefiles;
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, e) => { lock (Log) { Log.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (Log) { Log.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitHealthyAsync(HttpClient client, Process server)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (server.HasExited)
+            {
+                await server.WaitForExitAsync();
+                Assert.Fail($"the server exited on start:\n{Log}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/health", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail("the server did not become healthy");
+    }
+
+    private static async Task<JsonElement> WaitForBatchAsync(HttpClient client, string agency, Func<JsonElement, bool> done, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await client.GetAsync(new Uri("/api/ingest/batches?limit=100", UriKind.Relative));
+            var batches = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            last = batches.EnumerateArray().FirstOrDefault(b => b.GetProperty("agency").GetString() == agency);
+            if (last.ValueKind == JsonValueKind.Object && done(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"the batch did not reach the expected state: {last}");
+        return last;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A CSV body that keeps coming (up to a million rows, a thousand every 20 ms).</summary>
+    private sealed class EndlessCsv : HttpContent
+    {
+        public EndlessCsv() => Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes("external_id,occurred_at,lat,lon,fatal\n"));
+            for (var chunk = 0; chunk < 1000; chunk++)
+            {
+                var rows = new StringBuilder();
+                for (var i = 0; i < 1000; i++)
+                {
+                    rows.Append(System.Globalization.CultureInfo.InvariantCulture, $"k{chunk}-{i},2024-01-01T00:00:00Z,39.29,-76.61,false\n");
+                }
+
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(rows.ToString()));
+                await stream.FlushAsync();
+                await Task.Delay(20);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}
