@@ -16,8 +16,9 @@ namespace GeoOrs.Data.Synthetic;
 /// <remarks>
 /// Counties without a population estimate (Puerto Rico's municipios, which the vintage 2019 county
 /// file does not cover) or with a population of zero are left out: no event is placed there.
-/// An instance is immutable and may be shared; the point-in-polygon indexes it builds on first use
-/// are NetTopologySuite's, which build under a lock.
+/// An instance is immutable and may be shared between threads: its point-in-polygon tests use
+/// NetTopologySuite's <c>IndexedPointInAreaLocator</c>, documented as thread-safe (its index is
+/// built lazily on first use).
 /// </remarks>
 public sealed class SyntheticGeography
 {

@@ -11,7 +11,7 @@ public sealed record SyntheticOptions
     /// <summary>The number of seizure rows (≥ 0).</summary>
     public required int Seizures { get; init; }
 
-    /// <summary>The seed; it appears in every <c>external_id</c> (<c>syn-od-{seed}-{n}</c>).</summary>
+    /// <summary>The seed (≥ 0); it appears in every <c>external_id</c> (<c>syn-od-{seed}-{n}</c>).</summary>
     public required long Seed { get; init; }
 
     /// <summary>The first day of events (UTC).</summary>
@@ -45,12 +45,17 @@ public sealed record SyntheticOptions
     public string? ShapefilesDirectory { get; init; }
 
     /// <summary>Checks the options.</summary>
-    /// <exception cref="ArgumentException">A count is negative, or <see cref="End"/> is before <see cref="Start"/>.</exception>
+    /// <exception cref="ArgumentException">A count or the seed is negative, or <see cref="End"/> is before <see cref="Start"/>.</exception>
     public void Validate()
     {
         if (Overdoses < 0 || Seizures < 0 || Spikes < 0 || Hotspots < 0)
         {
             throw new ArgumentException("the numbers of overdoses, seizures, spikes and hotspots cannot be negative");
+        }
+
+        if (Seed < 0)
+        {
+            throw new ArgumentException($"the seed must be >= 0, not {Seed}");
         }
 
         if (End < Start)

@@ -37,6 +37,12 @@ internal static class GenerateCommand
             args = rest;
         }
 
+        if (args is ["--help"] or ["-h"])
+        {
+            Console.WriteLine(Usage);
+            return Task.FromResult(0);
+        }
+
         SyntheticOptions options;
         string outDir;
         try
@@ -93,7 +99,7 @@ internal static class GenerateCommand
             {
                 (name, value) = (name[..equals], name[(equals + 1)..]);
             }
-            else if (i + 1 < args.Length)
+            else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
             {
                 value = args[++i];
             }
@@ -158,10 +164,12 @@ internal static class GenerateCommand
     {
         var spikes = manifest.Spikes.Select(s => FormattableString.Invariant($"{s.CountyGeoid} {s.Start:yyyy-MM-dd}..{s.End:yyyy-MM-dd} +{s.EventsAdded}"));
         var hotspots = manifest.Hotspots.Select(h => FormattableString.Invariant($"{h.CountyGeoid} +{h.EventsAdded}"));
+        string planted = manifest.Spikes.Count + manifest.Hotspots.Count == 0
+            ? "planted: none, as there are fewer than 1000 overdoses"
+            : FormattableString.Invariant($"planted: {manifest.Spikes.Count} spikes [{string.Join(", ", spikes)}], ") +
+              FormattableString.Invariant($"{manifest.Hotspots.Count} hotspots [{string.Join(", ", hotspots)}]; see synthetic.json");
         return FormattableString.Invariant(
-            $"wrote {manifest.Counts.Overdoses} synthetic overdoses and {manifest.Counts.Seizures} seizures to {Path.GetFullPath(outDir)} ") +
-            FormattableString.Invariant($"(planted: {manifest.Spikes.Count} spikes [{string.Join(", ", spikes)}], ") +
-            FormattableString.Invariant($"{manifest.Hotspots.Count} hotspots [{string.Join(", ", hotspots)}]; see synthetic.json)");
+            $"wrote {manifest.Counts.Overdoses} synthetic overdoses and {manifest.Counts.Seizures} seizures to {Path.GetFullPath(outDir)} ({planted})");
     }
 
     private static StreamWriter CreateCsv(string path) =>

@@ -328,6 +328,7 @@ public sealed partial class SyntheticEventsTests(SyntheticRunFixture runs) : ICl
         Assert.All(oneDay.OverdoseRows.Skip(1), r => Assert.StartsWith("2024-02-29T", r[1], StringComparison.Ordinal));
 
         Assert.Throws<ArgumentException>(() => SyntheticRun.Generate(SyntheticRun.Options2023To2024(-1, 0, 1)));
+        Assert.Throws<ArgumentException>(() => SyntheticRun.Generate(SyntheticRun.Options2023To2024(10, 0, -1)));
         Assert.Throws<ArgumentException>(() => SyntheticRun.Generate(runs.Small.Options with { End = new DateOnly(2022, 12, 31) }));
         Assert.Throws<ArgumentException>(() => SyntheticEvents.Generate(runs.Small.Options, TextWriter.Null, TextWriter.Null));
     }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Ingest benchmark: a canonical overdose CSV of N rows (default 1,000,000) ingested end to end by
+# GeoOrs over HTTP (parse, validate, county and HIDTA assignment, staging, merge into the indexed
+# table, batch bookkeeping), side by side with psql's raw \copy of the same rows into the same
+# indexed table. Each is run R times (default 3), alternating, into an emptied table; the report
+# gives medians, the ratio GeoOrs/psql in rows per second, and the server's peak resident memory.
+#
+#   bench/ingest/run.sh [ROWS] [RUNS]
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ROWS=${1:-1000000}
+RUNS=${2:-3}
+WORK="$ROOT/bench/results/ingest"
+mkdir -p "$WORK"
+cd "$ROOT"
+
+./geoors db start >/dev/null
+DB_URL=$(./geoors db url geoors_bench)
+export PGPASSWORD
+PGPASSWORD=$(cat "$ROOT/.geoors/db.password")
+PGPORT=$(echo "$DB_URL" | sed -E 's/.*Port=([0-9]+).*/\1/')
+psql_bench() { psql -h 127.0.0.1 -p "$PGPORT" -U geoors -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql_bench -d postgres -c "DROP DATABASE IF EXISTS geoors_bench WITH (FORCE)" -c "CREATE DATABASE geoors_bench"
+
+dotnet build src/GeoOrs.Server/GeoOrs.Server.csproj -c Release -nologo -v quiet >/dev/null
+DLL="$ROOT/src/GeoOrs.Server/bin/Release/net10.0/GeoOrs.Server.dll"
+
+# The data: synthetic, canonical CSV; and the same rows shaped as the table's columns for psql.
+if [ ! -f "$WORK/$ROWS/overdoses.csv" ]; then
+  (cd src/GeoOrs.Server && dotnet "$DLL" generate --overdoses "$ROWS" --seizures 0 --seed 7 --end 2025-12-31 --out "$WORK/$ROWS" \
+    --shapefiles "$ROOT/shapefiles" >/dev/null)
+fi
+CSV="$WORK/$ROWS/overdoses.csv"
+RAW="$WORK/$ROWS/overdoses_table.csv"
+if [ ! -f "$RAW" ]; then
+  python3 - "$CSV" "$RAW" <<'PY'
+import csv, sys
+src, dst = sys.argv[1], sys.argv[2]
+with open(src, newline='') as f, open(dst, 'w', newline='') as o:
+    r = csv.DictReader(f)
+    w = csv.writer(o)
+    for row in r:
+        drugs = '{' + ','.join(d for d in row['suspected_drugs'].split(';') if d) + '}'
+        w.writerow([row['source_agency'], row['external_id'], row['occurred_at'],
+                    f"SRID=4326;POINT({row['lon']} {row['lat']})", row['location_precision'] or 'exact',
+                    row['fatal'], row['naloxone_administered'], row['naloxone_doses'], drugs,
+                    row['age_band'], row['sex']])
+PY
+fi
+ROWS_IN_FILE=$(($(wc -l < "$CSV") - 1))
+BYTES=$(stat -c %s "$CSV")
+
+PORT=18199
+start_server() {
+  (cd src/GeoOrs.Server && GEOORS_DB="$DB_URL" Scheduling__Enabled=false Logging__LogLevel__Default=Warning \
+     exec dotnet "$DLL" serve --urls "http://127.0.0.1:$PORT") >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  echo "server did not start" >&2; cat "$WORK/server.log" >&2; exit 1
+}
+stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+empty_table() { psql_bench -d geoors_bench -c "TRUNCATE overdose_events, ingest_batches CASCADE" -c "VACUUM ANALYZE overdose_events"; }
+
+# Prepare the schema and boundaries once.
+start_server; stop_server
+
+geoors_times=(); psql_times=(); peaks=()
+for run in $(seq 1 "$RUNS"); do
+  empty_table
+  start=$(date +%s.%N)
+  psql_bench -d geoors_bench -c "\copy overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex) FROM '$RAW' WITH (FORMAT csv, NULL '')"
+  psql_times+=("$(echo "$(date +%s.%N) - $start" | bc)")
+
+  empty_table
+  start_server
+  start=$(date +%s.%N)
+  answer=$(curl -fsS -X POST -H 'Content-Type: text/csv' --data-binary "@$CSV" "http://127.0.0.1:$PORT/api/ingest/overdoses?agency=bench")
+  geoors_times+=("$(echo "$(date +%s.%N) - $start" | bc)")
+  peaks+=("$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")")
+  stop_server
+  accepted=$(echo "$answer" | sed -E 's/.*"accepted":([0-9]+).*/\1/')
+  [ "$accepted" = "$ROWS_IN_FILE" ] || { echo "GeoOrs accepted $accepted of $ROWS_IN_FILE rows: $answer" >&2; exit 1; }
+  echo "run $run: psql ${psql_times[-1]} s, GeoOrs ${geoors_times[-1]} s, peak RSS ${peaks[-1]} kB" >&2
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+g=$(median "${geoors_times[@]}"); p=$(median "${psql_times[@]}"); m=$(median "${peaks[@]}")
+awk -v rows="$ROWS_IN_FILE" -v g="$g" -v p="$p" -v m="$m" -v bytes="$BYTES" -v runs="$RUNS" -v cores="$(nproc)" -v date="$(date -u +%Y-%m-%d)" 'BEGIN {
+  printf "| %s | %d cores | %d rows (%.0f MB CSV) | %d runs | psql \\copy %.1f s (%.0f rows/s) | GeoOrs %.1f s (%.0f rows/s) | **ratio %.2f** | peak server RSS %.0f MB |\n",
+    date, cores, rows, bytes/1e6, runs, p, rows/p, g, rows/g, (rows/g)/(rows/p), m/1024 }'
