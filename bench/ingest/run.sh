@@ -74,7 +74,7 @@ for run in $(seq 1 "$RUNS"); do
   empty_table
   start_server
   start=$(date +%s.%N)
-  answer=$(curl -fsS -X POST -H 'Content-Type: text/csv' --data-binary "@$CSV" "http://127.0.0.1:$PORT/api/ingest/overdoses?agency=bench")
+  answer=$(curl -fsS -X POST -H 'Content-Type: text/csv' -T "$CSV" "http://127.0.0.1:$PORT/api/ingest/overdoses?agency=bench")
   geoors_times+=("$(echo "$(date +%s.%N) - $start" | bc)")
   peaks+=("$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")")
   stop_server

@@ -1,5 +1,6 @@
 using GeoOrs.Server;
 using GeoOrs.Server.Cli;
+using GeoOrs.Server.Demo;
 
 if (CommandLine.IsCommand(args))
 {
@@ -10,6 +11,7 @@ var builder = WebApplication.CreateBuilder(CommandLine.ServeArguments(args));
 
 builder.AddGeoOrsDatabase();
 builder.AddGeoOrsScheduling();
+builder.AddGeoOrsDemo();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);

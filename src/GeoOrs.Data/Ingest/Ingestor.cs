@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using GeoOrs.Data.Boundaries;
 using Npgsql;
 using NpgsqlTypes;
@@ -49,6 +50,9 @@ public static class Ingestor
     /// <summary>How many row errors a batch keeps (all are counted).</summary>
     public const int MaxStoredErrors = 1000;
 
+    /// <summary>Rows staged and merged at a time; the producer may read at most this far ahead.</summary>
+    private const int ChunkRows = 50_000;
+
     private static readonly JsonSerializerOptions ErrorJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Ingests one batch.</summary>
@@ -76,26 +80,18 @@ public static class Ingestor
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await RecordBackendAsync(dataSource, connection, batchId, cancellationToken).ConfigureAwait(false);
 
-            var table = request.Kind == EventKind.Overdoses ? "overdoses" : "seizures";
-            await using (var stage = new NpgsqlCommand(SqlText.Get($"ingest_{table}_stage"), connection, transaction))
+            await using (var stage = new NpgsqlCommand(SqlText.Get($"ingest_{TableOf(request.Kind)}_stage"), connection, transaction))
             {
                 await stage.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var staged = await StageAsync(dataSource, connection, request, body, builder, counties, batchId, state, progress, cancellationToken).ConfigureAwait(false);
+            var (staged, accepted) = await PipeAsync(dataSource, connection, transaction, request, body, builder, counties, batchId, state, progress, cancellationToken)
+                .ConfigureAwait(false);
             if (state.Rejected > 0 && request.Mode == IngestMode.AllOrNothing)
             {
                 await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
                 return await FinishAsync(dataSource, null, batchId, "rejected", state, body, accepted: 0, duplicates: 0,
                     $"{state.Rejected} of {state.RowsRead} rows are invalid and the batch is all-or-nothing: nothing was stored", cancellationToken).ConfigureAwait(false);
-            }
-
-            int accepted;
-            await using (var merge = new NpgsqlCommand(SqlText.Get($"ingest_{table}_merge"), connection, transaction))
-            {
-                merge.CommandTimeout = 0;
-                merge.Parameters.AddWithValue(batchId);
-                accepted = await merge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             var batch = await FinishAsync(dataSource, connection, batchId, "committed", state, body, accepted, staged - accepted, null, cancellationToken).ConfigureAwait(false);
@@ -123,75 +119,183 @@ public static class Ingestor
 
     private sealed class BatchState
     {
-        public int RowsRead;
+        public int RowsRead; // written by the producer, read for progress by the consumer
         public int Rejected;
         public int OutsideCounties;
         public readonly List<RowError> Errors = [];
     }
 
-    private static async Task<int> StageAsync(
-        NpgsqlDataSource dataSource, NpgsqlConnection connection, IngestRequest request, HashingStream body, RowBuilder builder,
-        CountyIndex counties, long batchId, BatchState state, Action<long>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads and checks rows on one thread while the database merges the previous chunk on the
+    /// other: a producer maps, validates and places each record and hands it over a bounded
+    /// channel; the consumer COPYs a chunk into the staging table and merges it, chunk after chunk,
+    /// all in the batch's one transaction.
+    /// </summary>
+    private static async Task<(int Staged, int Accepted)> PipeAsync(
+        NpgsqlDataSource dataSource, NpgsqlConnection connection, NpgsqlTransaction transaction, IngestRequest request, HashingStream body,
+        RowBuilder builder, CountyIndex counties, long batchId, BatchState state, Action<long>? progress, CancellationToken cancellationToken)
     {
-        var copySql = request.Kind == EventKind.Overdoses
-            ? "COPY overdoses_in (source_agency, external_id, occurred_at, lon, lat, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id) FROM STDIN (FORMAT BINARY)"
-            : "COPY seizures_in (agency, external_id, seized_at, lon, lat, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id) FROM STDIN (FORMAT BINARY)";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var rows = Channel.CreateBounded<StagedRow>(new BoundedChannelOptions(ChunkRows) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(() => ProduceAsync(request, body, builder, counties, state, rows.Writer, stop.Token), stop.Token);
         var staged = 0;
-        var errors = new List<RowError>();
+        var accepted = 0;
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
-        await using var copy = await connection.BeginBinaryImportAsync(copySql, cancellationToken).ConfigureAwait(false);
-        await foreach (var record in RecordSources.ReadAsync(body, request.Format, request.Encoding, cancellationToken).ConfigureAwait(false))
+        try
         {
-            state.RowsRead++;
-            errors.Clear();
-            if (request.Kind == EventKind.Overdoses)
+            while (await rows.Reader.WaitToReadAsync(stop.Token).ConfigureAwait(false))
             {
-                if (builder.Overdose(record, errors) is { } row)
+                var chunk = 0;
+                await using (var copy = await connection.BeginBinaryImportAsync(CopySql(request.Kind), stop.Token).ConfigureAwait(false))
                 {
-                    var county = counties.County(row.Lon, row.Lat);
-                    await WriteAsync(copy, row, county, counties.Hidta(county), cancellationToken).ConfigureAwait(false);
-                    staged++;
-                    state.OutsideCounties += county is null ? 1 : 0;
+                    while (chunk < ChunkRows && await rows.Reader.WaitToReadAsync(stop.Token).ConfigureAwait(false))
+                    {
+                        while (chunk < ChunkRows && rows.Reader.TryRead(out var row))
+                        {
+                            await WriteAsync(copy, row, stop.Token).ConfigureAwait(false);
+                            chunk++;
+                        }
+                    }
+
+                    await copy.CompleteAsync(stop.Token).ConfigureAwait(false);
+                }
+
+                staged += chunk;
+                accepted += await MergeAsync(connection, transaction, request.Kind, batchId, stop.Token).ConfigureAwait(false);
+                if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
+                {
+                    lastReport = clock.Elapsed;
+                    var read = Volatile.Read(ref state.RowsRead);
+                    progress?.Invoke(read);
+                    await ReportProgressAsync(dataSource, batchId, read, body.BytesRead, stop.Token).ConfigureAwait(false);
                 }
             }
-            else if (builder.Seizure(record, errors) is { } row)
+        }
+        catch (Exception)
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
             {
-                var county = counties.County(row.Lon, row.Lat);
-                await WriteAsync(copy, row, county, counties.Hidta(county), cancellationToken).ConfigureAwait(false);
-                staged++;
-                state.OutsideCounties += county is null ? 1 : 0;
+                await producer.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not IngestFormatException)
+            {
+                // the consumer's own failure is the one to report
             }
 
-            if (errors.Count > 0)
+            throw;
+        }
+
+        await producer.ConfigureAwait(false); // a body that could not be read surfaces here
+        progress?.Invoke(state.RowsRead);
+        return (staged, accepted);
+    }
+
+    /// <summary>Reads, maps, checks and places every record; hands valid rows to the consumer.</summary>
+    private static async Task ProduceAsync(
+        IngestRequest request, HashingStream body, RowBuilder builder, CountyIndex counties, BatchState state,
+        ChannelWriter<StagedRow> rows, CancellationToken cancellationToken)
+    {
+        var errors = new List<RowError>();
+        try
+        {
+            await foreach (var record in RecordSources.ReadAsync(body, request.Format, request.Encoding, cancellationToken).ConfigureAwait(false))
             {
-                state.Rejected++;
-                foreach (var error in errors)
+                Interlocked.Increment(ref state.RowsRead);
+                errors.Clear();
+                object? row = request.Kind == EventKind.Overdoses ? builder.Overdose(record, errors) : builder.Seizure(record, errors);
+                if (errors.Count > 0)
                 {
-                    if (state.Errors.Count < MaxStoredErrors)
+                    state.Rejected++;
+                    foreach (var error in errors.Take(MaxStoredErrors - state.Errors.Count))
                     {
                         state.Errors.Add(error);
                     }
+
+                    continue;
                 }
+
+                if (state.Rejected > 0 && request.Mode == IngestMode.AllOrNothing)
+                {
+                    continue; // the batch is lost already: read on only to report every invalid row
+                }
+
+                var (lon, lat) = row switch
+                {
+                    OverdoseRow o => (o.Lon, o.Lat),
+                    SeizureRow z => (z.Lon, z.Lat),
+                    _ => throw new InvalidOperationException("no row"),
+                };
+                var county = counties.County(lon, lat);
+                state.OutsideCounties += county is null ? 1 : 0;
+                await rows.WriteAsync(new StagedRow(row!, county, counties.Hidta(county)), cancellationToken).ConfigureAwait(false);
             }
 
-            if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
+            if (state.RowsRead == 0)
             {
-                lastReport = clock.Elapsed;
-                progress?.Invoke(state.RowsRead);
-                await ReportProgressAsync(dataSource, batchId, state.RowsRead, body.BytesRead, cancellationToken).ConfigureAwait(false);
+                throw new IngestFormatException("the body holds no records");
             }
         }
-
-        if (state.RowsRead == 0)
+        finally
         {
-            throw new IngestFormatException("the body holds no records");
+            rows.Complete();
+        }
+    }
+
+    /// <summary>A checked row with its county and HIDTA, on its way to the staging table.</summary>
+    private sealed record StagedRow(object Row, string? County, string? Hidta);
+
+    /// <summary>
+    /// Moves the staged chunk into the event table and empties the staging table. A plain INSERT is
+    /// tried first under a savepoint (the common case: nothing is a duplicate); when a row is already
+    /// stored, the chunk is merged again skipping duplicates.
+    /// </summary>
+    private static async Task<int> MergeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, EventKind kind, long batchId, CancellationToken cancellationToken)
+    {
+        var table = TableOf(kind);
+        var insert = SqlText.Get($"ingest_{table}_merge");
+        int merged;
+        await transaction.SaveAsync("chunk", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            merged = await ExecuteAsync(connection, transaction, insert, batchId, cancellationToken).ConfigureAwait(false);
+            await transaction.ReleaseAsync("chunk", cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await transaction.RollbackAsync("chunk", cancellationToken).ConfigureAwait(false);
+            var key = kind == EventKind.Overdoses ? "(source_agency, external_id)" : "(agency, external_id)";
+            merged = await ExecuteAsync(connection, transaction, $"{insert} ON CONFLICT {key} DO NOTHING", batchId, cancellationToken).ConfigureAwait(false);
         }
 
-        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        progress?.Invoke(state.RowsRead);
-        return staged;
+        await using (var truncate = new NpgsqlCommand($"TRUNCATE {table}_in", connection, transaction))
+        {
+            await truncate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return merged;
     }
+
+    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, long batchId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
+        command.Parameters.AddWithValue(batchId);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string TableOf(EventKind kind) => kind == EventKind.Overdoses ? "overdoses" : "seizures";
+
+    private static string CopySql(EventKind kind) => kind == EventKind.Overdoses
+        ? "COPY overdoses_in (source_agency, external_id, occurred_at, lon, lat, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id) FROM STDIN (FORMAT BINARY)"
+        : "COPY seizures_in (agency, external_id, seized_at, lon, lat, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id) FROM STDIN (FORMAT BINARY)";
+
+    private static Task WriteAsync(NpgsqlBinaryImporter copy, StagedRow staged, CancellationToken cancellationToken) => staged.Row switch
+    {
+        OverdoseRow o => WriteAsync(copy, o, staged.County, staged.Hidta, cancellationToken),
+        SeizureRow z => WriteAsync(copy, z, staged.County, staged.Hidta, cancellationToken),
+        _ => throw new InvalidOperationException("no row"),
+    };
 
     private static async Task WriteAsync(NpgsqlBinaryImporter copy, OverdoseRow row, string? county, string? hidta, CancellationToken cancellationToken)
     {

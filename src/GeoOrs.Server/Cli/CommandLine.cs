@@ -25,7 +25,7 @@ internal static class CommandLine
 
     /// <summary>The arguments for the web host: without the verb, with <c>--demo</c> as configuration.</summary>
     public static string[] ServeArguments(string[] args) =>
-        [.. args.SkipWhile(a => a == "serve").Select(a => a == "--demo" ? "--Demo=true" : a)];
+        [.. args.SkipWhile(a => a == "serve").Select(a => a == "--demo" ? "--Demo:Enabled=true" : a)];
 
     public static async Task<int> RunAsync(string[] args)
     {
