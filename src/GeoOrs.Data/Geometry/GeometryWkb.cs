@@ -40,6 +40,25 @@ public static class GeometryWkb
         return writer.Write(geometry);
     }
 
+    /// <summary>
+    /// The EWKB of a 2D point, built without allocating a geometry: what a binary COPY writes into a
+    /// geometry column (the column's receive function reads EWKB).
+    /// </summary>
+    /// <param name="x">The x (longitude).</param>
+    /// <param name="y">The y (latitude).</param>
+    /// <param name="srid">The SRID.</param>
+    /// <returns>25 bytes: byte order, type with the SRID flag, SRID, x, y.</returns>
+    public static byte[] PointEwkb(double x, double y, int srid)
+    {
+        var bytes = new byte[25];
+        bytes[0] = 1; // little-endian
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(1), 0x20000001); // Point | SRID flag
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(5), srid);
+        System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(9), x);
+        System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(17), y);
+        return bytes;
+    }
+
     /// <summary>A bytea parameter holding <paramref name="geometry"/> as EWKB, for <c>ST_GeomFromEWKB($n)</c>.</summary>
     /// <param name="geometry">The geometry.</param>
     /// <returns>The parameter.</returns>

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using GeoOrs.Data.Boundaries;
+using GeoOrs.Data.Geometry;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -80,12 +81,7 @@ public static class Ingestor
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await RecordBackendAsync(dataSource, connection, batchId, cancellationToken).ConfigureAwait(false);
 
-            await using (var stage = new NpgsqlCommand(SqlText.Get($"ingest_{TableOf(request.Kind)}_stage"), connection, transaction))
-            {
-                await stage.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            var (staged, accepted) = await PipeAsync(dataSource, connection, transaction, request, body, builder, counties, batchId, state, progress, cancellationToken)
+            var (staged, accepted) = await PipeAsync(dataSource, connection, request, body, builder, counties, batchId, state, progress, cancellationToken)
                 .ConfigureAwait(false);
             if (state.Rejected > 0 && request.Mode == IngestMode.AllOrNothing)
             {
@@ -126,13 +122,13 @@ public static class Ingestor
     }
 
     /// <summary>
-    /// Reads and checks rows on one thread while the database merges the previous chunk on the
-    /// other: a producer maps, validates and places each record and hands it over a bounded
-    /// channel; the consumer COPYs a chunk into the staging table and merges it, chunk after chunk,
-    /// all in the batch's one transaction.
+    /// Reads and checks rows on one core while the database stores the previous chunk on the other:
+    /// a producer maps, validates and places each record and hands it over a bounded channel; the
+    /// consumer takes a chunk, leaves out the events already stored (or repeated in the chunk), and
+    /// COPYs the rest straight into the event table, chunk after chunk, in the batch's one transaction.
     /// </summary>
     private static async Task<(int Staged, int Accepted)> PipeAsync(
-        NpgsqlDataSource dataSource, NpgsqlConnection connection, NpgsqlTransaction transaction, IngestRequest request, HashingStream body,
+        NpgsqlDataSource dataSource, NpgsqlConnection connection, IngestRequest request, HashingStream body,
         RowBuilder builder, CountyIndex counties, long batchId, BatchState state, Action<long>? progress, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -140,29 +136,22 @@ public static class Ingestor
         var producer = Task.Run(() => ProduceAsync(request, body, builder, counties, state, rows.Writer, stop.Token), stop.Token);
         var staged = 0;
         var accepted = 0;
+        var locked = new HashSet<string>(StringComparer.Ordinal);
+        var chunk = new List<StagedRow>(ChunkRows);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         try
         {
             while (await rows.Reader.WaitToReadAsync(stop.Token).ConfigureAwait(false))
             {
-                var chunk = 0;
-                await using (var copy = await connection.BeginBinaryImportAsync(CopySql(request.Kind), stop.Token).ConfigureAwait(false))
+                chunk.Clear();
+                while (chunk.Count < ChunkRows && rows.Reader.TryRead(out var row))
                 {
-                    while (chunk < ChunkRows && await rows.Reader.WaitToReadAsync(stop.Token).ConfigureAwait(false))
-                    {
-                        while (chunk < ChunkRows && rows.Reader.TryRead(out var row))
-                        {
-                            await WriteAsync(copy, row, stop.Token).ConfigureAwait(false);
-                            chunk++;
-                        }
-                    }
-
-                    await copy.CompleteAsync(stop.Token).ConfigureAwait(false);
+                    chunk.Add(row);
                 }
 
-                staged += chunk;
-                accepted += await MergeAsync(connection, transaction, request.Kind, batchId, stop.Token).ConfigureAwait(false);
+                staged += chunk.Count;
+                accepted += await StoreAsync(connection, request.Kind, batchId, chunk, locked, stop.Token).ConfigureAwait(false);
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {
                     lastReport = clock.Elapsed;
@@ -221,15 +210,14 @@ public static class Ingestor
                     continue; // the batch is lost already: read on only to report every invalid row
                 }
 
-                var (lon, lat) = row switch
+                var (agency, externalId, county) = row switch
                 {
-                    OverdoseRow o => (o.Lon, o.Lat),
-                    SeizureRow z => (z.Lon, z.Lat),
+                    OverdoseRow o => (o.Agency, o.ExternalId, o.County),
+                    SeizureRow z => (z.Agency, z.ExternalId, z.County),
                     _ => throw new InvalidOperationException("no row"),
                 };
-                var county = counties.County(lon, lat);
                 state.OutsideCounties += county is null ? 1 : 0;
-                await rows.WriteAsync(new StagedRow(row!, county, counties.Hidta(county)), cancellationToken).ConfigureAwait(false);
+                await rows.WriteAsync(new StagedRow(row!, agency, externalId, county, counties.Hidta(county)), cancellationToken).ConfigureAwait(false);
             }
 
             if (state.RowsRead == 0)
@@ -244,67 +232,83 @@ public static class Ingestor
     }
 
     /// <summary>A checked row with its county and HIDTA, on its way to the staging table.</summary>
-    private sealed record StagedRow(object Row, string? County, string? Hidta);
+    private sealed record StagedRow(object Row, string Agency, string ExternalId, string? County, string? Hidta);
 
     /// <summary>
-    /// Moves the staged chunk into the event table and empties the staging table. A plain INSERT is
-    /// tried first under a savepoint (the common case: nothing is a duplicate); when a row is already
-    /// stored, the chunk is merged again skipping duplicates.
+    /// Stores one chunk: takes each agency's advisory lock (so concurrent batches of one agency
+    /// cannot both store an event), leaves out events already stored or repeated within the chunk,
+    /// and COPYs the rest into the event table. Returns how many were stored.
     /// </summary>
-    private static async Task<int> MergeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, EventKind kind, long batchId, CancellationToken cancellationToken)
+    private static async Task<int> StoreAsync(
+        NpgsqlConnection connection, EventKind kind, long batchId, List<StagedRow> chunk, HashSet<string> locked, CancellationToken cancellationToken)
     {
-        var table = TableOf(kind);
-        var insert = SqlText.Get($"ingest_{table}_merge");
-        int merged;
-        await transaction.SaveAsync("chunk", cancellationToken).ConfigureAwait(false);
-        try
+        var agencies = new List<string>();
+        var ids = new List<string>();
+        var seen = new HashSet<(string, string)>();
+        var fresh = new List<StagedRow>(chunk.Count);
+        foreach (var row in chunk)
         {
-            merged = await ExecuteAsync(connection, transaction, insert, batchId, cancellationToken).ConfigureAwait(false);
-            await transaction.ReleaseAsync("chunk", cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            await transaction.RollbackAsync("chunk", cancellationToken).ConfigureAwait(false);
-            var key = kind == EventKind.Overdoses ? "(source_agency, external_id)" : "(agency, external_id)";
-            merged = await ExecuteAsync(connection, transaction, $"{insert} ON CONFLICT {key} DO NOTHING", batchId, cancellationToken).ConfigureAwait(false);
+            if (seen.Add((row.Agency, row.ExternalId)))
+            {
+                fresh.Add(row);
+                agencies.Add(row.Agency);
+                ids.Add(row.ExternalId);
+                if (locked.Add(row.Agency))
+                {
+                    await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection);
+                    command.Parameters.AddWithValue(row.Agency);
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
 
-        await using (var truncate = new NpgsqlCommand($"TRUNCATE {table}_in", connection, transaction))
+        var stored = new HashSet<(string, string)>();
+        await using (var existing = new NpgsqlCommand(SqlText.Get($"ingest_{TableOf(kind)}_existing"), connection))
         {
-            await truncate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            existing.Parameters.AddWithValue(agencies.ToArray());
+            existing.Parameters.AddWithValue(ids.ToArray());
+            await using var reader = await existing.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                stored.Add((reader.GetString(0), reader.GetString(1)));
+            }
         }
 
-        return merged;
-    }
+        var written = 0;
+        await using var copy = await connection.BeginBinaryImportAsync(CopySql(kind), cancellationToken).ConfigureAwait(false);
+        foreach (var row in fresh)
+        {
+            if (stored.Count == 0 || !stored.Contains((row.Agency, row.ExternalId)))
+            {
+                await WriteAsync(copy, row, batchId, cancellationToken).ConfigureAwait(false);
+                written++;
+            }
+        }
 
-    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, long batchId, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
-        command.Parameters.AddWithValue(batchId);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        return written;
     }
 
     private static string TableOf(EventKind kind) => kind == EventKind.Overdoses ? "overdoses" : "seizures";
 
     private static string CopySql(EventKind kind) => kind == EventKind.Overdoses
-        ? "COPY overdoses_in (source_agency, external_id, occurred_at, lon, lat, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id) FROM STDIN (FORMAT BINARY)"
-        : "COPY seizures_in (agency, external_id, seized_at, lon, lat, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id) FROM STDIN (FORMAT BINARY)";
+        ? "COPY overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id, batch_id) FROM STDIN (FORMAT BINARY)"
+        : "COPY seizure_events (agency, external_id, seized_at, geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id) FROM STDIN (FORMAT BINARY)";
 
-    private static Task WriteAsync(NpgsqlBinaryImporter copy, StagedRow staged, CancellationToken cancellationToken) => staged.Row switch
+    private static Task WriteAsync(NpgsqlBinaryImporter copy, StagedRow staged, long batchId, CancellationToken cancellationToken) => staged.Row switch
     {
-        OverdoseRow o => WriteAsync(copy, o, staged.County, staged.Hidta, cancellationToken),
-        SeizureRow z => WriteAsync(copy, z, staged.County, staged.Hidta, cancellationToken),
+        OverdoseRow o => WriteAsync(copy, o, staged.County, staged.Hidta, batchId, cancellationToken),
+        SeizureRow z => WriteAsync(copy, z, staged.County, staged.Hidta, batchId, cancellationToken),
         _ => throw new InvalidOperationException("no row"),
     };
 
-    private static async Task WriteAsync(NpgsqlBinaryImporter copy, OverdoseRow row, string? county, string? hidta, CancellationToken cancellationToken)
+    private static async Task WriteAsync(NpgsqlBinaryImporter copy, OverdoseRow row, string? county, string? hidta, long batchId, CancellationToken cancellationToken)
     {
         await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(row.Agency, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(row.ExternalId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(row.OccurredAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.Lon, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.Lat, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(GeometryWkb.PointEwkb(row.Lon, row.Lat, 4326), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(row.LocationPrecision, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(row.Fatal, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
         await WriteNullableAsync(copy, row.NaloxoneAdministered, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
@@ -314,16 +318,16 @@ public static class Ingestor
         await WriteTextAsync(copy, row.Sex, cancellationToken).ConfigureAwait(false);
         await WriteTextAsync(copy, county, cancellationToken).ConfigureAwait(false);
         await WriteTextAsync(copy, hidta, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(batchId, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteAsync(NpgsqlBinaryImporter copy, SeizureRow row, string? county, string? hidta, CancellationToken cancellationToken)
+    private static async Task WriteAsync(NpgsqlBinaryImporter copy, SeizureRow row, string? county, string? hidta, long batchId, CancellationToken cancellationToken)
     {
         await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(row.Agency, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(row.ExternalId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(row.SeizedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.Lon, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.Lat, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(GeometryWkb.PointEwkb(row.Lon, row.Lat, 4326), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(row.Drug, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(row.Quantity, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(row.Unit, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
@@ -332,6 +336,7 @@ public static class Ingestor
         await WriteTextAsync(copy, row.CaseReference, cancellationToken).ConfigureAwait(false);
         await WriteTextAsync(copy, county, cancellationToken).ConfigureAwait(false);
         await WriteTextAsync(copy, hidta, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(batchId, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
     }
 
     private static Task WriteTextAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken cancellationToken) =>

@@ -9,15 +9,15 @@ namespace GeoOrs.Data.Ingest;
 /// <param name="Reason">Why, in words a sender can act on.</param>
 public sealed record RowError(long Line, string Field, string Reason);
 
-/// <summary>An overdose event ready to store.</summary>
+/// <summary>An overdose event ready to store, with the county (GEOID) its point is in, or null.</summary>
 public sealed record OverdoseRow(
     string Agency, string ExternalId, DateTimeOffset OccurredAt, double Lon, double Lat, string LocationPrecision,
-    bool Fatal, bool? NaloxoneAdministered, short? NaloxoneDoses, string[] SuspectedDrugs, string? AgeBand, string? Sex);
+    bool Fatal, bool? NaloxoneAdministered, short? NaloxoneDoses, string[] SuspectedDrugs, string? AgeBand, string? Sex, string? County);
 
-/// <summary>A seizure event ready to store.</summary>
+/// <summary>A seizure event ready to store, with the county (GEOID) its point is in, or null.</summary>
 public sealed record SeizureRow(
     string Agency, string ExternalId, DateTimeOffset SeizedAt, double Lon, double Lat, string Drug,
-    double Quantity, string Unit, double? Grams, double? DosageUnits, string? CaseReference);
+    double Quantity, string Unit, double? Grams, double? DosageUnits, string? CaseReference, string? County);
 
 /// <summary>
 /// Turns a sender's record into a canonical event through a <see cref="ColumnMapping"/>, checking
@@ -74,7 +74,7 @@ public sealed class RowBuilder
 
         var externalId = Required(record, "external_id", errors);
         var occurredAt = Date(record, "occurred_at", errors);
-        var (lon, lat) = Point(record, errors);
+        var (lon, lat, county) = Point(record, errors);
         var precision = Value(record, "location_precision") ?? "exact";
         if (!Vocabulary.LocationPrecisions.Contains(precision))
         {
@@ -115,7 +115,7 @@ public sealed class RowBuilder
             return null;
         }
 
-        return new OverdoseRow(agency, externalId!, occurredAt!.Value, lon, lat, precision, fatal!.Value, naloxone, doses, drugs, ageBand, sex);
+        return new OverdoseRow(agency, externalId!, occurredAt!.Value, lon, lat, precision, fatal!.Value, naloxone, doses, drugs, ageBand, sex, county);
     }
 
     /// <summary>Builds a seizure event, or adds to <paramref name="errors"/> and returns null.</summary>
@@ -135,7 +135,7 @@ public sealed class RowBuilder
 
         var externalId = Required(record, "external_id", errors);
         var seizedAt = Date(record, "seized_at", errors);
-        var (lon, lat) = Point(record, errors);
+        var (lon, lat, county) = Point(record, errors);
         string? drug = null;
         if (Required(record, "drug", errors) is { } drugText)
         {
@@ -179,7 +179,7 @@ public sealed class RowBuilder
         }
 
         var (grams, dosageUnits) = Vocabulary.NormaliseQuantity(quantity, unit!);
-        return new SeizureRow(agency, externalId!, seizedAt!.Value, lon, lat, drug!, quantity, unit!, grams, dosageUnits, Value(record, "case_reference"));
+        return new SeizureRow(agency, externalId!, seizedAt!.Value, lon, lat, drug!, quantity, unit!, grams, dosageUnits, Value(record, "case_reference"), county);
     }
 
     /// <summary>The agency and external id a record is stored under (for overdoses or seizures), as the mapping reads them.</summary>
@@ -319,25 +319,25 @@ public sealed class RowBuilder
         return t.IndexOf('+', time) > 0 || t.IndexOf('-', time) > 0;
     }
 
-    private (double Lon, double Lat) Point(SourceRecord record, List<RowError> errors)
+    private (double Lon, double Lat, string? County) Point(SourceRecord record, List<RowError> errors)
     {
         var lonText = Value(record, "lon");
         var latText = Value(record, "lat");
         if (lonText is null && latText is null && _centroid is { } centroid)
         {
-            return centroid;
+            return (centroid.X, centroid.Y, _locate(centroid.X, centroid.Y));
         }
 
         if (lonText is null || latText is null)
         {
             errors.Add(new RowError(record.Line, lonText is null ? "lon" : "lat", "is required and missing"));
-            return (0, 0);
+            return (0, 0, null);
         }
 
         if (!RecordSources.TryParseNumber(lonText, out var x) || !RecordSources.TryParseNumber(latText, out var y))
         {
             errors.Add(new RowError(record.Line, RecordSources.TryParseNumber(lonText, out _) ? "lat" : "lon", $"'{(RecordSources.TryParseNumber(lonText, out _) ? latText : lonText)}' is not a number"));
-            return (0, 0);
+            return (0, 0, null);
         }
 
         if (_toWgs84 is not null)
@@ -345,26 +345,27 @@ public sealed class RowBuilder
             (x, y) = _toWgs84.Transform(x, y);
         }
 
-        var swapped = _locate(x, y) is null && x is >= -90 and <= 90 && y is >= -180 and <= 180 && _locate(y, x) is not null;
+        var county = _locate(x, y);
+        var swapped = county is null && x is >= -90 and <= 90 && y is >= -180 and <= 180 && _locate(y, x) is not null;
         if (swapped)
         {
             errors.Add(new RowError(record.Line, "lat", $"({x}, {y}) is in no county but ({y}, {x}) is: lat and lon look swapped"));
-            return (0, 0);
+            return (0, 0, null);
         }
 
         if (y is < -90 or > 90)
         {
             errors.Add(new RowError(record.Line, "lat", $"{y} is outside -90..90"));
-            return (0, 0);
+            return (0, 0, null);
         }
 
         if (x is < -180 or > 180)
         {
             errors.Add(new RowError(record.Line, "lon", $"{x} is outside -180..180"));
-            return (0, 0);
+            return (0, 0, null);
         }
 
-        return (x, y);
+        return (x, y, county);
     }
 
     private string[] Drugs(SourceRecord record, List<RowError> errors)

@@ -76,4 +76,11 @@ public class GeometryWkbTests
         Assert.Equal(96, back.Area, 9);
         Assert.Equal(4326, back.SRID);
     }
+
+    [Fact]
+    public void Point_ewkb_is_the_bytes_nts_writes()
+    {
+        var point = new NetTopologySuite.Geometries.Point(-76.6122, 39.2904) { SRID = 4326 };
+        Assert.Equal(GeometryWkb.Write(point), GeometryWkb.PointEwkb(-76.6122, 39.2904, 4326));
+    }
 }
