@@ -81,6 +81,14 @@ public static class Ingestor
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await RecordBackendAsync(dataSource, connection, batchId, cancellationToken).ConfigureAwait(false);
 
+            // The duplicate check looks keys up by index. The event table's statistics lag behind a
+            // batch that is filling it, and a planner that believes the table small would scan all
+            // of it for every key: in this transaction, index lookups only.
+            await using (var plan = new NpgsqlCommand("SET LOCAL enable_seqscan = off", connection, transaction))
+            {
+                await plan.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             var (staged, accepted) = await PipeAsync(dataSource, connection, request, body, builder, counties, batchId, state, progress, cancellationToken)
                 .ConfigureAwait(false);
             if (state.Rejected > 0 && request.Mode == IngestMode.AllOrNothing)
@@ -280,7 +288,7 @@ public static class Ingestor
         {
             if (stored.Count == 0 || !stored.Contains((row.Agency, row.ExternalId)))
             {
-                await WriteAsync(copy, row, batchId, cancellationToken).ConfigureAwait(false);
+                Write(copy, row, batchId); // buffered: only a full buffer goes to the socket
                 written++;
             }
         }
@@ -295,56 +303,82 @@ public static class Ingestor
         ? "COPY overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id, batch_id) FROM STDIN (FORMAT BINARY)"
         : "COPY seizure_events (agency, external_id, seized_at, geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id) FROM STDIN (FORMAT BINARY)";
 
-    private static Task WriteAsync(NpgsqlBinaryImporter copy, StagedRow staged, long batchId, CancellationToken cancellationToken) => staged.Row switch
+    private static void Write(NpgsqlBinaryImporter copy, StagedRow staged, long batchId)
     {
-        OverdoseRow o => WriteAsync(copy, o, staged.County, staged.Hidta, batchId, cancellationToken),
-        SeizureRow z => WriteAsync(copy, z, staged.County, staged.Hidta, batchId, cancellationToken),
-        _ => throw new InvalidOperationException("no row"),
-    };
-
-    private static async Task WriteAsync(NpgsqlBinaryImporter copy, OverdoseRow row, string? county, string? hidta, long batchId, CancellationToken cancellationToken)
-    {
-        await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.Agency, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.ExternalId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.OccurredAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(GeometryWkb.PointEwkb(row.Lon, row.Lat, 4326), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.LocationPrecision, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.Fatal, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-        await WriteNullableAsync(copy, row.NaloxoneAdministered, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-        await WriteNullableAsync(copy, row.NaloxoneDoses, NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.SuspectedDrugs, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await WriteTextAsync(copy, row.AgeBand, cancellationToken).ConfigureAwait(false);
-        await WriteTextAsync(copy, row.Sex, cancellationToken).ConfigureAwait(false);
-        await WriteTextAsync(copy, county, cancellationToken).ConfigureAwait(false);
-        await WriteTextAsync(copy, hidta, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(batchId, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        switch (staged.Row)
+        {
+            case OverdoseRow o:
+                Write(copy, o, staged.County, staged.Hidta, batchId);
+                break;
+            case SeizureRow z:
+                Write(copy, z, staged.County, staged.Hidta, batchId);
+                break;
+            default:
+                throw new InvalidOperationException("no row");
+        }
     }
 
-    private static async Task WriteAsync(NpgsqlBinaryImporter copy, SeizureRow row, string? county, string? hidta, long batchId, CancellationToken cancellationToken)
+    private static void Write(NpgsqlBinaryImporter copy, OverdoseRow row, string? county, string? hidta, long batchId)
     {
-        await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.Agency, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.ExternalId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.SeizedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(GeometryWkb.PointEwkb(row.Lon, row.Lat, 4326), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.Drug, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.Quantity, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(row.Unit, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await WriteNullableAsync(copy, row.Grams, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-        await WriteNullableAsync(copy, row.DosageUnits, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-        await WriteTextAsync(copy, row.CaseReference, cancellationToken).ConfigureAwait(false);
-        await WriteTextAsync(copy, county, cancellationToken).ConfigureAwait(false);
-        await WriteTextAsync(copy, hidta, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(batchId, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        copy.StartRow();
+        copy.Write(row.Agency, NpgsqlDbType.Text);
+        copy.Write(row.ExternalId, NpgsqlDbType.Text);
+        copy.Write(row.OccurredAt, NpgsqlDbType.TimestampTz);
+        copy.Write(GeometryWkb.PointEwkb(row.Lon, row.Lat, 4326), NpgsqlDbType.Bytea);
+        copy.Write(row.LocationPrecision, NpgsqlDbType.Text);
+        copy.Write(row.Fatal, NpgsqlDbType.Boolean);
+        WriteNullable(copy, row.NaloxoneAdministered, NpgsqlDbType.Boolean);
+        WriteNullable(copy, row.NaloxoneDoses, NpgsqlDbType.Smallint);
+        copy.Write(row.SuspectedDrugs, NpgsqlDbType.Array | NpgsqlDbType.Text);
+        WriteText(copy, row.AgeBand);
+        WriteText(copy, row.Sex);
+        WriteText(copy, county);
+        WriteText(copy, hidta);
+        copy.Write(batchId, NpgsqlDbType.Bigint);
     }
 
-    private static Task WriteTextAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken cancellationToken) =>
-        value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
+    private static void Write(NpgsqlBinaryImporter copy, SeizureRow row, string? county, string? hidta, long batchId)
+    {
+        copy.StartRow();
+        copy.Write(row.Agency, NpgsqlDbType.Text);
+        copy.Write(row.ExternalId, NpgsqlDbType.Text);
+        copy.Write(row.SeizedAt, NpgsqlDbType.TimestampTz);
+        copy.Write(GeometryWkb.PointEwkb(row.Lon, row.Lat, 4326), NpgsqlDbType.Bytea);
+        copy.Write(row.Drug, NpgsqlDbType.Text);
+        copy.Write(row.Quantity, NpgsqlDbType.Double);
+        copy.Write(row.Unit, NpgsqlDbType.Text);
+        WriteNullable(copy, row.Grams, NpgsqlDbType.Double);
+        WriteNullable(copy, row.DosageUnits, NpgsqlDbType.Double);
+        WriteText(copy, row.CaseReference);
+        WriteText(copy, county);
+        WriteText(copy, hidta);
+        copy.Write(batchId, NpgsqlDbType.Bigint);
+    }
 
-    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
-        where T : struct =>
-        value is { } v ? copy.WriteAsync(v, type, cancellationToken) : copy.WriteNullAsync(cancellationToken);
+    private static void WriteText(NpgsqlBinaryImporter copy, string? value)
+    {
+        if (value is null)
+        {
+            copy.WriteNull();
+        }
+        else
+        {
+            copy.Write(value, NpgsqlDbType.Text);
+        }
+    }
+
+    private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
+        where T : struct
+    {
+        if (value is { } v)
+        {
+            copy.Write(v, type);
+        }
+        else
+        {
+            copy.WriteNull();
+        }
+    }
 
     private static async Task<long> StartAsync(NpgsqlDataSource dataSource, IngestRequest request, CancellationToken cancellationToken)
     {

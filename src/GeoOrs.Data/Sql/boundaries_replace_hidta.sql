@@ -1,5 +1,6 @@
--- Replaces HIDTA membership with the staged rows (hidta_in) and rebuilds each region's polygon as
--- the union of its member counties. Returns the number of regions and of memberships.
+-- Replaces HIDTA membership with the staged rows (hidta_in), rebuilds each region's polygon as the
+-- union of its member counties, and re-assigns events to the new regions. Returns the number of
+-- regions and of memberships.
 DELETE FROM hidta_counties;
 
 INSERT INTO hidta_regions (id, name, loaded_at)
@@ -20,5 +21,13 @@ FROM (SELECT m.hidta_id, ST_Multi(ST_Union(c.geom)) AS geom
       FROM hidta_counties m JOIN counties c ON c.geoid = m.geoid
       GROUP BY m.hidta_id) u
 WHERE u.hidta_id = r.id;
+
+-- Events follow the membership: each takes the (first) HIDTA of its county, or none.
+UPDATE overdose_events e SET hidta_id = m.hidta_id
+FROM (SELECT c.geoid, (SELECT min(hidta_id) FROM hidta_counties WHERE geoid = c.geoid) AS hidta_id FROM counties c) m
+WHERE e.county_fips = m.geoid AND e.hidta_id IS DISTINCT FROM m.hidta_id;
+UPDATE seizure_events e SET hidta_id = m.hidta_id
+FROM (SELECT c.geoid, (SELECT min(hidta_id) FROM hidta_counties WHERE geoid = c.geoid) AS hidta_id FROM counties c) m
+WHERE e.county_fips = m.geoid AND e.hidta_id IS DISTINCT FROM m.hidta_id;
 
 SELECT (SELECT count(*) FROM hidta_regions), (SELECT count(*) FROM hidta_counties);

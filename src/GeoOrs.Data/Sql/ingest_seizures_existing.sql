@@ -1,5 +1,8 @@
 -- Which of a chunk's (agency, external id) pairs are already stored: those are duplicates.
--- $1: agencies, $2: external ids (parallel arrays). Uses the unique index on (agency, external_id).
-SELECT e.agency, e.external_id
+-- $1: agencies, $2: external ids (parallel arrays). One unique-index probe per key (LATERAL … LIMIT 1
+-- keeps the planner from joining the other way round while the table's statistics lag behind a load).
+SELECT k.agency, k.external_id
 FROM unnest($1::text[], $2::text[]) AS k (agency, external_id)
-JOIN seizure_events e ON e.agency = k.agency AND e.external_id = k.external_id;
+CROSS JOIN LATERAL (
+    SELECT 1 FROM seizure_events e WHERE e.agency = k.agency AND e.external_id = k.external_id LIMIT 1
+) AS stored;

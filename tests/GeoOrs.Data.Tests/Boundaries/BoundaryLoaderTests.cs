@@ -150,12 +150,24 @@ public class BoundaryLoaderTests
             await using var scratch = await PostGis.CreateScratchDatabaseAsync();
             await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
             await Migrator.MigrateAsync(dataSource);
+            await BoundaryLoader.LoadAsync(dataSource, PostGis.Shapefiles);
+            await using (var insert = dataSource.CreateCommand("""
+                INSERT INTO overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal, county_fips, hidta_id)
+                VALUES ('a', 'baltimore', now(), ST_SetSRID(ST_MakePoint(-76.61, 39.29), 4326), 'exact', false, '24510', 'washington-baltimore'),
+                       ('a', 'loving', now(), ST_SetSRID(ST_MakePoint(-103.58, 31.85), 4326), 'exact', false, '48301', NULL)
+                """))
+            {
+                await insert.ExecuteNonQueryAsync();
+            }
+
             var result = await BoundaryLoader.LoadAsync(dataSource, dir.FullName);
 
             Assert.Equal(1, result.Hidtas);
             Assert.Equal(2, result.Memberships);
             Assert.Contains(result.Warnings, w => w.Contains("99999", StringComparison.Ordinal));
             Assert.Equal("chesapeake-test", await ScalarAsync<string>(dataSource, "SELECT id FROM hidta_regions"));
+            Assert.Equal("chesapeake-test", await ScalarAsync<string>(dataSource, "SELECT hidta_id FROM overdose_events WHERE external_id = 'baltimore'"));
+            Assert.Equal(1L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events WHERE hidta_id IS NULL"));
         }
         finally
         {
