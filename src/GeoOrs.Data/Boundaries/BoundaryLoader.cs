@@ -42,9 +42,9 @@ public static class BoundaryLoader
     public static async Task<BoundaryLoadResult> LoadAsync(NpgsqlDataSource dataSource, string directory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        var statesShp = FindOne(directory, "*state*.shp");
-        var countiesShp = FindOne(directory, "*county*.shp");
-        var populationCsv = FindOne(directory, "co-est*.csv");
+        var statesShp = CensusFiles.FindOne(directory, "*state*.shp");
+        var countiesShp = CensusFiles.FindOne(directory, "*county*.shp");
+        var populationCsv = CensusFiles.FindOne(directory, "co-est*.csv");
         var warnings = new List<string>();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -115,57 +115,24 @@ public static class BoundaryLoader
         return rows;
     }
 
-    /// <summary>Reads the Census <c>co-est</c> file: county rows (SUMLEV 050), every POPESTIMATEyyyy column.</summary>
+    /// <summary>Loads every county × year estimate of the Census <c>co-est</c> file.</summary>
     private static async Task<int> LoadPopulationAsync(NpgsqlConnection connection, string csvPath, CancellationToken cancellationToken)
     {
-        using var csv = new CsvReader(new StreamReader(csvPath, DetectEncoding(csvPath)));
-        var header = csv.Read() ?? throw new InvalidDataException($"{Path.GetFileName(csvPath)} is empty");
-        int Column(string name) => Array.IndexOf(header, name) is var i and >= 0
-            ? i
-            : throw new InvalidDataException($"{Path.GetFileName(csvPath)} has no column {name}");
-        var sumlev = Column("SUMLEV");
-        var state = Column("STATE");
-        var county = Column("COUNTY");
-        var years = header
-            .Select((name, index) => (name, index))
-            .Where(c => c.name.StartsWith("POPESTIMATE", StringComparison.Ordinal) && c.name.Length == 15)
-            .Select(c => (Year: int.Parse(c.name[11..], CultureInfo.InvariantCulture), c.index))
-            .ToList();
-        var source = Path.GetFileName(csvPath);
-
         await ExecuteAsync(connection,
             "CREATE TEMP TABLE population_in (geoid text, year integer, population integer) ON COMMIT DROP", cancellationToken).ConfigureAwait(false);
         await using (var copy = await connection.BeginBinaryImportAsync(
             "COPY population_in (geoid, year, population) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
         {
-            while (csv.Read() is { } row)
+            foreach (var (geoid, year, population) in CensusFiles.ReadPopulation(csvPath))
             {
-                if (row.Length != header.Length)
-                {
-                    throw new InvalidDataException($"{source} line {csv.RecordLine}: {row.Length} fields where the header has {header.Length}");
-                }
-
-                if (row[sumlev].TrimStart('0') != "50")
-                {
-                    continue; // state totals (040); some re-saved copies strip the leading zero
-                }
-
-                var geoid = row[state].PadLeft(2, '0') + row[county].PadLeft(3, '0');
-                foreach (var (year, index) in years)
-                {
-                    await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                    await copy.WriteAsync(geoid, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                    await copy.WriteAsync(year, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-                    await copy.WriteAsync(int.Parse(row[index], NumberStyles.None, CultureInfo.InvariantCulture), NpgsqlDbType.Integer, cancellationToken)
-                        .ConfigureAwait(false);
-                }
+                await copy.WriteRowAsync(cancellationToken, geoid, year, population).ConfigureAwait(false);
             }
 
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await using var upsert = new NpgsqlCommand(SqlText.Get("boundaries_upsert_population"), connection);
-        upsert.Parameters.AddWithValue(source);
+        upsert.Parameters.AddWithValue(Path.GetFileName(csvPath));
         return await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -304,22 +271,6 @@ public static class BoundaryLoader
         {
             return Encoding.Latin1;
         }
-    }
-
-    private static string FindOne(string directory, string pattern)
-    {
-        if (!Directory.Exists(directory))
-        {
-            throw new DirectoryNotFoundException($"boundary folder {directory} does not exist");
-        }
-
-        var found = Directory.GetFiles(directory, pattern).Order(StringComparer.Ordinal).ToArray();
-        return found.Length switch
-        {
-            1 => found[0],
-            0 => throw new FileNotFoundException($"no file matching {pattern} in {directory}"),
-            _ => throw new InvalidDataException($"more than one file matches {pattern} in {directory}: {string.Join(", ", found.Select(Path.GetFileName))}"),
-        };
     }
 
     private static string? Text(IReadOnlyDictionary<string, object?> attributes, string name) =>

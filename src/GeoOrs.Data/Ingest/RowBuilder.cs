@@ -63,14 +63,12 @@ public sealed class RowBuilder
     /// <returns>The event, or null when the row has a problem.</returns>
     public OverdoseRow? Overdose(SourceRecord record, List<RowError> errors)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        ArgumentNullException.ThrowIfNull(errors);
-        var before = errors.Count;
-        if (record.Fault is { } fault)
+        if (IsFaulted(record, errors))
         {
-            errors.Add(new RowError(record.Line, "record", fault));
             return null;
         }
+
+        var before = errors.Count;
 
         var externalId = Required(record, "external_id", errors);
         var occurredAt = Date(record, "occurred_at", errors);
@@ -124,14 +122,12 @@ public sealed class RowBuilder
     /// <returns>The event, or null when the row has a problem.</returns>
     public SeizureRow? Seizure(SourceRecord record, List<RowError> errors)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        ArgumentNullException.ThrowIfNull(errors);
-        var before = errors.Count;
-        if (record.Fault is { } fault)
+        if (IsFaulted(record, errors))
         {
-            errors.Add(new RowError(record.Line, "record", fault));
             return null;
         }
+
+        var before = errors.Count;
 
         var externalId = Required(record, "external_id", errors);
         var seizedAt = Date(record, "seized_at", errors);
@@ -180,6 +176,20 @@ public sealed class RowBuilder
 
         var (grams, dosageUnits) = Vocabulary.NormaliseQuantity(quantity, unit!);
         return new SeizureRow(agency, externalId!, seizedAt!.Value, lon, lat, drug!, quantity, unit!, grams, dosageUnits, Value(record, "case_reference"), county);
+    }
+
+    /// <summary>Adds the record's own fault (a wrong field count, a feature that is no point) as its error.</summary>
+    private static bool IsFaulted(SourceRecord record, List<RowError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (record.Fault is not { } fault)
+        {
+            return false;
+        }
+
+        errors.Add(new RowError(record.Line, "record", fault));
+        return true;
     }
 
     /// <summary>The agency and external id a record is stored under (for overdoses or seizures), as the mapping reads them.</summary>

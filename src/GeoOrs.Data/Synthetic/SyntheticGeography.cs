@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using GeoOrs.Analysis.Projections;
+using GeoOrs.Data.Boundaries;
 using GeoOrs.Data.Csv;
 using GeoOrs.Data.Shapefiles;
 
@@ -69,8 +70,8 @@ public sealed class SyntheticGeography
     public static SyntheticGeography Load(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        var countyShp = FindOne(directory, "*county*.shp");
-        var populationCsv = FindOne(directory, "co-est*.csv");
+        var countyShp = CensusFiles.FindOne(directory, "*county*.shp");
+        var populationCsv = CensusFiles.FindOne(directory, "co-est*.csv");
         var (population, year) = ReadPopulation(populationCsv);
 
         var counties = new List<SyntheticCounty>(population.Count);
@@ -101,71 +102,15 @@ public sealed class SyntheticGeography
         return new SyntheticGeography(counties, skipped, Path.GetFileName(countyShp), Path.GetFileName(populationCsv), year);
     }
 
-    /// <summary>Reads the county rows (SUMLEV 050) of a Census <c>co-est</c> file: GEOID → latest POPESTIMATE.</summary>
+    /// <summary>GEOID → the latest estimate of a Census <c>co-est</c> file, and that estimate's year.</summary>
     private static (Dictionary<string, long> Population, int Year) ReadPopulation(string path)
     {
-        var name = Path.GetFileName(path);
-        // Only ASCII columns are read, so names in another encoding do no harm (they decode to U+FFFD).
-        using var csv = new CsvReader(new StreamReader(path, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true));
-        var header = csv.Read() ?? throw new InvalidDataException($"{name} is empty");
-        int Column(string column) => Array.IndexOf(header, column) is var i and >= 0
-            ? i
-            : throw new InvalidDataException($"{name} has no column {column}");
-        int sumlev = Column("SUMLEV");
-        int state = Column("STATE");
-        int county = Column("COUNTY");
-        var (year, estimate) = header
-            .Select((column, index) => (column, index))
-            .Where(c => c.column.StartsWith("POPESTIMATE", StringComparison.Ordinal) && c.column.Length == 15
-                && int.TryParse(c.column.AsSpan(11), NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            .Select(c => (Year: int.Parse(c.column.AsSpan(11), NumberStyles.None, CultureInfo.InvariantCulture), c.index))
-            .DefaultIfEmpty((-1, -1))
-            .MaxBy(c => c.Item1);
-        if (estimate < 0)
-        {
-            throw new InvalidDataException($"{name} has no POPESTIMATEyyyy column");
-        }
-
-        var population = new Dictionary<string, long>(StringComparer.Ordinal);
-        while (csv.Read() is { } row)
-        {
-            if (row.Length != header.Length)
-            {
-                throw new InvalidDataException($"{name} line {csv.RecordLine}: {row.Length} fields where the header has {header.Length}");
-            }
-
-            if (row[sumlev].TrimStart('0') != "50")
-            {
-                continue; // state totals (040)
-            }
-
-            if (!long.TryParse(row[estimate], NumberStyles.None, CultureInfo.InvariantCulture, out long people))
-            {
-                throw new InvalidDataException($"{name} line {csv.RecordLine}: POPESTIMATE{year} is not a whole number: '{row[estimate]}'");
-            }
-
-            population[row[state].PadLeft(2, '0') + row[county].PadLeft(3, '0')] = people;
-        }
-
+        var estimates = CensusFiles.ReadPopulation(path).ToList();
+        var year = estimates.Count == 0 ? 0 : estimates.Max(e => e.Year);
+        var population = estimates.Where(e => e.Year == year).ToDictionary(e => e.Geoid, e => (long)e.Population, StringComparer.Ordinal);
         return (population, year);
     }
 
     private static string? Text(ShapefileFeature feature, string field) =>
         feature.Attributes.TryGetValue(field, out var value) ? value?.ToString() : null;
-
-    private static string FindOne(string directory, string pattern)
-    {
-        if (!Directory.Exists(directory))
-        {
-            throw new DirectoryNotFoundException($"shapefile folder {directory} does not exist");
-        }
-
-        var found = Directory.GetFiles(directory, pattern).Order(StringComparer.Ordinal).ToArray();
-        return found.Length switch
-        {
-            1 => found[0],
-            0 => throw new FileNotFoundException($"no file matching {pattern} in {directory}"),
-            _ => throw new InvalidDataException($"more than one file matches {pattern} in {directory}: {string.Join(", ", found.Select(Path.GetFileName))}"),
-        };
-    }
 }
