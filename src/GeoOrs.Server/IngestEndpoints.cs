@@ -48,11 +48,7 @@ internal static class IngestEndpoints
             return problem;
         }
 
-        return await RunAsync(dataSource, request!, clock, log, http.RequestAborted, batch => batch.Status switch
-        {
-            "committed" => TypedResults.Created($"/api/ingest/batches/{batch.Id}", batch),
-            _ => TypedResults.UnprocessableEntity(batch),
-        });
+        return await RunAsync(dataSource, request!, clock, log, http.RequestAborted);
     }
 
     internal static async Task<IResult> IngestEventAsync(HttpContext http, NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
@@ -114,13 +110,16 @@ internal static class IngestEndpoints
         }
     }
 
+    /// <summary>201 with the batch when it committed, 422 with its row errors when it was rejected, 400 when the body is unreadable.</summary>
     private static async Task<IResult> RunAsync(
-        NpgsqlDataSource dataSource, IngestRequest request, TimeProvider clock, ILoggerFactory log, CancellationToken cancellationToken, Func<IngestBatch, IResult> answer)
+        NpgsqlDataSource dataSource, IngestRequest request, TimeProvider clock, ILoggerFactory log, CancellationToken cancellationToken)
     {
         try
         {
             var batch = await Ingestor.IngestAsync(dataSource, request, clock, cancellationToken: cancellationToken);
-            return answer(batch);
+            return batch.Status == "committed"
+                ? TypedResults.Created($"/api/ingest/batches/{batch.Id}", batch)
+                : TypedResults.UnprocessableEntity(batch);
         }
         catch (IngestFormatException e)
         {

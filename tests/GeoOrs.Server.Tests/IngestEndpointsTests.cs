@@ -94,6 +94,17 @@ public class IngestEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
     }
 
     [Fact]
+    public async Task Event_repeated_within_one_file_is_stored_once()
+    {
+        var agency = NewAgency();
+        var (status, batch) = await PostCsvAsync("overdoses", OverdoseHeader + Row("r1") + Row("r2") + Row("r1"), agency);
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal(2, batch.GetProperty("accepted").GetInt32());
+        Assert.Equal(1, batch.GetProperty("duplicates").GetInt32());
+        Assert.Equal(2, await OverdosesOfAsync(agency));
+    }
+
+    [Fact]
     public async Task Unbalanced_quotes_are_400_and_store_nothing()
     {
         var agency = NewAgency();
