@@ -104,6 +104,70 @@ public class IngestEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         Assert.Equal(2, await OverdosesOfAsync(agency));
     }
 
+    private static async Task<(long Any, long Fentanyl, long Fatal, long Naloxone)> DailyAsync(string county, DateOnly day)
+    {
+        var dataSource = await PostGis.DataSourceAsync();
+        await using var command = dataSource.CreateCommand("""
+            SELECT coalesce(sum(events) FILTER (WHERE drug = 'any'), 0),
+                   coalesce(sum(events) FILTER (WHERE drug = 'fentanyl'), 0),
+                   coalesce(sum(events) FILTER (WHERE drug = 'any' AND fatal), 0),
+                   coalesce(sum(events) FILTER (WHERE drug = 'any' AND naloxone), 0)
+            FROM overdose_daily WHERE county_fips = $1 AND day = $2
+            """);
+        command.Parameters.AddWithValue(county);
+        command.Parameters.AddWithValue(day);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+    }
+
+    [Fact]
+    public async Task Daily_aggregates_count_what_a_batch_stored_and_nothing_twice()
+    {
+        // Loving County, Texas (48301), on a day of its own so other tests' events do not count.
+        var day = new DateOnly(1995, 1, 1).AddDays(Random.Shared.Next(0, 3000));
+        var when = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + "T12:00:00Z";
+        var before = await DailyAsync("48301", day);
+        var agency = NewAgency();
+        var csv = OverdoseHeader
+            + $"a1,{when},31.85,-103.58,exact,true,,,fentanyl;xylazine,,\r\n"
+            + $"a2,{when},31.85,-103.58,exact,false,true,1,fentanyl,,\r\n"
+            + $"a3,{when},31.85,-103.58,exact,false,false,,,,\r\n";
+
+        await PostCsvAsync("overdoses", csv, agency);
+        var after = await DailyAsync("48301", day);
+        Assert.Equal((before.Any + 3, before.Fentanyl + 2, before.Fatal + 1, before.Naloxone + 1), after);
+
+        await PostCsvAsync("overdoses", csv, agency); // all duplicates
+        await PostCsvAsync("overdoses", csv.Replace("a1,", "a4,", StringComparison.Ordinal) + $"bad,{when},x,y,exact,false,,,,,\r\n", agency); // rejected whole
+        Assert.Equal(after, await DailyAsync("48301", day));
+    }
+
+    [Fact]
+    public async Task Seizure_daily_aggregates_sum_events_and_normalised_quantities()
+    {
+        var day = new DateOnly(1995, 1, 1).AddDays(Random.Shared.Next(0, 3000));
+        var when = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + "T08:00:00Z";
+        var agency = NewAgency();
+        var csv = "external_id,seized_at,lat,lon,drug,quantity,unit\r\n"
+            + $"z1,{when},31.85,-103.58,fentanyl,1,kg\r\nz2,{when},31.85,-103.58,fentanyl,500,g\r\nz3,{when},31.85,-103.58,fentanyl,100,pills\r\n";
+        var dataSource = await PostGis.DataSourceAsync();
+        const string Sql = "SELECT coalesce(sum(events), 0), coalesce(sum(grams), 0), coalesce(sum(dosage_units), 0) FROM seizure_daily WHERE county_fips = '48301' AND day = $1 AND drug = 'fentanyl'";
+        async Task<(long, double, double)> ReadAsync()
+        {
+            await using var command = dataSource.CreateCommand(Sql);
+            command.Parameters.AddWithValue(day);
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            return (reader.GetInt64(0), reader.GetDouble(1), reader.GetDouble(2));
+        }
+
+        var before = await ReadAsync();
+        await PostCsvAsync("seizures", csv, agency);
+        var after = await ReadAsync();
+        Assert.Equal((before.Item1 + 3, before.Item2 + 1500, before.Item3 + 100), after);
+    }
+
     [Fact]
     public async Task Unbalanced_quotes_are_400_and_store_nothing()
     {
