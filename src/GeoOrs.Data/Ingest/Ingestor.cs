@@ -89,11 +89,6 @@ public static class Ingestor
                 await plan.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await using (var tallies = new NpgsqlCommand(SqlText.Get("ingest_daily_stage"), connection, transaction))
-            {
-                await tallies.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
             var (staged, accepted) = await PipeAsync(dataSource, connection, request, body, builder, counties, batchId, state, progress, cancellationToken)
                 .ConfigureAwait(false);
             if (state.Rejected > 0 && request.Mode == IngestMode.AllOrNothing)
@@ -101,12 +96,6 @@ public static class Ingestor
                 await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
                 return await FinishAsync(dataSource, null, batchId, "rejected", state, body, accepted: 0, duplicates: 0,
                     $"{state.Rejected} of {state.RowsRead} rows are invalid and the batch is all-or-nothing: nothing was stored", cancellationToken).ConfigureAwait(false);
-            }
-
-            await using (var daily = new NpgsqlCommand(SqlText.Get($"ingest_daily_merge_{TableOf(request.Kind)}"), connection, transaction))
-            {
-                daily.CommandTimeout = 0;
-                await daily.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             var batch = await FinishAsync(dataSource, connection, batchId, "committed", state, body, accepted, staged - accepted, null, cancellationToken).ConfigureAwait(false);
@@ -156,7 +145,6 @@ public static class Ingestor
         var staged = 0;
         var accepted = 0;
         var locked = new HashSet<string>(StringComparer.Ordinal);
-        var tally = new DailyTally();
         var chunk = new List<StagedRow>(ChunkRows);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
@@ -171,7 +159,7 @@ public static class Ingestor
                 }
 
                 staged += chunk.Count;
-                accepted += await StoreAsync(connection, request.Kind, batchId, chunk, locked, tally, stop.Token).ConfigureAwait(false);
+                accepted += await StoreAsync(connection, request.Kind, batchId, chunk, locked, stop.Token).ConfigureAwait(false);
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {
                     lastReport = clock.Elapsed;
@@ -257,11 +245,10 @@ public static class Ingestor
     /// <summary>
     /// Stores one chunk: takes each agency's advisory lock (so concurrent batches of one agency
     /// cannot both store an event), leaves out events already stored or repeated within the chunk,
-    /// COPYs the rest into the event table and their counts into the batch's daily tallies.
-    /// Returns how many were stored.
+    /// and COPYs the rest into the event table. Returns how many were stored.
     /// </summary>
     private static async Task<int> StoreAsync(
-        NpgsqlConnection connection, EventKind kind, long batchId, List<StagedRow> chunk, HashSet<string> locked, DailyTally tally, CancellationToken cancellationToken)
+        NpgsqlConnection connection, EventKind kind, long batchId, List<StagedRow> chunk, HashSet<string> locked, CancellationToken cancellationToken)
     {
         var agencies = new List<string>();
         var ids = new List<string>();
@@ -296,22 +283,17 @@ public static class Ingestor
         }
 
         var written = 0;
-        await using (var copy = await connection.BeginBinaryImportAsync(CopySql(kind), cancellationToken).ConfigureAwait(false))
+        await using var copy = await connection.BeginBinaryImportAsync(CopySql(kind), cancellationToken).ConfigureAwait(false);
+        foreach (var row in fresh)
         {
-            foreach (var row in fresh)
+            if (stored.Count == 0 || !stored.Contains((row.Agency, row.ExternalId)))
             {
-                if (stored.Count == 0 || !stored.Contains((row.Agency, row.ExternalId)))
-                {
-                    Write(copy, row, batchId); // buffered: only a full buffer goes to the socket
-                    tally.Add(row.Row);
-                    written++;
-                }
+                Write(copy, row, batchId); // buffered: only a full buffer goes to the socket
+                written++;
             }
-
-            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await tally.FlushAsync(connection, cancellationToken).ConfigureAwait(false);
+        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return written;
     }
 
