@@ -26,6 +26,7 @@ app.UseStatusCodePages();
 app.MapHealth();
 app.MapBoundaries();
 app.MapIngest();
+app.MapOgc();
 app.MapJobs();
 
 await app.RunAsync();

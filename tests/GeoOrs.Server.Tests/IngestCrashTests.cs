@@ -19,11 +19,10 @@ public sealed class IngestCrashTests
     [Fact]
     public async Task Client_that_disconnects_mid_upload_leaves_a_failed_batch_and_no_rows()
     {
-        var port = FreePort();
         var agency = "cut-" + Guid.NewGuid().ToString("N")[..10];
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        using var server = StartServer(port);
-        await WaitHealthyAsync(client, server);
+        using var server = await ServerProcess.StartAsync();
+        var port = server.Port;
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
 
         var rows = new StringBuilder("external_id,occurred_at,lat,lon,fatal\r\n");
         for (var i = 0; i < 5000; i++)
@@ -54,30 +53,24 @@ public sealed class IngestCrashTests
 
         using var health = await client.GetAsync(new Uri("/health", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        server.Kill();
     }
 
-    private static readonly StringBuilder Log = new();
 
     [Fact]
     public async Task Sigkill_mid_batch_leaves_no_row_and_the_batch_is_failed_after_restart()
     {
-        var port = FreePort();
         var agency = "crash-" + Guid.NewGuid().ToString("N")[..10];
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
-
-        using var first = StartServer(port);
-        await WaitHealthyAsync(client, first);
+        using var first = await ServerProcess.StartAsync();
+        using var client = new HttpClient { BaseAddress = first.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
         var upload = client.PostAsync(new Uri($"/api/ingest/overdoses?agency={agency}", UriKind.Relative), new EndlessCsv());
 
         var batch = await WaitForBatchAsync(client, agency, b => b.GetProperty("rows_read").GetInt32() > 0, TimeSpan.FromSeconds(60));
         Assert.Equal("running", batch.GetProperty("status").GetString());
-        first.Kill(); // SIGKILL
-        await first.WaitForExitAsync();
+        first.Process.Kill(); // SIGKILL
+        await first.Process.WaitForExitAsync();
         await Assert.ThrowsAnyAsync<Exception>(() => upload);
 
-        using var second = StartServer(port);
-        await WaitHealthyAsync(client, second);
+        using var second = await ServerProcess.StartAsync(first.Port);
         batch = await WaitForBatchAsync(client, agency, b => b.GetProperty("status").GetString() != "running", TimeSpan.FromSeconds(60));
         Assert.Equal("failed", batch.GetProperty("status").GetString());
         Assert.Contains("stopped", batch.GetProperty("error").GetString(), StringComparison.Ordinal);
@@ -87,58 +80,6 @@ public sealed class IngestCrashTests
         command.Parameters.AddWithValue(agency);
         command.Parameters.AddWithValue(batch.GetProperty("id").GetInt64());
         Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
-        second.Kill();
-    }
-
-    private static Process StartServer(int port)
-    {
-        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
-        var serverDir = Path.Combine(PostGis.RepoRoot, "src", "GeoOrs.Server");
-        var dll = Path.Combine(serverDir, "bin", configuration, "net10.0", "GeoOrs.Server.dll");
-        var info = new ProcessStartInfo("dotnet", [dll, "serve", "--urls", $"http://127.0.0.1:{port}"])
-        {
-            WorkingDirectory = serverDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.Environment["GEOORS_DB"] = PostGis.ConnectionString;
-        info.Environment["Scheduling__Enabled"] = "false";
-        info.Environment["Boundaries__Directory"] = PostGis.Shapefiles;
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => { lock (Log) { Log.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (Log) { Log.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitHealthyAsync(HttpClient client, Process server)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (server.HasExited)
-            {
-                await server.WaitForExitAsync();
-                Assert.Fail($"the server exited on start:\n{Log}");
-            }
-
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/health", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(250);
-        }
-
-        Assert.Fail("the server did not become healthy");
     }
 
     private static async Task<JsonElement> WaitForBatchAsync(HttpClient client, string agency, Func<JsonElement, bool> done, TimeSpan limit)
@@ -160,13 +101,6 @@ public sealed class IngestCrashTests
 
         Assert.Fail($"the batch did not reach the expected state: {last}");
         return last;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>A CSV body that keeps coming (up to a million rows, a thousand every 20 ms).</summary>

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using GeoOrs.Tests;
+
+namespace GeoOrs.Server.Tests;
+
+/// <summary>The real server binary on a real loopback port, against the test database, for tests that need a socket.</summary>
+internal sealed class ServerProcess : IDisposable
+{
+    private readonly StringBuilder _log = new();
+
+    private ServerProcess(int port, Process process)
+    {
+        Port = port;
+        Process = process;
+    }
+
+    public int Port { get; }
+
+    public Process Process { get; }
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>Starts the server (without the scheduler) and waits until /health answers 200.</summary>
+    public static async Task<ServerProcess> StartAsync(int? port = null)
+    {
+        var chosen = port ?? FreePort();
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
+        var serverDir = Path.Combine(PostGis.RepoRoot, "src", "GeoOrs.Server");
+        var dll = Path.Combine(serverDir, "bin", configuration, "net10.0", "GeoOrs.Server.dll");
+        var info = new ProcessStartInfo("dotnet", [dll, "serve", "--urls", $"http://127.0.0.1:{chosen}"])
+        {
+            WorkingDirectory = serverDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment["GEOORS_DB"] = PostGis.ConnectionString;
+        info.Environment["Scheduling__Enabled"] = "false";
+        info.Environment["Boundaries__Directory"] = PostGis.Shapefiles;
+        var server = new ServerProcess(chosen, Process.Start(info)!);
+        server.Process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        server.Process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        server.Process.BeginOutputReadLine();
+        server.Process.BeginErrorReadLine();
+        await server.WaitHealthyAsync();
+        return server;
+    }
+
+    private void Append(string? line)
+    {
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+
+    public async Task WaitHealthyAsync()
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Process.HasExited)
+            {
+                await Process.WaitForExitAsync();
+                Assert.Fail($"the server exited on start:\n{Log}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/health", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"the server did not become healthy:\n{Log}");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill();
+            Process.WaitForExit(10_000);
+        }
+
+        Process.Dispose();
+    }
+}
