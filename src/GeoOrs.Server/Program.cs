@@ -27,6 +27,7 @@ app.MapHealth();
 app.MapBoundaries();
 app.MapIngest();
 app.MapOgc();
+app.MapTiles();
 app.MapJobs();
 
 await app.RunAsync();
