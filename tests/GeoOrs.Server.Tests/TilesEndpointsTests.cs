@@ -67,4 +67,27 @@ public class TilesEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFa
         using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
         Assert.Equal(expected, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Catalog_and_tilejson_describe_each_layer()
+    {
+        using var client = factory.CreateClient();
+        using var catalog = await client.GetAsync(new Uri("/tiles", UriKind.Relative));
+        using var doc = System.Text.Json.JsonDocument.Parse(await catalog.Content.ReadAsStringAsync());
+        Assert.Equal(["counties", "hidta", "states"], doc.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("id").GetString()));
+
+        using var response = await client.GetAsync(new Uri("/tiles/counties.json", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var tilejson = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = tilejson.RootElement;
+        Assert.Equal("3.0.0", root.GetProperty("tilejson").GetString());
+        Assert.EndsWith("/tiles/counties/{z}/{x}/{y}.mvt", root.GetProperty("tiles")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(4, root.GetProperty("bounds").GetArrayLength());
+        var layer = root.GetProperty("vector_layers")[0];
+        Assert.Equal("counties", layer.GetProperty("id").GetString());
+        Assert.True(layer.GetProperty("fields").TryGetProperty("geoid", out _));
+
+        using var missing = await client.GetAsync(new Uri("/tiles/nothing.json", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
 }
