@@ -68,16 +68,10 @@ public static class FeatureCollections
     /// <param name="collection">The collection.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The extent.</returns>
-    public static async Task<double[]?> ExtentAsync(NpgsqlDataSource dataSource, FeatureCollection collection, CancellationToken cancellationToken = default)
+    public static Task<double[]?> ExtentAsync(NpgsqlDataSource dataSource, FeatureCollection collection, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(collection);
-        await using var command = dataSource.CreateCommand(
-            $"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(t.{collection.GeometryColumn}) AS e FROM {collection.Table} t) x");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0)
-            ? [reader.GetDouble(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3)]
-            : null;
+        return LayerExtent.OfAsync(dataSource, collection.Table, collection.GeometryColumn, cancellationToken);
     }
 
     /// <summary>A page of a collection's features, ordered by id, optionally within a bbox.</summary>

@@ -78,16 +78,10 @@ public static class VectorTileLayers
     /// <param name="layer">The layer.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The bounds.</returns>
-    public static async Task<double[]?> BoundsAsync(NpgsqlDataSource dataSource, VectorTileLayer layer, CancellationToken cancellationToken = default)
+    public static Task<double[]?> BoundsAsync(NpgsqlDataSource dataSource, VectorTileLayer layer, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(layer);
-        await using var command = dataSource.CreateCommand(
-            $"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(t.{layer.GeometryColumn}) AS e FROM {layer.Table} t) x");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0)
-            ? [reader.GetDouble(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3)]
-            : null;
+        return LayerExtent.OfAsync(dataSource, layer.Table, layer.GeometryColumn, cancellationToken);
     }
 
     /// <summary>The boundary data's version (the latest boundary load), for ETags.</summary>
