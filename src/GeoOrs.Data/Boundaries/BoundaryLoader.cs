@@ -233,7 +233,7 @@ public static class BoundaryLoader
 
     private static IEnumerable<Dictionary<string, string>> ReadTable(string path)
     {
-        using var csv = new CsvReader(new StreamReader(path, DetectEncoding(path)));
+        using var csv = new CsvReader(new StreamReader(path, Utf8OrLatin1.Encoding));
         var header = csv.Read() ?? [];
         while (csv.Read() is { } row)
         {
@@ -249,27 +249,6 @@ public static class BoundaryLoader
             }
 
             yield return record;
-        }
-    }
-
-    /// <summary>UTF-8 when the bytes are valid UTF-8 (with or without a BOM), else Latin-1.</summary>
-    private static Encoding DetectEncoding(string path)
-    {
-        var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
-        try
-        {
-            using var stream = File.OpenRead(path);
-            using var reader = new StreamReader(stream, strict, detectEncodingFromByteOrderMarks: true);
-            var buffer = new char[64 * 1024];
-            while (reader.Read(buffer, 0, buffer.Length) > 0)
-            {
-            }
-
-            return new UTF8Encoding(false);
-        }
-        catch (DecoderFallbackException)
-        {
-            return Encoding.Latin1;
         }
     }
 

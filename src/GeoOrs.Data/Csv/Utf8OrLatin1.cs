@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace GeoOrs.Data.Ingest;
+namespace GeoOrs.Data.Csv;
 
 /// <summary>
 /// UTF-8 that reads a byte which is not part of a valid UTF-8 sequence as ISO-8859-1 (Latin-1)
