@@ -39,3 +39,13 @@ internal sealed class SchedulingOptions
     /// <summary>This process's id in the scheduler cluster; empty lets Quartz generate a unique one.</summary>
     public string InstanceId { get; set; } = "";
 }
+
+/// <summary>Tile serving (section <c>Tiles</c>).</summary>
+internal sealed class TilesOptions
+{
+    public const string Section = "Tiles";
+
+    /// <summary>Memory for made tiles, in megabytes; 0 turns the cache off.</summary>
+    [Range(0, 65536)]
+    public int CacheMegabytes { get; set; } = 256;
+}

@@ -48,7 +48,7 @@ internal static class IngestEndpoints
             return problem;
         }
 
-        return await RunAsync(dataSource, request!, clock, log, http.RequestAborted);
+        return await RunAsync(dataSource, http.RequestServices.GetRequiredService<DataVersions>(), request!, clock, log, http.RequestAborted);
     }
 
     internal static async Task<IResult> IngestEventAsync(HttpContext http, NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
@@ -92,7 +92,7 @@ internal static class IngestEndpoints
             var key = new RowBuilder(request.Mapping, request.Agency, clock, null, static (_, _) => null).Key(RecordSources.FromJson(1, doc.RootElement));
             try
             {
-                var batch = await Ingestor.IngestAsync(dataSource, request, clock, cancellationToken: http.RequestAborted);
+                var batch = await IngestAsync(dataSource, http.RequestServices.GetRequiredService<DataVersions>(), request, clock, http.RequestAborted);
                 if (batch.Status != "committed")
                 {
                     return TypedResults.UnprocessableEntity(batch);
@@ -110,13 +110,29 @@ internal static class IngestEndpoints
         }
     }
 
+    /// <summary>
+    /// Ingests a batch; once it committed, this server reads the new data versions before it answers,
+    /// so the sender's next tile request is made from the new data (other servers hear of it by notification).
+    /// </summary>
+    private static async Task<IngestBatch> IngestAsync(
+        NpgsqlDataSource dataSource, DataVersions versions, IngestRequest request, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var batch = await Ingestor.IngestAsync(dataSource, request, clock, cancellationToken: cancellationToken);
+        if (batch.Status == "committed" && batch.Accepted > 0)
+        {
+            await versions.RefreshAsync(CancellationToken.None);
+        }
+
+        return batch;
+    }
+
     /// <summary>201 with the batch when it committed, 422 with its row errors when it was rejected, 400 when the body is unreadable.</summary>
     private static async Task<IResult> RunAsync(
-        NpgsqlDataSource dataSource, IngestRequest request, TimeProvider clock, ILoggerFactory log, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, DataVersions versions, IngestRequest request, TimeProvider clock, ILoggerFactory log, CancellationToken cancellationToken)
     {
         try
         {
-            var batch = await Ingestor.IngestAsync(dataSource, request, clock, cancellationToken: cancellationToken);
+            var batch = await IngestAsync(dataSource, versions, request, clock, cancellationToken);
             return batch.Status == "committed"
                 ? TypedResults.Created($"/api/ingest/batches/{batch.Id}", batch)
                 : TypedResults.UnprocessableEntity(batch);

@@ -12,6 +12,7 @@ var builder = WebApplication.CreateBuilder(CommandLine.ServeArguments(args));
 builder.AddGeoOrsDatabase();
 builder.AddGeoOrsScheduling();
 builder.AddGeoOrsDemo();
+builder.Services.AddGeoOrsTiles();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);

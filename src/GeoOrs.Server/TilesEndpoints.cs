@@ -1,20 +1,38 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using GeoOrs.Analysis.Tiles;
+using GeoOrs.Data.Layers;
 using GeoOrs.Data.Tiles;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Npgsql;
 
 namespace GeoOrs.Server;
 
-/// <summary><c>/tiles</c>: Mapbox Vector Tiles of the registered layers, with strong ETags.</summary>
+/// <summary>
+/// <c>/tiles</c>: the catalog, TileJSON, Mapbox Vector Tiles and PNG tiles of the registered layers,
+/// with strong ETags, gzip and brotli, and a cache that a committed change of a layer's data empties.
+/// </summary>
 internal static class TilesEndpoints
 {
+    public static IServiceCollection AddGeoOrsTiles(this IServiceCollection services)
+    {
+        services.AddOptions<TilesOptions>().BindConfiguration(TilesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DataVersions>();
+        services.AddHostedService(sp => sp.GetRequiredService<DataVersions>());
+        services.AddSingleton<TileCache>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapTiles(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/tiles").WithTags("Tiles");
         group.MapGet("/", Catalog).WithName("TileCatalog");
         group.MapGet("/{layer}.json", TileJsonAsync).WithName("TileJson");
         group.MapGet("/{layer}/{z}/{x}/{y}.mvt", VectorTileAsync).WithName("VectorTile");
+        group.MapGet("/{layer}/{z}/{x}/{y}.png", RasterTiles.PngTileAsync).WithName("PngTile");
+        group.MapGet("/{layer}/legend.png", RasterTiles.LegendAsync).WithName("PngLegend");
         return app;
     }
 
@@ -27,19 +45,29 @@ internal static class TilesEndpoints
             id = l.Id,
             tilejson = $"{Base(request)}/{l.Id}.json",
             tiles = $"{Base(request)}/{l.Id}/{{z}}/{{x}}/{{y}}.mvt",
+            png = RasterTiles.Renders(l.Id) ? $"{Base(request)}/{l.Id}/{{z}}/{{x}}/{{y}}.png" : null,
+            parameters = l.Parameters,
         }),
     });
 
     /// <summary>TileJSON 3.0.0 for a layer (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0).</summary>
-    internal static async Task<IResult> TileJsonAsync(string layer, HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<IResult> TileJsonAsync(
+        string layer, HttpRequest request, NpgsqlDataSource dataSource, TileCache cache, CancellationToken cancellationToken)
     {
         if (!VectorTileLayers.All.TryGetValue(layer, out var definition))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such layer", detail: $"No tile layer is named '{layer}'.");
+            return NoSuchLayer(layer);
         }
 
-        var bounds = await VectorTileLayers.BoundsAsync(dataSource, definition, cancellationToken) ?? [-180, -85.0511, 180, 85.0511];
-        return TypedResults.Json(new Dictionary<string, object>
+        var metric = RasterTiles.Renders(layer) ? request.Query["metric"].ToString() : null;
+        if (!LayerQuery.TryParse(Parameters(request.Query, metric is null ? null : "metric"), definition.Parameters, out var query, out var error)
+            || (metric is not null && !RasterTiles.TryMetric(metric, out metric, out error)))
+        {
+            return BadParameter(error!);
+        }
+
+        var bounds = await definition.BoundsAsync(dataSource, cancellationToken) ?? [-180, -85.0511, 180, 85.0511];
+        var tileJson = new Dictionary<string, object?>
         {
             ["tilejson"] = "3.0.0",
             ["name"] = definition.Id,
@@ -53,52 +81,139 @@ internal static class TilesEndpoints
                 new Dictionary<string, object>
                 {
                     ["id"] = definition.Id,
-                    ["fields"] = definition.Attributes.Keys.ToDictionary(k => k, _ => "String"),
+                    ["fields"] = definition.Fields.ToDictionary(f => f.Key, f => f.Value),
                     ["minzoom"] = definition.MinZoom,
                     ["maxzoom"] = definition.MaxZoom,
                 },
             },
-        });
+        };
+        if (RasterTiles.Renders(layer))
+        {
+            tileJson["raster"] = await RasterTiles.DescribeAsync(AreaLayer.All[layer], metric!, request, query, dataSource, cache, cancellationToken);
+        }
+
+        return TypedResults.Json(tileJson);
     }
 
-    internal static async Task<IResult> VectorTileAsync(string layer, string z, string x, string y, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<IResult> VectorTileAsync(
+        string layer, string z, string x, string y, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions, CancellationToken cancellationToken)
     {
         if (!VectorTileLayers.All.TryGetValue(layer, out var definition))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such layer", detail: $"No tile layer is named '{layer}'.");
+            return NoSuchLayer(layer);
         }
 
-        if (http.Request.Query.Count > 0)
+        if (!TryParseTile(z, x, y, out var tile, out var tileError))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid parameter",
-                detail: $"the {layer} layer takes no parameters (got {string.Join(", ", http.Request.Query.Keys)})");
+            return tileError;
         }
 
-        if (!int.TryParse(z, NumberStyles.None, CultureInfo.InvariantCulture, out var zoom)
-            || !int.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var column)
-            || !int.TryParse(y, NumberStyles.None, CultureInfo.InvariantCulture, out var row)
-            || new TileId(zoom, column, row) is not { IsValid: true } tile)
+        if (!LayerQuery.TryParse(Parameters(http.Request.Query), definition.Parameters, out var query, out var error))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No such tile",
-                detail: $"{z}/{x}/{y} is outside the tile pyramid (z 0..{TileMath.MaxZoom}, x and y 0..2^z-1)");
+            return BadParameter(error!);
         }
 
-        if (zoom < definition.MinZoom || zoom > definition.MaxZoom)
+        if (tile.Z < definition.MinZoom || tile.Z > definition.MaxZoom)
         {
             return TypedResults.NoContent();
         }
 
-        var version = await VectorTileLayers.BoundaryVersionAsync(dataSource, cancellationToken);
-        var etag = new EntityTagHeaderValue($"\"{layer}-{version}-{tile.Z}-{tile.X}-{tile.Y}\"");
+        return await ServeAsync(http, cache, versions, definition, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.mvt?{query.Key}",
+            "application/vnd.mapbox-vector-tile", compress: true,
+            ct => definition.TileAsync(dataSource, tile, query, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Answers a tile request: a strong ETag over the tile, the versions of its layer's data and the
+    /// chosen encoding; 304 when the client has it; else the tile from cache or newly made.
+    /// </summary>
+    internal static async Task<IResult> ServeAsync(
+        HttpContext http, TileCache cache, DataVersions versions, VectorTileLayer layer, string key, string contentType, bool compress,
+        Func<CancellationToken, Task<byte[]>> make, CancellationToken cancellationToken)
+    {
+        if (!versions.Live)
+        {
+            await versions.RefreshAsync(cancellationToken); // ETags must not name versions that are gone
+        }
+
+        key = $"{key}#{cache.VersionsOf(layer)}";
+        var encoding = compress ? Negotiate(http.Request) : null;
+        var etag = new EntityTagHeaderValue($"\"{Hash(key)}{(encoding is null ? "" : "-" + encoding)}\"");
         var response = http.Response.GetTypedHeaders();
         response.ETag = etag;
-        response.CacheControl = new CacheControlHeaderValue { Public = true, MaxAge = TimeSpan.FromMinutes(5) };
+        response.CacheControl = new CacheControlHeaderValue { Public = true, NoCache = true };
+        if (compress)
+        {
+            http.Response.Headers.Vary = HeaderNames.AcceptEncoding;
+        }
+
         if (http.Request.GetTypedHeaders().IfNoneMatch.Any(t => t.Compare(etag, useStrongComparison: true)))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        var bytes = await VectorTileLayers.TileAsync(dataSource, definition, tile, cancellationToken);
-        return bytes.Length == 0 ? TypedResults.NoContent() : TypedResults.Bytes(bytes, "application/vnd.mapbox-vector-tile");
+        if (!cache.TryGet(key, out var tile))
+        {
+            tile = new TileBytes(await make(cancellationToken));
+            cache.Set(key, tile, layer);
+        }
+
+        if (tile.Raw.Length == 0)
+        {
+            return TypedResults.NoContent();
+        }
+
+        if (encoding is not null)
+        {
+            http.Response.Headers.ContentEncoding = encoding;
+        }
+
+        return TypedResults.Bytes(encoding switch { "br" => tile.Brotli, "gzip" => tile.Gzip, _ => tile.Raw }, contentType);
     }
+
+    /// <summary>br, gzip or none, by the client's Accept-Encoding (q-values honoured, brotli preferred on a tie).</summary>
+    private static string? Negotiate(HttpRequest request)
+    {
+        var accepted = request.GetTypedHeaders().AcceptEncoding;
+        double Quality(string coding)
+        {
+            var match = accepted.FirstOrDefault(a => StringSegment.Equals(a.Value, coding, StringComparison.OrdinalIgnoreCase))
+                ?? accepted.FirstOrDefault(a => a.Value == "*");
+            return match is null ? 0 : match.Quality ?? 1;
+        }
+
+        var br = Quality("br");
+        var gzip = Quality("gzip");
+        return br > 0 && br >= gzip ? "br" : gzip > 0 ? "gzip" : null;
+    }
+
+    private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 12));
+
+    /// <summary>The request's parameters as name and values, leaving out <paramref name="except"/>.</summary>
+    internal static IEnumerable<KeyValuePair<string, string?[]>> Parameters(IQueryCollection query, string? except = null) =>
+        query.Where(q => q.Key != except).Select(q => new KeyValuePair<string, string?[]>(q.Key, q.Value.ToArray()));
+
+    internal static bool TryParseTile(string z, string x, string y, out TileId tile, out IResult error)
+    {
+        if (int.TryParse(z, NumberStyles.None, CultureInfo.InvariantCulture, out var zoom)
+            && int.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var column)
+            && int.TryParse(y, NumberStyles.None, CultureInfo.InvariantCulture, out var row)
+            && new TileId(zoom, column, row) is { IsValid: true } valid)
+        {
+            tile = valid;
+            error = null!;
+            return true;
+        }
+
+        tile = default;
+        error = TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No such tile",
+            detail: $"{z}/{x}/{y} is outside the tile pyramid (z 0..{TileMath.MaxZoom}, x and y 0..2^z-1)");
+        return false;
+    }
+
+    internal static IResult NoSuchLayer(string layer) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such layer", detail: $"No tile layer is named '{layer}'.");
+
+    internal static IResult BadParameter(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid parameter", detail: detail);
 }

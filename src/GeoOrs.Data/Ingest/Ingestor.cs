@@ -146,6 +146,7 @@ public static class Ingestor
         var accepted = 0;
         var locked = new HashSet<string>(StringComparer.Ordinal);
         var chunk = new List<StagedRow>(ChunkRows);
+        var tally = new AggregateTally(request.Kind);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         try
@@ -159,7 +160,8 @@ public static class Ingestor
                 }
 
                 staged += chunk.Count;
-                accepted += await StoreAsync(connection, request.Kind, batchId, chunk, locked, stop.Token).ConfigureAwait(false);
+                accepted += await StoreAsync(connection, request.Kind, batchId, chunk, locked, tally, stop.Token).ConfigureAwait(false);
+                await tally.FlushIfFullAsync(connection, stop.Token).ConfigureAwait(false);
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {
                     lastReport = clock.Elapsed;
@@ -185,6 +187,15 @@ public static class Ingestor
         }
 
         await producer.ConfigureAwait(false); // a body that could not be read surfaces here
+        await tally.FlushAsync(connection, cancellationToken).ConfigureAwait(false);
+        if (accepted > 0)
+        {
+            // The layers built on this kind of event change at commit: a new version, announced then.
+            await using var bump = new NpgsqlCommand("SELECT geoors_bump($1)", connection);
+            bump.Parameters.AddWithValue(TableOf(request.Kind));
+            await bump.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         progress?.Invoke(state.RowsRead);
         return (staged, accepted);
     }
@@ -248,7 +259,7 @@ public static class Ingestor
     /// and COPYs the rest into the event table. Returns how many were stored.
     /// </summary>
     private static async Task<int> StoreAsync(
-        NpgsqlConnection connection, EventKind kind, long batchId, List<StagedRow> chunk, HashSet<string> locked, CancellationToken cancellationToken)
+        NpgsqlConnection connection, EventKind kind, long batchId, List<StagedRow> chunk, HashSet<string> locked, AggregateTally tally, CancellationToken cancellationToken)
     {
         var agencies = new List<string>();
         var ids = new List<string>();
@@ -289,12 +300,25 @@ public static class Ingestor
             if (stored.Count == 0 || !stored.Contains((row.Agency, row.ExternalId)))
             {
                 Write(copy, row, batchId); // buffered: only a full buffer goes to the socket
+                Tally(tally, row);
                 written++;
             }
         }
 
         await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return written;
+    }
+
+    private static void Tally(AggregateTally tally, StagedRow staged)
+    {
+        if (staged.Row is OverdoseRow o)
+        {
+            tally.Add(o, staged.County);
+        }
+        else if (staged.Row is SeizureRow z)
+        {
+            tally.Add(z, staged.County);
+        }
     }
 
     private static string TableOf(EventKind kind) => kind == EventKind.Overdoses ? "overdoses" : "seizures";

@@ -87,7 +87,8 @@ public static class Migrator
                 continue;
             }
 
-            await using (var command = new NpgsqlCommand(migration.Sql, connection, transaction))
+            // A migration may rewrite or recompute whole tables: no time limit.
+            await using (var command = new NpgsqlCommand(migration.Sql, connection, transaction) { CommandTimeout = 0 })
             {
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }

@@ -1,51 +1,201 @@
 using System.Collections.Frozen;
-using System.Globalization;
-using System.Text;
 using GeoOrs.Analysis.Tiles;
+using GeoOrs.Data.Layers;
 using Npgsql;
 
 namespace GeoOrs.Data.Tiles;
 
-/// <summary>A vector tile layer: a table, its geometry, and the allow-listed attributes it carries.</summary>
-/// <param name="Id">The layer's name in URLs and in the tile.</param>
-/// <param name="Table">The table (from this list, never from a request).</param>
-/// <param name="GeometryColumn">The EPSG:4326 geometry column with a GiST index.</param>
-/// <param name="Attributes">Attribute name → SQL expression over the table (alias <c>t</c>).</param>
-/// <param name="MinZoom">The lowest zoom the layer is served at.</param>
-/// <param name="MaxZoom">The highest zoom the layer is served at.</param>
-public sealed record VectorTileLayer(string Id, string Table, string GeometryColumn, IReadOnlyDictionary<string, string> Attributes, int MinZoom, int MaxZoom)
+/// <summary>A kind of data a layer is built from; its version changes when the data does.</summary>
+public enum DataKind
 {
-    /// <summary>
-    /// The layer's tile SQL, built once, in the shape Martin uses: z/x/y bound as parameters, the
-    /// tile envelope with a 64/4096 margin transformed once into the table's SRID so the GiST index
-    /// answers <c>&amp;&amp;</c>, <c>ST_AsMVTGeom</c> with extent 4096 and buffer 64, and a feature limit.
-    /// </summary>
-    public string Sql { get; } = BuildSql(Id, Table, GeometryColumn, Attributes);
+    /// <summary>States, counties, population and HIDTA regions.</summary>
+    Boundaries,
 
-    private static string BuildSql(string id, string table, string geometry, IReadOnlyDictionary<string, string> attributes)
-    {
-        var columns = new StringBuilder();
-        foreach (var (name, expression) in attributes)
-        {
-            columns.Append(CultureInfo.InvariantCulture, $", {expression} AS \"{name}\"");
-        }
+    /// <summary>Overdose events.</summary>
+    Overdoses,
 
-        return $"""
-            WITH bounds AS (
-                SELECT ST_TileEnvelope($1, $2, $3) AS tile,
-                       ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326) AS query
-            ), mvt AS (
-                SELECT ST_AsMVTGeom(ST_Transform(t.{geometry}, 3857), bounds.tile, 4096, 64, true) AS geom{columns}
-                FROM {table} t, bounds
-                WHERE t.{geometry} && bounds.query
-                LIMIT {VectorTileLayers.FeatureLimit}
-            )
-            SELECT ST_AsMVT(mvt, '{id}', 4096, 'geom') FROM mvt WHERE geom IS NOT NULL
-            """;
-    }
+    /// <summary>Seizure events.</summary>
+    Seizures,
 }
 
-/// <summary>The vector tile layers GeoOrs serves, registered one by one, and the query that makes a tile.</summary>
+/// <summary>A vector tile layer: its name, zooms, fields, parameters, the data it is built from and its tile SQL.</summary>
+/// <param name="Id">The layer's name in URLs and in the tile.</param>
+/// <param name="MinZoom">The lowest zoom the layer is served at.</param>
+/// <param name="MaxZoom">The highest zoom the layer is served at.</param>
+/// <param name="Fields">Field name → TileJSON type ("String", "Number", "Boolean").</param>
+/// <param name="Parameters">The query parameters the layer takes, from <see cref="LayerQuery.Names"/>.</param>
+/// <param name="Sources">The data the layer is built from.</param>
+public abstract record VectorTileLayer(
+    string Id, int MinZoom, int MaxZoom, IReadOnlyList<KeyValuePair<string, string>> Fields, IReadOnlyList<string> Parameters, IReadOnlyList<DataKind> Sources)
+{
+    /// <summary>The layer's tile SQL for a zoom, built once; it takes <c>@z</c>, <c>@x</c>, <c>@y</c> and the query's parameters.</summary>
+    /// <param name="z">The zoom.</param>
+    /// <returns>The SQL.</returns>
+    public abstract string SqlFor(int z);
+
+    /// <summary>The layer's bounds (west, south, east, north) in degrees, or null when it has no feature.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The bounds.</returns>
+    public abstract Task<double[]?> BoundsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default);
+
+    /// <summary>The layer's Mapbox Vector Tile; empty when no feature falls in it.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="tile">A valid tile.</param>
+    /// <param name="query">The window and filters.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The tile's bytes.</returns>
+    public async Task<byte[]> TileAsync(NpgsqlDataSource dataSource, TileId tile, LayerQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(query);
+        await using var command = dataSource.CreateCommand(SqlFor(tile.Z));
+        Bind(command.Parameters, tile, query);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[] ?? [];
+    }
+
+    /// <summary>Binds a tile and a query to the layer's SQL.</summary>
+    /// <param name="parameters">The command's parameters.</param>
+    /// <param name="tile">The tile.</param>
+    /// <param name="query">The query.</param>
+    public static void Bind(NpgsqlParameterCollection parameters, TileId tile, LayerQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(query);
+        parameters.Add(new NpgsqlParameter<int>("z", tile.Z));
+        parameters.Add(new NpgsqlParameter<int>("x", tile.X));
+        parameters.Add(new NpgsqlParameter<int>("y", tile.Y));
+        query.Bind(parameters);
+    }
+
+    /// <summary>The tile envelope in EPSG:3857 (<c>tile</c>), with the 64/4096 margin (<c>query</c>), and the same margin envelope in EPSG:4326 (<c>query4326</c>).</summary>
+    protected const string Bounds = """
+        bounds AS (
+            SELECT ST_TileEnvelope(@z, @x, @y) AS tile,
+                   ST_TileEnvelope(@z, @x, @y, margin => 64.0 / 4096) AS query,
+                   ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => 64.0 / 4096), 4326) AS query4326
+        )
+        """;
+}
+
+/// <summary>
+/// Counties, states or HIDTA regions with their measures. Polygons come from <c>tile_shapes</c>,
+/// already in EPSG:3857 and simplified for the zoom band, found by <c>&amp;&amp;</c> on its GiST index.
+/// </summary>
+/// <param name="Area">The area layer.</param>
+public sealed record AreaTileLayer(AreaLayer Area) : VectorTileLayer(
+    Area.Id, 0, 14,
+    [.. Area.Attributes.Select(a => new KeyValuePair<string, string>(a.Key, "String")), .. AreaLayer.Measures],
+    LayerQuery.Names, [DataKind.Boundaries, DataKind.Overdoses, DataKind.Seizures])
+{
+    private readonly string[] _sql = [.. Enumerable.Range(0, 4).Select(band => BuildSql(Area, band))];
+
+    /// <summary>The zoom band whose simplified polygons serve zoom <paramref name="z"/> (as SQL's <c>geoors_tile_band</c>).</summary>
+    /// <param name="z">The zoom.</param>
+    /// <returns>The band.</returns>
+    public static int Band(int z) => z <= 4 ? 0 : z <= 7 ? 1 : z <= 10 ? 2 : 3;
+
+    /// <inheritdoc/>
+    public override string SqlFor(int z) => _sql[Band(z)];
+
+    /// <inheritdoc/>
+    public override Task<double[]?> BoundsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default) =>
+        LayerExtent.OfAsync(dataSource, Area.Table, "geom", cancellationToken);
+
+    /// <summary>The SELECT of a tile's areas with their simplified polygon (<c>geom</c>, EPSG:3857), for <see cref="AreaLayer.WithMeasures"/>.</summary>
+    /// <param name="area">The area layer.</param>
+    /// <param name="band">The zoom band.</param>
+    /// <returns>The SQL (it needs the <c>bounds</c> CTE's parameters).</returns>
+    public static string AreasInTile(AreaLayer area, int band)
+    {
+        ArgumentNullException.ThrowIfNull(area);
+        return $"""
+            WITH {Bounds}
+            SELECT s.id AS area_id, s.geom, b.tile FROM tile_shapes s, bounds b
+            WHERE s.layer = '{area.Id}' AND s.band = {band} AND s.geom && b.query
+            LIMIT {VectorTileLayers.FeatureLimit}
+            """;
+    }
+
+    private static string BuildSql(AreaLayer area, int band) => area.WithMeasures(AreasInTile(area, band), $"""
+        SELECT ST_AsMVT(mvt, '{area.Id}', 4096, 'geom') FROM (
+            SELECT ST_AsMVTGeom(r.geom, r.tile, 4096, 64, true) AS geom, {string.Join(", ", area.Columns.Select(c => $"r.\"{c}\""))}
+            FROM rows r
+        ) mvt WHERE geom IS NOT NULL
+        """);
+}
+
+/// <summary>
+/// Overdose or seizure events as points from zoom <see cref="PointTileLayer.PointZoom"/> up; below it,
+/// the points of each cell of a 16 × 16 grid over the tile (cells aligned across tiles) drawn as one
+/// cluster at their mean position with their counts.
+/// </summary>
+/// <param name="Id">overdoses or seizures.</param>
+/// <param name="Table">The event table.</param>
+/// <param name="TimeColumn">The event's time.</param>
+/// <param name="PointFields">Field → (SQL over <c>e</c>, TileJSON type) of a single point.</param>
+/// <param name="ClusterFields">Field → (SQL aggregate over <c>p</c>, type) of a cluster; <c>p</c> has <c>e</c>'s columns.</param>
+/// <param name="Filter">The drug and fatal filter over <c>e</c>.</param>
+/// <param name="Kind">The data it is built from.</param>
+public sealed record PointTileLayer(
+    string Id, string Table, string TimeColumn, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> PointFields,
+    IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> ClusterFields, string Filter, DataKind Kind)
+    : VectorTileLayer(Id, 0, 16,
+        [.. PointFields.Concat(ClusterFields).Select(f => new KeyValuePair<string, string>(f.Key, f.Value.Type)).DistinctBy(f => f.Key)],
+        Kind == DataKind.Overdoses ? LayerQuery.Names : ["from", "to", "drug"], [Kind])
+{
+    /// <summary>The zoom from which events are single points.</summary>
+    public const int PointZoom = 10;
+
+    /// <summary>Cluster cells across a tile.</summary>
+    public const int GridCells = 16;
+
+    private readonly string _points = BuildPoints(Id, Table, TimeColumn, PointFields, Filter);
+    private readonly string _clusters = BuildClusters(Id, Table, TimeColumn, ClusterFields, Filter);
+
+    /// <inheritdoc/>
+    public override string SqlFor(int z) => z >= PointZoom ? _points : _clusters;
+
+    /// <inheritdoc/>
+    public override Task<double[]?> BoundsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default) =>
+        LayerExtent.OfAsync(dataSource, Table, "geom", cancellationToken);
+
+    private static string Where(string time, string filter) =>
+        $"e.geom && b.query4326 AND e.{time} >= @t_from AND e.{time} < @t_to AND {filter}";
+
+    private static string BuildPoints(string id, string table, string time, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter) => $"""
+        WITH {Bounds}
+        SELECT ST_AsMVT(mvt, '{id}', 4096, 'geom') FROM (
+            SELECT ST_AsMVTGeom(ST_Transform(e.geom, 3857), b.tile, 4096, 64, true) AS geom,
+                   {string.Join(", ", fields.Select(f => $"{f.Value.Sql} AS \"{f.Key}\""))}
+            FROM {table} e, bounds b
+            WHERE {Where(time, filter)}
+            LIMIT {VectorTileLayers.FeatureLimit}
+        ) mvt WHERE geom IS NOT NULL
+        """;
+
+    private static string BuildClusters(string id, string table, string time, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter) => $"""
+        WITH {Bounds},
+        grid AS (SELECT ST_XMin(b.tile) AS x0, ST_YMax(b.tile) AS y0, (ST_XMax(b.tile) - ST_XMin(b.tile)) / {GridCells} AS cell FROM bounds b),
+        p AS (
+            SELECT e.*, ST_Transform(e.geom, 3857) AS g
+            FROM {table} e, bounds b
+            WHERE {Where(time, filter)}
+        ),
+        cells AS (
+            SELECT avg(ST_X(p.g)) AS mx, avg(ST_Y(p.g)) AS my, {string.Join(", ", fields.Select(f => $"{f.Value.Sql} AS \"{f.Key}\""))}
+            FROM p, grid
+            GROUP BY floor((ST_X(p.g) - grid.x0) / grid.cell), floor((grid.y0 - ST_Y(p.g)) / grid.cell)
+        )
+        SELECT ST_AsMVT(mvt, '{id}', 4096, 'geom') FROM (
+            SELECT ST_AsMVTGeom(ST_Point(c.mx, c.my, 3857), b.tile, 4096, 64, true) AS geom,
+                   {string.Join(", ", fields.Select(f => $"c.\"{f.Key}\""))}
+            FROM cells c, bounds b
+        ) mvt WHERE geom IS NOT NULL
+        """;
+}
+
+/// <summary>The vector tile layers GeoOrs serves.</summary>
 public static class VectorTileLayers
 {
     /// <summary>The most features one layer puts in one tile.</summary>
@@ -54,61 +204,39 @@ public static class VectorTileLayers
     /// <summary>The layers, by id.</summary>
     public static readonly FrozenDictionary<string, VectorTileLayer> All = new VectorTileLayer[]
     {
-        new("counties", "counties", "geom", new Dictionary<string, string>
-        {
-            ["geoid"] = "t.geoid",
-            ["name"] = "t.name",
-            ["statefp"] = "t.statefp",
-        }, 0, 14),
-        new("states", "states", "geom", new Dictionary<string, string>
-        {
-            ["statefp"] = "t.statefp",
-            ["stusps"] = "t.stusps",
-            ["name"] = "t.name",
-        }, 0, 14),
-        new("hidta", "hidta_regions", "geom", new Dictionary<string, string>
-        {
-            ["id"] = "t.id",
-            ["name"] = "t.name",
-        }, 0, 14),
+        new AreaTileLayer(AreaLayer.All["counties"]),
+        new AreaTileLayer(AreaLayer.All["states"]),
+        new AreaTileLayer(AreaLayer.All["hidta"]),
+        new PointTileLayer("overdoses", "overdose_events", "occurred_at",
+            [
+                new("id", ("e.id", "Number")),
+                new("occurred_at", ("to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", "String")),
+                new("fatal", ("e.fatal", "Boolean")),
+                new("naloxone", ("e.naloxone_administered", "Boolean")),
+                new("drugs", ("array_to_string(e.suspected_drugs, ',')", "String")),
+                new("precision", ("e.location_precision", "String")),
+            ],
+            [
+                new("count", ("count(*)", "Number")),
+                new("fatal", ("count(*) FILTER (WHERE p.fatal)", "Number")),
+                new("naloxone", ("count(*) FILTER (WHERE p.naloxone_administered)", "Number")),
+            ],
+            "(@drug::text IS NULL OR @drug = ANY (e.suspected_drugs)) AND (@fatal::boolean IS NULL OR e.fatal = @fatal)",
+            DataKind.Overdoses),
+        new PointTileLayer("seizures", "seizure_events", "seized_at",
+            [
+                new("id", ("e.id", "Number")),
+                new("seized_at", ("to_char(e.seized_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", "String")),
+                new("drug", ("e.drug", "String")),
+                new("quantity", ("e.quantity", "Number")),
+                new("unit", ("e.unit", "String")),
+                new("grams", ("e.quantity_grams", "Number")),
+            ],
+            [
+                new("count", ("count(*)", "Number")),
+                new("grams", ("round(coalesce(sum(p.quantity_grams), 0)::numeric, 3)::double precision", "Number")),
+            ],
+            "(@drug::text IS NULL OR e.drug = @drug)",
+            DataKind.Seizures),
     }.ToFrozenDictionary(l => l.Id, StringComparer.Ordinal);
-
-    /// <summary>The layer's bounds (west, south, east, north) in degrees, or null when it has no feature.</summary>
-    /// <param name="dataSource">The database.</param>
-    /// <param name="layer">The layer.</param>
-    /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>The bounds.</returns>
-    public static Task<double[]?> BoundsAsync(NpgsqlDataSource dataSource, VectorTileLayer layer, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        return LayerExtent.OfAsync(dataSource, layer.Table, layer.GeometryColumn, cancellationToken);
-    }
-
-    /// <summary>The boundary data's version (the latest boundary load), for ETags.</summary>
-    /// <param name="dataSource">The database.</param>
-    /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>The version.</returns>
-    public static async Task<long> BoundaryVersionAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand("SELECT coalesce(max(id), 0) FROM boundary_loads");
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    /// <summary>The layer's Mapbox Vector Tile for a tile of the pyramid; empty when no feature falls in it.</summary>
-    /// <param name="dataSource">The database.</param>
-    /// <param name="layer">The layer.</param>
-    /// <param name="tile">A valid tile.</param>
-    /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>The tile's bytes.</returns>
-    public static async Task<byte[]> TileAsync(NpgsqlDataSource dataSource, VectorTileLayer layer, TileId tile, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(layer);
-        await using var command = dataSource.CreateCommand(layer.Sql);
-        command.Parameters.AddWithValue(tile.Z);
-        command.Parameters.AddWithValue(tile.X);
-        command.Parameters.AddWithValue(tile.Y);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[] ?? [];
-    }
 }

@@ -16,6 +16,7 @@ internal static class CommandLine
           migrate                       apply pending schema migrations
           boundaries load [DIR]         (re)load states, counties, population and HIDTA membership
           ingest overdoses|seizures FILE [--mapping NAME] [--mode skip-invalid] [--agency NAME]
+          tiles sql LAYER Z [--from D] [--to D] [--drug X] [--fatal B]   a layer's tile SQL (for pgbench)
           generate --overdoses N --seizures M --seed S --out DIR   synthetic events
         """;
 
@@ -63,6 +64,9 @@ internal static class CommandLine
                         await Migrator.MigrateAsync(dataSource);
                         return await IngestCommand.RunAsync(dataSource, rest);
                     }
+
+                case ["tiles", "sql", var layer, var z, .. var rest]:
+                    return TilesCommand.Sql(layer, z, rest);
 
                 case ["generate", .. var rest]:
                     return await GenerateCommand.RunAsync(rest);

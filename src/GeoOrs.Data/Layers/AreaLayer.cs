@@ -1,0 +1,136 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using System.Text;
+
+namespace GeoOrs.Data.Layers;
+
+/// <summary>
+/// An area layer (counties, states, HIDTA regions) with its overdose and seizure measures for a
+/// <see cref="LayerQuery"/>, summed from the daily and monthly county aggregates. The SQL is composed
+/// here from small pieces, pg_featureserv's way: the caller says which areas (a tile's, a page of
+/// features, all of them) and what to select from them; the measures are the same for every caller.
+/// </summary>
+/// <param name="Id">The layer's name in URLs and tiles, and its <c>tile_shapes.layer</c>.</param>
+/// <param name="Table">The boundary table (alias <c>t</c>).</param>
+/// <param name="Key">The table's key column.</param>
+/// <param name="Attributes">Attribute name → SQL expression over <c>t</c>, in output order.</param>
+/// <param name="CountiesOf">SQL giving <c>(area, county_fips)</c> for the areas in CTE <c>areas(area_id)</c>.</param>
+public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyList<KeyValuePair<string, string>> Attributes, string CountiesOf)
+{
+    /// <summary>The measures every area carries, with their TileJSON field types.</summary>
+    public static readonly IReadOnlyList<KeyValuePair<string, string>> Measures =
+    [
+        new("population", "Number"),
+        new("overdoses", "Number"),
+        new("fatal", "Number"),
+        new("nonfatal", "Number"),
+        new("naloxone", "Number"),
+        new("rate", "Number"),
+        new("fatal_rate", "Number"),
+        new("seizures", "Number"),
+        new("seizure_grams", "Number"),
+        new("seizure_dosage_units", "Number"),
+    ];
+
+    /// <summary>The area layers, by id.</summary>
+    public static readonly FrozenDictionary<string, AreaLayer> All = new AreaLayer[]
+    {
+        new("counties", "counties", "geoid",
+            [new("geoid", "t.geoid"), new("name", "t.name"), new("statefp", "t.statefp")],
+            "SELECT a.area_id AS area, a.area_id::bpchar AS county_fips FROM areas a"),
+        new("states", "states", "statefp",
+            [new("statefp", "t.statefp"), new("stusps", "t.stusps"), new("name", "t.name")],
+            "SELECT a.area_id AS area, c.geoid AS county_fips FROM areas a JOIN counties c ON c.statefp = a.area_id::bpchar"),
+        new("hidta", "hidta_regions", "id",
+            [new("id", "t.id"), new("name", "t.name")],
+            "SELECT a.area_id AS area, h.geoid AS county_fips FROM areas a JOIN hidta_counties h ON h.hidta_id = a.area_id"),
+    }.ToFrozenDictionary(l => l.Id, StringComparer.Ordinal);
+
+    /// <summary>Every column a selection over <see cref="WithMeasures"/> can name: the attributes then the measures.</summary>
+    public IEnumerable<string> Columns => Attributes.Select(a => a.Key).Concat(Measures.Select(m => m.Key));
+
+    /// <summary>
+    /// A query over the layer's areas with their measures: <paramref name="areas"/> is a SELECT giving
+    /// the areas' ids as text in column <c>area_id</c> (and whatever else the final SELECT needs), and
+    /// <paramref name="select"/> a SELECT over <c>areas a</c> joined to <c>area_measures m</c> (by
+    /// <c>m.area = a.area_id</c>) and the boundary table <c>t</c>, all three joined for it in CTE
+    /// <c>rows</c> that carries every column of <see cref="Columns"/> and <c>a.*</c>.
+    /// Takes the parameters <see cref="LayerQuery.Bind"/> binds.
+    /// </summary>
+    /// <param name="areas">The SELECT of areas.</param>
+    /// <param name="select">The final SELECT over <c>rows</c>.</param>
+    /// <returns>The SQL.</returns>
+    public string WithMeasures(string areas, string select)
+    {
+        var attributes = new StringBuilder();
+        foreach (var (name, expression) in Attributes)
+        {
+            attributes.Append(CultureInfo.InvariantCulture, $"{expression} AS \"{name}\", ");
+        }
+
+        return $"""
+            WITH areas AS ({areas}),
+            members AS ({CountiesOf}),
+            overdose_sums AS (
+                SELECT county_fips, sum(n) AS n, sum(f) AS f, sum(x) AS x, sum(fx) AS fx
+                FROM (
+                    SELECT county_fips, events[@slot] AS n, fatal[@slot] AS f, naloxone[@slot] AS x, fatal_naloxone[@slot] AS fx
+                    FROM overdose_monthly
+                    WHERE county_fips IN (SELECT county_fips FROM members) AND month >= @m_from AND month < @m_to
+                    UNION ALL
+                    SELECT county_fips, events[@slot], fatal[@slot], naloxone[@slot], fatal_naloxone[@slot]
+                    FROM overdose_daily
+                    WHERE county_fips IN (SELECT county_fips FROM members)
+                      AND ((day >= @d1_from AND day < @d1_to) OR (day >= @d2_from AND day < @d2_to))
+                ) o
+                GROUP BY county_fips
+            ),
+            seizure_sums AS (
+                SELECT county_fips, sum(n) AS n, sum(g) AS g, sum(u) AS u
+                FROM (
+                    SELECT county_fips, events[@slot] AS n, grams[@slot] AS g, dosage_units[@slot] AS u
+                    FROM seizure_monthly
+                    WHERE county_fips IN (SELECT county_fips FROM members) AND month >= @m_from AND month < @m_to
+                    UNION ALL
+                    SELECT county_fips, events[@slot], grams[@slot], dosage_units[@slot]
+                    FROM seizure_daily
+                    WHERE county_fips IN (SELECT county_fips FROM members)
+                      AND ((day >= @d1_from AND day < @d1_to) OR (day >= @d2_from AND day < @d2_to))
+                ) z
+                GROUP BY county_fips
+            ),
+            area_sums AS (
+                SELECT mb.area, sum(p.population)::bigint AS population,
+                       coalesce(sum(o.n), 0)::bigint AS n, coalesce(sum(o.f), 0)::bigint AS f,
+                       coalesce(sum(o.x), 0)::bigint AS x, coalesce(sum(o.fx), 0)::bigint AS fx,
+                       coalesce(sum(z.n), 0)::bigint AS zn, coalesce(sum(z.g), 0) AS zg, coalesce(sum(z.u), 0) AS zu
+                FROM members mb
+                LEFT JOIN LATERAL (SELECT cp.population FROM county_population cp
+                                   WHERE cp.geoid = mb.county_fips ORDER BY cp.year DESC LIMIT 1) p ON true
+                LEFT JOIN overdose_sums o ON o.county_fips = mb.county_fips
+                LEFT JOIN seizure_sums z ON z.county_fips = mb.county_fips
+                GROUP BY mb.area
+            ),
+            area_measures AS (
+                SELECT area, population,
+                       CASE WHEN @fatal IS NULL THEN n WHEN @fatal THEN f ELSE n - f END AS overdoses,
+                       CASE WHEN @fatal IS FALSE THEN 0 ELSE f END AS fatal,
+                       CASE WHEN @fatal THEN 0 ELSE n - f END AS nonfatal,
+                       CASE WHEN @fatal IS NULL THEN x WHEN @fatal THEN fx ELSE x - fx END AS naloxone,
+                       zn AS seizures, round(zg::numeric, 3)::double precision AS seizure_grams,
+                       round(zu::numeric, 3)::double precision AS seizure_dosage_units
+                FROM area_sums
+            ),
+            rows AS (
+                SELECT a.*, {attributes}m.population, m.overdoses, m.fatal, m.nonfatal, m.naloxone,
+                       round(m.overdoses * 100000.0 / nullif(m.population, 0), 2)::double precision AS rate,
+                       round(m.fatal * 100000.0 / nullif(m.population, 0), 2)::double precision AS fatal_rate,
+                       m.seizures, m.seizure_grams, m.seizure_dosage_units
+                FROM areas a
+                JOIN {Table} t ON t.{Key} = a.area_id::bpchar
+                LEFT JOIN area_measures m ON m.area = a.area_id
+            )
+            {select}
+            """;
+    }
+}

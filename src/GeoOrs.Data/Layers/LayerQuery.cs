@@ -1,0 +1,157 @@
+using System.Globalization;
+using GeoOrs.Data.Ingest;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GeoOrs.Data.Layers;
+
+/// <summary>
+/// What a layer is asked for: a window of UTC days (<c>from</c> and <c>to</c>, both inclusive, either
+/// open), a drug of the vocabulary, and fatal or non-fatal overdoses. Every value reaches SQL as a
+/// bound parameter; the names are an allow-list.
+/// </summary>
+/// <param name="From">The first day, or null for no lower bound.</param>
+/// <param name="To">The last day, or null for no upper bound.</param>
+/// <param name="Drug">A drug of the vocabulary, or null for every event.</param>
+/// <param name="Fatal">True for fatal overdoses only, false for non-fatal only, null for both.</param>
+public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, string? Drug = null, bool? Fatal = null)
+{
+    /// <summary>The parameter names a layer takes.</summary>
+    public static readonly IReadOnlyList<string> Names = ["from", "to", "drug", "fatal"];
+
+    /// <summary>No filter: every event of all time.</summary>
+    public static LayerQuery All { get; } = new();
+
+    private static readonly DateOnly Earliest = new(1900, 1, 1);
+    private static readonly DateOnly Latest = new(2200, 1, 1);
+
+    /// <summary>The aggregate slot of <see cref="Drug"/>: 1 for every event.</summary>
+    public int Slot => Drug is null ? 1 : AggregateTally.DrugSlots[Drug];
+
+    /// <summary>A canonical text of the query, for cache keys and ETags.</summary>
+    public string Key => $"{From:yyyyMMdd}-{To:yyyyMMdd}-{Drug}-{(Fatal is { } f ? (f ? "f" : "n") : "")}";
+
+    /// <summary>Reads a query from request parameters; every name must be known and every value valid.</summary>
+    /// <param name="parameters">The parameters (name, value); a name given twice is an error.</param>
+    /// <param name="allowed">The names this layer takes, from <see cref="Names"/>; others are refused.</param>
+    /// <param name="query">The query when valid.</param>
+    /// <param name="error">Why it is not, else null.</param>
+    /// <returns>Whether the parameters are valid.</returns>
+    public static bool TryParse(IEnumerable<KeyValuePair<string, string?[]>> parameters, IReadOnlyCollection<string> allowed, out LayerQuery query, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(allowed);
+        query = All;
+        error = null;
+        DateOnly? from = null, to = null;
+        string? drug = null;
+        bool? fatal = null;
+        foreach (var (name, values) in parameters)
+        {
+            if (!allowed.Contains(name))
+            {
+                error = $"unknown parameter '{name}' (this layer takes {(allowed.Count == 0 ? "no parameters" : string.Join(", ", allowed))})";
+                return false;
+            }
+
+            if (values.Length != 1 || values[0] is not { } value)
+            {
+                error = $"'{name}' must be given once";
+                return false;
+            }
+
+            switch (name)
+            {
+                case "from" or "to":
+                    if (!DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+                    {
+                        error = $"'{name}' must be a date as YYYY-MM-DD (got '{value}')";
+                        return false;
+                    }
+
+                    if (name == "from")
+                    {
+                        from = day;
+                    }
+                    else
+                    {
+                        to = day;
+                    }
+
+                    break;
+                case "drug":
+                    if (!AggregateTally.DrugSlots.ContainsKey(value))
+                    {
+                        error = $"'drug' must be one of {string.Join(", ", AggregateTally.DrugSlots.Keys.Order(StringComparer.Ordinal))} (got '{value}')";
+                        return false;
+                    }
+
+                    drug = value;
+                    break;
+                case "fatal":
+                    if (!bool.TryParse(value, out var f))
+                    {
+                        error = $"'fatal' must be true or false (got '{value}')";
+                        return false;
+                    }
+
+                    fatal = f;
+                    break;
+                default:
+                    error = $"unknown parameter '{name}'";
+                    return false;
+            }
+        }
+
+        if (from > to)
+        {
+            error = $"'from' ({from:yyyy-MM-dd}) is after 'to' ({to:yyyy-MM-dd})";
+            return false;
+        }
+
+        query = new LayerQuery(from, to, drug, fatal);
+        return true;
+    }
+
+    /// <summary>
+    /// Binds the window and filters as named parameters: <c>@slot</c>, <c>@fatal</c>, the event
+    /// time range <c>@t_from</c>/<c>@t_to</c> (half-open, UTC), and the aggregate split: whole months
+    /// <c>@m_from</c>..<c>@m_to</c> and the days at either end, <c>@d1_from</c>..<c>@d1_to</c> and
+    /// <c>@d2_from</c>..<c>@d2_to</c> (all half-open).
+    /// </summary>
+    /// <param name="parameters">The command's parameters.</param>
+    public void Bind(NpgsqlParameterCollection parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var first = From ?? Earliest;
+        var end = (To ?? Latest).AddDays(1); // exclusive
+        var monthFrom = first.Day == 1 ? first : new DateOnly(first.Year, first.Month, 1).AddMonths(1);
+        var monthTo = new DateOnly(end.Year, end.Month, 1);
+        if (monthFrom >= monthTo)
+        {
+            // No whole month inside: days only.
+            monthFrom = monthTo = first;
+            Add("d1_from", first, "d1_to", end, "d2_from", end, "d2_to", end);
+        }
+        else
+        {
+            Add("d1_from", first, "d1_to", monthFrom, "d2_from", monthTo, "d2_to", end);
+        }
+
+        parameters.Add(new NpgsqlParameter<DateOnly>("m_from", NpgsqlDbType.Date) { TypedValue = monthFrom });
+        parameters.Add(new NpgsqlParameter<DateOnly>("m_to", NpgsqlDbType.Date) { TypedValue = monthTo });
+        parameters.Add(new NpgsqlParameter<DateTime>("t_from", NpgsqlDbType.TimestampTz) { TypedValue = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) });
+        parameters.Add(new NpgsqlParameter<DateTime>("t_to", NpgsqlDbType.TimestampTz) { TypedValue = end.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) });
+        parameters.Add(new NpgsqlParameter<int>("slot", NpgsqlDbType.Integer) { TypedValue = Slot });
+        parameters.Add(new NpgsqlParameter("drug", NpgsqlDbType.Text) { Value = (object?)Drug ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("fatal", NpgsqlDbType.Boolean) { Value = (object?)Fatal ?? DBNull.Value });
+
+        void Add(string a, DateOnly av, string b, DateOnly bv, string c, DateOnly cv, string d, DateOnly dv)
+        {
+            parameters.Add(new NpgsqlParameter<DateOnly>(a, NpgsqlDbType.Date) { TypedValue = av });
+            parameters.Add(new NpgsqlParameter<DateOnly>(b, NpgsqlDbType.Date) { TypedValue = bv });
+            parameters.Add(new NpgsqlParameter<DateOnly>(c, NpgsqlDbType.Date) { TypedValue = cv });
+            parameters.Add(new NpgsqlParameter<DateOnly>(d, NpgsqlDbType.Date) { TypedValue = dv });
+        }
+    }
+}

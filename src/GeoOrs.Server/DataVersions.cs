@@ -1,0 +1,107 @@
+using System.Collections.Frozen;
+using GeoOrs.Data.Tiles;
+using Npgsql;
+
+namespace GeoOrs.Server;
+
+/// <summary>
+/// The current version of each kind of data, followed live: the transaction that changes data bumps
+/// its row in <c>data_versions</c> and notifies channel <c>geoors_data</c>, which PostgreSQL delivers
+/// at commit to every server listening. While this process is not listening (at start, or after
+/// losing its connection) the versions are not <see cref="Live"/> and nothing may be served from cache.
+/// </summary>
+internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVersions> logger) : BackgroundService
+{
+    private static readonly FrozenDictionary<string, DataKind> Kinds = new Dictionary<string, DataKind>
+    {
+        ["boundaries"] = DataKind.Boundaries,
+        ["overdoses"] = DataKind.Overdoses,
+        ["seizures"] = DataKind.Seizures,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    private readonly long[] _versions = new long[3];
+    private volatile bool _live;
+
+    /// <summary>Raised after a kind of data changed (its version moved on).</summary>
+    public event Action<DataKind>? Changed;
+
+    /// <summary>Whether the versions follow the database right now.</summary>
+    public bool Live => _live;
+
+    /// <summary>The version of one kind of data.</summary>
+    public long this[DataKind kind] => Volatile.Read(ref _versions[(int)kind]);
+
+    /// <summary>Reads every version now (after this process changed data, so its next answer sees the change).</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT kind, version FROM data_versions");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var changed = new List<DataKind>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (Kinds.TryGetValue(reader.GetString(0), out var kind))
+            {
+                var version = reader.GetInt64(1);
+                if (Interlocked.Exchange(ref _versions[(int)kind], version) != version)
+                {
+                    changed.Add(kind);
+                }
+            }
+        }
+
+        foreach (var kind in changed)
+        {
+            Changed?.Invoke(kind);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                var notified = false;
+                connection.Notification += (_, e) =>
+                {
+                    if (Kinds.TryGetValue(e.Payload, out var kind))
+                    {
+                        Interlocked.Increment(ref _versions[(int)kind]); // at once; the exact number is read next
+                        notified = true;
+                        Changed?.Invoke(kind);
+                    }
+                };
+                await using (var listen = new NpgsqlCommand("LISTEN geoors_data", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                await RefreshAsync(stoppingToken);
+                _live = true;
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), stoppingToken) || notified)
+                    {
+                        notified = false;
+                        await RefreshAsync(stoppingToken); // also proves the connection is alive
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
+            {
+                logger.LogWarning(e, "Lost the data-change notifications; tiles are served uncached until they are back");
+            }
+            finally
+            {
+                _live = false;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.IO.Compression;
+using GeoOrs.Data.Tiles;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+
+namespace GeoOrs.Server;
+
+/// <summary>A made tile: its bytes, and the same bytes gzip- and brotli-compressed once asked for.</summary>
+/// <param name="Raw">The tile (empty for a tile without features).</param>
+internal sealed class TileBytes(byte[] Raw)
+{
+    private byte[]? _gzip;
+    private byte[]? _brotli;
+
+    public byte[] Raw { get; } = Raw;
+
+    public byte[] Gzip => _gzip ??= Compress(Raw, s => new GZipStream(s, CompressionLevel.Optimal, leaveOpen: true));
+
+    public byte[] Brotli => _brotli ??= Compress(Raw, s => new BrotliStream(s, CompressionLevel.Optimal, leaveOpen: true));
+
+    /// <summary>Bytes held in memory, for the cache's size limit.</summary>
+    public long Size => Raw.Length + (_gzip?.Length ?? 0) + (_brotli?.Length ?? 0) + 64;
+
+    private static byte[] Compress(byte[] raw, Func<Stream, Stream> compressor)
+    {
+        using var buffer = new MemoryStream();
+        using (var stream = compressor(buffer))
+        {
+            stream.Write(raw);
+        }
+
+        return buffer.ToArray();
+    }
+}
+
+/// <summary>
+/// Made tiles in memory, up to <see cref="TilesOptions.CacheMegabytes"/>. Every entry depends on the
+/// kinds of data its layer is built from; when a kind changes (<see cref="DataVersions.Changed"/>)
+/// all entries that depend on it are dropped at once, and keys carry the versions too, so no tile
+/// made before a commit is served after it. Nothing is cached while the versions are not live.
+/// </summary>
+internal sealed class TileCache : IDisposable
+{
+    private readonly MemoryCache? _cache;
+    private readonly DataVersions _versions;
+    private readonly CancellationTokenSource[] _generations = [new(), new(), new()];
+    private readonly Lock _lock = new();
+
+    public TileCache(IOptions<TilesOptions> options, DataVersions versions)
+    {
+        _versions = versions;
+        var megabytes = options.Value.CacheMegabytes;
+        if (megabytes > 0)
+        {
+            _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = megabytes * 1024L * 1024L, CompactionPercentage = 0.25 });
+        }
+
+        versions.Changed += Drop;
+    }
+
+    /// <summary>Whether tiles may be taken from and put in the cache now.</summary>
+    public bool Enabled => _cache is not null && _versions.Live;
+
+    /// <summary>The versions of the data a layer is built from, as text for keys and ETags.</summary>
+    public string VersionsOf(VectorTileLayer layer) =>
+        string.Join('.', layer.Sources.Select(kind => _versions[kind]));
+
+    public bool TryGet(string key, out TileBytes tile)
+    {
+        if (Enabled && _cache!.TryGetValue(key, out var value) && value is TileBytes found)
+        {
+            tile = found;
+            return true;
+        }
+
+        tile = null!;
+        return false;
+    }
+
+    public void Set(string key, TileBytes tile, VectorTileLayer layer) =>
+        Set(key, tile, tile.Size + (2 * tile.Raw.Length), layer); // room for the compressed copies
+
+    /// <summary>Something else made from a layer's data (class breaks), cached and dropped with its tiles.</summary>
+    public async Task<T> GetOrAddAsync<T>(string key, VectorTileLayer layer, Func<Task<T>> make, long size = 1024)
+        where T : class
+    {
+        if (Enabled && _cache!.TryGetValue(key, out var value) && value is T found)
+        {
+            return found;
+        }
+
+        var made = await make();
+        Set(key, made, size, layer);
+        return made;
+    }
+
+    private void Set(string key, object value, long size, VectorTileLayer layer)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var entry = new MemoryCacheEntryOptions { Size = size };
+        lock (_lock)
+        {
+            foreach (var kind in layer.Sources)
+            {
+                entry.ExpirationTokens.Add(new CancellationChangeToken(_generations[(int)kind].Token));
+            }
+        }
+
+        _cache!.Set(key, value, entry);
+    }
+
+    private void Drop(DataKind kind)
+    {
+        CancellationTokenSource old;
+        lock (_lock)
+        {
+            old = _generations[(int)kind];
+            _generations[(int)kind] = new CancellationTokenSource();
+        }
+
+        old.Cancel();
+        old.Dispose();
+        _cache?.Compact(0); // take the expired entries out now, not on a later access
+    }
+
+    public void Dispose()
+    {
+        _versions.Changed -= Drop;
+        _cache?.Dispose();
+        foreach (var generation in _generations)
+        {
+            generation.Dispose();
+        }
+    }
+}
