@@ -4,11 +4,18 @@ namespace GeoOrs.Server.Tests;
 
 /// <summary>
 /// Just enough of a Mapbox Vector Tile (v2.1, a protocol buffer) reader to check tiles independently
-/// of the server: layer names, extents, attribute keys and feature counts.
+/// of the server: layer names, extents, attribute keys, feature counts, and each feature's
+/// geometry type and properties.
 /// </summary>
 internal static class MvtDecoder
 {
-    public sealed record Layer(string Name, uint Extent, uint Version, IReadOnlyList<string> Keys, int Features);
+    public sealed record Layer(string Name, uint Extent, uint Version, IReadOnlyList<string> Keys, int Features)
+    {
+        /// <summary>Each feature's geometry type (1 point, 2 line, 3 polygon) and properties.</summary>
+        public IReadOnlyList<Feature> Items { get; init; } = [];
+    }
+
+    public sealed record Feature(int GeometryType, IReadOnlyDictionary<string, object> Properties);
 
     public static IReadOnlyList<Layer> Decode(byte[] tile)
     {
@@ -36,22 +43,82 @@ internal static class MvtDecoder
         string name = "";
         uint extent = 4096, version = 1;
         var keys = new List<string>();
-        var features = 0;
+        var values = new List<object>();
+        var raw = new List<byte[]>();
         while (!reader.End)
         {
             var (field, wire) = reader.Tag();
             switch (field)
             {
                 case 1: name = Encoding.UTF8.GetString(reader.Bytes()); break;
-                case 2: reader.Bytes(); features++; break;
+                case 2: raw.Add(reader.Bytes()); break;
                 case 3: keys.Add(Encoding.UTF8.GetString(reader.Bytes())); break;
+                case 4: values.Add(DecodeValue(reader.Bytes())); break;
                 case 5: extent = (uint)reader.Varint(); break;
                 case 15: version = (uint)reader.Varint(); break;
                 default: reader.Skip(wire); break;
             }
         }
 
-        return new Layer(name, extent, version, keys, features);
+        return new Layer(name, extent, version, keys, raw.Count) { Items = [.. raw.Select(f => DecodeFeature(f, keys, values))] };
+    }
+
+    private static Feature DecodeFeature(byte[] bytes, List<string> keys, List<object> values)
+    {
+        var reader = new Reader(bytes);
+        var type = 0;
+        var properties = new Dictionary<string, object>(StringComparer.Ordinal);
+        while (!reader.End)
+        {
+            var (field, wire) = reader.Tag();
+            switch (field)
+            {
+                case 2:
+                    var tags = new Reader(reader.Bytes());
+                    while (!tags.End)
+                    {
+                        var key = keys[(int)tags.Varint()];
+                        properties[key] = values[(int)tags.Varint()];
+                    }
+
+                    break;
+                case 3: type = (int)reader.Varint(); break;
+                default: reader.Skip(wire); break;
+            }
+        }
+
+        return new Feature(type, properties);
+    }
+
+    private static object DecodeValue(byte[] bytes)
+    {
+        var reader = new Reader(bytes);
+        object value = "";
+        while (!reader.End)
+        {
+            var (field, wire) = reader.Tag();
+            value = field switch
+            {
+                1 => Encoding.UTF8.GetString(reader.Bytes()),
+                2 => (double)BitConverter.ToSingle(reader.Fixed(4)),
+                3 => BitConverter.ToDouble(reader.Fixed(8)),
+                4 => (double)(long)reader.Varint(),
+                5 => (double)reader.Varint(),
+                6 => ZigZag(reader.Varint()),
+                7 => reader.Varint() != 0,
+                _ => Skip(reader, wire),
+            };
+        }
+
+        return value;
+
+        static object ZigZag(ulong n) => (double)((long)(n >> 1) ^ -(long)(n & 1));
+
+        static object Skip(Reader reader, int wire)
+        {
+            reader.Skip(wire);
+            return "";
+        }
     }
 
     private sealed class Reader(byte[] data)
@@ -83,6 +150,13 @@ internal static class MvtDecoder
         public byte[] Bytes()
         {
             var length = (int)Varint();
+            var bytes = data.AsSpan(_at, length).ToArray();
+            _at += length;
+            return bytes;
+        }
+
+        public byte[] Fixed(int length)
+        {
             var bytes = data.AsSpan(_at, length).ToArray();
             _at += length;
             return bytes;
