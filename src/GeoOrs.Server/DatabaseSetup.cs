@@ -24,6 +24,13 @@ internal static class DatabaseSetup
             var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString);
             dataSource.ConnectionStringBuilder.ApplicationName ??= "geoors";
+            if (dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                // Tile, feature and lookup statements are few and repeated: prepared on each
+                // connection after their second use, planned once.
+                dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            }
+
             dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
             return dataSource.Build();
         });
