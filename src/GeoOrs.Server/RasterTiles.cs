@@ -66,9 +66,9 @@ internal static class RasterTiles
     internal static async Task<IResult> PngTileAsync(
         string layer, string z, string x, string y, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions, CancellationToken cancellationToken)
     {
-        if (!Renders(layer))
+        if (!TryRequest(layer, http.Request, out var area, out var query, out var metric, out var error))
         {
-            return TilesEndpoints.NoSuchLayer(layer);
+            return error;
         }
 
         if (!TilesEndpoints.TryParseTile(z, x, y, out var tile, out var tileError))
@@ -76,12 +76,6 @@ internal static class RasterTiles
             return tileError;
         }
 
-        if (!TryQuery(http.Request, layer, out var query, out var metric, out var error))
-        {
-            return error;
-        }
-
-        var area = AreaLayer.All[layer];
         return await TilesEndpoints.ServeAsync(http, cache, versions, VectorTileLayers.All[layer], $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.png?{metric}&{query.Key}",
             "image/png", compress: false, async ct =>
             {
@@ -96,17 +90,11 @@ internal static class RasterTiles
     internal static async Task<IResult> LegendAsync(
         string layer, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions, CancellationToken cancellationToken)
     {
-        if (!Renders(layer))
-        {
-            return TilesEndpoints.NoSuchLayer(layer);
-        }
-
-        if (!TryQuery(http.Request, layer, out var query, out var metric, out var error))
+        if (!TryRequest(layer, http.Request, out var area, out var query, out var metric, out var error))
         {
             return error;
         }
 
-        var area = AreaLayer.All[layer];
         return await TilesEndpoints.ServeAsync(http, cache, versions, VectorTileLayers.All[layer], $"{layer}/legend.png?{metric}&{query.Key}",
             "image/png", compress: false, async ct =>
             {
@@ -115,10 +103,18 @@ internal static class RasterTiles
             }, cancellationToken);
     }
 
-    private static bool TryQuery(HttpRequest request, string layer, out LayerQuery query, out string metric, out IResult error)
+    /// <summary>The area layer (else 404) and the query and metric of a PNG request (else 400).</summary>
+    private static bool TryRequest(string layer, HttpRequest request, out AreaLayer area, out LayerQuery query, out string metric, out IResult error)
     {
         error = null!;
         metric = "";
+        query = LayerQuery.All;
+        if (!AreaLayer.All.TryGetValue(layer, out area!))
+        {
+            error = TilesEndpoints.NoSuchLayer(layer);
+            return false;
+        }
+
         if (!LayerQuery.TryParse(TilesEndpoints.Parameters(request.Query, "metric"), VectorTileLayers.All[layer].Parameters, out query, out var problem)
             || request.Query["metric"].Count > 1
             || !TryMetric(request.Query["metric"].ToString(), out metric, out problem))

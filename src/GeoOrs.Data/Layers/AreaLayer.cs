@@ -46,6 +46,27 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
             "SELECT a.area_id AS area, h.geoid AS county_fips FROM areas a JOIN hidta_counties h ON h.hidta_id = a.area_id"),
     }.ToFrozenDictionary(l => l.Id, StringComparer.Ordinal);
 
+    /// <summary>
+    /// Per member county, the measures' drug slot summed over the window: the whole months from the
+    /// monthly table, the days at either end from the daily table.
+    /// </summary>
+    private static string WindowSums(string kind, IReadOnlyList<(string Column, string Alias)> measures)
+    {
+        var slots = string.Join(", ", measures.Select(m => $"{m.Column}[@slot] AS {m.Alias}"));
+        return $"""
+            SELECT county_fips, {string.Join(", ", measures.Select(m => $"sum({m.Alias}) AS {m.Alias}"))}
+            FROM (
+                SELECT county_fips, {slots} FROM {kind}_monthly
+                WHERE county_fips IN (SELECT county_fips FROM members) AND month >= @m_from AND month < @m_to
+                UNION ALL
+                SELECT county_fips, {slots} FROM {kind}_daily
+                WHERE county_fips IN (SELECT county_fips FROM members)
+                  AND ((day >= @d1_from AND day < @d1_to) OR (day >= @d2_from AND day < @d2_to))
+            ) w
+            GROUP BY county_fips
+            """;
+    }
+
     /// <summary>Every column a selection over <see cref="WithMeasures"/> can name: the attributes then the measures.</summary>
     public IEnumerable<string> Columns => Attributes.Select(a => a.Key).Concat(Measures.Select(m => m.Key));
 
@@ -71,34 +92,8 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
         return $"""
             WITH areas AS ({areas}),
             members AS ({CountiesOf}),
-            overdose_sums AS (
-                SELECT county_fips, sum(n) AS n, sum(f) AS f, sum(x) AS x, sum(fx) AS fx
-                FROM (
-                    SELECT county_fips, events[@slot] AS n, fatal[@slot] AS f, naloxone[@slot] AS x, fatal_naloxone[@slot] AS fx
-                    FROM overdose_monthly
-                    WHERE county_fips IN (SELECT county_fips FROM members) AND month >= @m_from AND month < @m_to
-                    UNION ALL
-                    SELECT county_fips, events[@slot], fatal[@slot], naloxone[@slot], fatal_naloxone[@slot]
-                    FROM overdose_daily
-                    WHERE county_fips IN (SELECT county_fips FROM members)
-                      AND ((day >= @d1_from AND day < @d1_to) OR (day >= @d2_from AND day < @d2_to))
-                ) o
-                GROUP BY county_fips
-            ),
-            seizure_sums AS (
-                SELECT county_fips, sum(n) AS n, sum(g) AS g, sum(u) AS u
-                FROM (
-                    SELECT county_fips, events[@slot] AS n, grams[@slot] AS g, dosage_units[@slot] AS u
-                    FROM seizure_monthly
-                    WHERE county_fips IN (SELECT county_fips FROM members) AND month >= @m_from AND month < @m_to
-                    UNION ALL
-                    SELECT county_fips, events[@slot], grams[@slot], dosage_units[@slot]
-                    FROM seizure_daily
-                    WHERE county_fips IN (SELECT county_fips FROM members)
-                      AND ((day >= @d1_from AND day < @d1_to) OR (day >= @d2_from AND day < @d2_to))
-                ) z
-                GROUP BY county_fips
-            ),
+            overdose_sums AS ({WindowSums("overdose", [("events", "n"), ("fatal", "f"), ("naloxone", "x"), ("fatal_naloxone", "fx")])}),
+            seizure_sums AS ({WindowSums("seizure", [("events", "n"), ("grams", "g"), ("dosage_units", "u")])}),
             area_sums AS (
                 SELECT mb.area, sum(p.population)::bigint AS population,
                        coalesce(sum(o.n), 0)::bigint AS n, coalesce(sum(o.f), 0)::bigint AS f,
