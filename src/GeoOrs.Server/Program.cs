@@ -29,6 +29,7 @@ app.MapBoundaries();
 app.MapIngest();
 app.MapOgc();
 app.MapTiles();
+app.MapStyles();
 app.MapJobs();
 
 await app.RunAsync();

@@ -17,6 +17,8 @@ internal static class CommandLine
           boundaries load [DIR]         (re)load states, counties, population and HIDTA membership
           ingest overdoses|seizures FILE [--mapping NAME] [--mode skip-invalid] [--agency NAME]
           tiles sql LAYER Z [--from D] [--to D] [--drug X] [--fatal B]   a layer's tile SQL (for pgbench)
+          tiles seed --layer L --maxzoom Z --out FILE.mbtiles [--minzoom N] [--from D] [--to D] [--drug X] [--fatal B]
+                                        an MBTiles archive of a layer, for offline dashboards
           generate --overdoses N --seizures M --seed S --out DIR   synthetic events
         """;
 
@@ -67,6 +69,9 @@ internal static class CommandLine
 
                 case ["tiles", "sql", var layer, var z, .. var rest]:
                     return TilesCommand.Sql(layer, z, rest);
+
+                case ["tiles", "seed", .. var rest]:
+                    return await TilesCommand.SeedAsync(rest, Open);
 
                 case ["generate", .. var rest]:
                     return await GenerateCommand.RunAsync(rest);
