@@ -48,20 +48,23 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
 
     /// <summary>
     /// Per member county, the measures' drug slot summed over the window: the whole months from the
-    /// monthly table, the days at either end from the daily table.
+    /// monthly table, the days at either end from the daily table, each a range scan of the table's
+    /// primary key (county, day) per member county.
     /// </summary>
     private static string WindowSums(string kind, IReadOnlyList<(string Column, string Alias)> measures)
     {
-        var slots = string.Join(", ", measures.Select(m => $"{m.Column}[@slot] AS {m.Alias}"));
+        var slots = string.Join(", ", measures.Select(m => $"a.{m.Column}[@slot] AS {m.Alias}"));
         return $"""
             SELECT county_fips, {string.Join(", ", measures.Select(m => $"sum({m.Alias}) AS {m.Alias}"))}
             FROM (
-                SELECT county_fips, {slots} FROM {kind}_monthly
-                WHERE county_fips IN (SELECT county_fips FROM members) AND month >= @m_from AND month < @m_to
+                SELECT a.county_fips, {slots} FROM members mb JOIN {kind}_monthly a
+                    ON a.county_fips = mb.county_fips AND a.month >= @m_from AND a.month < @m_to
                 UNION ALL
-                SELECT county_fips, {slots} FROM {kind}_daily
-                WHERE county_fips IN (SELECT county_fips FROM members)
-                  AND ((day >= @d1_from AND day < @d1_to) OR (day >= @d2_from AND day < @d2_to))
+                SELECT a.county_fips, {slots} FROM members mb JOIN {kind}_daily a
+                    ON a.county_fips = mb.county_fips AND a.day >= @d1_from AND a.day < @d1_to
+                UNION ALL
+                SELECT a.county_fips, {slots} FROM members mb JOIN {kind}_daily a
+                    ON a.county_fips = mb.county_fips AND a.day >= @d2_from AND a.day < @d2_to
             ) w
             GROUP BY county_fips
             """;
