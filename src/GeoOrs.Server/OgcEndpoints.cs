@@ -8,7 +8,8 @@ namespace GeoOrs.Server;
 
 /// <summary>
 /// OGC API – Features (Part 1: Core, OGC 17-069r4) at <c>/ogc</c>: landing page, conformance,
-/// OpenAPI document, collections and their items as GeoJSON with bbox, limit and offset paging.
+/// OpenAPI document, collections and their items as GeoJSON with bbox, limit and offset paging, the
+/// event collections' <c>datetime</c> and property filters, and the county measures' window.
 /// </summary>
 internal static class OgcEndpoints
 {
@@ -135,6 +136,23 @@ internal static class OgcEndpoints
     {
         var bbox = await FeatureCollections.ExtentAsync(dataSource, collection, cancellationToken);
         var self = $"{root}/collections/{collection.Id}";
+        var spatial = new { bbox = bbox is null ? Array.Empty<double[]>() : [bbox], crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84" };
+        object extent = new { spatial };
+        if (collection.Times.Count > 0)
+        {
+            // No events yet: no temporal extent (an interval of two nulls would say "unbounded").
+            var (first, last) = await FeatureCollections.TemporalExtentAsync(dataSource, collection, cancellationToken);
+            extent = first is null ? extent : new
+            {
+                spatial,
+                temporal = new
+                {
+                    interval = new[] { new[] { Rfc3339(first), Rfc3339(last) } },
+                    trs = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+                },
+            };
+        }
+
         return new
         {
             id = collection.Id,
@@ -142,7 +160,7 @@ internal static class OgcEndpoints
             description = collection.Description,
             itemType = "feature",
             crs = new[] { "http://www.opengis.net/def/crs/OGC/1.3/CRS84" },
-            extent = new { spatial = new { bbox = bbox is null ? Array.Empty<double[]>() : [bbox], crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84" } },
+            extent,
             links = new[]
             {
                 Link(self, "self", "application/json"),
@@ -151,6 +169,14 @@ internal static class OgcEndpoints
         };
     }
 
+    private static string? Rfc3339(DateTime? time) =>
+        time?.ToString(time.Value.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The request's parameters other than the common ones, for <see cref="FeatureQuery.TryParse"/>.</summary>
+    private static IEnumerable<KeyValuePair<string, string?[]>> OwnParameters(HttpRequest request) =>
+        request.Query.Where(p => !FeatureCollection.CommonParameters.Contains(p.Key))
+            .Select(p => new KeyValuePair<string, string?[]>(p.Key, p.Value.ToArray()));
+
     internal static async Task<IResult> ItemsAsync(string collectionId, HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (!FeatureCollections.All.TryGetValue(collectionId, out var collection))
@@ -158,7 +184,7 @@ internal static class OgcEndpoints
             return Problem($"no collection is named '{collectionId}'", StatusCodes.Status404NotFound);
         }
 
-        if (CheckParameters(request, "bbox", "limit", "offset") is { } problem)
+        if (CheckParameters(request, [.. FeatureCollection.CommonParameters, .. collection.Parameters]) is { } problem)
         {
             return problem;
         }
@@ -204,10 +230,17 @@ internal static class OgcEndpoints
             bbox = values;
         }
 
-        var page = await FeatureCollections.ItemsAsync(dataSource, collection, bbox, limit, offset, cancellationToken);
+        if (!FeatureQuery.TryParse(collection, OwnParameters(request), bbox, out var featureQuery, out var error))
+        {
+            return Problem(error!);
+        }
+
+        var page = await FeatureCollections.ItemsAsync(dataSource, collection, featureQuery, limit, offset, cancellationToken);
         var itemsUrl = $"{Base(request)}/collections/{collection.Id}/items";
-        string PageUrl(long at) =>
-            $"{itemsUrl}?limit={limit}&offset={at}" + (bbox is null ? "" : "&bbox=" + string.Join(',', bbox.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+        var kept = string.Concat(query
+            .Where(p => p.Key is not ("limit" or "offset" or "f"))
+            .SelectMany(p => p.Value.Select(v => $"&{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(v ?? "")}")));
+        string PageUrl(long at) => $"{itemsUrl}?limit={limit}&offset={at}{kept}";
         var links = new List<object> { Link(PageUrl(offset), "self", GeoJson), Link($"{Base(request)}/collections/{collection.Id}", "collection", "application/json") };
         if (offset + page.NumberReturned < page.NumberMatched)
         {
@@ -244,16 +277,26 @@ internal static class OgcEndpoints
             return Problem($"no collection is named '{collectionId}'", StatusCodes.Status404NotFound);
         }
 
-        if (CheckParameters(request) is { } problem)
+        // A collection of area measures takes its window here too; an event is the same at any window.
+        if (CheckParameters(request, collection.Layer is null ? [] : [.. collection.Parameters]) is { } problem)
         {
             return problem;
         }
 
-        return await FeatureCollections.ItemAsync(dataSource, collection, featureId, cancellationToken) is { } feature
+        if (!FeatureQuery.TryParse(collection, OwnParameters(request), null, out var featureQuery, out var error))
+        {
+            return Problem(error!);
+        }
+
+        return await FeatureCollections.ItemAsync(dataSource, collection, featureId, featureQuery, cancellationToken) is { } feature
             ? TypedResults.Text(feature, GeoJson, Encoding.UTF8)
             : Problem($"no feature '{featureId}' in {collectionId}", StatusCodes.Status404NotFound);
     }
 
+    /// <summary>
+    /// The API definition: the generic paths with every collection's id, and each collection's own
+    /// items and item paths with exactly the parameters it takes.
+    /// </summary>
     internal static IResult OpenApi(HttpRequest request)
     {
         if (CheckParameters(request) is { } problem)
@@ -261,50 +304,119 @@ internal static class OgcEndpoints
             return problem;
         }
 
-        object Response(string description, string type) => new Dictionary<string, object>
+        static Dictionary<string, object> Responses(params (string Status, string Description, string Type)[] responses) =>
+            responses.ToDictionary(r => r.Status, r => (object)new Dictionary<string, object>
+            {
+                ["description"] = r.Description,
+                ["content"] = new Dictionary<string, object> { [r.Type] = new { schema = new { type = "object" } } },
+            });
+        static object Parameter(string name, string inside, object schema, string description, bool required = false, bool explode = true) =>
+            explode
+                ? new { name, @in = inside, required, description, schema }
+                : new { name, @in = inside, required, description, schema, style = "form", explode };
+        static object Scalar(string type) => new { type };
+
+        var ids = FeatureCollections.All.Keys.Order(StringComparer.Ordinal).ToArray();
+        var collectionId = Parameter("collectionId", "path", new { type = "string", @enum = ids }, "the collection", required: true);
+        var featureId = Parameter("featureId", "path", Scalar("string"), "the feature", required: true);
+        var common = new[]
         {
-            ["description"] = description,
-            ["content"] = new Dictionary<string, object> { [type] = new { schema = new { type = "object" } } },
+            Parameter("bbox", "query", new { type = "array", minItems = 4, maxItems = 4, items = new { type = "number" } },
+                "west,south,east,north in degrees (CRS84); features intersecting it", explode: false),
+            Parameter("limit", "query", new { type = "integer", minimum = 1, maximum = MaxLimit, @default = DefaultLimit },
+                $"features per page, 1..{MaxLimit} (default {DefaultLimit}); more is capped"),
+            Parameter("offset", "query", new { type = "integer", minimum = 0, @default = 0 }, "features to skip"),
         };
-        object Parameter(string name, string inside, string type, string description, bool required = false) =>
-            new { name, @in = inside, required, description, schema = new { type } };
-        var collectionId = Parameter("collectionId", "path", "string", "the collection", required: true);
+
+        IEnumerable<object> Own(FeatureCollection collection)
+        {
+            if (collection.Layer is not null)
+            {
+                yield return Parameter("from", "query", new { type = "string", format = "date" }, "the first UTC day of the window, YYYY-MM-DD (inclusive)");
+                yield return Parameter("to", "query", new { type = "string", format = "date" }, "the last UTC day of the window, YYYY-MM-DD (inclusive); not before from");
+                yield return Parameter("datetime", "query", Scalar("string"),
+                    "the window as a date or a closed interval of dates, 2003-01-01/2003-03-31 ('..' or empty for an open end); instead of from and to");
+                yield return Parameter("drug", "query", new { type = "string", @enum = FeatureCollections.Drugs }, "count only the events naming this drug");
+                yield return Parameter("fatal", "query", Scalar("boolean"), "true: fatal overdoses only; false: non-fatal only");
+                yield break;
+            }
+
+            if (collection.TimeColumn is not null)
+            {
+                yield return Parameter("datetime", "query", Scalar("string"),
+                    "an RFC 3339 date-time (events at exactly that time), a date (its whole UTC day), or a closed interval start/end of either ('..' or empty for an open end)");
+            }
+
+            foreach (var filter in collection.Filters)
+            {
+                yield return Parameter(filter.Name, "query",
+                    filter.Name == "drug" ? new { type = "string", @enum = FeatureCollections.Drugs } : Scalar(filter.Type), filter.Description);
+            }
+        }
+
+        var paths = new Dictionary<string, object>
+        {
+            ["/"] = new { get = new { summary = "Landing page", responses = Responses(("200", "links", "application/json")) } },
+            ["/conformance"] = new { get = new { summary = "Conformance classes", responses = Responses(("200", "conformance", "application/json")) } },
+            ["/api"] = new { get = new { summary = "This API definition", responses = Responses(("200", "OpenAPI 3.0", "application/vnd.oai.openapi+json;version=3.0")) } },
+            ["/collections"] = new { get = new { summary = "Collections", responses = Responses(("200", "collections", "application/json")) } },
+            ["/collections/{collectionId}"] = new
+            {
+                get = new { summary = "A collection", parameters = new[] { collectionId }, responses = Responses(("200", "collection", "application/json"), ("404", "no such collection", "application/problem+json")) },
+            },
+            ["/collections/{collectionId}/items"] = new
+            {
+                get = new
+                {
+                    summary = "Features of a collection (each collection's own path lists the filters it takes)",
+                    parameters = common.Prepend(collectionId).ToArray(),
+                    responses = Responses(("200", "features", GeoJson), ("400", "invalid or unknown parameter", "application/problem+json"), ("404", "no such collection", "application/problem+json")),
+                },
+            },
+            ["/collections/{collectionId}/items/{featureId}"] = new
+            {
+                get = new
+                {
+                    summary = "One feature",
+                    parameters = new[] { collectionId, featureId },
+                    responses = Responses(("200", "feature", GeoJson), ("404", "no such feature", "application/problem+json")),
+                },
+            },
+        };
+        foreach (var collection in FeatureCollections.All.Values.OrderBy(c => c.Id, StringComparer.Ordinal))
+        {
+            var path = $"/collections/{collection.Id}";
+            paths[path] = new
+            {
+                get = new { summary = $"The {collection.Title} collection", description = collection.Description, responses = Responses(("200", "collection", "application/json")) },
+            };
+            paths[$"{path}/items"] = new
+            {
+                get = new
+                {
+                    summary = $"{collection.Title}",
+                    description = collection.Description,
+                    parameters = common.Concat(Own(collection)).ToArray(),
+                    responses = Responses(("200", "features", GeoJson), ("400", "invalid or unknown parameter", "application/problem+json")),
+                },
+            };
+            paths[$"{path}/items/{{featureId}}"] = new
+            {
+                get = new
+                {
+                    summary = $"One of {collection.Title}",
+                    parameters = (collection.Layer is null ? [] : Own(collection)).Prepend(featureId).ToArray(),
+                    responses = Responses(("200", "feature", GeoJson), ("400", "invalid or unknown parameter", "application/problem+json"), ("404", "no such feature", "application/problem+json")),
+                },
+            };
+        }
+
         var document = new Dictionary<string, object>
         {
             ["openapi"] = "3.0.3",
             ["info"] = new { title = "GeoOrs OGC API – Features", version = "1.0.0" },
             ["servers"] = new[] { new { url = Base(request) } },
-            ["paths"] = new Dictionary<string, object>
-            {
-                ["/"] = new { get = new { summary = "Landing page", responses = new Dictionary<string, object> { ["200"] = Response("links", "application/json") } } },
-                ["/conformance"] = new { get = new { summary = "Conformance classes", responses = new Dictionary<string, object> { ["200"] = Response("conformance", "application/json") } } },
-                ["/collections"] = new { get = new { summary = "Collections", responses = new Dictionary<string, object> { ["200"] = Response("collections", "application/json") } } },
-                ["/collections/{collectionId}"] = new { get = new { summary = "A collection", parameters = new[] { collectionId }, responses = new Dictionary<string, object> { ["200"] = Response("collection", "application/json"), ["404"] = Response("no such collection", "application/problem+json") } } },
-                ["/collections/{collectionId}/items"] = new
-                {
-                    get = new
-                    {
-                        summary = "Features of a collection",
-                        parameters = new[]
-                        {
-                            collectionId,
-                            Parameter("bbox", "query", "string", "west,south,east,north in degrees (CRS84)"),
-                            Parameter("limit", "query", "integer", $"features per page, 1..{MaxLimit} (default {DefaultLimit})"),
-                            Parameter("offset", "query", "integer", "features to skip"),
-                        },
-                        responses = new Dictionary<string, object> { ["200"] = Response("features", GeoJson), ["400"] = Response("invalid parameter", "application/problem+json") },
-                    },
-                },
-                ["/collections/{collectionId}/items/{featureId}"] = new
-                {
-                    get = new
-                    {
-                        summary = "One feature",
-                        parameters = new[] { collectionId, Parameter("featureId", "path", "string", "the feature", required: true) },
-                        responses = new Dictionary<string, object> { ["200"] = Response("feature", GeoJson), ["404"] = Response("no such feature", "application/problem+json") },
-                    },
-                },
-            },
+            ["paths"] = paths,
         };
         return TypedResults.Json(document, Json, "application/vnd.oai.openapi+json;version=3.0");
     }

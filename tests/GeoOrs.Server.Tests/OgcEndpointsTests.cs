@@ -40,11 +40,11 @@ public class OgcEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFact
     }
 
     [Fact]
-    public async Task Collections_are_the_registered_boundary_layers_with_extents()
+    public async Task Collections_are_the_registered_layers_with_extents()
     {
         var (_, _, body) = await GetAsync("/ogc/collections");
         var ids = body.GetProperty("collections").EnumerateArray().Select(c => c.GetProperty("id").GetString()).ToList();
-        Assert.Equal(["counties", "hidta-regions", "states"], ids);
+        Assert.Equal(["counties", "county-aggregates", "hidta-regions", "overdose-events", "seizure-events", "states"], ids);
 
         var (status, _, counties) = await GetAsync("/ogc/collections/counties");
         Assert.Equal(HttpStatusCode.OK, status);
@@ -104,7 +104,8 @@ public class OgcEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFact
         Assert.Equal("Washington/Baltimore", feature.GetProperty("properties").GetProperty("name").GetString());
 
         Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/ogc/collections/counties/items/99999")).Status);
-        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/ogc/collections/overdose-events/items")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/ogc/collections/overdose_events/items")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/ogc/collections/county_population/items")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/ogc/collections/pg_catalog")).Status);
     }
 
@@ -160,6 +161,9 @@ public class OgcGdalTests
         Assert.Contains("counties", listing, StringComparison.Ordinal);
         Assert.Contains("states", listing, StringComparison.Ordinal);
         Assert.Contains("hidta-regions", listing, StringComparison.Ordinal);
+        Assert.Contains("county-aggregates", listing, StringComparison.Ordinal);
+        Assert.Contains("overdose-events", listing, StringComparison.Ordinal);
+        Assert.Contains("seizure-events", listing, StringComparison.Ordinal);
 
         var output = Path.Combine(Path.GetTempPath(), $"geoors-oapif-{Guid.NewGuid():N}.geojson");
         try

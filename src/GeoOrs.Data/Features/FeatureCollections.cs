@@ -1,10 +1,19 @@
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
+using GeoOrs.Data.Ingest;
+using GeoOrs.Data.Layers;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace GeoOrs.Data.Features;
+
+/// <summary>A property filter a collection takes as a query parameter.</summary>
+/// <param name="Name">The query parameter, also the name of the bound parameter <paramref name="Condition"/> reads.</param>
+/// <param name="Condition">SQL over the table (alias <c>t</c>) that reads <c>@Name</c>.</param>
+/// <param name="Type">Its OpenAPI schema type: <c>string</c> or <c>boolean</c>.</param>
+/// <param name="Description">What it matches, for the API definition.</param>
+public sealed record FeatureFilter(string Name, string Condition, string Type, string Description);
 
 /// <summary>One published collection: a table, its id column, its geometry and the allow-listed properties.</summary>
 /// <param name="Id">The collection id in URLs.</param>
@@ -16,7 +25,34 @@ namespace GeoOrs.Data.Features;
 /// <param name="Properties">Property name → SQL expression over the table (alias <c>t</c>).</param>
 public sealed record FeatureCollection(
     string Id, string Title, string Description, string Table, string IdColumn, string GeometryColumn,
-    IReadOnlyDictionary<string, string> Properties);
+    IReadOnlyDictionary<string, string> Properties)
+{
+    /// <summary>The parameters every collection's items take besides its own: paging, bbox and the format.</summary>
+    public static readonly IReadOnlyList<string> CommonParameters = ["bbox", "limit", "offset", "f"];
+
+    /// <summary>The events' time column that <c>datetime</c> filters, or null when the collection has none.</summary>
+    public string? TimeColumn { get; init; }
+
+    /// <summary>Whether the id column is a bigint, so a feature id is looked up as a number (a non-number is no feature).</summary>
+    public bool NumericId { get; init; }
+
+    /// <summary>The property filters its items take, in the order the API definition lists them.</summary>
+    public IReadOnlyList<FeatureFilter> Filters { get; init; } = [];
+
+    /// <summary>
+    /// The area layer whose measures for a <see cref="LayerQuery"/> the features carry (its
+    /// <see cref="AreaLayer.Columns"/> as properties instead of <see cref="Properties"/>), or null.
+    /// </summary>
+    public AreaLayer? Layer { get; init; }
+
+    /// <summary>The (table, time column) pairs whose range is the collection's temporal extent.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Times { get; init; } = [];
+
+    /// <summary>The query parameters its items take besides <see cref="CommonParameters"/>.</summary>
+    public IReadOnlyList<string> Parameters =>
+        Layer is not null ? [.. LayerQuery.Names, "datetime"]
+        : [.. TimeColumn is null ? [] : new[] { "datetime" }, .. Filters.Select(f => f.Name)];
+}
 
 /// <summary>A page of features as GeoJSON, with the counts OGC API – Features reports.</summary>
 /// <param name="Json">The features as a JSON array text.</param>
@@ -32,6 +68,11 @@ public sealed record FeaturePage(string Json, long NumberMatched, int NumberRetu
 /// </summary>
 public static class FeatureCollections
 {
+    /// <summary>The drug vocabulary the <c>drug</c> parameters take, in order.</summary>
+    public static readonly IReadOnlyList<string> Drugs = [.. AggregateTally.DrugSlots.Keys.Order(StringComparer.Ordinal)];
+
+    private static readonly string DrugList = string.Join(", ", Drugs);
+
     /// <summary>The published collections, by id.</summary>
     public static readonly FrozenDictionary<string, FeatureCollection> All = new FeatureCollection[]
     {
@@ -61,6 +102,66 @@ public static class FeatureCollections
                 ["name"] = "t.name",
                 ["counties"] = "(SELECT count(*) FROM hidta_counties m WHERE m.hidta_id = t.id)",
             }),
+        new("county-aggregates", "County overdose and seizure measures",
+            "Every county with its overdoses (fatal, non-fatal, naloxone, per 100,000 of its latest population) and drug seizures " +
+            "summed from the daily and monthly aggregates the map layers draw. The window is whole UTC days: 'from' and 'to' " +
+            "(YYYY-MM-DD, inclusive), or 'datetime' as a date or a closed interval of dates (2003-01-01/2003-03-31, '..' for an open end; " +
+            "date-times are refused). 'drug' counts the events naming a drug; 'fatal' true or false counts only fatal or non-fatal overdoses.",
+            "counties", "geoid", "geom", new Dictionary<string, string>())
+        {
+            Layer = AreaLayer.All["counties"],
+            Times = [new("overdose_events", "occurred_at"), new("seizure_events", "seized_at")],
+        },
+        new("overdose-events", "Overdose events",
+            "Suspected and confirmed overdoses as points, at the precision each agency reported (location_precision). " +
+            "Filter by 'datetime' (an RFC 3339 instant, a date for its whole UTC day, or an interval), 'drug', 'fatal' and 'agency'.",
+            "overdose_events", "id", "geom", new Dictionary<string, string>
+            {
+                ["id"] = "t.id",
+                ["occurred_at"] = Timestamp("t.occurred_at"),
+                ["fatal"] = "t.fatal",
+                ["naloxone"] = "t.naloxone_administered",
+                ["drugs"] = "t.suspected_drugs",
+                ["location_precision"] = "t.location_precision",
+                ["county_fips"] = "t.county_fips",
+                ["agency"] = "t.source_agency",
+            })
+        {
+            TimeColumn = "occurred_at",
+            NumericId = true,
+            Times = [new("overdose_events", "occurred_at")],
+            Filters =
+            [
+                new("drug", "@drug = ANY (t.suspected_drugs)", "string", $"overdoses whose suspected drugs include this one: {DrugList}"),
+                new("fatal", "t.fatal = @fatal", "boolean", "true for fatal overdoses only, false for non-fatal only"),
+                new("agency", "t.source_agency = @agency", "string", "the reporting agency, exactly"),
+            ],
+        },
+        new("seizure-events", "Drug seizures",
+            "Drug seizures as points with their quantity as reported and normalised to grams or dosage units. " +
+            "Filter by 'datetime' (an RFC 3339 instant, a date for its whole UTC day, or an interval), 'drug' and 'agency'.",
+            "seizure_events", "id", "geom", new Dictionary<string, string>
+            {
+                ["id"] = "t.id",
+                ["seized_at"] = Timestamp("t.seized_at"),
+                ["drug"] = "t.drug",
+                ["quantity"] = "t.quantity",
+                ["unit"] = "t.unit",
+                ["quantity_grams"] = "t.quantity_grams",
+                ["dosage_units"] = "t.dosage_units",
+                ["county_fips"] = "t.county_fips",
+                ["agency"] = "t.agency",
+            })
+        {
+            TimeColumn = "seized_at",
+            NumericId = true,
+            Times = [new("seizure_events", "seized_at")],
+            Filters =
+            [
+                new("drug", "t.drug = @drug", "string", $"seizures of this drug: {DrugList}"),
+                new("agency", "t.agency = @agency", "string", "the seizing agency, exactly"),
+            ],
+        },
     }.ToFrozenDictionary(c => c.Id, StringComparer.Ordinal);
 
     /// <summary>The bounding box (west, south, east, north) of a collection's geometries, or null when it is empty.</summary>
@@ -74,37 +175,64 @@ public static class FeatureCollections
         return LayerExtent.OfAsync(dataSource, collection.Table, collection.GeometryColumn, cancellationToken);
     }
 
-    /// <summary>A page of a collection's features, ordered by id, optionally within a bbox.</summary>
+    /// <summary>The first and last event time of a collection with <see cref="FeatureCollection.Times"/>, or nulls when it has no events.</summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="collection">The collection.</param>
-    /// <param name="bbox">West, south, east, north in degrees, or null.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The time range (UTC).</returns>
+    public static async Task<(DateTime? First, DateTime? Last)> TemporalExtentAsync(
+        NpgsqlDataSource dataSource, FeatureCollection collection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(collection);
+        if (collection.Times.Count == 0)
+        {
+            return (null, null);
+        }
+
+        // min and max of an indexed column each read one end of its index.
+        var firsts = string.Join(", ", collection.Times.Select(t => $"(SELECT min(e.{t.Value}) FROM {t.Key} e)"));
+        var lasts = string.Join(", ", collection.Times.Select(t => $"(SELECT max(e.{t.Value}) FROM {t.Key} e)"));
+        await using var command = dataSource.CreateCommand($"SELECT least({firsts}), greatest({lasts})");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.IsDBNull(0) ? null : reader.GetDateTime(0), reader.IsDBNull(1) ? null : reader.GetDateTime(1));
+    }
+
+    /// <summary>A page of a collection's features, ordered by id, matching the query.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="collection">The collection.</param>
+    /// <param name="query">The bbox, time and property filters, or the layer's window.</param>
     /// <param name="limit">Features per page.</param>
     /// <param name="offset">Features to skip.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The page.</returns>
     public static async Task<FeaturePage> ItemsAsync(
-        NpgsqlDataSource dataSource, FeatureCollection collection, double[]? bbox, int limit, long offset, CancellationToken cancellationToken = default)
+        NpgsqlDataSource dataSource, FeatureCollection collection, FeatureQuery query, int limit, long offset, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(collection);
-        var where = bbox is null ? "true" : $"t.{collection.GeometryColumn} && ST_MakeEnvelope($3, $4, $5, $6, 4326) AND ST_Intersects(t.{collection.GeometryColumn}, ST_MakeEnvelope($3, $4, $5, $6, 4326))";
-        var sql = $"""
-            WITH matched AS (SELECT count(*) AS n FROM {collection.Table} t WHERE {where}),
-                 page AS (SELECT {FeatureExpression(collection)} AS feature FROM {collection.Table} t WHERE {where}
-                          ORDER BY t.{collection.IdColumn} LIMIT $1 OFFSET $2)
-            SELECT (SELECT n FROM matched), count(page.feature), coalesce(json_agg(page.feature), '[]'::json)::text FROM page
-            """;
+        ArgumentNullException.ThrowIfNull(query);
+        var where = Where(collection, query);
+        var sql = collection.Layer is { } layer
+            ? layer.WithMeasures(
+                $"SELECT t.{collection.IdColumn}::text AS area_id, t.{collection.GeometryColumn} AS geom FROM {collection.Table} t " +
+                $"WHERE {where} ORDER BY t.{collection.IdColumn} LIMIT @lim OFFSET @off",
+                $"""
+                SELECT (SELECT count(*) FROM {collection.Table} t WHERE {where}), count(*),
+                       coalesce(json_agg({LayerFeatureExpression(layer)} ORDER BY r.area_id), '[]'::json)::text
+                FROM rows r
+                """)
+            : $"""
+                WITH matched AS (SELECT count(*) AS n FROM {collection.Table} t WHERE {where}),
+                     page AS (SELECT t.{collection.IdColumn} AS k, {FeatureExpression(collection)} AS feature FROM {collection.Table} t WHERE {where}
+                              ORDER BY t.{collection.IdColumn} LIMIT @lim OFFSET @off)
+                SELECT (SELECT n FROM matched), count(page.feature), coalesce(json_agg(page.feature ORDER BY page.k), '[]'::json)::text FROM page
+                """;
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.AddWithValue(limit);
-        command.Parameters.AddWithValue(offset);
-        if (bbox is not null)
-        {
-            foreach (var v in bbox)
-            {
-                command.Parameters.AddWithValue(NpgsqlDbType.Double, v);
-            }
-        }
-
+        command.Parameters.Add(new NpgsqlParameter<int>("lim", NpgsqlDbType.Integer) { TypedValue = limit });
+        command.Parameters.Add(new NpgsqlParameter<long>("off", NpgsqlDbType.Bigint) { TypedValue = offset });
+        Bind(command.Parameters, collection, query);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new FeaturePage(reader.GetString(2), reader.GetInt64(0), checked((int)reader.GetInt64(1)));
@@ -114,17 +242,119 @@ public static class FeatureCollections
     /// <param name="dataSource">The database.</param>
     /// <param name="collection">The collection.</param>
     /// <param name="featureId">The feature's id.</param>
+    /// <param name="query">The layer's window for a collection with a <see cref="FeatureCollection.Layer"/>; otherwise unused.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The Feature's JSON text.</returns>
-    public static async Task<string?> ItemAsync(NpgsqlDataSource dataSource, FeatureCollection collection, string featureId, CancellationToken cancellationToken = default)
+    public static async Task<string?> ItemAsync(
+        NpgsqlDataSource dataSource, FeatureCollection collection, string featureId, FeatureQuery? query = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(collection);
-        await using var command = dataSource.CreateCommand(
-            $"SELECT {FeatureExpression(collection)}::text FROM {collection.Table} t WHERE t.{collection.IdColumn}::text = $1");
-        command.Parameters.AddWithValue(featureId);
+        ArgumentNullException.ThrowIfNull(featureId);
+        object id = featureId;
+        if (collection.NumericId)
+        {
+            if (!long.TryParse(featureId, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                return null;
+            }
+
+            id = number;
+        }
+
+        var match = collection.NumericId ? $"t.{collection.IdColumn} = @fid" : $"t.{collection.IdColumn}::text = @fid";
+        var sql = collection.Layer is { } layer
+            ? layer.WithMeasures(
+                $"SELECT t.{collection.IdColumn}::text AS area_id, t.{collection.GeometryColumn} AS geom FROM {collection.Table} t WHERE {match}",
+                $"SELECT {LayerFeatureExpression(layer)}::text FROM rows r")
+            : $"SELECT {FeatureExpression(collection)}::text FROM {collection.Table} t WHERE {match}";
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.AddWithValue("fid", id);
+        if (collection.Layer is not null)
+        {
+            (query?.Measures ?? LayerQuery.All).Bind(command.Parameters);
+        }
+
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
     }
+
+    /// <summary>The conditions a query puts on the table (alias <c>t</c>), with named parameters <see cref="Bind"/> binds.</summary>
+    private static string Where(FeatureCollection collection, FeatureQuery query)
+    {
+        var conditions = new List<string>();
+        if (query.Bbox is not null)
+        {
+            conditions.Add($"t.{collection.GeometryColumn} && ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326) " +
+                           $"AND ST_Intersects(t.{collection.GeometryColumn}, ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326))");
+        }
+
+        if (collection.TimeColumn is { } time && query.Time is { } interval)
+        {
+            if (interval.Start is not null)
+            {
+                conditions.Add($"t.{time} >= @dt_start");
+            }
+
+            if (interval.End is not null)
+            {
+                conditions.Add(interval.EndInclusive ? $"t.{time} <= @dt_end" : $"t.{time} < @dt_end");
+            }
+        }
+
+        foreach (var filter in collection.Filters)
+        {
+            if (query.Filters.ContainsKey(filter.Name))
+            {
+                conditions.Add(filter.Condition);
+            }
+        }
+
+        return conditions.Count == 0 ? "true" : string.Join(" AND ", conditions);
+    }
+
+    private static void Bind(NpgsqlParameterCollection parameters, FeatureCollection collection, FeatureQuery query)
+    {
+        if (query.Bbox is { } bbox)
+        {
+            string[] names = ["xmin", "ymin", "xmax", "ymax"];
+            for (var i = 0; i < 4; i++)
+            {
+                parameters.Add(new NpgsqlParameter<double>(names[i], NpgsqlDbType.Double) { TypedValue = bbox[i] });
+            }
+        }
+
+        if (collection.Layer is not null)
+        {
+            query.Measures.Bind(parameters);
+            return;
+        }
+
+        if (collection.TimeColumn is not null && query.Time is { } interval)
+        {
+            if (interval.Start is { } start)
+            {
+                parameters.Add(new NpgsqlParameter<DateTimeOffset>("dt_start", NpgsqlDbType.TimestampTz) { TypedValue = start });
+            }
+
+            if (interval.End is { } end)
+            {
+                parameters.Add(new NpgsqlParameter<DateTimeOffset>("dt_end", NpgsqlDbType.TimestampTz) { TypedValue = end });
+            }
+        }
+
+        foreach (var filter in collection.Filters)
+        {
+            if (query.Filters.TryGetValue(filter.Name, out var value))
+            {
+                parameters.Add(new NpgsqlParameter(filter.Name, filter.Type == "boolean" ? NpgsqlDbType.Boolean : NpgsqlDbType.Text) { Value = value });
+            }
+        }
+    }
+
+    /// <summary>An RFC 3339 UTC text of a timestamptz, with the fraction of a second only when it has one.</summary>
+    private static string Timestamp(string column) =>
+        $"CASE WHEN date_trunc('second', {column}) = {column} THEN to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') " +
+        $"ELSE rtrim(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '0') || 'Z' END";
 
     /// <summary>The SQL that builds one GeoJSON Feature of a row (alias <c>t</c>).</summary>
     private static string FeatureExpression(FeatureCollection collection)
@@ -139,4 +369,9 @@ public static class FeatureCollections
                $"'geometry', ST_AsGeoJSON(t.{collection.GeometryColumn}, 6)::json, " +
                $"'properties', json_build_object({properties.ToString().TrimEnd(',', ' ')}))";
     }
+
+    /// <summary>The SQL that builds one GeoJSON Feature of a row of <see cref="AreaLayer.WithMeasures"/>'s <c>rows</c> (alias <c>r</c>).</summary>
+    private static string LayerFeatureExpression(AreaLayer layer) =>
+        "json_build_object('type', 'Feature', 'id', r.area_id, 'geometry', ST_AsGeoJSON(r.geom, 6)::json, " +
+        $"'properties', json_build_object({string.Join(", ", layer.Columns.Select(c => $"'{c}', r.\"{c}\""))}))";
 }
