@@ -76,16 +76,7 @@ internal static class TilesEndpoints
             ["minzoom"] = definition.MinZoom,
             ["maxzoom"] = definition.MaxZoom,
             ["bounds"] = bounds,
-            ["vector_layers"] = new[]
-            {
-                new Dictionary<string, object>
-                {
-                    ["id"] = definition.Id,
-                    ["fields"] = definition.Fields.ToDictionary(f => f.Key, f => f.Value),
-                    ["minzoom"] = definition.MinZoom,
-                    ["maxzoom"] = definition.MaxZoom,
-                },
-            },
+            ["vector_layers"] = new[] { definition.VectorLayer() },
         };
         if (RasterTiles.Renders(layer))
         {

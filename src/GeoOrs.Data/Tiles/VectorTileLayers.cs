@@ -54,6 +54,18 @@ public abstract record VectorTileLayer(
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[] ?? [];
     }
 
+    /// <summary>The layer's entry in a TileJSON or MBTiles <c>vector_layers</c> list.</summary>
+    /// <param name="minZoom">The lowest zoom described (the layer's own by default).</param>
+    /// <param name="maxZoom">The highest zoom described (the layer's own by default).</param>
+    /// <returns>id, fields, minzoom and maxzoom.</returns>
+    public IReadOnlyDictionary<string, object> VectorLayer(int? minZoom = null, int? maxZoom = null) => new Dictionary<string, object>
+    {
+        ["id"] = Id,
+        ["fields"] = Fields.ToDictionary(f => f.Key, f => f.Value),
+        ["minzoom"] = minZoom ?? MinZoom,
+        ["maxzoom"] = maxZoom ?? MaxZoom,
+    };
+
     /// <summary>Binds a tile and a query to the layer's SQL.</summary>
     /// <param name="parameters">The command's parameters.</param>
     /// <param name="tile">The tile.</param>

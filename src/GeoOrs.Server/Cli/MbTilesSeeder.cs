@@ -278,16 +278,7 @@ internal static class MbTilesSeeder
             : new[] { layerBounds[0], Math.Max(layerBounds[1], -TileMath.MaxLatitude), layerBounds[2], Math.Min(layerBounds[3], TileMath.MaxLatitude) };
         var json = JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            ["vector_layers"] = new[]
-            {
-                new Dictionary<string, object>
-                {
-                    ["id"] = layer.Id,
-                    ["fields"] = layer.Fields.ToDictionary(f => f.Key, f => f.Value),
-                    ["minzoom"] = request.MinZoom,
-                    ["maxzoom"] = request.MaxZoom,
-                },
-            },
+            ["vector_layers"] = new[] { layer.VectorLayer(request.MinZoom, request.MaxZoom) },
         });
         var query = JsonSerializer.Serialize(new Dictionary<string, object?>
         {
