@@ -43,7 +43,8 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
                 .Append(Row("e5", "2002-04-02T09:00:00Z", fatal: true, naloxone: true, "fentanyl;xylazine"))
                 .Append(Row("e6", "2002-05-15T12:00:00Z", fatal: false, naloxone: true, "cocaine"))
                 .Append(Row("e7", "2002-05-31T23:59:00Z", fatal: false, naloxone: false, "methamphetamine"))
-                .Append(Row("e8", "2002-04-10T10:00:00Z", fatal: false, naloxone: true, "fentanyl", lat: 39.30, lon: -76.60));
+                .Append(Row("e8", "2002-04-10T10:00:00Z", fatal: false, naloxone: true, "fentanyl", lat: 39.30, lon: -76.60))
+                .Append(Row("honolulu", "2002-04-10T10:00:00Z", fatal: false, naloxone: true, "fentanyl", lat: 21.3069, lon: -157.8583));
             await IngestAsync(factory, csv.ToString(), "layer-tests");
             _seeded = true;
         }
@@ -295,6 +296,28 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
             command.Parameters.AddWithValue(tile.Z);
             command.Parameters.AddWithValue(tile.X);
             command.Parameters.AddWithValue(tile.Y);
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+    }
+
+    [Fact]
+    public async Task Tiles_at_the_antimeridian_find_their_events()
+    {
+        await SeedAsync();
+        using var client = factory.CreateClient();
+        var tile = TileMath.TileOf(-157.8583, 21.3069, 3);
+        Assert.Equal(0, tile.X); // the margin of a tile at x = 0 reaches past -180°
+        var clusters = await TileAsync(client, "overdoses", tile, "from=2002-04-10&to=2002-04-10");
+        Assert.Equal(1, clusters.Items.Sum(f => (double)f.Properties["count"]) - await OthersAsync());
+
+        static async Task<long> OthersAsync()
+        {
+            var dataSource = await PostGis.DataSourceAsync();
+            await using var command = dataSource.CreateCommand("""
+                SELECT count(*) FROM overdose_events
+                WHERE external_id <> 'honolulu' AND occurred_at >= '2002-04-10' AND occurred_at < '2002-04-11'
+                  AND ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope(3, 0, 3, margin => 64.0 / 4096))
+                """);
             return (long)(await command.ExecuteScalarAsync())!;
         }
     }

@@ -80,12 +80,17 @@ public abstract record VectorTileLayer(
         query.Bind(parameters);
     }
 
-    /// <summary>The tile envelope in EPSG:3857 (<c>tile</c>), with the 64/4096 margin (<c>query</c>), and the same margin envelope in EPSG:4326 (<c>query4326</c>).</summary>
+    /// <summary>
+    /// The tile envelope in EPSG:3857 (<c>tile</c>), with the 64/4096 margin (<c>query</c>), and the
+    /// margin envelope clipped to the world and in EPSG:4326 (<c>query4326</c>).
+    /// </summary>
     protected const string Bounds = """
         bounds AS (
             SELECT ST_TileEnvelope(@z, @x, @y) AS tile,
                    ST_TileEnvelope(@z, @x, @y, margin => 64.0 / 4096) AS query,
-                   ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => 64.0 / 4096), 4326) AS query4326
+                   -- clipped to the world first: beyond ±180° the margin would wrap around to the far side
+                   ST_Transform(ST_ClipByBox2D(ST_TileEnvelope(@z, @x, @y, margin => 64.0 / 4096),
+                                               ST_TileEnvelope(0, 0, 0)), 4326) AS query4326
         )
         """;
 }
@@ -222,7 +227,7 @@ public static class VectorTileLayers
         new PointTileLayer("overdoses", "overdose_events", "occurred_at",
             [
                 new("id", ("e.id", "Number")),
-                new("occurred_at", ("to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", "String")),
+                new("occurred_at", ("(to_json(e.occurred_at AT TIME ZONE 'UTC') #>> '{}') || 'Z'", "String")),
                 new("fatal", ("e.fatal", "Boolean")),
                 new("naloxone", ("e.naloxone_administered", "Boolean")),
                 new("drugs", ("array_to_string(e.suspected_drugs, ',')", "String")),
@@ -238,7 +243,7 @@ public static class VectorTileLayers
         new PointTileLayer("seizures", "seizure_events", "seized_at",
             [
                 new("id", ("e.id", "Number")),
-                new("seized_at", ("to_char(e.seized_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", "String")),
+                new("seized_at", ("(to_json(e.seized_at AT TIME ZONE 'UTC') #>> '{}') || 'Z'", "String")),
                 new("drug", ("e.drug", "String")),
                 new("quantity", ("e.quantity", "Number")),
                 new("unit", ("e.unit", "String")),

@@ -99,6 +99,8 @@ public class LayerQueryTests
         var sql = TileSqlText.ForPgbench(definition, z, query);
         Assert.DoesNotContain("@", sql, StringComparison.Ordinal);
         Assert.Contains("ST_TileEnvelope(:z, :x, :y)", sql, StringComparison.Ordinal);
+        // pgbench reads every :name as a variable (not ::type): only the tile's may appear.
+        Assert.All(System.Text.RegularExpressions.Regex.Matches(sql, "(?<!:):(?!:)[A-Za-z_][A-Za-z_0-9]*"), m => Assert.Contains(m.Value, new[] { ":z", ":x", ":y" }));
         Assert.Contains("'2024-01-15", sql, StringComparison.Ordinal);
     }
 }
