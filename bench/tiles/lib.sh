@@ -59,8 +59,8 @@ data_db() {
   (cd src/GeoOrs.Server && GEOORS_DB=$(db_url "$db") dotnet "$DLL" boundaries load "$ROOT/shapefiles" >"$WORK/load-$rows.log" 2>&1) \
     || { cat "$WORK/load-$rows.log" >&2; die "boundary load failed"; }
   local start; start=$(date +%s)
-  # Command Timeout=0: the aggregate flush of a big batch (100,000 county-days summed into
-  # overdose_monthly through geoors_sum) can take longer than Npgsql's default 30 s on a busy machine.
+  # Command Timeout=0: no statement of a long ingest should meet Npgsql's default 30 s limit on a
+  # busy machine (the aggregate merges themselves run without one).
   (cd src/GeoOrs.Server && GEOORS_DB="$(db_url "$db");Command Timeout=0" dotnet "$DLL" ingest overdoses "$dir/overdoses.csv" --agency bench 2>"$WORK/ingest-$rows.err" | tee -a "$WORK/load-$rows.log") \
     || die "ingest failed (log: $WORK/load-$rows.log)"
   say "ingested in $(( $(date +%s) - start )) s"
@@ -137,13 +137,10 @@ run_wrk() {
   echo "$out" | awk '/Requests\/sec/ {print $2}'
 }
 
-# tile_sql LAYER Z [query options]: the server's tile SQL for pgbench (./geoors tiles sql), with one
-# change pgbench needs: pgbench takes every ':name' in a SQL command as a variable, string literals
-# included, so the point layers' to_char format 'YYYY-MM-DD"T"HH24:MI:SS"Z"' is written as the same
-# constant spelled with chr(58) (':'), which the planner folds back into the identical literal.
+# tile_sql LAYER Z [query options]: the server's tile SQL for pgbench (./geoors tiles sql), the
+# query's values written in and z/x/y left as pgbench's :z :x :y.
 tile_sql() {
-  (cd src/GeoOrs.Server && dotnet "$DLL" tiles sql "$@") \
-    | sed -e "s/HH24:MI:SS\"Z\"'/HH24' || chr(58) || 'MI' || chr(58) || 'SS\"Z\"'/"
+  (cd src/GeoOrs.Server && dotnet "$DLL" tiles sql "$@")
   echo ';'
 }
 
@@ -177,7 +174,9 @@ pgbench_script() {
 run_pgbench() {
   local db=$1 secs=$2; shift 2
   local out
-  out=$("$PGBENCH" -n -M prepared -c "$CONNS" -j "$THREADS" -T "$secs" "$@" "$db" 2>&1) \
+  # Prepared and planned for each tile's values, as the server runs its statements (Npgsql
+  # auto-prepare with plan_cache_mode=force_custom_plan): a generic plan is far slower for windows.
+  out=$(PGOPTIONS="-c plan_cache_mode=force_custom_plan" "$PGBENCH" -n -M prepared -c "$CONNS" -j "$THREADS" -T "$secs" "$@" "$db" 2>&1) \
     || { echo "$out" | tail -20 >&2; die "pgbench failed"; }
   echo "$out" >>"$WORK/pgbench.log"
   if echo "$out" | grep -Eq 'number of failed transactions: [1-9]|aborted'; then echo "$out" | tail -20 >&2; die "pgbench had failures"; fi
