@@ -27,6 +27,7 @@ internal sealed class AggregateTally
 
     private readonly EventKind _kind;
     private readonly Dictionary<(string County, DateOnly Day), Sums> _days = [];
+    private readonly Dictionary<(string County, DateOnly Month), Sums> _months = []; // at most counties × months: merged once, at the end
     private bool _staging;
 
     public AggregateTally(EventKind kind) => _kind = kind;
@@ -42,14 +43,20 @@ internal sealed class AggregateTally
             return;
         }
 
-        var sums = Get(county, row.OccurredAt);
         var naloxone = row.NaloxoneAdministered == true;
-        Count(sums.Counts, 1, row.Fatal, naloxone);
-        foreach (var drug in row.SuspectedDrugs)
+        var (day, month) = Get(county, row.OccurredAt);
+        Tally(day.Counts);
+        Tally(month.Counts);
+
+        void Tally(int[] counts)
         {
-            if (DrugSlots.TryGetValue(drug, out var slot))
+            Count(counts, 1, row.Fatal, naloxone);
+            foreach (var drug in row.SuspectedDrugs)
             {
-                Count(sums.Counts, slot, row.Fatal, naloxone);
+                if (DrugSlots.TryGetValue(drug, out var slot))
+                {
+                    Count(counts, slot, row.Fatal, naloxone);
+                }
             }
         }
 
@@ -71,11 +78,17 @@ internal sealed class AggregateTally
             return;
         }
 
-        var sums = Get(county, row.SeizedAt);
-        Count(sums, 1, row);
-        if (DrugSlots.TryGetValue(row.Drug, out var slot))
+        var (day, month) = Get(county, row.SeizedAt);
+        Tally(day);
+        Tally(month);
+
+        void Tally(Sums sums)
         {
-            Count(sums, slot, row);
+            Count(sums, 1, row);
+            if (DrugSlots.TryGetValue(row.Drug, out var slot))
+            {
+                Count(sums, slot, row);
+            }
         }
 
         static void Count(Sums sums, int slot, SeizureRow row)
@@ -87,14 +100,21 @@ internal sealed class AggregateTally
         }
     }
 
-    /// <summary>Merges the sums when enough county-days are waiting.</summary>
+    /// <summary>Merges the daily sums when enough county-days are waiting.</summary>
     public Task FlushIfFullAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        _days.Count >= FlushKeys ? FlushAsync(connection, cancellationToken) : Task.CompletedTask;
+        _days.Count >= FlushKeys ? MergeAsync(connection, _days, "daily", cancellationToken) : Task.CompletedTask;
 
-    /// <summary>Merges every waiting sum into the daily and monthly tables.</summary>
+    /// <summary>Merges every waiting sum into the daily and monthly tables (at the end of the batch).</summary>
     public async Task FlushAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        if (_days.Count == 0)
+        await MergeAsync(connection, _days, "daily", cancellationToken).ConfigureAwait(false);
+        await MergeAsync(connection, _months, "monthly", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>COPYs sums into the batch's staging table and merges them into the daily or monthly table.</summary>
+    private async Task MergeAsync(NpgsqlConnection connection, Dictionary<(string, DateOnly), Sums> pending, string grain, CancellationToken cancellationToken)
+    {
+        if (pending.Count == 0)
         {
             return;
         }
@@ -112,7 +132,7 @@ internal sealed class AggregateTally
         await using (var copy = await connection.BeginBinaryImportAsync(
             $"COPY ingest_{table}_tally (county_fips, day, {measures}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
         {
-            foreach (var ((county, day), sums) in _days)
+            foreach (var ((county, day), sums) in pending)
             {
                 await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(county, NpgsqlDbType.Char, cancellationToken).ConfigureAwait(false);
@@ -137,34 +157,35 @@ internal sealed class AggregateTally
         var type = (string m) => m is "events" or "fatal" or "naloxone" or "fatal_naloxone" ? "integer" : "double precision";
         var merge = string.Join(", ", names.Select(m =>
             $"{m} = ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"coalesce(a.{m}[{i}], 0) + coalesce(excluded.{m}[{i}], 0)"))}]::{type(m)}[]"));
-        var monthly = string.Join(", ", names.Select(m =>
-            $"ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"sum({m}[{i}])"))}]::{type(m)}[]"));
+        var key = grain == "daily" ? "day" : "month";
         await ExecuteAsync(connection, $"""
-            INSERT INTO {table}_daily AS a (county_fips, day, {measures})
+            INSERT INTO {table}_{grain} AS a (county_fips, {key}, {measures})
             SELECT county_fips, day, {measures} FROM ingest_{table}_tally
-            ON CONFLICT (county_fips, day) DO UPDATE SET {merge};
-            INSERT INTO {table}_monthly AS a (county_fips, month, {measures})
-            SELECT county_fips, date_trunc('month', day)::date, {monthly}
-            FROM ingest_{table}_tally GROUP BY 1, 2
-            ON CONFLICT (county_fips, month) DO UPDATE SET {merge};
+            ON CONFLICT (county_fips, {key}) DO UPDATE SET {merge};
             TRUNCATE ingest_{table}_tally
             """, cancellationToken).ConfigureAwait(false);
-        _days.Clear();
+        pending.Clear();
         Changed = true;
     }
 
-    private Sums Get(string county, DateTimeOffset at)
+    /// <summary>The day's and the month's sums of a county, made when missing.</summary>
+    private (Sums Day, Sums Month) Get(string county, DateTimeOffset at)
     {
-        var key = (county, DateOnly.FromDateTime(at.UtcDateTime));
-        if (!_days.TryGetValue(key, out var sums))
-        {
-            sums = _kind == EventKind.Overdoses
-                ? new Sums(new int[4 * Slots], null)
-                : new Sums(new int[Slots], new double[2 * Slots]);
-            _days.Add(key, sums);
-        }
+        var day = DateOnly.FromDateTime(at.UtcDateTime);
+        return (Of(_days, (county, day)), Of(_months, (county, new DateOnly(day.Year, day.Month, 1))));
 
-        return sums;
+        Sums Of(Dictionary<(string, DateOnly), Sums> sums, (string, DateOnly) key)
+        {
+            if (!sums.TryGetValue(key, out var found))
+            {
+                found = _kind == EventKind.Overdoses
+                    ? new Sums(new int[4 * Slots], null)
+                    : new Sums(new int[Slots], new double[2 * Slots]);
+                sums.Add(key, found);
+            }
+
+            return found;
+        }
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
