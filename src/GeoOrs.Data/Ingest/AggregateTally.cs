@@ -7,8 +7,9 @@ namespace GeoOrs.Data.Ingest;
 /// <summary>
 /// Adds up the events a batch stores per county and UTC day, in the drug slots of the
 /// <c>aggregate_drugs</c> table, and merges the sums into the daily and monthly aggregate tables
-/// inside the batch's transaction, so the layers summed from them are never stale. The sums are
-/// flushed every <see cref="FlushKeys"/> county-days, which bounds the memory a large batch takes.
+/// inside the batch's transaction, so the layers summed from them are never stale. Daily sums are
+/// moved to a staging table every <see cref="FlushKeys"/> county-days, which bounds the memory a large
+/// batch takes, and everything is merged once at the end.
 /// </summary>
 internal sealed class AggregateTally
 {
@@ -100,37 +101,68 @@ internal sealed class AggregateTally
         }
     }
 
-    /// <summary>Merges the daily sums when enough county-days are waiting.</summary>
+    /// <summary>
+    /// Moves the daily sums into the batch's staging table when enough county-days are waiting: a
+    /// COPY only, so memory stays bounded; they are added up and merged once, at the end.
+    /// </summary>
     public Task FlushIfFullAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        _days.Count >= FlushKeys ? MergeAsync(connection, _days, "daily", cancellationToken) : Task.CompletedTask;
+        _days.Count >= FlushKeys ? StageAsync(connection, _days, "days", cancellationToken) : Task.CompletedTask;
 
-    /// <summary>Merges every waiting sum into the daily and monthly tables (at the end of the batch).</summary>
+    /// <summary>
+    /// Merges everything into the daily and monthly tables (at the end of the batch): each county-day
+    /// and county-month once, summed over whatever was staged for it, in key order.
+    /// </summary>
     public async Task FlushAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await MergeAsync(connection, _days, "daily", cancellationToken).ConfigureAwait(false);
-        await MergeAsync(connection, _months, "monthly", cancellationToken).ConfigureAwait(false);
+        await StageAsync(connection, _days, "days", cancellationToken).ConfigureAwait(false);
+        await StageAsync(connection, _months, "months", cancellationToken).ConfigureAwait(false);
+        if (!Changed)
+        {
+            return;
+        }
+
+        // Element by element, written out: an ARRAY[...] expression is evaluated inline, where a
+        // function over unnest() costs a subquery per row and array (ten times slower on large merges).
+        var names = Measures.Split(", ");
+        var type = (string m) => m is "events" or "fatal" or "naloxone" or "fatal_naloxone" ? "integer" : "double precision";
+        var sums = string.Join(", ", names.Select(m =>
+            $"ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"sum({m}[{i}])"))}]::{type(m)}[]"));
+        var merge = string.Join(", ", names.Select(m =>
+            $"{m} = ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"coalesce(a.{m}[{i}], 0) + coalesce(excluded.{m}[{i}], 0)"))}]::{type(m)}[]"));
+        foreach (var (grain, key, staged) in new[] { ("daily", "day", "days"), ("monthly", "month", "months") })
+        {
+            await ExecuteAsync(connection, $"""
+                INSERT INTO {Table}_{grain} AS a (county_fips, {key}, {Measures})
+                SELECT county_fips, day, {sums} FROM ingest_{Table}_{staged}
+                GROUP BY county_fips, day ORDER BY county_fips, day
+                ON CONFLICT (county_fips, {key}) DO UPDATE SET {merge}
+                """, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    /// <summary>COPYs sums into the batch's staging table and merges them into the daily or monthly table.</summary>
-    private async Task MergeAsync(NpgsqlConnection connection, Dictionary<(string, DateOnly), Sums> pending, string grain, CancellationToken cancellationToken)
+    private string Table => _kind == EventKind.Overdoses ? "overdose" : "seizure";
+
+    private string Measures => _kind == EventKind.Overdoses ? "events, fatal, naloxone, fatal_naloxone" : "events, grams, dosage_units";
+
+    /// <summary>COPYs waiting sums into the batch's staging table for days or months (made on first use, dropped at commit).</summary>
+    private async Task StageAsync(NpgsqlConnection connection, Dictionary<(string, DateOnly), Sums> pending, string staged, CancellationToken cancellationToken)
     {
         if (pending.Count == 0)
         {
             return;
         }
 
-        var overdoses = _kind == EventKind.Overdoses;
-        var table = overdoses ? "overdose" : "seizure";
-        var measures = overdoses ? "events, fatal, naloxone, fatal_naloxone" : "events, grams, dosage_units";
         if (!_staging)
         {
-            await ExecuteAsync(connection,
-                $"CREATE TEMP TABLE ingest_{table}_tally ON COMMIT DROP AS SELECT * FROM {table}_daily WITH NO DATA", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"""
+                CREATE TEMP TABLE ingest_{Table}_days ON COMMIT DROP AS SELECT * FROM {Table}_daily WITH NO DATA;
+                CREATE TEMP TABLE ingest_{Table}_months ON COMMIT DROP AS SELECT * FROM {Table}_daily WITH NO DATA
+                """, cancellationToken).ConfigureAwait(false);
             _staging = true;
         }
 
         await using (var copy = await connection.BeginBinaryImportAsync(
-            $"COPY ingest_{table}_tally (county_fips, day, {measures}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+            $"COPY ingest_{Table}_{staged} (county_fips, day, {Measures}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
         {
             foreach (var ((county, day), sums) in pending)
             {
@@ -151,19 +183,6 @@ internal sealed class AggregateTally
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // Element by element, written out: an ARRAY[...] expression is evaluated inline, where a
-        // function over unnest() costs a subquery per row and array (ten times slower on large merges).
-        var names = measures.Split(", ");
-        var type = (string m) => m is "events" or "fatal" or "naloxone" or "fatal_naloxone" ? "integer" : "double precision";
-        var merge = string.Join(", ", names.Select(m =>
-            $"{m} = ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"coalesce(a.{m}[{i}], 0) + coalesce(excluded.{m}[{i}], 0)"))}]::{type(m)}[]"));
-        var key = grain == "daily" ? "day" : "month";
-        await ExecuteAsync(connection, $"""
-            INSERT INTO {table}_{grain} AS a (county_fips, {key}, {measures})
-            SELECT county_fips, day, {measures} FROM ingest_{table}_tally
-            ON CONFLICT (county_fips, {key}) DO UPDATE SET {merge};
-            TRUNCATE ingest_{table}_tally
-            """, cancellationToken).ConfigureAwait(false);
         pending.Clear();
         Changed = true;
     }
