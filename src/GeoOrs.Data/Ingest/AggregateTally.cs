@@ -24,7 +24,7 @@ internal sealed class AggregateTally
         ["marijuana"] = 12,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private const int FlushKeys = 100_000;
+    private const int FlushKeys = 50_000;
 
     private readonly EventKind _kind;
     private readonly Dictionary<(string County, DateOnly Day), Sums> _days = [];
@@ -131,7 +131,9 @@ internal sealed class AggregateTally
             $"{m} = ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"coalesce(a.{m}[{i}], 0) + coalesce(excluded.{m}[{i}], 0)"))}]::{type(m)}[]"));
         foreach (var (grain, key, staged) in new[] { ("daily", "day", "days"), ("monthly", "month", "months") })
         {
+            // Enough memory to add the staged rows up in one hash table instead of sorting them on disk.
             await ExecuteAsync(connection, $"""
+                SET LOCAL work_mem = '256MB';
                 INSERT INTO {Table}_{grain} AS a (county_fips, {key}, {Measures})
                 SELECT county_fips, day, {sums} FROM ingest_{Table}_{staged}
                 GROUP BY county_fips, day ORDER BY county_fips, day
