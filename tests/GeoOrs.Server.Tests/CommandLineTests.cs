@@ -67,3 +67,36 @@ public class CommandLineTests
     public async Task Bad_command_lines_exit_2(params string[] args) =>
         Assert.Equal(2, await CommandLine.RunAsync(args));
 }
+
+/// <summary><c>geoors keys</c> against the test database.</summary>
+public class KeysCommandTests
+{
+    [Fact]
+    public async Task Keys_are_created_listed_and_revoked_from_the_command_line()
+    {
+        var agency = "cli-keys-" + Guid.NewGuid().ToString("N")[..8];
+        var output = new StringWriter();
+        var original = Console.Out;
+        Console.SetOut(output);
+        try
+        {
+            Assert.Equal(0, await CommandLine.RunAsync(["keys", "create", "--role", "law_enforcement", "--agency", agency]));
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+
+        // Other tests may write to the console meanwhile: the key is the one line that looks like one.
+        var key = Assert.Single(output.ToString().Split('\n').Select(l => l.Trim()), l => l.StartsWith("gok_", StringComparison.Ordinal));
+        var prefix = key.Split('_')[1];
+        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        Assert.Equal(("law_enforcement", agency), await GeoOrs.Data.Access.ApiKeys.FindAsync(dataSource, key));
+        Assert.Equal(0, await CommandLine.RunAsync(["keys", "revoke", prefix]));
+        Assert.Null(await GeoOrs.Data.Access.ApiKeys.FindAsync(dataSource, key));
+        Assert.Equal(1, await CommandLine.RunAsync(["keys", "revoke", prefix]));
+        Assert.Equal(2, await CommandLine.RunAsync(["keys", "create", "--role", "root", "--agency", agency]));
+        Assert.Equal(2, await CommandLine.RunAsync(["keys", "create", "--role", "analyst"]));
+        Assert.Equal(0, await CommandLine.RunAsync(["keys", "list"]));
+    }
+}

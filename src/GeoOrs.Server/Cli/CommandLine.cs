@@ -19,6 +19,7 @@ internal static class CommandLine
           tiles sql LAYER Z [--from D] [--to D] [--drug X] [--fatal B]   a layer's tile SQL (for pgbench)
           tiles seed --layer L --maxzoom Z --out FILE.mbtiles [--minzoom N] [--from D] [--to D] [--drug X] [--fatal B]
                                         an MBTiles archive of a layer, for offline dashboards
+          keys create --role ROLE --agency NAME [--note TEXT] | keys revoke PREFIX | keys list
           generate --overdoses N --seizures M --seed S --out DIR   synthetic events
         """;
 
@@ -72,6 +73,13 @@ internal static class CommandLine
 
                 case ["tiles", "seed", .. var rest]:
                     return await TilesCommand.SeedAsync(rest, Open);
+
+                case ["keys", .. var rest]:
+                    {
+                        await using var dataSource = Open();
+                        await Migrator.MigrateAsync(dataSource);
+                        return await KeysCommand.RunAsync(dataSource, rest);
+                    }
 
                 case ["generate", .. var rest]:
                     return await GenerateCommand.RunAsync(rest);
