@@ -66,7 +66,9 @@ internal static class TilesEndpoints
             return BadParameter(error!);
         }
 
-        var bounds = await definition.BoundsAsync(dataSource, cancellationToken) ?? [-180, -85.0511, 180, 85.0511];
+        // The extent of an event layer is a scan of its table: made once per data version.
+        var bounds = await cache.GetOrAddAsync($"bounds/{layer}#{cache.VersionsOf(definition)}", definition,
+            async () => await definition.BoundsAsync(dataSource, cancellationToken) ?? [-180, -85.0511, 180, 85.0511]);
         var tileJson = new Dictionary<string, object?>
         {
             ["tilejson"] = "3.0.0",

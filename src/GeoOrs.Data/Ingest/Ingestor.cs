@@ -299,8 +299,7 @@ public static class Ingestor
         {
             if (stored.Count == 0 || !stored.Contains((row.Agency, row.ExternalId)))
             {
-                Write(copy, row, batchId); // buffered: only a full buffer goes to the socket
-                Tally(tally, row);
+                Write(copy, row, batchId, tally); // buffered: only a full buffer goes to the socket
                 written++;
             }
         }
@@ -309,33 +308,24 @@ public static class Ingestor
         return written;
     }
 
-    private static void Tally(AggregateTally tally, StagedRow staged)
-    {
-        if (staged.Row is OverdoseRow o)
-        {
-            tally.Add(o, staged.County);
-        }
-        else if (staged.Row is SeizureRow z)
-        {
-            tally.Add(z, staged.County);
-        }
-    }
-
     private static string TableOf(EventKind kind) => kind == EventKind.Overdoses ? "overdoses" : "seizures";
 
     private static string CopySql(EventKind kind) => kind == EventKind.Overdoses
         ? "COPY overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id, batch_id) FROM STDIN (FORMAT BINARY)"
         : "COPY seizure_events (agency, external_id, seized_at, geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id) FROM STDIN (FORMAT BINARY)";
 
-    private static void Write(NpgsqlBinaryImporter copy, StagedRow staged, long batchId)
+    /// <summary>Writes a stored row to the COPY and counts it in the batch's aggregates.</summary>
+    private static void Write(NpgsqlBinaryImporter copy, StagedRow staged, long batchId, AggregateTally tally)
     {
         switch (staged.Row)
         {
             case OverdoseRow o:
                 Write(copy, o, staged.County, staged.Hidta, batchId);
+                tally.Add(o, staged.County);
                 break;
             case SeizureRow z:
                 Write(copy, z, staged.County, staged.Hidta, batchId);
+                tally.Add(z, staged.County);
                 break;
             default:
                 throw new InvalidOperationException("no row");
