@@ -59,7 +59,7 @@ public static class BoundaryLoader
         await ExecuteAsync(connection,
             "INSERT INTO boundary_loads (source_dir, states, counties, populations, hidtas, memberships) VALUES ($1, $2, $3, $4, $5, $6)",
             cancellationToken, Path.GetFullPath(directory), states, counties, populations, hidtas, memberships).ConfigureAwait(false);
-        await ExecuteAsync(connection, "SELECT geoors_refresh_tile_shapes(), geoors_bump('boundaries')", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, "SELECT geoors_refresh_tile_shapes(), geoors_refresh_county_density(), geoors_bump('boundaries')", cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new BoundaryLoadResult(states, counties, populations, hidtas, memberships, warnings);
     }
