@@ -21,4 +21,16 @@ public static class LayerExtent
             ? [reader.GetDouble(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3)]
             : null;
     }
+
+    /// <summary>
+    /// Bounds widened outward to whole degrees, for callers who may not learn where the extreme
+    /// events are (an extent made of exact points names the outermost ones).
+    /// </summary>
+    /// <param name="bounds">West, south, east, north.</param>
+    /// <returns>The widened bounds.</returns>
+    public static double[] Coarsened(double[] bounds)
+    {
+        ArgumentNullException.ThrowIfNull(bounds);
+        return [Math.Max(-180, Math.Floor(bounds[0])), Math.Max(-90, Math.Floor(bounds[1])), Math.Min(180, Math.Ceiling(bounds[2])), Math.Min(90, Math.Ceiling(bounds[3]))];
+    }
 }

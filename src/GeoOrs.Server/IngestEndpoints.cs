@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using System.Security.Claims;
+using GeoOrs.Data.Access;
 using GeoOrs.Data.Ingest;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,7 +23,7 @@ internal static class IngestEndpoints
 
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/ingest").WithTags("Ingest");
+        var group = app.MapGroup("/api/ingest").WithTags("Ingest").RequireAuthorization(AccessPolicies.Ingest);
         group.MapPost("/overdoses", (HttpContext http, NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
             IngestBatchAsync(EventKind.Overdoses, http, db, clock, log)).WithName("IngestOverdoses");
         group.MapPost("/seizures", (HttpContext http, NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
@@ -231,9 +233,23 @@ internal static class IngestEndpoints
             return (null, TypedResults.ValidationProblem(errors));
         }
 
+        // A key ingests for its own agency, whatever the parameter or the mapping's constant say;
+        // only an admin may attribute a batch to another agency.
+        var keyAgency = http.User.FindFirstValue(GeoOrsClaims.Agency);
+        if (Access.RoleOf(http.User) != Role.Admin && keyAgency is not null)
+        {
+            if (agency.Length > 0 && agency != keyAgency)
+            {
+                return (null, Problem(StatusCodes.Status403Forbidden, "Forbidden",
+                    $"this key ingests for '{keyAgency}'; only an admin key may attribute events to another agency"));
+            }
+
+            agency = keyAgency;
+        }
+
         agency = agency.Length > 0 ? agency
-            : mapping.Constants.GetValueOrDefault(kind == EventKind.Overdoses ? "source_agency" : "agency") ?? "unattributed";
-        var sender = http.Connection.RemoteIpAddress?.ToString();
+            : mapping.Constants.GetValueOrDefault(kind == EventKind.Overdoses ? "source_agency" : "agency") ?? keyAgency ?? "unattributed";
+        var sender = $"{http.User.FindFirstValue(GeoOrsClaims.Key)}@{http.Connection.RemoteIpAddress}";
         return (new IngestRequest(kind, format.Value, http.Request.Body, agency, sender, mapping, mode, encoding), null);
     }
 
@@ -244,7 +260,7 @@ internal static class IngestEndpoints
     }
 
     internal static async Task<Results<Ok<IReadOnlyList<IngestBatch>>, ValidationProblem>> ListBatchesAsync(
-        int? limit, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        int? limit, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var take = limit ?? 50;
         if (take is < 1 or > 1000)
@@ -253,17 +269,23 @@ internal static class IngestEndpoints
         }
 
         await Ingestor.FailOrphansAsync(dataSource, cancellationToken);
-        return TypedResults.Ok(await Ingestor.BatchesAsync(dataSource, null, null, take, cancellationToken));
+        var batches = await Ingestor.BatchesAsync(dataSource, null, null, take, cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<IngestBatch>>([.. batches.Where(b => OwnBatch(http, b))]);
     }
 
-    internal static async Task<Results<Ok<IngestBatch>, ProblemHttpResult>> GetBatchAsync(long id, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<IngestBatch>, ProblemHttpResult>> GetBatchAsync(
+        long id, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         await Ingestor.FailOrphansAsync(dataSource, cancellationToken);
         var batches = await Ingestor.BatchesAsync(dataSource, null, id, 1, cancellationToken);
-        return batches.Count == 1
+        return batches.Count == 1 && OwnBatch(http, batches[0])
             ? TypedResults.Ok(batches[0])
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such batch", detail: $"No ingest batch has the id {id}.");
     }
+
+    /// <summary>Whether the caller may read a batch's record (its rejected rows quote the file): admins all, others their agency's.</summary>
+    private static bool OwnBatch(HttpContext http, IngestBatch batch) =>
+        Access.RoleOf(http.User) == Role.Admin || batch.Agency == http.User.FindFirstValue(GeoOrsClaims.Agency);
 
     internal static async Task<Ok<IReadOnlyList<ColumnMapping>>> ListMappingsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         TypedResults.Ok(await MappingStore.ListAsync(dataSource, cancellationToken));

@@ -8,7 +8,7 @@ internal static class JobsEndpoints
 {
     public static IEndpointRouteBuilder MapJobs(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/jobs").WithTags("Jobs");
+        var group = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization(AccessPolicies.Admin);
         group.MapGet("/runs", GetRuns).WithName("GetJobRuns");
         return app;
     }

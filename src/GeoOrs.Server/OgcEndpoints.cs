@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using GeoOrs.Data;
+using GeoOrs.Data.Access;
 using GeoOrs.Data.Features;
 using Npgsql;
 
@@ -99,7 +101,10 @@ internal static class OgcEndpoints
     internal static IResult Conformance(HttpRequest request) =>
         CheckParameters(request) ?? OgcJson(new { conformsTo = ConformanceClasses });
 
-    internal static async Task<IResult> CollectionsAsync(HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    /// <summary>Whether the caller may read a collection: events need a role that sees points.</summary>
+    private static bool Readable(FeatureCollection collection, AccessView view) => !collection.PointLevel || view.Points != PointAccess.None;
+
+    internal static async Task<IResult> CollectionsAsync(HttpRequest request, NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
     {
         if (CheckParameters(request) is { } problem)
         {
@@ -108,9 +113,10 @@ internal static class OgcEndpoints
 
         var root = Base(request);
         var collections = new List<object>();
-        foreach (var collection in FeatureCollections.All.Values.OrderBy(c => c.Id, StringComparer.Ordinal))
+        var view = access.For(request.HttpContext);
+        foreach (var collection in FeatureCollections.All.Values.Where(c => Readable(c, view)).OrderBy(c => c.Id, StringComparer.Ordinal))
         {
-            collections.Add(await DescribeAsync(root, collection, dataSource, cancellationToken));
+            collections.Add(await DescribeAsync(root, collection, view, dataSource, cancellationToken));
         }
 
         return OgcJson(new
@@ -120,21 +126,34 @@ internal static class OgcEndpoints
         });
     }
 
-    internal static async Task<IResult> CollectionAsync(string collectionId, HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<IResult> CollectionAsync(
+        string collectionId, HttpRequest request, NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
     {
         if (CheckParameters(request) is { } problem)
         {
             return problem;
         }
 
-        return FeatureCollections.All.TryGetValue(collectionId, out var collection)
-            ? OgcJson(await DescribeAsync(Base(request), collection, dataSource, cancellationToken))
-            : Problem($"no collection is named '{collectionId}'", StatusCodes.Status404NotFound);
+        if (!FeatureCollections.All.TryGetValue(collectionId, out var collection))
+        {
+            return Problem($"no collection is named '{collectionId}'", StatusCodes.Status404NotFound);
+        }
+
+        var view = access.For(request.HttpContext);
+        return Readable(collection, view)
+            ? OgcJson(await DescribeAsync(Base(request), collection, view, dataSource, cancellationToken))
+            : Access.Deny(request.HttpContext, $"The {collectionId} collection");
     }
 
-    private static async Task<object> DescribeAsync(string root, FeatureCollection collection, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    private static async Task<object> DescribeAsync(
+        string root, FeatureCollection collection, AccessView view, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var bbox = await FeatureCollections.ExtentAsync(dataSource, collection, cancellationToken);
+        if (bbox is not null && collection.PointLevel && view.Points != PointAccess.Exact)
+        {
+            bbox = LayerExtent.Coarsened(bbox);
+        }
+
         var self = $"{root}/collections/{collection.Id}";
         var spatial = new { bbox = bbox is null ? Array.Empty<double[]>() : [bbox], crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84" };
         object extent = new { spatial };
@@ -177,11 +196,18 @@ internal static class OgcEndpoints
         request.Query.Where(p => !FeatureCollection.CommonParameters.Contains(p.Key))
             .Select(p => new KeyValuePair<string, string?[]>(p.Key, p.Value.ToArray()));
 
-    internal static async Task<IResult> ItemsAsync(string collectionId, HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<IResult> ItemsAsync(
+        string collectionId, HttpRequest request, NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
     {
         if (!FeatureCollections.All.TryGetValue(collectionId, out var collection))
         {
             return Problem($"no collection is named '{collectionId}'", StatusCodes.Status404NotFound);
+        }
+
+        var view = access.For(request.HttpContext);
+        if (!Readable(collection, view))
+        {
+            return Access.Deny(request.HttpContext, $"The {collectionId} collection");
         }
 
         if (CheckParameters(request, [.. FeatureCollection.CommonParameters, .. collection.Parameters]) is { } problem)
@@ -235,7 +261,12 @@ internal static class OgcEndpoints
             return Problem(error!);
         }
 
-        var page = await FeatureCollections.ItemsAsync(dataSource, collection, featureQuery, limit, offset, cancellationToken);
+        var page = await FeatureCollections.ItemsAsync(dataSource, collection, featureQuery with { View = view }, limit, offset, cancellationToken);
+        if (collection.PointLevel)
+        {
+            await access.AuditAsync(request.HttpContext, null, bbox, page.Ids, page.NumberReturned, cancellationToken);
+        }
+
         var itemsUrl = $"{Base(request)}/collections/{collection.Id}/items";
         var kept = string.Concat(query
             .Where(p => p.Key is not ("limit" or "offset" or "f"))
@@ -270,11 +301,18 @@ internal static class OgcEndpoints
         return TypedResults.Bytes(buffer.ToArray(), GeoJson);
     }
 
-    internal static async Task<IResult> ItemAsync(string collectionId, string featureId, HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<IResult> ItemAsync(
+        string collectionId, string featureId, HttpRequest request, NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
     {
         if (!FeatureCollections.All.TryGetValue(collectionId, out var collection))
         {
             return Problem($"no collection is named '{collectionId}'", StatusCodes.Status404NotFound);
+        }
+
+        var view = access.For(request.HttpContext);
+        if (!Readable(collection, view))
+        {
+            return Access.Deny(request.HttpContext, $"The {collectionId} collection");
         }
 
         // A collection of area measures takes its window here too; an event is the same at any window.
@@ -288,7 +326,14 @@ internal static class OgcEndpoints
             return Problem(error!);
         }
 
-        return await FeatureCollections.ItemAsync(dataSource, collection, featureId, featureQuery, cancellationToken) is { } feature
+        var feature = await FeatureCollections.ItemAsync(dataSource, collection, featureId, featureQuery with { View = view }, cancellationToken);
+        if (collection.PointLevel)
+        {
+            await access.AuditAsync(request.HttpContext, null, null,
+                feature is not null && long.TryParse(featureId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? [id] : [], feature is null ? 0 : 1, cancellationToken);
+        }
+
+        return feature is not null
             ? TypedResults.Text(feature, GeoJson, Encoding.UTF8)
             : Problem($"no feature '{featureId}' in {collectionId}", StatusCodes.Status404NotFound);
     }

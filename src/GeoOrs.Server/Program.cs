@@ -12,6 +12,7 @@ var builder = WebApplication.CreateBuilder(CommandLine.ServeArguments(args));
 builder.AddGeoOrsDatabase();
 builder.AddGeoOrsScheduling();
 builder.AddGeoOrsDemo();
+builder.AddGeoOrsAccess();
 builder.Services.AddGeoOrsTiles();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -23,6 +24,7 @@ await app.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseGeoOrsAccess();
 
 app.MapHealth();
 app.MapBoundaries();
@@ -31,6 +33,7 @@ app.MapOgc();
 app.MapTiles();
 app.MapStyles();
 app.MapJobs();
+app.MapAdmin();
 
 await app.RunAsync();
 return 0;

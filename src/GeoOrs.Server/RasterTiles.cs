@@ -64,12 +64,15 @@ internal static class RasterTiles
     }
 
     internal static async Task<IResult> PngTileAsync(
-        string layer, string z, string x, string y, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions, CancellationToken cancellationToken)
+        string layer, string z, string x, string y, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions,
+        AccessViews access, CancellationToken cancellationToken)
     {
         if (!TryRequest(layer, http.Request, out var area, out var query, out var metric, out var error))
         {
             return error;
         }
+
+        query = query with { View = access.For(http) };
 
         if (!TilesEndpoints.TryParseTile(z, x, y, out var tile, out var tileError))
         {
@@ -83,23 +86,25 @@ internal static class RasterTiles
                 var rows = await AreaValues.InTileAsync(dataSource, area, tile, query, metric, ct);
                 var reader = new WKBReader();
                 var image = Choropleth.RenderTile(TileSize, rows.Select(r => (reader.Read(r.Wkb), r.Value)), classification.Breaks, classification.Colors);
-                return PngEncoder.Encode(image);
+                return (PngEncoder.Encode(image), rows.Count);
             }, cancellationToken);
     }
 
     internal static async Task<IResult> LegendAsync(
-        string layer, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions, CancellationToken cancellationToken)
+        string layer, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions, AccessViews access, CancellationToken cancellationToken)
     {
         if (!TryRequest(layer, http.Request, out var area, out var query, out var metric, out var error))
         {
             return error;
         }
 
+        query = query with { View = access.For(http) };
+
         return await TilesEndpoints.ServeAsync(http, cache, versions, VectorTileLayers.All[layer], $"{layer}/legend.png?{metric}&{query.Key}",
             "image/png", compress: false, async ct =>
             {
                 var c = await ClassifyAsync(area, metric, query, dataSource, cache, ct);
-                return PngEncoder.Encode(Choropleth.RenderLegend(AreaValues.Metrics[metric], c.Minimum, c.Breaks, c.Colors));
+                return (PngEncoder.Encode(Choropleth.RenderLegend(AreaValues.Metrics[metric], c.Minimum, c.Breaks, c.Colors)), 1);
             }, cancellationToken);
     }
 

@@ -27,7 +27,7 @@ internal static partial class StylesEndpoints
     /// <summary>The folder the styles are read from: <c>tiles/</c> under the installation root.</summary>
     public static string Folder() => Path.Combine(GeoOrsPaths.Root(), "tiles");
 
-    internal static async Task<IResult> StyleAsync(string name, HttpRequest request, CancellationToken cancellationToken)
+    internal static async Task<IResult> StyleAsync(string name, HttpRequest request, AccessViews access, CancellationToken cancellationToken)
     {
         var file = Path.Combine(Folder(), name + ".json");
         if (!StyleName().IsMatch(name) || !File.Exists(file))
@@ -42,12 +42,47 @@ internal static partial class StylesEndpoints
         }
 
         var origin = $"{request.Scheme}://{request.Host}{request.PathBase}";
+        Unreadable(style, access.For(request.HttpContext));
         Rebase(style, origin);
         request.HttpContext.Response.Headers.CacheControl = "no-cache";
         return TypedResults.Text(style!.ToJsonString(JsonOptions), "application/json");
     }
 
     /// <summary>Replaces a leading <see cref="BasePlaceholder"/> in every string of the document.</summary>
+    /// <summary>
+    /// Takes out the sources of tile layers the caller may not read (the public's map has no event
+    /// points) and the style layers drawn from them, so the map makes no call it would be refused.
+    /// </summary>
+    private static void Unreadable(JsonNode? style, Data.Access.AccessView view)
+    {
+        if (style?["sources"] is not JsonObject sources)
+        {
+            return;
+        }
+
+        var removed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (id, source) in sources.ToList())
+        {
+            var url = source?["url"]?.GetValue<string>() ?? "";
+            var layer = url.StartsWith(BasePlaceholder + "/tiles/", StringComparison.Ordinal) && url.EndsWith(".json", StringComparison.Ordinal)
+                ? url[(BasePlaceholder.Length + "/tiles/".Length)..^".json".Length].Split('?')[0]
+                : null;
+            if (layer is not null && Data.Tiles.VectorTileLayers.All.TryGetValue(layer, out var definition) && !TilesEndpoints.Readable(definition, view))
+            {
+                sources.Remove(id);
+                removed.Add(id);
+            }
+        }
+
+        if (style["layers"] is JsonArray layers)
+        {
+            foreach (var drawn in layers.Where(l => l?["source"]?.GetValue<string>() is { } s && removed.Contains(s)).ToList())
+            {
+                layers.Remove(drawn);
+            }
+        }
+    }
+
     internal static void Rebase(JsonNode? node, string origin)
     {
         switch (node)

@@ -8,8 +8,12 @@ namespace GeoOrs.Server;
 
 /// <summary>A made tile: its bytes, and the same bytes gzip- and brotli-compressed once asked for.</summary>
 /// <param name="Raw">The tile (empty for a tile without features).</param>
-internal sealed class TileBytes(byte[] Raw)
+/// <param name="Features">How many features it holds.</param>
+internal sealed class TileBytes(byte[] Raw, int Features)
 {
+    /// <summary>How many features the tile holds (for the audit log).</summary>
+    public int Features { get; } = Features;
+
     private byte[]? _gzip;
     private byte[]? _brotli;
 

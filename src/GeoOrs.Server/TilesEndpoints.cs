@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using GeoOrs.Analysis.Tiles;
+using GeoOrs.Data;
+using GeoOrs.Data.Access;
 using GeoOrs.Data.Layers;
 using GeoOrs.Data.Tiles;
 using Microsoft.Extensions.Primitives;
@@ -38,9 +40,14 @@ internal static class TilesEndpoints
 
     private static string Base(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/tiles";
 
-    internal static IResult Catalog(HttpRequest request) => TypedResults.Json(new
+    /// <summary>Whether the caller may read a layer: point layers need a role that sees points.</summary>
+    internal static bool Readable(VectorTileLayer layer, AccessView view) => layer is not PointTileLayer || view.Points != PointAccess.None;
+
+    internal static IResult Catalog(HttpContext http, AccessViews access) => CatalogOf(http.Request, access.For(http));
+
+    private static IResult CatalogOf(HttpRequest request, AccessView view) => TypedResults.Json(new
     {
-        layers = VectorTileLayers.All.Values.OrderBy(l => l.Id, StringComparer.Ordinal).Select(l => new
+        layers = VectorTileLayers.All.Values.Where(l => Readable(l, view)).OrderBy(l => l.Id, StringComparer.Ordinal).Select(l => new
         {
             id = l.Id,
             tilejson = $"{Base(request)}/{l.Id}.json",
@@ -52,11 +59,18 @@ internal static class TilesEndpoints
 
     /// <summary>TileJSON 3.0.0 for a layer (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0).</summary>
     internal static async Task<IResult> TileJsonAsync(
-        string layer, HttpRequest request, NpgsqlDataSource dataSource, TileCache cache, CancellationToken cancellationToken)
+        string layer, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, AccessViews access, CancellationToken cancellationToken)
     {
+        var request = http.Request;
         if (!VectorTileLayers.All.TryGetValue(layer, out var definition))
         {
             return NoSuchLayer(layer);
+        }
+
+        var view = access.For(http);
+        if (!Readable(definition, view))
+        {
+            return Access.Deny(http, $"The {layer} layer");
         }
 
         var metric = RasterTiles.Renders(layer) ? request.Query["metric"].ToString() : null;
@@ -66,9 +80,17 @@ internal static class TilesEndpoints
             return BadParameter(error!);
         }
 
-        // The extent of an event layer is a scan of its table: made once per data version.
+        query = query with { View = view };
+
+        // The extent of an event layer is a scan of its table: made once per data version. Only
+        // callers who see exact points learn where the outermost events are.
         var bounds = await cache.GetOrAddAsync($"bounds/{layer}#{cache.VersionsOf(definition)}", definition,
             async () => await definition.BoundsAsync(dataSource, cancellationToken) ?? [-180, -85.0511, 180, 85.0511]);
+        if (definition is PointTileLayer && view.Points != PointAccess.Exact)
+        {
+            bounds = LayerExtent.Coarsened(bounds);
+        }
+
         var tileJson = new Dictionary<string, object?>
         {
             ["tilejson"] = "3.0.0",
@@ -89,11 +111,18 @@ internal static class TilesEndpoints
     }
 
     internal static async Task<IResult> VectorTileAsync(
-        string layer, string z, string x, string y, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions, CancellationToken cancellationToken)
+        string layer, string z, string x, string y, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions,
+        AccessViews access, CancellationToken cancellationToken)
     {
         if (!VectorTileLayers.All.TryGetValue(layer, out var definition))
         {
             return NoSuchLayer(layer);
+        }
+
+        var view = access.For(http);
+        if (!Readable(definition, view))
+        {
+            return Access.Deny(http, $"The {layer} layer");
         }
 
         if (!TryParseTile(z, x, y, out var tile, out var tileError))
@@ -111,18 +140,24 @@ internal static class TilesEndpoints
             return TypedResults.NoContent();
         }
 
+        query = query with { View = view };
+        Func<int, Task>? audit = definition is PointTileLayer
+            ? features => access.AuditAsync(http, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}{http.Request.QueryString}", LonLat(tile), null, features, cancellationToken)
+            : null;
         return await ServeAsync(http, cache, versions, definition, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.mvt?{query.Key}",
             "application/vnd.mapbox-vector-tile", compress: true,
-            ct => definition.TileAsync(dataSource, tile, query, ct), cancellationToken);
+            ct => definition.TileAsync(dataSource, tile, query, ct), cancellationToken, audit);
     }
 
     /// <summary>
-    /// Answers a tile request: a strong ETag over the tile, the versions of its layer's data and the
-    /// chosen encoding; 304 when the client has it; else the tile from cache or newly made.
+    /// Answers a tile request: a strong ETag over the tile (its key carries the caller's view), the
+    /// versions of its layer's data and the chosen encoding; 304 when the client has it; else the tile
+    /// from cache or newly made, audited first when <paramref name="audit"/> is given. Answers to
+    /// callers with credentials are private to them.
     /// </summary>
     internal static async Task<IResult> ServeAsync(
         HttpContext http, TileCache cache, DataVersions versions, VectorTileLayer layer, string key, string contentType, bool compress,
-        Func<CancellationToken, Task<byte[]>> make, CancellationToken cancellationToken)
+        Func<CancellationToken, Task<(byte[] Bytes, int Features)>> make, CancellationToken cancellationToken, Func<int, Task>? audit = null)
     {
         if (!versions.Live)
         {
@@ -134,11 +169,9 @@ internal static class TilesEndpoints
         var etag = new EntityTagHeaderValue($"\"{Hash(key)}{(encoding is null ? "" : "-" + encoding)}\"");
         var response = http.Response.GetTypedHeaders();
         response.ETag = etag;
-        response.CacheControl = new CacheControlHeaderValue { Public = true, NoCache = true };
-        if (compress)
-        {
-            http.Response.Headers.Vary = HeaderNames.AcceptEncoding;
-        }
+        var keyed = Access.RoleOf(http.User) != Role.Public;
+        response.CacheControl = new CacheControlHeaderValue { Public = !keyed, Private = keyed, NoCache = true };
+        http.Response.Headers.Vary = compress ? "Accept-Encoding, Authorization, X-Api-Key" : "Authorization, X-Api-Key";
 
         if (http.Request.GetTypedHeaders().IfNoneMatch.Any(t => t.Compare(etag, useStrongComparison: true)))
         {
@@ -147,8 +180,14 @@ internal static class TilesEndpoints
 
         if (!cache.TryGet(key, out var tile))
         {
-            tile = new TileBytes(await make(cancellationToken));
+            var (bytes, features) = await make(cancellationToken);
+            tile = new TileBytes(bytes, features);
             cache.Set(key, tile, layer);
+        }
+
+        if (audit is not null)
+        {
+            await audit(tile.Features);
         }
 
         if (tile.Raw.Length == 0)
@@ -162,6 +201,12 @@ internal static class TilesEndpoints
         }
 
         return TypedResults.Bytes(encoding switch { "br" => tile.Brotli, "gzip" => tile.Gzip, _ => tile.Raw }, contentType);
+    }
+
+    private static double[] LonLat(TileId tile)
+    {
+        var (west, south, east, north) = TileMath.BoundsLonLat(tile);
+        return [west, south, east, north];
     }
 
     /// <summary>br, gzip or none, by the client's Accept-Encoding (q-values honoured, brotli preferred on a tie).</summary>

@@ -37,7 +37,7 @@ public class DemoLoaderTests
         List<(string Sender, int Accepted, int Rejected)> batches = [];
         await using (var first = DemoServer(scratch.ConnectionString))
         {
-            using var client = first.CreateClient();
+            using var client = first.CreateClient("admin");
             var deadline = DateTime.UtcNow.AddSeconds(120);
             while (batches.Count < 4 && DateTime.UtcNow < deadline)
             {
@@ -54,7 +54,7 @@ public class DemoLoaderTests
 
         await using (var second = DemoServer(scratch.ConnectionString))
         {
-            using var client = second.CreateClient();
+            using var client = second.CreateClient("admin");
             await Task.Delay(3000);
         }
 

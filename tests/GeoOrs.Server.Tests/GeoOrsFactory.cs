@@ -1,6 +1,8 @@
+using GeoOrs.Data.Access;
 using GeoOrs.Tests;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
 
 namespace GeoOrs.Server.Tests;
 
@@ -28,6 +30,41 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
         {
             _settings[key] = value;
         }
+    }
+
+    private readonly Dictionary<string, string> _keys = [];
+
+    /// <summary>A client whose requests carry this factory's API key of the role (made once, for the tests' agency).</summary>
+    public HttpClient CreateClient(string role)
+    {
+        string? key;
+        lock (_keys)
+        {
+            if (!_keys.TryGetValue(role, out key))
+            {
+                _keys[role] = key = KeyForAsync(role).GetAwaiter().GetResult();
+            }
+        }
+
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    /// <summary>A client whose requests carry a new API key of the role, for the agency.</summary>
+    public async Task<HttpClient> ClientForAsync(string role, string agency = "GeoOrs Tests")
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", await KeyForAsync(role, agency));
+        return client;
+    }
+
+    /// <summary>A new API key of the role, for the agency, in this factory's database.</summary>
+    public async Task<string> KeyForAsync(string role, string agency = "GeoOrs Tests")
+    {
+        _ = Services; // the server has migrated the database
+        await using var dataSource = NpgsqlDataSource.Create(_settings["Database:ConnectionString"]!);
+        return (await ApiKeys.CreateAsync(dataSource, role, agency)).Key;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -23,6 +23,8 @@ public sealed class IngestCrashTests
         using var server = await ServerProcess.StartAsync();
         var port = server.Port;
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        var key = await AdminKeyAsync();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
 
         var rows = new StringBuilder("external_id,occurred_at,lat,lon,fatal\r\n");
         for (var i = 0; i < 5000; i++)
@@ -35,7 +37,7 @@ public sealed class IngestCrashTests
         {
             await socket.ConnectAsync(IPAddress.Loopback, port);
             var stream = socket.GetStream();
-            var head = $"POST /api/ingest/overdoses?agency={agency} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\nContent-Length: {body.Length}\r\n\r\n";
+            var head = $"POST /api/ingest/overdoses?agency={agency} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Api-Key: {key}\r\nContent-Type: text/csv\r\nContent-Length: {body.Length}\r\n\r\n";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
             await stream.WriteAsync(body.AsMemory(0, body.Length / 2));
             await stream.FlushAsync();
@@ -62,6 +64,7 @@ public sealed class IngestCrashTests
         var agency = "crash-" + Guid.NewGuid().ToString("N")[..10];
         using var first = await ServerProcess.StartAsync();
         using var client = new HttpClient { BaseAddress = first.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", await AdminKeyAsync());
         var upload = client.PostAsync(new Uri($"/api/ingest/overdoses?agency={agency}", UriKind.Relative), new EndlessCsv());
 
         var batch = await WaitForBatchAsync(client, agency, b => b.GetProperty("rows_read").GetInt32() > 0, TimeSpan.FromSeconds(60));
@@ -81,6 +84,10 @@ public sealed class IngestCrashTests
         command.Parameters.AddWithValue(batch.GetProperty("id").GetInt64());
         Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
     }
+
+    /// <summary>An admin key in the database the server processes use (made after the first has migrated it).</summary>
+    private static async Task<string> AdminKeyAsync() =>
+        (await GeoOrs.Data.Access.ApiKeys.CreateAsync(await PostGis.DataSourceAsync(), "admin", "crash tests")).Key;
 
     private static async Task<JsonElement> WaitForBatchAsync(HttpClient client, string agency, Func<JsonElement, bool> done, TimeSpan limit)
     {

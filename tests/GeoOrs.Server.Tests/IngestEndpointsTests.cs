@@ -20,7 +20,7 @@ public class IngestEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
     private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(
         string path, HttpContent content, string? query = null)
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         using var response = await client.PostAsync(new Uri(path + (query is null ? "" : "?" + query), UriKind.Relative), content);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}: {text}");
@@ -414,7 +414,7 @@ public class IngestEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
     {
         var agency = NewAgency();
         var (_, posted) = await PostCsvAsync("overdoses", OverdoseHeader + Row("k1"), agency);
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
 
         using var one = await client.GetAsync(new Uri($"/api/ingest/batches/{posted.GetProperty("id").GetInt64()}", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
@@ -429,7 +429,7 @@ public class IngestEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
     [Fact]
     public async Task Mappings_are_listed_stored_and_checked()
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         using (var list = await client.GetAsync(new Uri("/api/ingest/mappings", UriKind.Relative)))
         {
             var names = JsonDocument.Parse(await list.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Select(m => m.GetProperty("name").GetString()).ToList();

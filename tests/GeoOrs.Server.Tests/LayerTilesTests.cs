@@ -56,7 +56,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
 
     private static async Task IngestAsync(GeoOrsFactory server, string csv, string agency)
     {
-        using var client = server.CreateClient();
+        using var client = server.CreateClient("admin");
         using var content = new StringContent(csv, Encoding.UTF8, "text/csv");
         using var response = await client.PostAsync(new Uri($"/api/ingest/overdoses?agency={agency}", UriKind.Relative), content);
         Assert.True(response.StatusCode is HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
@@ -112,7 +112,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     public async Task County_measures_equal_counts_over_the_events(string from, string to, string? drug, bool? fatal)
     {
         await SeedAsync();
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         var query = $"from={from}&to={to}" + (drug is null ? "" : $"&drug={drug}") + (fatal is null ? "" : $"&fatal={(fatal.Value ? "true" : "false")}");
         var layer = await TileAsync(client, "counties", TileMath.TileOf(Lon, Lat, 9), query);
         Assert.Equal("counties", layer.Name);
@@ -136,7 +136,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     public async Task State_and_hidta_layers_sum_their_counties()
     {
         await SeedAsync();
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         const string Query = "from=2002-03-01&to=2002-05-31";
         var states = await TileAsync(client, "states", TileMath.TileOf(Lon, Lat, 5), Query);
         var maryland = Assert.Single(states.Items, f => (string)f.Properties["statefp"] == "24").Properties;
@@ -165,7 +165,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     public async Task Tile_changes_right_after_an_ingest_that_touches_it()
     {
         await SeedAsync();
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         var tile = TileMath.TileOf(Lon, Lat, 8);
         var url = new Uri($"/tiles/counties/{tile.Z}/{tile.X}/{tile.Y}.mvt?from=2002-06-01&to=2002-06-30", UriKind.Relative);
         using var before = await client.GetAsync(url);
@@ -194,8 +194,8 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     {
         await SeedAsync();
         await using var other = new GeoOrsFactory(new Dictionary<string, string?> { ["Scheduling:Enabled"] = "false" });
-        using var client = factory.CreateClient();
-        using var otherClient = other.CreateClient();
+        using var client = factory.CreateClient("admin");
+        using var otherClient = other.CreateClient("admin");
         var tile = TileMath.TileOf(Lon, Lat, 7);
         var url = new Uri($"/tiles/counties/{tile.Z}/{tile.X}/{tile.Y}.mvt?from=2002-07-01&to=2002-07-31", UriKind.Relative);
         async Task<double> BaltimoreOn(HttpClient c)
@@ -223,7 +223,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     [Fact]
     public async Task Tiles_come_gzip_or_brotli_by_accept_encoding_with_their_own_etags()
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         var url = new Uri("/tiles/states/4/4/6.mvt", UriKind.Relative);
         using var plain = await client.GetAsync(url);
         var raw = await plain.Content.ReadAsByteArrayAsync();
@@ -263,7 +263,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     public async Task Overdose_points_from_z10_and_clusters_below_count_the_events_in_the_tile()
     {
         await SeedAsync();
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         const string Query = "from=2002-03-01&to=2002-05-31";
         var pointsTile = TileMath.TileOf(Lon, Lat, 12);
         var points = await TileAsync(client, "overdoses", pointsTile, Query);
@@ -304,7 +304,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     public async Task Tiles_at_the_antimeridian_find_their_events()
     {
         await SeedAsync();
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         var tile = TileMath.TileOf(-157.8583, 21.3069, 3);
         Assert.Equal(0, tile.X); // the margin of a tile at x = 0 reaches past -180°
         var clusters = await TileAsync(client, "overdoses", tile, "from=2002-04-10&to=2002-04-10");
@@ -325,7 +325,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     [Fact]
     public async Task Png_tiles_are_256_square_coloured_over_data_and_clear_over_the_ocean()
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         var land = TileMath.TileOf(Lon, Lat, 6);
         using var response = await client.GetAsync(new Uri($"/tiles/counties/{land.Z}/{land.X}/{land.Y}.png?metric=overdoses", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -352,7 +352,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     [Fact]
     public async Task Tilejson_states_the_class_breaks_and_carries_the_query()
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         using var response = await client.GetAsync(new Uri("/tiles/counties.json?from=2002-01-01&to=2002-12-31&metric=overdoses", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -385,7 +385,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     [InlineData("/tiles/counties/5/9/99.png")]
     public async Task Bad_parameters_are_400(string path)
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -397,7 +397,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     [InlineData("/tiles/nothing/legend.png")]
     public async Task Png_of_a_point_or_unknown_layer_is_404(string path)
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }

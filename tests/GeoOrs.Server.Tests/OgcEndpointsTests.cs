@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using GeoOrs.Tests;
 
 namespace GeoOrs.Server.Tests;
 
 public class OgcEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
 {
-    private async Task<(HttpStatusCode Status, string? Type, JsonElement Body)> GetAsync(string path)
+    private async Task<(HttpStatusCode Status, string? Type, JsonElement Body)> GetAsync(string path, string? role = null)
     {
-        using var client = factory.CreateClient();
+        using var client = role is null ? factory.CreateClient() : factory.CreateClient(role);
         using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True((int)response.StatusCode < 500, text);
@@ -42,9 +43,13 @@ public class OgcEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFact
     [Fact]
     public async Task Collections_are_the_registered_layers_with_extents()
     {
-        var (_, _, body) = await GetAsync("/ogc/collections");
+        var (_, _, body) = await GetAsync("/ogc/collections", "analyst");
         var ids = body.GetProperty("collections").EnumerateArray().Select(c => c.GetProperty("id").GetString()).ToList();
         Assert.Equal(["counties", "county-aggregates", "hidta-regions", "overdose-events", "seizure-events", "states"], ids);
+
+        // The public is not shown the event collections at all.
+        var (_, _, open) = await GetAsync("/ogc/collections");
+        Assert.Equal(["counties", "county-aggregates", "hidta-regions", "states"], open.GetProperty("collections").EnumerateArray().Select(c => c.GetProperty("id").GetString()));
 
         var (status, _, counties) = await GetAsync("/ogc/collections/counties");
         Assert.Equal(HttpStatusCode.OK, status);
@@ -162,8 +167,15 @@ public class OgcGdalTests
         Assert.Contains("states", listing, StringComparison.Ordinal);
         Assert.Contains("hidta-regions", listing, StringComparison.Ordinal);
         Assert.Contains("county-aggregates", listing, StringComparison.Ordinal);
-        Assert.Contains("overdose-events", listing, StringComparison.Ordinal);
-        Assert.Contains("seizure-events", listing, StringComparison.Ordinal);
+        Assert.DoesNotContain("overdose-events", listing, StringComparison.Ordinal); // not to the public
+        Assert.DoesNotContain("seizure-events", listing, StringComparison.Ordinal);
+
+        // With an analyst's key in a header, GDAL is shown the event collections too.
+        var key = (await GeoOrs.Data.Access.ApiKeys.CreateAsync(await PostGis.DataSourceAsync(), "analyst", "gdal tests")).Key;
+        var (keyedCode, keyedListing) = await RunAsync("ogrinfo", "--config", "GDAL_HTTP_HEADERS", $"X-Api-Key: {key}", "-ro", "-q", endpoint);
+        Assert.True(keyedCode == 0, keyedListing);
+        Assert.Contains("overdose-events", keyedListing, StringComparison.Ordinal);
+        Assert.Contains("seizure-events", keyedListing, StringComparison.Ordinal);
 
         var output = Path.Combine(Path.GetTempPath(), $"geoors-oapif-{Guid.NewGuid():N}.geojson");
         try

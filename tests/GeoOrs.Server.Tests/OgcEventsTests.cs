@@ -106,7 +106,7 @@ public class OgcEventsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory
 
     private async Task IngestAsync(string kind, string agency, string csv)
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         using var content = new ByteArrayContent(new UTF8Encoding(false).GetBytes(csv));
         content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
         using var response = await client.PostAsync(new Uri($"/api/ingest/{kind}?agency={Uri.EscapeDataString(agency)}", UriKind.Relative), content);
@@ -118,7 +118,7 @@ public class OgcEventsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path)
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         using var response = await client.GetAsync(new Uri(path, UriKind.RelativeOrAbsolute) is { IsAbsoluteUri: true } u ? new Uri(u.PathAndQuery, UriKind.Relative) : new Uri(path, UriKind.Relative));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True((int)response.StatusCode < 500, text);

@@ -27,7 +27,7 @@ public class SchedulingTests
     public async Task Recurring_aggregate_job_runs_and_is_recorded()
     {
         await using var factory = new GeoOrsFactory();
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
         JsonElement runs;
@@ -51,8 +51,8 @@ public class SchedulingTests
         var since = DateTime.UtcNow;
         await using var a = new GeoOrsFactory(new Dictionary<string, string?> { ["Scheduling:InstanceId"] = "node-a-" + Guid.NewGuid().ToString("N")[..6] });
         await using var b = new GeoOrsFactory(new Dictionary<string, string?> { ["Scheduling:InstanceId"] = "node-b-" + Guid.NewGuid().ToString("N")[..6] });
-        using var clientA = a.CreateClient();
-        using var clientB = b.CreateClient();
+        using var clientA = a.CreateClient("admin");
+        using var clientB = b.CreateClient("admin");
 
         await Task.Delay(TimeSpan.FromSeconds(12));
         var runs = await RunsSinceAsync(since);
@@ -66,7 +66,7 @@ public class SchedulingTests
     public async Task Jobs_runs_limit_out_of_range_is_400()
     {
         await using var factory = new GeoOrsFactory(new Dictionary<string, string?> { ["Scheduling:Enabled"] = "false" });
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient("admin");
         using var response = await client.GetAsync(new Uri("/api/jobs/runs?limit=0", UriKind.Relative));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }

@@ -89,7 +89,7 @@ public class TilesSeedTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory
                 }
             }
 
-            using var client = factory.CreateClient();
+            using var client = factory.CreateClient(); // seeded for the public by default: the same tiles the public is served
             var served = new Dictionary<TileId, byte[]>();
             for (var z = 0; z <= 3; z++)
             {
@@ -164,7 +164,7 @@ public class TilesSeedTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory
 
             var archive = Path.Combine(dir.FullName, "overdoses.mbtiles");
             Assert.Equal(0, await CommandLine.RunAsync(["tiles", "seed", "--layer", "overdoses", "--minzoom", "6", "--maxzoom", "11",
-                "--from", "1951-03-01", "--to", "1951-03-31", "--out", archive]));
+                "--from", "1951-03-01", "--to", "1951-03-31", "--role", "admin", "--out", archive]));
 
             await using var sqlite = Open(archive);
             var archived = new Dictionary<TileId, byte[]>();
@@ -199,7 +199,7 @@ public class TilesSeedTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory
             }
 
             Assert.Subset(candidates, archived.Keys.ToHashSet());
-            using var client = factory.CreateClient();
+            using var client = factory.CreateClient("admin");
             var served = new Dictionary<TileId, byte[]>();
             foreach (var tile in candidates)
             {
@@ -249,6 +249,9 @@ public class TilesSeedTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory
     [InlineData("--layer", "counties", "--maxzoom", "3", "--out", "NOFOLDER")]
     [InlineData("--layer", "counties", "--maxzoom", "3", "--out", "NOTMBTILES")]
     [InlineData("--layer", "counties", "--maxzoom", "3", "--out", "DIR")]
+    [InlineData("--layer", "overdoses", "--maxzoom", "3", "--out", "OUT")]
+    [InlineData("--layer", "overdoses", "--maxzoom", "3", "--role", "public", "--out", "OUT")]
+    [InlineData("--layer", "counties", "--maxzoom", "3", "--role", "superuser", "--out", "OUT")]
     public async Task Bad_seed_arguments_exit_2_and_leave_the_output_alone(params string[] args)
     {
         var dir = Directory.CreateTempSubdirectory("geoors-seed-");

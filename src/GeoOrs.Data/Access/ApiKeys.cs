@@ -4,13 +4,6 @@ using Npgsql;
 
 namespace GeoOrs.Data.Access;
 
-/// <summary>The roles a key can carry (the public role needs no key).</summary>
-public static class Roles
-{
-    /// <summary>Every role a key may be made for.</summary>
-    public static readonly IReadOnlyList<string> Keyed = ["partner", "analyst", "law_enforcement", "admin"];
-}
-
 /// <summary>A key as listed: never the key itself.</summary>
 /// <param name="Prefix">The key's public prefix.</param>
 /// <param name="Role">Its role.</param>
@@ -27,7 +20,17 @@ public sealed record ApiKeyInfo(string Prefix, string Role, string Agency, strin
 /// </summary>
 public static class ApiKeys
 {
-    private const string Scheme = "gok_";
+    /// <summary>How every key begins.</summary>
+    public const string Scheme = "gok_";
+
+    /// <summary>The public prefix of a well-formed key (what lists, logs and rate limits name it by).</summary>
+    /// <param name="key">A key.</param>
+    /// <returns>Its prefix.</returns>
+    public static string PrefixOf(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.Substring(Scheme.Length, 8);
+    }
 
     /// <summary>Makes a key; the returned key is shown once and cannot be recovered.</summary>
     /// <param name="dataSource">The database.</param>

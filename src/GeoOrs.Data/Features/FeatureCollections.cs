@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
+using GeoOrs.Data.Access;
 using GeoOrs.Data.Ingest;
 using GeoOrs.Data.Layers;
 using Npgsql;
@@ -45,6 +46,18 @@ public sealed record FeatureCollection(
     /// </summary>
     public AreaLayer? Layer { get; init; }
 
+    /// <summary>
+    /// The reporting agency's column of a collection of events (point-level data, read under the
+    /// caller's view: hidden to the public, geomasked for partners, subject to sharing rules), or null.
+    /// </summary>
+    public string? AgencyColumn { get; init; }
+
+    /// <summary>Whether the features are events (see <see cref="AgencyColumn"/>).</summary>
+    public bool PointLevel => AgencyColumn is not null;
+
+    /// <summary>Properties shown only to callers who see case references (law enforcement, admins).</summary>
+    public IReadOnlyList<string> CaseProperties { get; init; } = [];
+
     /// <summary>The (table, time column) pairs whose range is the collection's temporal extent.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Times { get; init; } = [];
 
@@ -58,7 +71,8 @@ public sealed record FeatureCollection(
 /// <param name="Json">The features as a JSON array text.</param>
 /// <param name="NumberMatched">Features matching the query.</param>
 /// <param name="NumberReturned">Features on this page.</param>
-public sealed record FeaturePage(string Json, long NumberMatched, int NumberReturned);
+/// <param name="Ids">The ids of the features on the page, when they are events (for the audit log).</param>
+public sealed record FeaturePage(string Json, long NumberMatched, int NumberReturned, long[]? Ids = null);
 
 /// <summary>
 /// The collections GeoOrs publishes through OGC API – Features, registered one by one (nothing is
@@ -122,12 +136,13 @@ public static class FeatureCollections
                 ["fatal"] = "t.fatal",
                 ["naloxone"] = "t.naloxone_administered",
                 ["drugs"] = "t.suspected_drugs",
-                ["location_precision"] = "t.location_precision",
+                ["location_precision"] = "CASE WHEN @masked THEN 'geomasked' ELSE t.location_precision END",
                 ["county_fips"] = "t.county_fips",
                 ["agency"] = "t.source_agency",
             })
         {
             TimeColumn = "occurred_at",
+            AgencyColumn = "source_agency",
             NumericId = true,
             Times = [new("overdose_events", "occurred_at")],
             Filters =
@@ -151,9 +166,12 @@ public static class FeatureCollections
                 ["dosage_units"] = "t.dosage_units",
                 ["county_fips"] = "t.county_fips",
                 ["agency"] = "t.agency",
+                ["case_reference"] = "t.case_reference",
             })
         {
             TimeColumn = "seized_at",
+            AgencyColumn = "agency",
+            CaseProperties = ["case_reference"],
             NumericId = true,
             Times = [new("seizure_events", "seized_at")],
             Filters =
@@ -214,6 +232,7 @@ public static class FeatureCollections
         ArgumentNullException.ThrowIfNull(collection);
         ArgumentNullException.ThrowIfNull(query);
         var where = Where(collection, query);
+        var from = Source(collection);
         var sql = collection.Layer is { } layer
             ? layer.WithMeasures(
                 $"SELECT t.{collection.IdColumn}::text AS area_id, t.{collection.GeometryColumn} AS geom FROM {collection.Table} t " +
@@ -224,10 +243,11 @@ public static class FeatureCollections
                 FROM rows r
                 """)
             : $"""
-                WITH matched AS (SELECT count(*) AS n FROM {collection.Table} t WHERE {where}),
-                     page AS (SELECT t.{collection.IdColumn} AS k, {FeatureExpression(collection)} AS feature FROM {collection.Table} t WHERE {where}
+                WITH matched AS (SELECT count(*) AS n FROM {from} t WHERE {where}),
+                     page AS (SELECT t.{collection.IdColumn} AS k, {FeatureExpression(collection, query.View)} AS feature FROM {from} t WHERE {where}
                               ORDER BY t.{collection.IdColumn} LIMIT @lim OFFSET @off)
-                SELECT (SELECT n FROM matched), count(page.feature), coalesce(json_agg(page.feature ORDER BY page.k), '[]'::json)::text FROM page
+                SELECT (SELECT n FROM matched), count(page.feature), coalesce(json_agg(page.feature ORDER BY page.k), '[]'::json)::text,
+                       {(collection.PointLevel ? "array_agg(page.k::bigint ORDER BY page.k)" : "NULL::bigint[]")} FROM page
                 """;
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<int>("lim", NpgsqlDbType.Integer) { TypedValue = limit });
@@ -235,7 +255,8 @@ public static class FeatureCollections
         Bind(command.Parameters, collection, query);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new FeaturePage(reader.GetString(2), reader.GetInt64(0), checked((int)reader.GetInt64(1)));
+        return new FeaturePage(reader.GetString(2), reader.GetInt64(0), checked((int)reader.GetInt64(1)),
+            collection.Layer is null && !reader.IsDBNull(3) ? reader.GetFieldValue<long[]>(3) : collection.PointLevel ? [] : null);
     }
 
     /// <summary>One feature as GeoJSON, or null.</summary>
@@ -267,12 +288,17 @@ public static class FeatureCollections
             ? layer.WithMeasures(
                 $"SELECT t.{collection.IdColumn}::text AS area_id, t.{collection.GeometryColumn} AS geom FROM {collection.Table} t WHERE {match}",
                 $"SELECT {LayerFeatureExpression(layer)}::text FROM rows r")
-            : $"SELECT {FeatureExpression(collection)}::text FROM {collection.Table} t WHERE {match}";
+            : $"SELECT {FeatureExpression(collection, (query ?? FeatureQuery.All).View)}::text FROM {Source(collection)} t WHERE {match}";
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue("fid", id);
+        var view = (query ?? FeatureQuery.All).View;
         if (collection.Layer is not null)
         {
-            (query?.Measures ?? LayerQuery.All).Bind(command.Parameters);
+            ((query?.Measures ?? LayerQuery.All) with { View = view }).Bind(command.Parameters);
+        }
+        else
+        {
+            view.Bind(command.Parameters);
         }
 
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
@@ -282,7 +308,13 @@ public static class FeatureCollections
     private static string Where(FeatureCollection collection, FeatureQuery query)
     {
         var conditions = new List<string>();
-        if (query.Bbox is not null)
+        if (query.Bbox is not null && collection.PointLevel)
+        {
+            // The shown (perhaps geomasked) point decides, found near the stored one through its index.
+            conditions.Add($"t.{collection.GeometryColumn} && ST_Expand(ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326), {MaskReach}) " +
+                           "AND ST_Intersects(t.shown_geom, ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326))");
+        }
+        else if (query.Bbox is not null)
         {
             conditions.Add($"t.{collection.GeometryColumn} && ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326) " +
                            $"AND ST_Intersects(t.{collection.GeometryColumn}, ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326))");
@@ -325,9 +357,11 @@ public static class FeatureCollections
 
         if (collection.Layer is not null)
         {
-            query.Measures.Bind(parameters);
+            (query.Measures with { View = query.View }).Bind(parameters);
             return;
         }
+
+        query.View.Bind(parameters);
 
         if (collection.TimeColumn is not null && query.Time is { } interval)
         {
@@ -356,17 +390,32 @@ public static class FeatureCollections
         $"CASE WHEN date_trunc('second', {column}) = {column} THEN to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') " +
         $"ELSE rtrim(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '0') || 'Z' END";
 
-    /// <summary>The SQL that builds one GeoJSON Feature of a row (alias <c>t</c>).</summary>
-    private static string FeatureExpression(FeatureCollection collection)
+    /// <summary>How far a geomasked point can lie from its event, in degrees of longitude and latitude (as the point tiles).</summary>
+    private const string MaskReach = "0.3, 0.1";
+
+    /// <summary>
+    /// The rows of a collection: its table, or for events the events the caller may see with the
+    /// point shown to them (<c>shown_geom</c>: geomasked for partners), none for the public.
+    /// </summary>
+    private static string Source(FeatureCollection collection) => collection.AgencyColumn is not { } agency
+        ? collection.Table
+        : $"""
+          (SELECT e.*, CASE WHEN @masked THEN geoors_geomask(e.geom, e.id, coalesce(d.people_per_km2, 0), @mask_secret) ELSE e.geom END AS shown_geom
+           FROM {collection.Table} e LEFT JOIN county_density d ON @masked AND d.geoid = e.county_fips
+           WHERE @points AND NOT (e.{agency} = ANY (@hidden)))
+          """;
+
+    /// <summary>The SQL that builds one GeoJSON Feature of a row (alias <c>t</c>) as the view may see it.</summary>
+    private static string FeatureExpression(FeatureCollection collection, AccessView view)
     {
         var properties = new StringBuilder();
-        foreach (var (name, expression) in collection.Properties)
+        foreach (var (name, expression) in collection.Properties.Where(p => view.CaseReferences || !collection.CaseProperties.Contains(p.Key)))
         {
             properties.Append(CultureInfo.InvariantCulture, $"'{name}', {expression}, ");
         }
 
         return $"json_build_object('type', 'Feature', 'id', t.{collection.IdColumn}, " +
-               $"'geometry', ST_AsGeoJSON(t.{collection.GeometryColumn}, 6)::json, " +
+               $"'geometry', ST_AsGeoJSON(t.{(collection.PointLevel ? "shown_geom" : collection.GeometryColumn)}, 6)::json, " +
                $"'properties', json_build_object({properties.ToString().TrimEnd(',', ' ')}))";
     }
 

@@ -23,6 +23,9 @@ public sealed record FeatureQuery
     /// <summary>The window and filters of a collection with a <see cref="FeatureCollection.Layer"/>.</summary>
     public LayerQuery Measures { get; init; } = LayerQuery.All;
 
+    /// <summary>Whose view of the data the query reads (the public's unless told otherwise).</summary>
+    public Access.AccessView View { get; init; } = Access.AccessView.Public;
+
     /// <summary>
     /// Reads a collection's own parameters (<see cref="FeatureCollection.Parameters"/>; the caller
     /// has taken out <see cref="FeatureCollection.CommonParameters"/>): every name must be known,

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
+using GeoOrs.Data.Access;
 
 namespace GeoOrs.Data.Layers;
 
@@ -30,7 +31,13 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
         new("seizures", "Number"),
         new("seizure_grams", "Number"),
         new("seizure_dosage_units", "Number"),
+        new("rate_unstable", "Boolean"),
+        new("fatal_rate_unstable", "Boolean"),
+        new("suppressed", "Boolean"),
     ];
+
+    /// <summary>The measures that are counts of events, suppressed from 1 to 9 for the public.</summary>
+    public static readonly IReadOnlyList<string> Counts = ["overdoses", "fatal", "nonfatal", "naloxone", "seizures"];
 
     /// <summary>The area layers, by id.</summary>
     public static readonly FrozenDictionary<string, AreaLayer> All = new AreaLayer[]
@@ -70,6 +77,53 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
             """;
     }
 
+    /// <summary>
+    /// Per member county, the events in the window of the agencies hidden from the caller
+    /// (<c>@hidden</c>, by their sharing rules), to take off the aggregates: read through the events'
+    /// (agency, external id) index, so an empty list costs nothing.
+    /// </summary>
+    private const string HiddenSums = """
+        hidden_overdoses AS (
+            SELECT e.county_fips, count(*) AS n, count(*) FILTER (WHERE e.fatal) AS f,
+                   count(*) FILTER (WHERE e.naloxone_administered) AS x,
+                   count(*) FILTER (WHERE e.fatal AND e.naloxone_administered) AS fx
+            FROM overdose_events e
+            WHERE e.source_agency = ANY (@hidden) AND e.occurred_at >= @t_from AND e.occurred_at < @t_to
+              AND (@drug::text IS NULL OR @drug = ANY (e.suspected_drugs))
+              AND e.county_fips IN (SELECT county_fips FROM members)
+            GROUP BY e.county_fips
+        ),
+        hidden_seizures AS (
+            SELECT e.county_fips, count(*) AS n, coalesce(sum(e.quantity_grams), 0) AS g, coalesce(sum(e.dosage_units), 0) AS u
+            FROM seizure_events e
+            WHERE e.agency = ANY (@hidden) AND e.seized_at >= @t_from AND e.seized_at < @t_to
+              AND (@drug::text IS NULL OR e.drug = @drug)
+              AND e.county_fips IN (SELECT county_fips FROM members)
+            GROUP BY e.county_fips
+        ),
+        """;
+
+    /// <summary>
+    /// Which counts the caller may not see (<c>@suppress</c>, the public): every count from 1 to 9,
+    /// and the fatal or non-fatal count whose partner is suppressed while their total is shown (else
+    /// the difference would give it away). Rates go with their counts; seizure quantities with the
+    /// seizure count.
+    /// </summary>
+    private const string Suppression = """
+        small AS (
+            SELECT m.*,
+                   @suppress AND m.overdoses BETWEEN 1 AND 9 AS s_o, @suppress AND m.fatal BETWEEN 1 AND 9 AS s_f,
+                   @suppress AND m.nonfatal BETWEEN 1 AND 9 AS s_n, @suppress AND m.naloxone BETWEEN 1 AND 9 AS s_x,
+                   @suppress AND m.seizures BETWEEN 1 AND 9 AS s_z
+            FROM area_measures m
+        ),
+        shown AS (
+            SELECT m.*, m.s_o AS h_o, m.s_f OR (m.s_n AND NOT m.s_o) AS h_f, m.s_n OR (m.s_f AND NOT m.s_o) AS h_n,
+                   m.s_x AS h_x, m.s_z AS h_z
+            FROM small m
+        ),
+        """;
+
     /// <summary>Every column a selection over <see cref="WithMeasures"/> can name: the attributes then the measures.</summary>
     public IEnumerable<string> Columns => Attributes.Select(a => a.Key).Concat(Measures.Select(m => m.Key));
 
@@ -97,16 +151,21 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
             members AS ({CountiesOf}),
             overdose_sums AS ({WindowSums("overdose", [("events", "n"), ("fatal", "f"), ("naloxone", "x"), ("fatal_naloxone", "fx")])}),
             seizure_sums AS ({WindowSums("seizure", [("events", "n"), ("grams", "g"), ("dosage_units", "u")])}),
+            {HiddenSums}
             area_sums AS (
                 SELECT mb.area, sum(p.population)::bigint AS population,
-                       coalesce(sum(o.n), 0)::bigint AS n, coalesce(sum(o.f), 0)::bigint AS f,
-                       coalesce(sum(o.x), 0)::bigint AS x, coalesce(sum(o.fx), 0)::bigint AS fx,
-                       coalesce(sum(z.n), 0)::bigint AS zn, coalesce(sum(z.g), 0) AS zg, coalesce(sum(z.u), 0) AS zu
+                       (coalesce(sum(o.n), 0) - coalesce(sum(ho.n), 0))::bigint AS n, (coalesce(sum(o.f), 0) - coalesce(sum(ho.f), 0))::bigint AS f,
+                       (coalesce(sum(o.x), 0) - coalesce(sum(ho.x), 0))::bigint AS x, (coalesce(sum(o.fx), 0) - coalesce(sum(ho.fx), 0))::bigint AS fx,
+                       (coalesce(sum(z.n), 0) - coalesce(sum(hz.n), 0))::bigint AS zn,
+                       greatest(coalesce(sum(z.g), 0) - coalesce(sum(hz.g), 0), 0) AS zg,
+                       greatest(coalesce(sum(z.u), 0) - coalesce(sum(hz.u), 0), 0) AS zu
                 FROM members mb
                 LEFT JOIN LATERAL (SELECT cp.population FROM county_population cp
                                    WHERE cp.geoid = mb.county_fips ORDER BY cp.year DESC LIMIT 1) p ON true
                 LEFT JOIN overdose_sums o ON o.county_fips = mb.county_fips
                 LEFT JOIN seizure_sums z ON z.county_fips = mb.county_fips
+                LEFT JOIN hidden_overdoses ho ON ho.county_fips = mb.county_fips
+                LEFT JOIN hidden_seizures hz ON hz.county_fips = mb.county_fips
                 GROUP BY mb.area
             ),
             area_measures AS (
@@ -119,14 +178,24 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
                        round(zu::numeric, 3)::double precision AS seizure_dosage_units
                 FROM area_sums
             ),
+            {Suppression}
             rows AS (
-                SELECT a.*, {attributes}m.population, m.overdoses, m.fatal, m.nonfatal, m.naloxone,
-                       round(m.overdoses * 100000.0 / nullif(m.population, 0), 2)::double precision AS rate,
-                       round(m.fatal * 100000.0 / nullif(m.population, 0), 2)::double precision AS fatal_rate,
-                       m.seizures, m.seizure_grams, m.seizure_dosage_units
+                SELECT a.*, {attributes}m.population,
+                       CASE WHEN m.h_o THEN NULL ELSE m.overdoses END AS overdoses,
+                       CASE WHEN m.h_f THEN NULL ELSE m.fatal END AS fatal,
+                       CASE WHEN m.h_n THEN NULL ELSE m.nonfatal END AS nonfatal,
+                       CASE WHEN m.h_x THEN NULL ELSE m.naloxone END AS naloxone,
+                       CASE WHEN m.h_o THEN NULL ELSE round(m.overdoses * 100000.0 / nullif(m.population, 0), 2)::double precision END AS rate,
+                       CASE WHEN m.h_f THEN NULL ELSE round(m.fatal * 100000.0 / nullif(m.population, 0), 2)::double precision END AS fatal_rate,
+                       CASE WHEN m.h_z THEN NULL ELSE m.seizures END AS seizures,
+                       CASE WHEN m.h_z THEN NULL ELSE m.seizure_grams END AS seizure_grams,
+                       CASE WHEN m.h_z THEN NULL ELSE m.seizure_dosage_units END AS seizure_dosage_units,
+                       m.overdoses < {AccessView.StableEvents} AS rate_unstable,
+                       m.fatal < {AccessView.StableEvents} AS fatal_rate_unstable,
+                       (m.h_o OR m.h_f OR m.h_n OR m.h_x OR m.h_z) AS suppressed
                 FROM areas a
                 JOIN {Table} t ON t.{Key} = a.area_id::bpchar
-                LEFT JOIN area_measures m ON m.area = a.area_id
+                LEFT JOIN shown m ON m.area = a.area_id
             )
             {select}
             """;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GeoOrs.Data.Access;
 using GeoOrs.Data.Ingest;
 using Npgsql;
 using NpgsqlTypes;
@@ -28,8 +29,11 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
     /// <summary>The aggregate slot of <see cref="Drug"/>: 1 for every event.</summary>
     public int Slot => Drug is null ? 1 : AggregateTally.DrugSlots[Drug];
 
+    /// <summary>Whose view of the data the query reads (the public's unless told otherwise).</summary>
+    public AccessView View { get; init; } = AccessView.Public;
+
     /// <summary>A canonical text of the query, for cache keys and ETags.</summary>
-    public string Key => $"{From:yyyyMMdd}-{To:yyyyMMdd}-{Drug}-{(Fatal is { } f ? (f ? "f" : "n") : "")}";
+    public string Key => $"{From:yyyyMMdd}-{To:yyyyMMdd}-{Drug}-{(Fatal is { } f ? (f ? "f" : "n") : "")}-{View.Key}";
 
     /// <summary>Reads a query from request parameters; every name must be known and every value valid.</summary>
     /// <param name="parameters">The parameters (name, value); a name given twice is an error.</param>
@@ -145,6 +149,7 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
         parameters.Add(new NpgsqlParameter<int>("slot", NpgsqlDbType.Integer) { TypedValue = Slot });
         parameters.Add(new NpgsqlParameter("drug", NpgsqlDbType.Text) { Value = (object?)Drug ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("fatal", NpgsqlDbType.Boolean) { Value = (object?)Fatal ?? DBNull.Value });
+        View.Bind(parameters);
 
         void Add(string a, DateOnly av, string b, DateOnly bv, string c, DateOnly cv, string d, DateOnly dv)
         {

@@ -31,9 +31,13 @@ public static partial class TileSqlText
         DateTime t => $"'{t:yyyy-MM-dd HH:mm:ss}+00'::timestamptz",
         int i => i.ToString(CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
-        string s => $"'{s.Replace("'", "''", StringComparison.Ordinal)}'::text",
+        string s => $"{Text(s)}::text",
+        string[] a => a.Length == 0 ? "'{}'::text[]" : $"ARRAY[{string.Join(", ", a.Select(Text))}]::text[]",
+        byte[] b => $"'\\x{Convert.ToHexStringLower(b)}'::bytea",
         var v => throw new NotSupportedException($"no literal for {v.GetType()}"),
     };
+
+    private static string Text(string s) => $"'{s.Replace("'", "''", StringComparison.Ordinal)}'";
 
     [GeneratedRegex(@"@([a-z_0-9]+)\b")]
     private static partial Regex ParameterName();

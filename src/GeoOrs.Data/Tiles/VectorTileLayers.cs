@@ -39,19 +39,21 @@ public abstract record VectorTileLayer(
     /// <returns>The bounds.</returns>
     public abstract Task<double[]?> BoundsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default);
 
-    /// <summary>The layer's Mapbox Vector Tile; empty when no feature falls in it.</summary>
+    /// <summary>The layer's Mapbox Vector Tile (empty when no feature falls in it) and how many features it holds.</summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="tile">A valid tile.</param>
-    /// <param name="query">The window and filters.</param>
+    /// <param name="query">The window, the filters and the caller's view.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>The tile's bytes.</returns>
-    public async Task<byte[]> TileAsync(NpgsqlDataSource dataSource, TileId tile, LayerQuery query, CancellationToken cancellationToken = default)
+    /// <returns>The tile's bytes and feature count.</returns>
+    public async Task<(byte[] Tile, int Features)> TileAsync(NpgsqlDataSource dataSource, TileId tile, LayerQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(query);
         await using var command = dataSource.CreateCommand(SqlFor(tile.Z));
         Bind(command.Parameters, tile, query);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[] ?? [];
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.IsDBNull(0) ? [] : reader.GetFieldValue<byte[]>(0), checked((int)reader.GetInt64(1)));
     }
 
     /// <summary>The layer's entry in a TileJSON or MBTiles <c>vector_layers</c> list.</summary>
@@ -135,7 +137,7 @@ public sealed record AreaTileLayer(AreaLayer Area) : VectorTileLayer(
     }
 
     private static string BuildSql(AreaLayer area, int band) => area.WithMeasures(AreasInTile(area, band), $"""
-        SELECT ST_AsMVT(mvt, '{area.Id}', 4096, 'geom') FROM (
+        SELECT ST_AsMVT(mvt, '{area.Id}', 4096, 'geom'), count(*) FROM (
             SELECT ST_AsMVTGeom(r.geom, r.tile, 4096, 64, true) AS geom, {string.Join(", ", area.Columns.Select(c => $"r.\"{c}\""))}
             FROM rows r
         ) mvt WHERE geom IS NOT NULL
@@ -145,17 +147,21 @@ public sealed record AreaTileLayer(AreaLayer Area) : VectorTileLayer(
 /// <summary>
 /// Overdose or seizure events as points from zoom <see cref="PointTileLayer.PointZoom"/> up; below it,
 /// the points of each cell of a 16 × 16 grid over the tile (cells aligned across tiles) drawn as one
-/// cluster at their mean position with their counts.
+/// cluster at their mean position with their counts. What the caller sees is the view's
+/// (<see cref="Access.AccessView"/>): nothing for the public (<c>@points</c>), geomasked points for
+/// partners (<c>@masked</c>: the displaced point decides the tile and the cell, so neither gives the
+/// true place away), never the events of agencies hidden from the caller (<c>@hidden</c>).
 /// </summary>
 /// <param name="Id">overdoses or seizures.</param>
 /// <param name="Table">The event table.</param>
 /// <param name="TimeColumn">The event's time.</param>
+/// <param name="AgencyColumn">The reporting agency's column, for the sharing rules.</param>
 /// <param name="PointFields">Field → (SQL over <c>e</c>, TileJSON type) of a single point.</param>
 /// <param name="ClusterFields">Field → (SQL aggregate over <c>p</c>, type) of a cluster; <c>p</c> has <c>e</c>'s columns.</param>
 /// <param name="Filter">The drug and fatal filter over <c>e</c>.</param>
 /// <param name="Kind">The data it is built from.</param>
 public sealed record PointTileLayer(
-    string Id, string Table, string TimeColumn, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> PointFields,
+    string Id, string Table, string TimeColumn, string AgencyColumn, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> PointFields,
     IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> ClusterFields, string Filter, DataKind Kind)
     : VectorTileLayer(Id, 0, 16,
         [.. PointFields.Concat(ClusterFields).Select(f => new KeyValuePair<string, string>(f.Key, f.Value.Type)).DistinctBy(f => f.Key)],
@@ -167,8 +173,15 @@ public sealed record PointTileLayer(
     /// <summary>Cluster cells across a tile.</summary>
     public const int GridCells = 16;
 
-    private readonly string _points = BuildPoints(Id, Table, TimeColumn, PointFields, Filter);
-    private readonly string _clusters = BuildClusters(Id, Table, TimeColumn, ClusterFields, Filter);
+    /// <summary>
+    /// How far (degrees of longitude, latitude) a geomasked point can lie from its event: the
+    /// 10 km outer radius of <see cref="Analysis.Privacy.DonutGeomask"/> at 71.5°N, the northernmost
+    /// US latitude, is 0.28° of longitude and 0.09° of latitude.
+    /// </summary>
+    private const string MaskReach = "0.3, 0.1";
+
+    private readonly string _points = BuildPoints(Id, Table, TimeColumn, AgencyColumn, PointFields, Filter);
+    private readonly string _clusters = BuildClusters(Id, Table, TimeColumn, AgencyColumn, ClusterFields, Filter);
 
     /// <inheritdoc/>
     public override string SqlFor(int z) => z >= PointZoom ? _points : _clusters;
@@ -177,34 +190,51 @@ public sealed record PointTileLayer(
     public override Task<double[]?> BoundsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default) =>
         LayerExtent.OfAsync(dataSource, Table, "geom", cancellationToken);
 
-    private static string Where(string time, string filter) =>
-        $"e.geom && b.query4326 AND e.{time} >= @t_from AND e.{time} < @t_to AND {filter}";
+    /// <summary>
+    /// The events the caller may see near the tile, each with the point shown (<c>g</c>, EPSG:4326):
+    /// found by <c>&amp;&amp;</c> on the GiST index (widened by the mask's reach when masked), then
+    /// kept when the shown point is in the tile's query envelope.
+    /// </summary>
+    private static string Events(string table, string time, string agency, string filter) => $"""
+        ev AS (
+            SELECT e.*, CASE WHEN @masked THEN geoors_geomask(e.geom, e.id, coalesce(d.people_per_km2, 0), @mask_secret) ELSE e.geom END AS g
+            FROM {table} e
+            CROSS JOIN bounds b
+            LEFT JOIN county_density d ON @masked AND d.geoid = e.county_fips
+            WHERE @points
+              AND e.geom && CASE WHEN @masked THEN ST_Expand(b.query4326, {MaskReach}) ELSE b.query4326 END
+              AND e.{time} >= @t_from AND e.{time} < @t_to AND {filter}
+              AND NOT (e.{agency} = ANY (@hidden))
+        ),
+        shown AS (
+            SELECT ev.* FROM ev, bounds b WHERE NOT @masked OR ev.g && b.query4326
+        )
+        """;
 
-    private static string BuildPoints(string id, string table, string time, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter) => $"""
-        WITH {Bounds}
-        SELECT ST_AsMVT(mvt, '{id}', 4096, 'geom') FROM (
-            SELECT ST_AsMVTGeom(ST_Transform(e.geom, 3857), b.tile, 4096, 64, true) AS geom,
+    private static string BuildPoints(
+        string id, string table, string time, string agency, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter) => $"""
+        WITH {Bounds},
+        {Events(table, time, agency, filter)}
+        SELECT ST_AsMVT(mvt, '{id}', 4096, 'geom'), count(*) FROM (
+            SELECT ST_AsMVTGeom(ST_Transform(e.g, 3857), b.tile, 4096, 64, true) AS geom,
                    {string.Join(", ", fields.Select(f => $"{f.Value.Sql} AS \"{f.Key}\""))}
-            FROM {table} e, bounds b
-            WHERE {Where(time, filter)}
+            FROM shown e, bounds b
             LIMIT {VectorTileLayers.FeatureLimit}
         ) mvt WHERE geom IS NOT NULL
         """;
 
-    private static string BuildClusters(string id, string table, string time, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter) => $"""
+    private static string BuildClusters(
+        string id, string table, string time, string agency, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter) => $"""
         WITH {Bounds},
+        {Events(table, time, agency, filter)},
         grid AS (SELECT ST_XMin(b.tile) AS x0, ST_YMax(b.tile) AS y0, (ST_XMax(b.tile) - ST_XMin(b.tile)) / {GridCells} AS cell FROM bounds b),
-        p AS (
-            SELECT e.*, ST_Transform(e.geom, 3857) AS g
-            FROM {table} e, bounds b
-            WHERE {Where(time, filter)}
-        ),
+        p AS (SELECT s.*, ST_Transform(s.g, 3857) AS g3857 FROM shown s),
         cells AS (
-            SELECT avg(ST_X(p.g)) AS mx, avg(ST_Y(p.g)) AS my, {string.Join(", ", fields.Select(f => $"{f.Value.Sql} AS \"{f.Key}\""))}
+            SELECT avg(ST_X(p.g3857)) AS mx, avg(ST_Y(p.g3857)) AS my, {string.Join(", ", fields.Select(f => $"{f.Value.Sql} AS \"{f.Key}\""))}
             FROM p, grid
-            GROUP BY floor((ST_X(p.g) - grid.x0) / grid.cell), floor((grid.y0 - ST_Y(p.g)) / grid.cell)
+            GROUP BY floor((ST_X(p.g3857) - grid.x0) / grid.cell), floor((grid.y0 - ST_Y(p.g3857)) / grid.cell)
         )
-        SELECT ST_AsMVT(mvt, '{id}', 4096, 'geom') FROM (
+        SELECT ST_AsMVT(mvt, '{id}', 4096, 'geom'), count(*) FROM (
             SELECT ST_AsMVTGeom(ST_Point(c.mx, c.my, 3857), b.tile, 4096, 64, true) AS geom,
                    {string.Join(", ", fields.Select(f => $"c.\"{f.Key}\""))}
             FROM cells c, bounds b
@@ -224,14 +254,14 @@ public static class VectorTileLayers
         new AreaTileLayer(AreaLayer.All["counties"]),
         new AreaTileLayer(AreaLayer.All["states"]),
         new AreaTileLayer(AreaLayer.All["hidta"]),
-        new PointTileLayer("overdoses", "overdose_events", "occurred_at",
+        new PointTileLayer("overdoses", "overdose_events", "occurred_at", "source_agency",
             [
                 new("id", ("e.id", "Number")),
                 new("occurred_at", ("(to_json(e.occurred_at AT TIME ZONE 'UTC') #>> '{}') || 'Z'", "String")),
                 new("fatal", ("e.fatal", "Boolean")),
                 new("naloxone", ("e.naloxone_administered", "Boolean")),
                 new("drugs", ("array_to_string(e.suspected_drugs, ',')", "String")),
-                new("precision", ("e.location_precision", "String")),
+                new("precision", ("CASE WHEN @masked THEN 'geomasked' ELSE e.location_precision END", "String")),
             ],
             [
                 new("count", ("count(*)", "Number")),
@@ -240,7 +270,7 @@ public static class VectorTileLayers
             ],
             "(@drug::text IS NULL OR @drug = ANY (e.suspected_drugs)) AND (@fatal::boolean IS NULL OR e.fatal = @fatal)",
             DataKind.Overdoses),
-        new PointTileLayer("seizures", "seizure_events", "seized_at",
+        new PointTileLayer("seizures", "seizure_events", "seized_at", "agency",
             [
                 new("id", ("e.id", "Number")),
                 new("seized_at", ("(to_json(e.seized_at AT TIME ZONE 'UTC') #>> '{}') || 'Z'", "String")),
@@ -248,6 +278,7 @@ public static class VectorTileLayers
                 new("quantity", ("e.quantity", "Number")),
                 new("unit", ("e.unit", "String")),
                 new("grams", ("e.quantity_grams", "Number")),
+                new("case_reference", ("CASE WHEN @cases THEN e.case_reference END", "String")),
             ],
             [
                 new("count", ("count(*)", "Number")),

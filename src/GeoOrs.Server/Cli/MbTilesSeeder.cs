@@ -23,7 +23,8 @@ internal sealed record SeedRequest(VectorTileLayer Layer, int MinZoom, int MaxZo
 /// <param name="Tiles">The non-empty tiles written.</param>
 /// <param name="Bytes">Their gzip-compressed bytes.</param>
 /// <param name="Elapsed">The time it took.</param>
-internal sealed record SeedResult(long Made, long Tiles, long Bytes, TimeSpan Elapsed);
+/// <param name="Features">The features in the tiles written.</param>
+internal sealed record SeedResult(long Made, long Tiles, long Bytes, TimeSpan Elapsed, long Features);
 
 /// <summary>
 /// Writes a layer's vector tiles into an MBTiles 1.3 archive
@@ -162,7 +163,7 @@ internal static class MbTilesSeeder
 
         var output = Path.GetFullPath(request.Output);
         var temp = Path.Combine(Path.GetDirectoryName(output)!, $".{Path.GetFileName(output)}.{Guid.NewGuid():N}.tmp");
-        long written = 0, bytes = 0, done = 0;
+        long written = 0, bytes = 0, done = 0, features = 0;
         try
         {
             var connectionString = new SqliteConnectionStringBuilder { DataSource = temp, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString();
@@ -190,11 +191,12 @@ internal static class MbTilesSeeder
                     await Parallel.ForEachAsync(tiles, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
                         async (tile, ct) =>
                         {
-                            var mvt = await layer.TileAsync(dataSource, tile, request.Query, ct).ConfigureAwait(false);
+                            var (mvt, count) = await layer.TileAsync(dataSource, tile, request.Query, ct).ConfigureAwait(false);
                             var data = mvt.Length == 0 ? null : Gzip(mvt);
                             lock (gate)
                             {
                                 done++;
+                                features += count;
                                 if (data is not null)
                                 {
                                     pz.Value = tile.Z;
@@ -230,7 +232,7 @@ internal static class MbTilesSeeder
             File.Delete(temp + "-journal");
         }
 
-        return new SeedResult(done, written, bytes, clock.Elapsed);
+        return new SeedResult(done, written, bytes, clock.Elapsed, features);
     }
 
     /// <summary>

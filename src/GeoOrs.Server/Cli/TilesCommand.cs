@@ -1,4 +1,5 @@
 using System.Globalization;
+using GeoOrs.Data.Access;
 using GeoOrs.Data.Layers;
 using GeoOrs.Data.Migrations;
 using GeoOrs.Data.Tiles;
@@ -24,13 +25,20 @@ internal static class TilesCommand
             return 2;
         }
 
-        if (!TryQuery(options, definition.Parameters, out var query, out var error))
+        var rest = options.ToList();
+        if (!TryView(rest, out var view, out var error) || !TryQuery([.. rest], definition.Parameters, out var query, out error))
         {
             Console.Error.WriteLine($"geoors: {error}");
             return 2;
         }
 
-        Console.WriteLine(TileSqlText.ForPgbench(definition, zoom, query));
+        if (view.Points == PointAccess.Geomasked)
+        {
+            Console.Error.WriteLine("geoors: tiles sql prints no partner SQL (it would carry the geomask secret); use analyst or public");
+            return 2;
+        }
+
+        Console.WriteLine(TileSqlText.ForPgbench(definition, zoom, query with { View = view }));
         return 0;
     }
 
@@ -58,8 +66,15 @@ internal static class TilesCommand
         {
             await using var dataSource = open();
             await Migrator.MigrateAsync(dataSource, cancel.Token);
+            request = request with { Query = request.Query with { View = await ViewAsync(dataSource, request.Query.View, cancel.Token) } };
             var result = await MbTilesSeeder.SeedAsync(dataSource, request, Console.Error,
                 Console.IsErrorRedirected ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(1), cancel.Token);
+            if (request.Layer is PointTileLayer)
+            {
+                await AuditLog.WriteAsync(dataSource, new AuditEntry("cli", request.Query.View.Role, request.Query.View.Agency, "geoors tiles seed",
+                    string.Join(' ', options), null, null, (int)Math.Min(result.Features, int.MaxValue)), CancellationToken.None);
+            }
+
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {result.Tiles:N0} tiles ({result.Bytes:N0} bytes, {result.Made - result.Tiles:N0} empty left out) " +
                 $"of {request.Layer.Id} z{request.MinZoom}-{request.MaxZoom} to {Path.GetFullPath(request.Output)} in {result.Elapsed.TotalSeconds:0.0} s"));
@@ -82,7 +97,45 @@ internal static class TilesCommand
     }
 
     private const string SeedUsage =
-        "usage: geoors tiles seed --layer L --maxzoom Z --out FILE.mbtiles [--minzoom N] [--from D] [--to D] [--drug X] [--fatal B]";
+        "usage: geoors tiles seed --layer L --maxzoom Z --out FILE.mbtiles [--minzoom N] [--from D] [--to D] [--drug X] [--fatal B] " +
+        "[--role public|partner|analyst|law_enforcement|admin] [--agency A]";
+
+    /// <summary>
+    /// The view a command reads for: its role (the public's unless told), the agencies the sharing
+    /// rules hide from it, and the geomask secret.
+    /// </summary>
+    private static async Task<AccessView> ViewAsync(NpgsqlDataSource dataSource, AccessView asked, CancellationToken cancellationToken)
+    {
+        var rules = await SharingRules.LoadAsync(dataSource, cancellationToken);
+        return asked with
+        {
+            HiddenAgencies = rules.HiddenFrom(asked.Role, asked.Agency),
+            MaskSecret = asked.Points == PointAccess.Geomasked ? await GeomaskSecret.GetAsync(dataSource, cancellationToken) : default,
+        };
+    }
+
+    /// <summary>Takes <c>--role</c> and <c>--agency</c> out of the options.</summary>
+    private static bool TryView(List<string> options, out AccessView view, out string? error)
+    {
+        string? Take(string name)
+        {
+            var at = options.IndexOf("--" + name);
+            if (at < 0 || at + 1 >= options.Count)
+            {
+                return null;
+            }
+
+            var value = options[at + 1];
+            options.RemoveRange(at, 2);
+            return value;
+        }
+
+        var roleName = Take("role") ?? "public";
+        var agency = Take("agency");
+        error = Roles.TryParse(roleName, out var role) ? null : $"--role must be public, {string.Join(", ", Roles.Keyed)} (got '{roleName}')";
+        view = new AccessView(role, role == Role.Public ? null : agency ?? "cli", []);
+        return error is null;
+    }
 
     /// <summary>Reads the seed's arguments; every one is checked, the query by the layer's own parameters.</summary>
     internal static bool TryParseSeed(string[] options, out SeedRequest request, out string? error)
@@ -107,7 +160,7 @@ internal static class TilesCommand
                 return false;
             }
 
-            if (name is not ("layer" or "maxzoom" or "minzoom" or "out"))
+            if (name is not ("layer" or "maxzoom" or "minzoom" or "out" or "role" or "agency"))
             {
                 rest.Add(options[i]);
                 rest.Add(options[i + 1]);
@@ -162,12 +215,19 @@ internal static class TilesCommand
             return false;
         }
 
-        if (!TryQuery([.. rest], layer.Parameters, out var query, out error))
+        if (!TryQuery([.. rest], layer.Parameters, out var query, out error)
+            || !TryView([.. seen.Where(o => o.Key is "role" or "agency").SelectMany(o => new[] { "--" + o.Key, o.Value })], out var view, out error))
         {
             return false;
         }
 
-        request = new SeedRequest(layer, minZoom, maxZoom, query, output);
+        if (layer is PointTileLayer && view.Points == PointAccess.None)
+        {
+            error = $"{layer.Id} holds event points: seed it for a role that sees them (--role partner, analyst, law_enforcement or admin)";
+            return false;
+        }
+
+        request = new SeedRequest(layer, minZoom, maxZoom, query with { View = view }, output);
         return true;
     }
 

@@ -1,0 +1,98 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GeoOrs.Data.Access;
+
+/// <summary>One read or export of point-level data.</summary>
+/// <param name="KeyPrefix">The caller's key prefix (or <c>cli</c>, or null for a token without one).</param>
+/// <param name="Role">The caller's role.</param>
+/// <param name="Agency">The caller's agency.</param>
+/// <param name="Endpoint">What was read: the method and path, or the command.</param>
+/// <param name="Detail">The parameters: a query string, a tile, a collection.</param>
+/// <param name="Bbox">The area read (west, south, east, north), when it had one.</param>
+/// <param name="Ids">The events' ids, when few were read.</param>
+/// <param name="RowCount">How many events (or clusters) were returned.</param>
+public sealed record AuditEntry(
+    string? KeyPrefix, Role Role, string? Agency, string Endpoint, string? Detail, double[]? Bbox, long[]? Ids, int RowCount)
+{
+    /// <summary>When it happened (set by the database).</summary>
+    public DateTime At { get; init; }
+
+    /// <summary>The row's id.</summary>
+    public long Id { get; init; }
+}
+
+/// <summary>The audit log of point-level reads and exports, written before the data leaves the server.</summary>
+public static class AuditLog
+{
+    /// <summary>The most ids one entry keeps; larger reads keep only their count.</summary>
+    public const int MaxIds = 1000;
+
+    /// <summary>Writes an entry.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="entry">The entry.</param>
+    /// <param name="cancellationToken">Cancels the insert.</param>
+    /// <returns>A task.</returns>
+    public static async Task WriteAsync(NpgsqlDataSource dataSource, AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(entry);
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO audit_log (key_prefix, role, agency, endpoint, detail, bbox, ids, row_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)entry.KeyPrefix ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = Roles.Name(entry.Role) });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)entry.Agency ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = Truncate(entry.Endpoint) });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)Truncate(entry.Detail) ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double, Value = (object?)entry.Bbox ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint,
+            Value = entry.Ids is { Length: <= MaxIds } ids ? ids : DBNull.Value,
+        });
+        command.Parameters.Add(new NpgsqlParameter<int>() { TypedValue = entry.RowCount });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Entries, newest first.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="since">Only entries at or after this time, or null.</param>
+    /// <param name="keyPrefix">Only this key's entries, or null.</param>
+    /// <param name="agency">Only this agency's entries, or null.</param>
+    /// <param name="limit">The most entries returned.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The entries.</returns>
+    public static async Task<IReadOnlyList<AuditEntry>> ListAsync(
+        NpgsqlDataSource dataSource, DateTimeOffset? since, string? keyPrefix, string? agency, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT id, at, key_prefix, role, agency, endpoint, detail, bbox, ids, row_count FROM audit_log
+            WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::text IS NULL OR key_prefix = $2) AND ($3::text IS NULL OR agency = $3)
+            ORDER BY id DESC LIMIT $4
+            """);
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)since ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)keyPrefix ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)agency ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<int>() { TypedValue = limit });
+        var entries = new List<AuditEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Roles.TryParse(reader.GetString(3), out var role);
+            entries.Add(new AuditEntry(
+                reader.IsDBNull(2) ? null : reader.GetString(2), role, reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetFieldValue<double[]>(7),
+                reader.IsDBNull(8) ? null : reader.GetFieldValue<long[]>(8), reader.GetInt32(9))
+            {
+                Id = reader.GetInt64(0),
+                At = reader.GetDateTime(1),
+            });
+        }
+
+        return entries;
+    }
+
+    private static string? Truncate(string? text) => text is { Length: > 2000 } ? text[..2000] : text;
+}
