@@ -16,6 +16,7 @@ builder.Services.AddGeoOrsTiles();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+builder.AddGeoOrsHardening();
 
 var app = builder.Build();
 
@@ -23,6 +24,7 @@ await app.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseGeoOrsHardening();
 
 app.MapHealth();
 app.MapBoundaries();
