@@ -101,10 +101,12 @@ internal static class Access
         return builder;
     }
 
-    /// <summary>Authentication, the refusal of bad credentials, authorization.</summary>
+    /// <summary>
+    /// The refusal of bad credentials, then authorization; after <c>UseAuthentication</c> and the
+    /// hardening (so refusals carry the security headers and count against the caller's rate limit).
+    /// </summary>
     public static WebApplication UseGeoOrsAccess(this WebApplication app)
     {
-        app.UseAuthentication();
         app.Use(async (http, next) =>
         {
             if (HasCredentials(http.Request) && http.User.Identity?.IsAuthenticated != true)

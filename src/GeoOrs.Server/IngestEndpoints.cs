@@ -5,6 +5,7 @@ using GeoOrs.Data.Access;
 using GeoOrs.Data.Ingest;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Npgsql;
 
@@ -39,9 +40,22 @@ internal static class IngestEndpoints
 
     internal static async Task<IResult> IngestBatchAsync(EventKind kind, HttpContext http, NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
     {
+        // Batches are streamed (a 1 GB file goes through in bounded memory), so they may be larger
+        // than any other request body: up to Http:MaxIngestBytes.
+        var maxBytes = http.RequestServices.GetRequiredService<IOptions<HttpOptions>>().Value.MaxIngestBytes;
+        if (http.Request.ContentLength > maxBytes)
+        {
+            if (HttpProtocol.IsHttp11(http.Request.Protocol) || HttpProtocol.IsHttp10(http.Request.Protocol))
+            {
+                http.Response.Headers.Connection = "close"; // the unread body is not drained: the client must not reuse the connection
+            }
+
+            return TooLarge(maxBytes);
+        }
+
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = null; // batches are streamed: a 1 GB file goes through in bounded memory
+            limit.MaxRequestBodySize = maxBytes;
         }
 
         var (request, problem) = await ReadRequestAsync(kind, http, dataSource, http.RequestAborted);
@@ -50,7 +64,7 @@ internal static class IngestEndpoints
             return problem;
         }
 
-        return await RunAsync(dataSource, http.RequestServices.GetRequiredService<DataVersions>(), request!, clock, log, http.RequestAborted);
+        return await RunAsync(dataSource, http.RequestServices.GetRequiredService<DataVersions>(), request!, maxBytes, clock, log, http.RequestAborted);
     }
 
     internal static async Task<IResult> IngestEventAsync(HttpContext http, NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
@@ -130,7 +144,7 @@ internal static class IngestEndpoints
 
     /// <summary>201 with the batch when it committed, 422 with its row errors when it was rejected, 400 when the body is unreadable.</summary>
     private static async Task<IResult> RunAsync(
-        NpgsqlDataSource dataSource, DataVersions versions, IngestRequest request, TimeProvider clock, ILoggerFactory log, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, DataVersions versions, IngestRequest request, long maxBytes, TimeProvider clock, ILoggerFactory log, CancellationToken cancellationToken)
     {
         try
         {
@@ -142,6 +156,11 @@ internal static class IngestEndpoints
         catch (IngestFormatException e)
         {
             return Problem(StatusCodes.Status400BadRequest, "Unreadable body", e.Message);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // A body without a length that went over the limit: the batch is recorded as failed, nothing stored.
+            return TooLarge(maxBytes);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException)
         {
@@ -327,6 +346,10 @@ internal static class IngestEndpoints
         await MappingStore.SaveAsync(dataSource, mapping, builtIn: false, cancellationToken);
         return TypedResults.Ok(mapping);
     }
+
+    private static ProblemHttpResult TooLarge(long maxBytes) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+            $"A batch is at most {maxBytes} bytes (Http:MaxIngestBytes); nothing was stored. Split it into several batches.");
 
     private static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);

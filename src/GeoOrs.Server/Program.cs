@@ -17,6 +17,7 @@ builder.Services.AddGeoOrsTiles();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+builder.AddGeoOrsHardening();
 
 var app = builder.Build();
 
@@ -24,6 +25,8 @@ await app.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseGeoOrsHardening();
 app.UseGeoOrsAccess();
 
 app.MapHealth();
