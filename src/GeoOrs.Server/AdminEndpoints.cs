@@ -24,7 +24,11 @@ internal static class AdminEndpoints
     /// <param name="Partners">The partner agencies.</param>
     internal sealed record SharingRule(IReadOnlyList<string>? Partners);
 
-    internal static async Task<Results<Ok<IReadOnlyList<AuditEntry>>, ValidationProblem>> AuditAsync(
+    /// <summary>An audit row as served.</summary>
+    internal sealed record AuditRow(
+        long Id, DateTime At, string? KeyPrefix, string Role, string? Agency, string Endpoint, string? Detail, double[]? Bbox, long[]? Ids, int RowCount);
+
+    internal static async Task<Results<Ok<AuditRow[]>, ValidationProblem>> AuditAsync(
         HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -66,7 +70,9 @@ internal static class AdminEndpoints
         }
 
         string? Text(string name) => request.Query[name].ToString() is { Length: > 0 } value ? value : null;
-        return TypedResults.Ok(await AuditLog.ListAsync(dataSource, since, Text("key"), Text("agency"), limit, cancellationToken));
+        var entries = await AuditLog.ListAsync(dataSource, since, Text("key"), Text("agency"), limit, cancellationToken);
+        return TypedResults.Ok(entries.Select(e => new AuditRow(
+            e.Id, e.At, e.KeyPrefix, Roles.Name(e.Role), e.Agency, e.Endpoint, e.Detail, e.Bbox, e.Ids, e.RowCount)).ToArray());
     }
 
     internal static Ok<Dictionary<string, string[]>> Sharing(AccessViews access) =>

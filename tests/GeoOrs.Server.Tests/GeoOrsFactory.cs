@@ -17,6 +17,10 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
         ["Database:ConnectionString"] = PostGis.ConnectionString,
         ["Boundaries:Directory"] = PostGis.Shapefiles,
         ["Scheduling:AggregateRefreshInterval"] = "00:00:02",
+
+        // Every in-memory client shares one address: the suite would use up a real limit.
+        ["Http:PublicPermitsPerMinute"] = "1000000",
+        ["Http:KeyPermitsPerMinute"] = "1000000",
     };
 
     public GeoOrsFactory()

@@ -82,16 +82,15 @@ public sealed class SharingRules
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var command = new NpgsqlCommand(
-            """
-            DELETE FROM agency_sharing WHERE owner = $1;
-            INSERT INTO agency_sharing (owner, partner) SELECT $1, p FROM unnest($2::text[]) p;
-            SELECT geoors_bump('overdoses'), geoors_bump('seizures');
-            """, connection, transaction))
+        await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            command.Parameters.AddWithValue(owner);
-            command.Parameters.AddWithValue(partners);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM agency_sharing WHERE owner = $1") { Parameters = { new() { Value = owner } } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO agency_sharing (owner, partner) SELECT $1, p FROM unnest($2::text[]) p")
+            {
+                Parameters = { new() { Value = owner }, new() { Value = partners } },
+            });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT geoors_bump('overdoses'), geoors_bump('seizures')"));
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
