@@ -50,8 +50,10 @@ public sealed class GeoorsScriptTests : IDisposable
 
     private (Process Process, System.Text.StringBuilder Log) Start(int port)
     {
-        // setsid gives the script a process group of its own, so Ctrl-C can be sent to the group.
-        var info = new ProcessStartInfo("setsid", ["--wait", Path.Combine(PostGis.RepoRoot, "geoors"), "serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        // setsid gives the script a process group of its own, so Ctrl-C can be sent to the group; env
+        // restores SIGINT's default first (a suite started in the background inherits it ignored, and
+        // a shell cannot trap a signal it was started ignoring — no terminal does that to the script).
+        var info = new ProcessStartInfo("env", ["--default-signal=INT", "setsid", "--wait", Path.Combine(PostGis.RepoRoot, "geoors"), "serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

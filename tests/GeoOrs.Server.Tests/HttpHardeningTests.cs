@@ -269,7 +269,7 @@ public sealed class HttpHardeningTests(GeoOrsFactory factory) : IClassFixture<Ge
     {
         await using var server = Server(("Http:MaxBodyBytes", "1000"), ("Http:MaxIngestBytes", "4000"));
         server.UseKestrel(0);
-        using var client = server.CreateClient();
+        using var client = server.CreateClient("admin"); // the endpoints below are an ingester's
         Assert.NotEqual(80, client.BaseAddress!.Port); // Kestrel on a port of its own, not the in-memory TestServer
 
         // Beyond Http:MaxBodyBytes on endpoints that do not lift it: with a length, and chunked.
