@@ -442,6 +442,27 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
     }
 
+    [Fact]
+    public async Task Public_png_tiles_leave_suppressed_counties_unfilled()
+    {
+        await SeedAsync();
+        var tile = TileMath.TileOf(LovingLon, LovingLat, 8);
+        var n = 256.0 * (1 << tile.Z);
+        var px = (int)(((LovingLon + 180) / 360 * n) - (tile.X * 256));
+        var latRad = LovingLat * Math.PI / 180;
+        var py = (int)(((1 - (Math.Log(Math.Tan(latRad) + (1 / Math.Cos(latRad))) / Math.PI)) / 2 * n) - (tile.Y * 256));
+        var path = new Uri($"/tiles/counties/{tile}.png?metric=overdoses&{Window}", UriKind.Relative);
+
+        byte Alpha(byte[] png, int x, int y) => GeoOrs.Analysis.Tests.Raster.MiniPngDecoder.Decode(png).Pixels[(((y * 256) + x) * 4) + 3];
+        using var open = factory.CreateClient();
+        using var analyst = factory.CreateClient("analyst");
+        var publicPng = await open.GetByteArrayAsync(path);
+        var analystPng = await analyst.GetByteArrayAsync(path);
+        Assert.Equal(0, Alpha(publicPng, px, py));        // Loving County's 5: no colour that would place it in a class
+        Assert.NotEqual(0, Alpha(analystPng, px, py));
+        Assert.NotEqual(0, Alpha(publicPng, 5, 5) + Alpha(publicPng, 250, 250)); // its neighbours (0 overdoses) are drawn
+    }
+
     // ---- points by role ----
 
     private static async Task<List<(long Id, double Lon, double Lat, JsonElement Properties)>> EventsAsync(HttpClient client, string collection)
@@ -659,6 +680,56 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         Assert.True(await ApiKeys.RevokeAsync(await PostGis.DataSourceAsync(), ApiKeys.PrefixOf(key)));
         using var revoked = await client.GetAsync(new Uri("/tiles/overdoses.json", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+    }
+
+    [Fact]
+    public async Task Jwt_bearer_tokens_map_their_role_claim_and_are_refused_without_one()
+    {
+        const string Secret = "access-tests-shared-signing-key-0123456789";
+        await using var withJwt = new GeoOrsFactory(new Dictionary<string, string?>
+        {
+            ["Access:Jwt:SigningKey"] = Secret,
+            ["Access:Jwt:Issuer"] = "https://idp.example.org",
+            ["Access:Jwt:Audience"] = "geoors",
+            ["Scheduling:Enabled"] = "false",
+        });
+
+        string Token(Dictionary<string, object> claims, DateTime? expires = null) => new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(
+            new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+            {
+                Issuer = "https://idp.example.org",
+                Audience = "geoors",
+                Claims = claims,
+                NotBefore = (expires ?? DateTime.UtcNow.AddHours(1)).AddHours(-2),
+                Expires = expires ?? DateTime.UtcNow.AddHours(1),
+                SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                    new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Encoding.UTF8.GetBytes(Secret)), Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+            });
+
+        async Task<HttpStatusCode> Read(string? token, string path = "/ogc/collections/overdose-events/items?limit=1")
+        {
+            using var client = withJwt.CreateClient();
+            if (token is not null)
+            {
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+            return response.StatusCode;
+        }
+
+        var analyst = Token(new() { ["sub"] = "u1", ["geoors_role"] = "analyst", ["geoors_agency"] = "Access Test IdP County" });
+        Assert.Equal(HttpStatusCode.OK, await Read(analyst));
+        Assert.Equal(HttpStatusCode.Forbidden, await Read(analyst, "/api/admin/audit"));
+        Assert.Equal(HttpStatusCode.OK, await Read(Token(new() { ["sub"] = "u2", ["geoors_role"] = "admin", ["geoors_agency"] = "x" }), "/api/admin/audit"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Read(Token(new() { ["sub"] = "u3", ["geoors_agency"] = "x" })));                  // no role
+        Assert.Equal(HttpStatusCode.Unauthorized, await Read(Token(new() { ["sub"] = "u4", ["geoors_role"] = "root", ["geoors_agency"] = "x" })));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Read(Token(new() { ["sub"] = "u5", ["geoors_role"] = "analyst", ["geoors_agency"] = "x" }, DateTime.UtcNow.AddMinutes(-5))));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Read(analyst[..^4] + "AAAA")); // signature broken
+
+        // API keys still work beside tokens.
+        var key = await withJwt.KeyForAsync("analyst");
+        Assert.Equal(HttpStatusCode.OK, await Read(key));
     }
 
     // ---- ingest attribution ----
