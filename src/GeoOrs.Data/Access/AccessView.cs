@@ -89,6 +89,24 @@ public sealed record AccessView(Role Role, string? Agency, IReadOnlyList<string>
     /// <summary>Rates from fewer events than this are flagged unstable (NCHS).</summary>
     public const int StableEvents = 20;
 
+    /// <summary>
+    /// How far (degrees of longitude, latitude) a geomasked point can lie from its event: the 10 km
+    /// outer radius of <see cref="Analysis.Privacy.DonutGeomask"/> at 71.5°N, the northernmost US
+    /// latitude, is 0.28° of longitude and 0.09° of latitude. For <c>ST_Expand(box, …)</c>.
+    /// </summary>
+    public const string MaskReach = "0.3, 0.1";
+
+    /// <summary>
+    /// SQL for the point of an event (alias <paramref name="e"/>) as the view shows it: geomasked by
+    /// <c>geoors_geomask</c> with its county's density when <c>@masked</c>, else as stored. Needs
+    /// <c>county_density d</c> joined on <c>d.geoid = e.county_fips</c> (the join can carry
+    /// <c>@masked AND</c> so it costs nothing otherwise).
+    /// </summary>
+    /// <param name="e">The event table's alias.</param>
+    /// <returns>The SQL expression.</returns>
+    public static string ShownPoint(string e) =>
+        $"CASE WHEN @masked THEN geoors_geomask({e}.geom, {e}.id, coalesce(d.people_per_km2, 0), @mask_secret) ELSE {e}.geom END";
+
     /// <summary>The public, with no sharing rule in force.</summary>
     public static AccessView Public { get; } = new(Role.Public, null, []);
 

@@ -311,7 +311,7 @@ public static class FeatureCollections
         if (query.Bbox is not null && collection.PointLevel)
         {
             // The shown (perhaps geomasked) point decides, found near the stored one through its index.
-            conditions.Add($"t.{collection.GeometryColumn} && ST_Expand(ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326), {MaskReach}) " +
+            conditions.Add($"t.{collection.GeometryColumn} && ST_Expand(ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326), {AccessView.MaskReach}) " +
                            "AND ST_Intersects(t.shown_geom, ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326))");
         }
         else if (query.Bbox is not null)
@@ -390,9 +390,6 @@ public static class FeatureCollections
         $"CASE WHEN date_trunc('second', {column}) = {column} THEN to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') " +
         $"ELSE rtrim(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '0') || 'Z' END";
 
-    /// <summary>How far a geomasked point can lie from its event, in degrees of longitude and latitude (as the point tiles).</summary>
-    private const string MaskReach = "0.3, 0.1";
-
     /// <summary>
     /// The rows of a collection: its table, or for events the events the caller may see with the
     /// point shown to them (<c>shown_geom</c>: geomasked for partners), none for the public.
@@ -400,7 +397,7 @@ public static class FeatureCollections
     private static string Source(FeatureCollection collection) => collection.AgencyColumn is not { } agency
         ? collection.Table
         : $"""
-          (SELECT e.*, CASE WHEN @masked THEN geoors_geomask(e.geom, e.id, coalesce(d.people_per_km2, 0), @mask_secret) ELSE e.geom END AS shown_geom
+          (SELECT e.*, {AccessView.ShownPoint("e")} AS shown_geom
            FROM {collection.Table} e LEFT JOIN county_density d ON @masked AND d.geoid = e.county_fips
            WHERE @points AND NOT (e.{agency} = ANY (@hidden)))
           """;

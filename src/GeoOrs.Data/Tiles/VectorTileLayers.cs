@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using GeoOrs.Analysis.Tiles;
+using GeoOrs.Data.Access;
 using GeoOrs.Data.Layers;
 using Npgsql;
 
@@ -173,13 +174,6 @@ public sealed record PointTileLayer(
     /// <summary>Cluster cells across a tile.</summary>
     public const int GridCells = 16;
 
-    /// <summary>
-    /// How far (degrees of longitude, latitude) a geomasked point can lie from its event: the
-    /// 10 km outer radius of <see cref="Analysis.Privacy.DonutGeomask"/> at 71.5°N, the northernmost
-    /// US latitude, is 0.28° of longitude and 0.09° of latitude.
-    /// </summary>
-    private const string MaskReach = "0.3, 0.1";
-
     private readonly string _points = BuildPoints(Id, Table, TimeColumn, AgencyColumn, PointFields, Filter);
     private readonly string _clusters = BuildClusters(Id, Table, TimeColumn, AgencyColumn, ClusterFields, Filter);
 
@@ -197,12 +191,12 @@ public sealed record PointTileLayer(
     /// </summary>
     private static string Events(string table, string time, string agency, string filter) => $"""
         ev AS (
-            SELECT e.*, CASE WHEN @masked THEN geoors_geomask(e.geom, e.id, coalesce(d.people_per_km2, 0), @mask_secret) ELSE e.geom END AS g
+            SELECT e.*, {AccessView.ShownPoint("e")} AS g
             FROM {table} e
             CROSS JOIN bounds b
             LEFT JOIN county_density d ON @masked AND d.geoid = e.county_fips
             WHERE @points
-              AND e.geom && CASE WHEN @masked THEN ST_Expand(b.query4326, {MaskReach}) ELSE b.query4326 END
+              AND e.geom && CASE WHEN @masked THEN ST_Expand(b.query4326, {AccessView.MaskReach}) ELSE b.query4326 END
               AND e.{time} >= @t_from AND e.{time} < @t_to AND {filter}
               AND NOT (e.{agency} = ANY (@hidden))
         ),
