@@ -61,8 +61,10 @@ start_server() {
 stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
 empty_table() { psql_bench -d geoors_bench -c "TRUNCATE overdose_events, ingest_batches CASCADE" -c "VACUUM ANALYZE overdose_events"; }
 
-# Prepare the schema and boundaries once.
+# Prepare the schema and boundaries once, and an admin key to send the batch with.
 start_server; stop_server
+KEY=$( (cd src/GeoOrs.Server && GEOORS_DB="$DB_URL" dotnet "$DLL" keys create --role admin --agency bench --note benchmark) | grep -o 'gok_[A-Za-z0-9_-]*' | head -1)
+[ -n "$KEY" ] || { echo "could not make an API key" >&2; exit 1; }
 
 geoors_times=(); psql_times=(); peaks=()
 for run in $(seq 1 "$RUNS"); do
@@ -74,7 +76,7 @@ for run in $(seq 1 "$RUNS"); do
   empty_table
   start_server
   start=$(date +%s.%N)
-  answer=$(curl -fsS -X POST -H 'Content-Type: text/csv' -T "$CSV" "http://127.0.0.1:$PORT/api/ingest/overdoses?agency=bench")
+  answer=$(curl -fsS -X POST -H "X-Api-Key: $KEY" -H 'Content-Type: text/csv' -T "$CSV" "http://127.0.0.1:$PORT/api/ingest/overdoses?agency=bench")
   geoors_times+=("$(echo "$(date +%s.%N) - $start" | bc)")
   peaks+=("$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")")
   stop_server

@@ -68,14 +68,29 @@ data_db() {
   [ "$(psql_q "$db" -tAc "SELECT count(*) FROM overdose_events")" = "$rows" ] || die "$db does not hold $rows events"
 }
 
+# bench_key DB: an analyst API key in DB (made once per database, kept in $WORK), in $KEY. Every
+# benchmark request carries it: the point layers are not served without one, and the per-request
+# key lookup (and the audit row of each point tile) is part of what is measured.
+bench_key() {
+  local db=$1 file="$WORK/key-$1.txt"
+  if [ ! -s "$file" ] || [ -z "$(psql_q "$db" -tAc "SELECT 1 FROM api_keys WHERE prefix = '$(cut -c5-12 "$file")' AND revoked_at IS NULL" 2>/dev/null || true)" ]; then
+    (cd src/GeoOrs.Server && GEOORS_DB=$(db_url "$db") dotnet "$DLL" keys create --role analyst --agency bench --note benchmark) \
+      | grep -o 'gok_[A-Za-z0-9_-]*' | head -1 >"$file"
+  fi
+  KEY=$(cat "$file")
+  [ -n "$KEY" ] || die "no API key for $db"
+}
+
 # The server on PORT over database DB; extra environment as arguments (e.g. Tiles__CacheMegabytes=0).
+# Rate limits are lifted: the benchmark measures serving tiles, not the limiter's refusals.
 start_server() { # start_server PORT DB [VAR=VALUE ...]
   local port=$1 db=$2; shift 2
   (cd src/GeoOrs.Server && exec env GEOORS_DB="$(db_url "$db")" GEOORS_ROOT="$ROOT" ASPNETCORE_ENVIRONMENT=Production \
-     Scheduling__Enabled=false Boundaries__LoadOnStart=false Logging__LogLevel__Default=Warning "$@" \
+     Scheduling__Enabled=false Boundaries__LoadOnStart=false Logging__LogLevel__Default=Warning \
+     Http__KeyPermitsPerMinute=1000000000 Http__PublicPermitsPerMinute=1000000000 "$@" \
      dotnet "$DLL" serve --urls "http://127.0.0.1:$port") >"$WORK/server-$port.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && bench_key "$db" && return 0; sleep 0.2; done
   cat "$WORK/server-$port.log" >&2; die "server did not start"
 }
 stop_server() {
@@ -120,10 +135,12 @@ function init(args)
   for line in io.lines(args[1]) do paths[#paths + 1] = line end
   nthreads = tonumber(args[2]) or 1
   idx = math.floor((tid or 0) * #paths / nthreads)
+  headers = {}
+  if args[3] then headers["X-Api-Key"] = args[3] end
 end
 function request()
   idx = idx % #paths + 1
-  return wrk.format("GET", paths[idx])
+  return wrk.format("GET", paths[idx], headers)
 end
 LUA
 }
@@ -131,16 +148,16 @@ LUA
 # run_wrk URL PATHS SECONDS: prints requests/s; fails when any response is not 2xx/3xx.
 run_wrk() {
   local url=$1 paths=$2 secs=$3 out
-  out=$(wrk -t"$CONNS" -c"$CONNS" -d"${secs}s" --timeout 30s -s "$WORK/paths.lua" "$url" -- "$paths" "$CONNS")
+  out=$(wrk -t"$CONNS" -c"$CONNS" -d"${secs}s" --timeout 30s -s "$WORK/paths.lua" "$url" -- "$paths" "$CONNS" "$KEY")
   echo "$out" >>"$WORK/wrk.log"
   if echo "$out" | grep -q 'Non-2xx'; then echo "$out" >&2; die "non-2xx responses from $url"; fi
   echo "$out" | awk '/Requests\/sec/ {print $2}'
 }
 
-# tile_sql LAYER Z [query options]: the server's tile SQL for pgbench (./geoors tiles sql), the
-# query's values written in and z/x/y left as pgbench's :z :x :y.
+# tile_sql LAYER Z [query options]: the server's tile SQL for pgbench (./geoors tiles sql) as an
+# analyst's key reads it, the query's values written in and z/x/y left as pgbench's :z :x :y.
 tile_sql() {
-  (cd src/GeoOrs.Server && dotnet "$DLL" tiles sql "$@")
+  (cd src/GeoOrs.Server && dotnet "$DLL" tiles sql "$@" --role analyst)
   echo ';'
 }
 

@@ -72,8 +72,8 @@ cmd_uncached() {
 check_same_bytes() {
   local db=$1 layer=$2 tiles=$3 port=$4 z x y a b
   while read -r z x y; do
-    a=$(curl -fsS "http://127.0.0.1:$port/tiles/$layer/$z/$x/$y.mvt" | md5sum | cut -c1-32)
-    b=$( { echo 'SELECT md5(('; (cd src/GeoOrs.Server && dotnet "$DLL" tiles sql "$layer" "$z"); echo '));'; } \
+    a=$(curl -fsS -H "X-Api-Key: $KEY" "http://127.0.0.1:$port/tiles/$layer/$z/$x/$y.mvt" | md5sum | cut -c1-32)
+    b=$( { echo 'SELECT md5(q.tile) FROM ('; (cd src/GeoOrs.Server && dotnet "$DLL" tiles sql "$layer" "$z" --role analyst); echo ') AS q(tile, features);'; } \
       | psql_q "$db" -tA -v z="$z" -v x="$x" -v y="$y")
     [ "$a" = "$b" ] || say "warning: $layer $z/$x/$y differs between GeoOrs and psql ($a vs $b)"
   done < <(awk '!seen[$1]++' "$tiles")
@@ -95,14 +95,14 @@ cmd_cached() {
     while read -r z x y; do
       p="/tiles/$layer/$z/$x/$y.mvt"
       mkdir -p "$static$(dirname "$p")"
-      code=$(curl -sS -o "$static$p" -w '%{http_code}' "http://127.0.0.1:$PORT_CACHED$p")
+      code=$(curl -sS -H "X-Api-Key: $KEY" -o "$static$p" -w '%{http_code}' "http://127.0.0.1:$PORT_CACHED$p")
       if [ "$code" = 200 ]; then echo "$p" >>"$paths"; else rm -f "$static$p"; fi
     done <"$tiles"
     say "$layer: $(wc -l <"$paths") tiles with features, $(du -sh --apparent-size "$static/tiles/$layer" | cut -f1)"
     # Every tile must now come from the cache: a second pass is compared with the files.
     local mismatched=0
     while read -r p; do
-      cmp -s <(curl -fsS "http://127.0.0.1:$PORT_CACHED$p") "$static$p" || mismatched=$((mismatched + 1))
+      cmp -s <(curl -fsS -H "X-Api-Key: $KEY" "http://127.0.0.1:$PORT_CACHED$p") "$static$p" || mismatched=$((mismatched + 1))
     done < <(head -50 "$paths")
     [ "$mismatched" -eq 0 ] || die "$mismatched tiles differ between fetches"
   done
