@@ -25,6 +25,7 @@ await app.PrepareDatabaseAsync();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseGeoOrsAccess();
+app.UseQueryGuard();
 
 app.MapHealth();
 app.MapBoundaries();
