@@ -75,15 +75,30 @@ internal static class IngestEndpoints
             return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "An event is one JSON object (application/json).");
         }
 
+        // The limit holds for a body sent without a Content-Length (chunked) too: reading stops once it is passed.
+        var tooLarge = Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"An event is at most {MaxEventBytes / 1024} KB.");
         if (http.Request.ContentLength > MaxEventBytes)
         {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"An event is at most {MaxEventBytes / 1024} KB.");
+            return tooLarge;
         }
 
+        using var sent = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        for (int read; (read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0;)
+        {
+            if (sent.Length + read > MaxEventBytes)
+            {
+                return tooLarge;
+            }
+
+            sent.Write(buffer, 0, read);
+        }
+
+        sent.Position = 0;
         JsonDocument doc;
         try
         {
-            doc = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted);
+            doc = await JsonDocument.ParseAsync(sent, default, http.RequestAborted);
         }
         catch (JsonException e)
         {
@@ -207,7 +222,7 @@ internal static class IngestEndpoints
                 {
                     encoding = Encoding.GetEncoding(charset);
                 }
-                catch (ArgumentException)
+                catch (Exception e) when (e is ArgumentException or NotSupportedException) // NotSupported: UTF-7, disabled in .NET
                 {
                     errors["charset"] = [$"'{charset}' is not a character set GeoOrs reads (utf-8, iso-8859-1, us-ascii)"];
                 }

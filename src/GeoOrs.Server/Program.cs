@@ -28,6 +28,7 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseGeoOrsHardening();
 app.UseGeoOrsAccess();
+app.UseQueryGuard();
 
 app.MapHealth();
 app.MapBoundaries();

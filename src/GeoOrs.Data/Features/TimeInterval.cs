@@ -58,7 +58,7 @@ public sealed partial record TimeInterval(DateTimeOffset? Start, DateTimeOffset?
             }
 
             interval = day is { } d
-                ? new TimeInterval(at, Midnight(d.AddDays(1)), false) { StartDay = d, EndDay = d }
+                ? new TimeInterval(at, DayAfter(d), false) { StartDay = d, EndDay = d }
                 : new TimeInterval(at, at, true);
             return true;
         }
@@ -69,7 +69,7 @@ public sealed partial record TimeInterval(DateTimeOffset? Start, DateTimeOffset?
             return false;
         }
 
-        DateTimeOffset? exclusiveEnd = endDay is { } last ? Midnight(last.AddDays(1)) : end;
+        var exclusiveEnd = endDay is { } last ? DayAfter(last) : end;
         if (start is { } s && exclusiveEnd is { } e && (endDay is null ? s > e : s >= e))
         {
             error = $"'datetime' starts after it ends (got '{value}')";
@@ -109,6 +109,9 @@ public sealed partial record TimeInterval(DateTimeOffset? Start, DateTimeOffset?
     }
 
     private static DateTimeOffset Midnight(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+
+    /// <summary>The first moment after a day, or null (no upper bound) after 9999-12-31, the last day there is.</summary>
+    private static DateTimeOffset? DayAfter(DateOnly day) => day == DateOnly.MaxValue ? null : Midnight(day.AddDays(1));
 
     /// <summary>One end: open (both null), a date (its midnight and the day) or a date-time (the instant).</summary>
     private static bool TryBound(string text, out DateTimeOffset? at, out DateOnly? day)

@@ -91,7 +91,20 @@ public sealed record ColumnMapping
     /// <summary>Checks the mapping's own consistency; returns what is wrong, or nothing.</summary>
     public IReadOnlyList<string> Validate()
     {
+        // JSON nulls get past the non-nullable types; a mapping with one would fail the first row it reads.
+        if (Fields is null || DateFormats is null || Values is null || Constants is null
+            || Fields.Values.Any(c => c is null || c.Any(n => n is null)) || DateFormats.Any(f => f is null)
+            || Values.Values.Any(m => m is null || m.Values.Any(v => v is null)) || Constants.Values.Any(v => v is null))
+        {
+            return ["fields, date_formats, values and constants, their entries, columns and values must not be null"];
+        }
+
         var errors = new List<string>();
+        if (!Enum.IsDefined(Kind))
+        {
+            errors.Add("kind must be overdoses or seizures");
+        }
+
         var known = CanonicalFields(Kind);
         if (string.IsNullOrWhiteSpace(Name) || Name.Length > 100 || !Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
         {
@@ -103,6 +116,14 @@ public sealed record ColumnMapping
             if (!known.Contains(field))
             {
                 errors.Add($"'{field}' is not a {Kind.ToString().ToLowerInvariant()} field; the fields are {string.Join(", ", known)}");
+            }
+        }
+
+        foreach (var (field, map) in Values)
+        {
+            if (map.Keys.GroupBy(k => k, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            {
+                errors.Add($"values.{field} has '{twice.Key}' twice: values as sent are matched ignoring case");
             }
         }
 
@@ -124,6 +145,17 @@ public sealed record ColumnMapping
         if (CountyCentroid is { } fips && (fips.Length != 5 || !fips.All(char.IsAsciiDigit)))
         {
             errors.Add("county_centroid must be a 5-digit county FIPS code");
+        }
+
+        // The mapping is stored as jsonb, which cannot hold a NUL character.
+        string?[] texts =
+        [
+            Description, TimeZone, .. DateFormats, .. Fields.Keys, .. Fields.Values.SelectMany(c => c),
+            .. Values.Keys, .. Values.Values.SelectMany(m => m.Keys.Concat(m.Values)), .. Constants.Keys, .. Constants.Values,
+        ];
+        if (texts.Any(t => t?.Contains('\0', StringComparison.Ordinal) == true))
+        {
+            errors.Add("a mapping cannot hold NUL characters");
         }
 
         return errors;

@@ -451,8 +451,10 @@ public static class Ingestor
         command.Parameters.AddWithValue(state.Rejected);
         command.Parameters.AddWithValue(duplicates);
         command.Parameters.AddWithValue(status == "committed" ? state.OutsideCounties : 0);
-        command.Parameters.AddWithValue(JsonSerializer.Serialize(state.Errors, ErrorJson));
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)error ?? DBNull.Value);
+        // A rejected row's error quotes what was sent, NULs and all, which jsonb and text cannot hold.
+        static string NoNul(string text) => text.Replace('\0', '\uFFFD');
+        command.Parameters.AddWithValue(JsonSerializer.Serialize(state.Errors.Select(e => e with { Field = NoNul(e.Field), Reason = NoNul(e.Reason) }), ErrorJson));
+        command.Parameters.AddWithValue(NpgsqlDbType.Text, error is null ? DBNull.Value : NoNul(error));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return (await BatchesAsync(dataSource, connection, batchId, 1, cancellationToken).ConfigureAwait(false))[0];
     }

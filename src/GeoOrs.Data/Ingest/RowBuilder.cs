@@ -25,6 +25,7 @@ public sealed record SeizureRow(
 /// </summary>
 public sealed class RowBuilder
 {
+    private const string NulError = "contains a NUL character, which no stored text may hold";
     private static readonly char[] ListSeparators = [';', '|', ','];
     private readonly ColumnMapping _mapping;
     private readonly string _agency;
@@ -107,7 +108,7 @@ public sealed class RowBuilder
             errors.Add(new RowError(record.Line, "sex", $"'{sexText}' is not female, male or unknown"));
         }
 
-        var agency = Value(record, "source_agency") ?? _agency;
+        var agency = Stored(record, "source_agency", errors) ?? _agency;
         if (errors.Count > before)
         {
             return null;
@@ -168,14 +169,15 @@ public sealed class RowBuilder
             errors.Add(new RowError(record.Line, "unit", $"'{unitText}' is not one of {string.Join(", ", Vocabulary.Units.Order())}"));
         }
 
-        var agency = Value(record, "agency") ?? _agency;
+        var agency = Stored(record, "agency", errors) ?? _agency;
+        var caseReference = Stored(record, "case_reference", errors);
         if (errors.Count > before)
         {
             return null;
         }
 
         var (grams, dosageUnits) = Vocabulary.NormaliseQuantity(quantity, unit!);
-        return new SeizureRow(agency, externalId!, seizedAt!.Value, lon, lat, drug!, quantity, unit!, grams, dosageUnits, Value(record, "case_reference"), county);
+        return new SeizureRow(agency, externalId!, seizedAt!.Value, lon, lat, drug!, quantity, unit!, grams, dosageUnits, caseReference, county);
     }
 
     /// <summary>Adds the record's own fault (a wrong field count, a feature that is no point) as its error.</summary>
@@ -235,9 +237,27 @@ public sealed class RowBuilder
         {
             errors.Add(new RowError(record.Line, field, "is required and missing"));
         }
+        else if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            errors.Add(new RowError(record.Line, field, NulError));
+            return null;
+        }
         else if (value.Length > 200)
         {
             errors.Add(new RowError(record.Line, field, "is longer than 200 characters"));
+            return null;
+        }
+
+        return value;
+    }
+
+    /// <summary>A field stored as text: PostgreSQL text cannot hold a NUL character, so one is the row's error.</summary>
+    private string? Stored(SourceRecord record, string field, List<RowError> errors)
+    {
+        var value = Value(record, field);
+        if (value is not null && value.Contains('\0', StringComparison.Ordinal))
+        {
+            errors.Add(new RowError(record.Line, field, NulError));
             return null;
         }
 

@@ -127,8 +127,10 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
     public void Bind(NpgsqlParameterCollection parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        var first = From ?? Earliest;
-        var end = (To ?? Latest).AddDays(1); // exclusive
+        // No event lies outside Earliest..Latest (ingest refuses them), so the window is clamped to
+        // those days: the same rows, and no date arithmetic at DateOnly's ends (to=9999-12-31).
+        var first = Clamp(From ?? Earliest, Earliest, Latest.AddDays(1));
+        var end = Clamp(To ?? Latest, Earliest.AddDays(-1), Latest).AddDays(1); // exclusive
         var monthFrom = first.Day == 1 ? first : new DateOnly(first.Year, first.Month, 1).AddMonths(1);
         var monthTo = new DateOnly(end.Year, end.Month, 1);
         if (monthFrom >= monthTo)
@@ -150,6 +152,8 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
         parameters.Add(new NpgsqlParameter("drug", NpgsqlDbType.Text) { Value = (object?)Drug ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("fatal", NpgsqlDbType.Boolean) { Value = (object?)Fatal ?? DBNull.Value });
         View.Bind(parameters);
+
+        static DateOnly Clamp(DateOnly day, DateOnly min, DateOnly max) => day < min ? min : day > max ? max : day;
 
         void Add(string a, DateOnly av, string b, DateOnly bv, string c, DateOnly cv, string d, DateOnly dv)
         {
