@@ -82,11 +82,12 @@ internal static class AdminEndpoints
         string agency, SharingRule? rule, NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
     {
         var partners = rule?.Partners ?? [];
-        if (agency.Length > 200 || string.IsNullOrWhiteSpace(agency) || partners.Any(p => string.IsNullOrWhiteSpace(p) || p.Length > 200) || partners.Count > 1000)
+        static bool Bad(string? name) => string.IsNullOrWhiteSpace(name) || name.Length > 200 || name.Any(char.IsControl);
+        if (Bad(agency) || partners.Any(Bad) || partners.Count > 1000)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
-                ["partners"] = ["agency and partner names are 1 to 200 characters, at most 1,000 partners"],
+                ["partners"] = ["agency and partner names are 1 to 200 characters without control characters, at most 1,000 partners"],
             });
         }
 
@@ -95,8 +96,14 @@ internal static class AdminEndpoints
         return TypedResults.Ok(Sharing(access).Value!);
     }
 
-    internal static async Task<NoContent> OpenAsync(string agency, NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, ValidationProblem>> OpenAsync(
+        string agency, NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
     {
+        if (string.IsNullOrWhiteSpace(agency) || agency.Length > 200 || agency.Any(char.IsControl))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["agency"] = ["an agency name is at most 200 characters without control characters"] });
+        }
+
         await SharingRules.OpenAsync(dataSource, agency, cancellationToken);
         await ChangedAsync(access, versions, cancellationToken);
         return TypedResults.NoContent();

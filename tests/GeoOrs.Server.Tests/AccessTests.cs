@@ -594,6 +594,29 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         Assert.Equal(25, (await CountyAsync(open, Baltimore)).GetProperty("overdoses").GetInt32());
     }
 
+    [Theory]
+    [InlineData("PUT", "access-test-x", "{\"partners\":[\"a\u0000b\"]}")]
+    [InlineData("PUT", "access-test-x", "{\"partners\":[\" \"]}")]
+    [InlineData("PUT", "access-test-x", "{\"partners\":\"everyone\"}")]
+    [InlineData("PUT", "access-test-x", "[1,2]")]
+    [InlineData("PUT", "%20", "{\"partners\":[]}")]
+    [InlineData("DELETE", "%20", null)]
+    [InlineData("DELETE", "a%01b", null)]
+    public async Task Bad_sharing_rules_are_400_and_change_nothing(string method, string agency, string? body)
+    {
+        using var admin = factory.CreateClient("admin");
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri($"/api/admin/sharing/{agency}", UriKind.Relative));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        using var response = await admin.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var rules = JsonDocument.Parse(await admin.GetStringAsync(new Uri("/api/admin/sharing", UriKind.Relative)));
+        Assert.False(rules.RootElement.TryGetProperty("access-test-x", out _));
+    }
+
     // ---- audit ----
 
     [Fact]
