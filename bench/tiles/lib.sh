@@ -155,9 +155,10 @@ run_wrk() {
 }
 
 # tile_sql LAYER Z [query options]: the server's tile SQL for pgbench (./geoors tiles sql) as an
-# analyst's key reads it, the query's values written in and z/x/y left as pgbench's :z :x :y.
+# analyst's key reads it (or TILE_ROLE, e.g. public for keyless requests), the query's values
+# written in and z/x/y left as pgbench's :z :x :y.
 tile_sql() {
-  (cd src/GeoOrs.Server && dotnet "$DLL" tiles sql "$@" --role analyst)
+  (cd src/GeoOrs.Server && dotnet "$DLL" tiles sql "$@" --role "${TILE_ROLE:-analyst}")
   echo ';'
 }
 
