@@ -98,6 +98,9 @@ internal static class Access
             .AddPolicy(AccessPolicies.Admin, p => p.RequireClaim(GeoOrsClaims.Role, "admin"));
         builder.Services.AddSingleton<AccessViews>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessViews>());
+        builder.Services.AddSingleton<KeyCache>();
+        builder.Services.AddSingleton<AuditWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditWriter>());
         return builder;
     }
 
@@ -168,7 +171,7 @@ internal static class Access
 
     /// <summary>Reads an API key from <c>X-Api-Key</c> or <c>Authorization: Bearer</c> and finds it by its hash.</summary>
     private sealed class ApiKeyHandler(
-        IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, NpgsqlDataSource dataSource)
+        IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KeyCache keys)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
         protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -191,7 +194,7 @@ internal static class Access
                 return AuthenticateResult.Fail("two different keys were sent");
             }
 
-            if (await ApiKeys.FindAsync(dataSource, key, Context.RequestAborted) is not { } found)
+            if (await keys.FindAsync(key, Context.RequestAborted) is not { } found)
             {
                 return AuthenticateResult.Fail("the API key is not valid (unknown, malformed or revoked)");
             }
@@ -212,7 +215,7 @@ internal static class Access
 /// from them by the sharing rules (reloaded whenever event data versions change: a rule change bumps
 /// them) and the geomask secret. Writes the audit rows of point-level reads.
 /// </summary>
-internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions versions, ILogger<AccessViews> log) : IHostedService
+internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions versions, AuditWriter audit, ILogger<AccessViews> log) : IHostedService
 {
     private SharingRules _rules = SharingRules.None;
     private byte[] _secret = [];
@@ -252,11 +255,11 @@ internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions vers
         return view;
     }
 
-    /// <summary>Writes an audit row for a point-level read, before the data is sent.</summary>
-    public Task AuditAsync(HttpContext http, string? detail, double[]? bbox, long[]? ids, int rows, CancellationToken cancellationToken)
+    /// <summary>Queues the audit row of a point-level read, before the data is sent (<see cref="AuditWriter"/>).</summary>
+    public ValueTask AuditAsync(HttpContext http, string? detail, double[]? bbox, long[]? ids, int rows, CancellationToken cancellationToken)
     {
         var view = For(http);
-        return AuditLog.WriteAsync(dataSource, new AuditEntry(
+        return audit.WriteAsync(new AuditEntry(
             http.User.FindFirstValue(GeoOrsClaims.Key), view.Role, view.Agency, $"{http.Request.Method} {http.Request.Path}",
             detail ?? http.Request.QueryString.Value, bbox, ids, rows), cancellationToken);
     }

@@ -29,7 +29,7 @@ internal static class AdminEndpoints
         long Id, DateTime At, string? KeyPrefix, string Role, string? Agency, string Endpoint, string? Detail, double[]? Bbox, long[]? Ids, int RowCount);
 
     internal static async Task<Results<Ok<AuditRow[]>, ValidationProblem>> AuditAsync(
-        HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        HttpRequest request, NpgsqlDataSource dataSource, AuditWriter writer, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         foreach (var (name, values) in request.Query)
@@ -70,6 +70,7 @@ internal static class AdminEndpoints
         }
 
         string? Text(string name) => request.Query[name].ToString() is { Length: > 0 } value ? value : null;
+        await writer.FlushAsync(cancellationToken); // this server's queued rows first
         var entries = await AuditLog.ListAsync(dataSource, since, Text("key"), Text("agency"), limit, cancellationToken);
         return TypedResults.Ok(entries.Select(e => new AuditRow(
             e.Id, e.At, e.KeyPrefix, Roles.Name(e.Role), e.Agency, e.Endpoint, e.Detail, e.Bbox, e.Ids, e.RowCount)).ToArray());

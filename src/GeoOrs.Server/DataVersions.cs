@@ -25,6 +25,12 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
     /// <summary>Raised after a kind of data changed (its version moved on).</summary>
     public event Action<DataKind>? Changed;
 
+    /// <summary>
+    /// Raised when API keys may have changed: a key was revoked (notification <c>keys</c>), or this
+    /// process has just begun to listen again and may have missed such a notification.
+    /// </summary>
+    public event Action? KeysChanged;
+
     /// <summary>Whether the versions follow the database right now.</summary>
     public bool Live => _live;
 
@@ -65,7 +71,11 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
                 var notified = false;
                 connection.Notification += (_, e) =>
                 {
-                    if (Kinds.TryGetValue(e.Payload, out var kind))
+                    if (e.Payload == "keys")
+                    {
+                        KeysChanged?.Invoke();
+                    }
+                    else if (Kinds.TryGetValue(e.Payload, out var kind))
                     {
                         Interlocked.Increment(ref _versions[(int)kind]); // at once; the exact number is read next
                         notified = true;
@@ -78,6 +88,7 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
                 }
 
                 await RefreshAsync(stoppingToken);
+                KeysChanged?.Invoke();
                 _live = true;
                 while (!stoppingToken.IsCancellationRequested)
                 {

@@ -142,7 +142,7 @@ internal static class TilesEndpoints
 
         query = query with { View = view };
         Func<int, Task>? audit = definition is PointTileLayer
-            ? features => access.AuditAsync(http, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}{http.Request.QueryString}", LonLat(tile), null, features, cancellationToken)
+            ? features => access.AuditAsync(http, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}{http.Request.QueryString}", LonLat(tile), null, features, cancellationToken).AsTask()
             : null;
         return await ServeAsync(http, cache, versions, definition, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.mvt?{query.Key}",
             "application/vnd.mapbox-vector-tile", compress: true,

@@ -87,7 +87,10 @@ public static class ApiKeys
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetString(0), reader.GetString(1)) : null;
     }
 
-    /// <summary>Revokes a key by its prefix.</summary>
+    /// <summary>
+    /// Revokes a key by its prefix, and notifies channel <c>geoors_data</c> with <c>keys</c> at commit,
+    /// so servers that keep keys they have checked drop them at once.
+    /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="prefix">The key's prefix.</param>
     /// <param name="cancellationToken">Cancels the update.</param>
@@ -95,9 +98,12 @@ public static class ApiKeys
     public static async Task<bool> RevokeAsync(NpgsqlDataSource dataSource, string prefix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand("UPDATE api_keys SET revoked_at = now() WHERE prefix = $1 AND revoked_at IS NULL");
+        await using var command = dataSource.CreateCommand("""
+            WITH revoked AS (UPDATE api_keys SET revoked_at = now() WHERE prefix = $1 AND revoked_at IS NULL RETURNING 1)
+            SELECT count(*), pg_notify('geoors_data', 'keys') FROM revoked
+            """);
         command.Parameters.AddWithValue(prefix);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1;
     }
 
     /// <summary>Every key, newest first, without the keys themselves.</summary>
@@ -119,7 +125,10 @@ public static class ApiKeys
         return keys;
     }
 
-    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+    /// <summary>The SHA-256 of a key, as stored.</summary>
+    /// <param name="key">A key.</param>
+    /// <returns>Its hash.</returns>
+    public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

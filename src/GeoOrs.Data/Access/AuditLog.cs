@@ -15,8 +15,8 @@ namespace GeoOrs.Data.Access;
 public sealed record AuditEntry(
     string? KeyPrefix, Role Role, string? Agency, string Endpoint, string? Detail, double[]? Bbox, long[]? Ids, int RowCount)
 {
-    /// <summary>When it happened (set by the database).</summary>
-    public DateTime At { get; init; }
+    /// <summary>When it happened (UTC; the database's time when written singly).</summary>
+    public DateTime At { get; init; } = DateTime.UtcNow;
 
     /// <summary>The row's id.</summary>
     public long Id { get; init; }
@@ -53,6 +53,39 @@ public static class AuditLog
         command.Parameters.Add(new NpgsqlParameter<int>() { TypedValue = entry.RowCount });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Writes entries in one binary COPY (what a server queued since its last write).</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="entries">The entries, in the order they happened.</param>
+    /// <param name="cancellationToken">Cancels the copy (nothing is written then).</param>
+    /// <returns>A task.</returns>
+    public static async Task WriteManyAsync(NpgsqlDataSource dataSource, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(entries);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var writer = await connection.BeginBinaryImportAsync(
+            "COPY audit_log (at, key_prefix, role, agency, endpoint, detail, bbox, ids, row_count) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+        foreach (var entry in entries)
+        {
+            await writer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(entry.At, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(writer, entry.KeyPrefix, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(Roles.Name(entry.Role), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(writer, entry.Agency, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(Truncate(entry.Endpoint)!, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(writer, Truncate(entry.Detail), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(writer, entry.Bbox, NpgsqlDbType.Array | NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(writer, entry.Ids is { Length: <= MaxIds } ids ? ids : null, NpgsqlDbType.Array | NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(entry.RowCount, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+        }
+
+        await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter writer, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
+        where T : class =>
+        value is null ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(value, type, cancellationToken);
 
     /// <summary>Entries, newest first.</summary>
     /// <param name="dataSource">The database.</param>

@@ -241,7 +241,7 @@ public static class FeatureCollections
                 SELECT (SELECT count(*) FROM {collection.Table} t WHERE {where}), count(*),
                        coalesce(json_agg({LayerFeatureExpression(layer)} ORDER BY r.area_id), '[]'::json)::text
                 FROM rows r
-                """)
+                """, query.View.HiddenAgencies.Count > 0)
             : $"""
                 WITH matched AS (SELECT count(*) AS n FROM {from} t WHERE {where}),
                      page AS (SELECT t.{collection.IdColumn} AS k, {FeatureExpression(collection, query.View)} AS feature FROM {from} t WHERE {where}
@@ -287,7 +287,7 @@ public static class FeatureCollections
         var sql = collection.Layer is { } layer
             ? layer.WithMeasures(
                 $"SELECT t.{collection.IdColumn}::text AS area_id, t.{collection.GeometryColumn} AS geom FROM {collection.Table} t WHERE {match}",
-                $"SELECT {LayerFeatureExpression(layer)}::text FROM rows r")
+                $"SELECT {LayerFeatureExpression(layer)}::text FROM rows r", (query ?? FeatureQuery.All).View.HiddenAgencies.Count > 0)
             : $"SELECT {FeatureExpression(collection, (query ?? FeatureQuery.All).View)}::text FROM {Source(collection)} t WHERE {match}";
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue("fid", id);

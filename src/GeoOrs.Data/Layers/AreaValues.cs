@@ -22,8 +22,8 @@ public static class AreaValues
         ["seizure_grams"] = "Seized grams",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private static readonly ConcurrentDictionary<(string, int, string), string> TileSql = new();
-    private static readonly ConcurrentDictionary<(string, string), string> AllSql = new();
+    private static readonly ConcurrentDictionary<(string, int, string, bool), string> TileSql = new();
+    private static readonly ConcurrentDictionary<(string, string, bool), string> AllSql = new();
 
     /// <summary>
     /// The areas of a tile: each polygon as WKB in pixel coordinates of a 256-pixel tile (y down,
@@ -44,11 +44,11 @@ public static class AreaValues
         ArgumentNullException.ThrowIfNull(area);
         var column = Column(metric);
         var band = AreaTileLayer.Band(tile.Z);
-        var sql = TileSql.GetOrAdd((area.Id, band, column), k => area.WithMeasures(AreaTileLayer.AreasInTile(area, k.Item2), $"""
+        var sql = TileSql.GetOrAdd((area.Id, band, column, query.View.HiddenAgencies.Count > 0), k => area.WithMeasures(AreaTileLayer.AreasInTile(area, k.Item2), $"""
             SELECT ST_AsBinary(ST_Scale(g, 0.0625, 0.0625)), v FROM (
                 SELECT ST_AsMVTGeom(r.geom, r.tile, 4096, 64, true) AS g, r."{k.Item3}"::double precision AS v FROM rows r
             ) s WHERE g IS NOT NULL
-            """));
+            """, k.Item4));
         await using var command = dataSource.CreateCommand(sql);
         VectorTileLayer.Bind(command.Parameters, tile, query);
         var areas = new List<(byte[], double?)>();
@@ -73,9 +73,9 @@ public static class AreaValues
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(area);
         ArgumentNullException.ThrowIfNull(query);
-        var sql = AllSql.GetOrAdd((area.Id, Column(metric)), k => area.WithMeasures(
+        var sql = AllSql.GetOrAdd((area.Id, Column(metric), query.View.HiddenAgencies.Count > 0), k => area.WithMeasures(
             $"SELECT t0.{area.Key}::text AS area_id FROM {area.Table} t0",
-            $"""SELECT r."{k.Item2}"::double precision FROM rows r WHERE r."{k.Item2}" IS NOT NULL"""));
+            $"""SELECT r."{k.Item2}"::double precision FROM rows r WHERE r."{k.Item2}" IS NOT NULL""", k.Item3));
         await using var command = dataSource.CreateCommand(sql);
         query.Bind(command.Parameters);
         var values = new List<double>();

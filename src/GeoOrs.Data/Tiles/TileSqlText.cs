@@ -21,7 +21,7 @@ public static partial class TileSqlText
         using var command = new NpgsqlCommand();
         VectorTileLayer.Bind(command.Parameters, new TileId(z, 0, 0), query);
         var literals = command.Parameters.ToDictionary(p => p.ParameterName, p => p.ParameterName is "z" or "x" or "y" ? ":" + p.ParameterName : Literal(p));
-        return ParameterName().Replace(layer.SqlFor(z), m => literals.TryGetValue(m.Groups[1].Value, out var literal) ? literal : m.Value);
+        return ParameterName().Replace(layer.SqlFor(z, query.View), m => literals.TryGetValue(m.Groups[1].Value, out var literal) ? literal : m.Value);
     }
 
     private static string Literal(NpgsqlParameter parameter) => parameter.Value switch

@@ -29,10 +29,11 @@ public enum DataKind
 public abstract record VectorTileLayer(
     string Id, int MinZoom, int MaxZoom, IReadOnlyList<KeyValuePair<string, string>> Fields, IReadOnlyList<string> Parameters, IReadOnlyList<DataKind> Sources)
 {
-    /// <summary>The layer's tile SQL for a zoom, built once; it takes <c>@z</c>, <c>@x</c>, <c>@y</c> and the query's parameters.</summary>
+    /// <summary>The layer's tile SQL for a zoom and a view, built once; it takes <c>@z</c>, <c>@x</c>, <c>@y</c> and the query's parameters.</summary>
     /// <param name="z">The zoom.</param>
+    /// <param name="view">Whose view (only whether it hides agencies changes the statement).</param>
     /// <returns>The SQL.</returns>
-    public abstract string SqlFor(int z);
+    public abstract string SqlFor(int z, AccessView view);
 
     /// <summary>The layer's bounds (west, south, east, north) in degrees, or null when it has no feature.</summary>
     /// <param name="dataSource">The database.</param>
@@ -50,7 +51,7 @@ public abstract record VectorTileLayer(
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(query);
-        await using var command = dataSource.CreateCommand(SqlFor(tile.Z));
+        await using var command = dataSource.CreateCommand(SqlFor(tile.Z, query.View));
         Bind(command.Parameters, tile, query);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -108,7 +109,8 @@ public sealed record AreaTileLayer(AreaLayer Area) : VectorTileLayer(
     [.. Area.Attributes.Select(a => new KeyValuePair<string, string>(a.Key, "String")), .. AreaLayer.Measures],
     LayerQuery.Names, [DataKind.Boundaries, DataKind.Overdoses, DataKind.Seizures])
 {
-    private readonly string[] _sql = [.. Enumerable.Range(0, 4).Select(band => BuildSql(Area, band))];
+    private readonly string[] _sql = [.. Enumerable.Range(0, 4).Select(band => BuildSql(Area, band, hiding: false))];
+    private readonly string[] _hidingSql = [.. Enumerable.Range(0, 4).Select(band => BuildSql(Area, band, hiding: true))];
 
     /// <summary>The zoom band whose simplified polygons serve zoom <paramref name="z"/> (as SQL's <c>geoors_tile_band</c>).</summary>
     /// <param name="z">The zoom.</param>
@@ -116,7 +118,11 @@ public sealed record AreaTileLayer(AreaLayer Area) : VectorTileLayer(
     public static int Band(int z) => z <= 4 ? 0 : z <= 7 ? 1 : z <= 10 ? 2 : 3;
 
     /// <inheritdoc/>
-    public override string SqlFor(int z) => _sql[Band(z)];
+    public override string SqlFor(int z, AccessView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        return view.HiddenAgencies.Count > 0 ? _hidingSql[Band(z)] : _sql[Band(z)];
+    }
 
     /// <inheritdoc/>
     public override Task<double[]?> BoundsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default) =>
@@ -137,12 +143,12 @@ public sealed record AreaTileLayer(AreaLayer Area) : VectorTileLayer(
             """;
     }
 
-    private static string BuildSql(AreaLayer area, int band) => area.WithMeasures(AreasInTile(area, band), $"""
+    private static string BuildSql(AreaLayer area, int band, bool hiding) => area.WithMeasures(AreasInTile(area, band), $"""
         SELECT ST_AsMVT(mvt, '{area.Id}', 4096, 'geom'), count(*) FROM (
             SELECT ST_AsMVTGeom(r.geom, r.tile, 4096, 64, true) AS geom, {string.Join(", ", area.Columns.Select(c => $"r.\"{c}\""))}
             FROM rows r
         ) mvt WHERE geom IS NOT NULL
-        """);
+        """, hiding);
 }
 
 /// <summary>
@@ -178,7 +184,7 @@ public sealed record PointTileLayer(
     private readonly string _clusters = BuildClusters(Id, Table, TimeColumn, AgencyColumn, ClusterFields, Filter);
 
     /// <inheritdoc/>
-    public override string SqlFor(int z) => z >= PointZoom ? _points : _clusters;
+    public override string SqlFor(int z, AccessView view) => z >= PointZoom ? _points : _clusters;
 
     /// <inheritdoc/>
     public override Task<double[]?> BoundsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default) =>
