@@ -38,6 +38,7 @@ app.MapTiles();
 app.MapStyles();
 app.MapJobs();
 app.MapAdmin();
+app.MapAnalysis();
 
 await app.RunAsync();
 return 0;

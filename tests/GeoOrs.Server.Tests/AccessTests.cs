@@ -131,7 +131,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
     private static Role Least(string pattern, string path) => pattern switch
     {
         _ when pattern.StartsWith("/api/admin", StringComparison.Ordinal) || pattern.StartsWith("/api/jobs", StringComparison.Ordinal) => Role.Admin,
-        _ when pattern.StartsWith("/api/ingest", StringComparison.Ordinal) => Role.Analyst,
+        _ when pattern.StartsWith("/api/ingest", StringComparison.Ordinal) || pattern.StartsWith("/api/analysis", StringComparison.Ordinal) => Role.Analyst,
         _ when pattern is "/tiles/{layer}.json" or "/tiles/{layer}/{z}/{x}/{y}.mvt" && (path.StartsWith("/tiles/overdoses", StringComparison.Ordinal) || path.StartsWith("/tiles/seizures", StringComparison.Ordinal)) => Role.Partner,
         _ when pattern.StartsWith("/ogc/collections/{collectionId}", StringComparison.Ordinal) && path.Contains("-events", StringComparison.Ordinal) => Role.Partner,
         "/" or "/health" or "/tiles" or "/tiles/" or "/tiles/{layer}.json" or "/tiles/{layer}/{z}/{x}/{y}.mvt" or "/tiles/{layer}/{z}/{x}/{y}.png" or "/tiles/{layer}/legend.png"
