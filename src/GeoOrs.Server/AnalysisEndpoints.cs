@@ -93,9 +93,9 @@ internal static class AnalysisEndpoints
 
     // ---- hot spots ----
 
-    internal static async Task<IResult> HotspotsAsync(HttpContext http)
+    internal static async Task<IResult> HotspotsAsync(HttpRequest request)
     {
-        var (document, problem) = await ReadAsync(http);
+        var (document, problem) = await ReadAsync(request.HttpContext);
         if (problem is not null)
         {
             return problem;
@@ -138,11 +138,11 @@ internal static class AnalysisEndpoints
         var seed = Whole(root, "seed", int.MinValue, int.MaxValue) ?? 1;
         var fdr = Flag(root, "fdr") ?? false;
         var (ids, geometries, values) = Features(root, field);
-        var weights = Weights(root, geometries, method);
+        var (weights, weightsType) = Weights(root, geometries, method);
 
         var described = new Dictionary<string, object?>
         {
-            ["type"] = WeightsType(root),
+            ["type"] = weightsType,
             ["style"] = weights.Style == WeightStyle.RowStandardized ? "row" : "binary",
             ["islands"] = weights.Islands.Select(i => ids[i] ?? i).ToArray(),
         };
@@ -193,11 +193,6 @@ internal static class AnalysisEndpoints
     }
 
     private static object Global(GlobalMoranResult r) => new { i = r.I, expectation = r.Expectation, variance = r.Variance, z = r.Z, p = r.P };
-
-    private static string WeightsType(JsonElement root) =>
-        root.TryGetProperty("weights", out var w) && w.ValueKind == JsonValueKind.Object && w.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
-            ? t.GetString()!
-            : "queen";
 
     /// <summary>The features' ids, geometries (valid, EPSG:4326) and the field's values, in input order.</summary>
     private static (object?[] Ids, NetTopologySuite.Geometries.Geometry[] Geometries, double[] Values) Features(JsonElement root, string field)
@@ -271,10 +266,11 @@ internal static class AnalysisEndpoints
 
     /// <summary>
     /// The weights the request asks for: contiguity on the geometries as given, k nearest neighbours or a
-    /// distance band between centroids in metres (EPSG:5070). Binary by default for Gi and Gi* (their z
-    /// does not depend on it), row-standardised for Moran's I.
+    /// distance band between centroids in metres (EPSG:5070); queen for polygons and 8 nearest
+    /// neighbours for other features unless told. Binary by default for Gi and Gi* (their z does not
+    /// depend on it), row-standardised for Moran's I.
     /// </summary>
-    private static SpatialWeights Weights(JsonElement root, NetTopologySuite.Geometries.Geometry[] geometries, string method)
+    private static (SpatialWeights Weights, string Type) Weights(JsonElement root, NetTopologySuite.Geometries.Geometry[] geometries, string method)
     {
         var spec = root.TryGetProperty("weights", out var w) ? w : default;
         if (spec.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object))
@@ -294,7 +290,8 @@ internal static class AnalysisEndpoints
             }
         }
 
-        var type = Member("type") ?? "queen";
+        var polygonal = geometries.All(g => g is NetTopologySuite.Geometries.Polygon or NetTopologySuite.Geometries.MultiPolygon);
+        var type = Member("type") ?? (polygonal ? "queen" : "knn");
         if (!WeightTypes.Contains(type))
         {
             throw new Invalid("weights.type", $"'{type}' is not a weights type: {string.Join(", ", WeightTypes)}");
@@ -306,7 +303,6 @@ internal static class AnalysisEndpoints
             throw new Invalid("weights.style", $"'{style}' is not a style: binary or row");
         }
 
-        var polygonal = geometries.All(g => g is NetTopologySuite.Geometries.Polygon or NetTopologySuite.Geometries.MultiPolygon);
         SpatialWeights weights;
         switch (type)
         {
@@ -334,7 +330,7 @@ internal static class AnalysisEndpoints
                 break;
         }
 
-        return style == "row" ? weights.RowStandardized() : weights;
+        return (style == "row" ? weights.RowStandardized() : weights, type);
     }
 
     private static (double X, double Y)[] Centroids(NetTopologySuite.Geometries.Geometry[] geometries) =>
@@ -344,9 +340,9 @@ internal static class AnalysisEndpoints
 
     private static readonly string[] SpikeMethods = ["ears_c1", "ears_c2", "ears_c3", "ewma", "threshold"];
 
-    internal static async Task<IResult> SpikesAsync(HttpContext http)
+    internal static async Task<IResult> SpikesAsync(HttpRequest request)
     {
-        var (document, problem) = await ReadAsync(http);
+        var (document, problem) = await ReadAsync(request.HttpContext);
         if (problem is not null)
         {
             return problem;

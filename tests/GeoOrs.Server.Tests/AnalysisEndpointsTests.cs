@@ -68,7 +68,11 @@ public class AnalysisEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOr
             Assert.Equal(expected[i].Bin, results[i].GetProperty("bin").GetInt32());
         }
 
-        Assert.Equal(results.Max(r => r.GetProperty("z").GetDouble()), results[4].GetProperty("z").GetDouble());
+        // The centre's Gi* neighbourhood (itself and its 8 queen neighbours) is every feature: no variance, z = 0.
+        // By hand for a corner: n = 9, mean 21/9, S = √(101/9 − (21/9)²) = 2.4037; its neighbourhood
+        // {itself, 2 edges, the centre} sums 14 over W = 4: (14 − 4·21/9) / (S·√((9·4 − 4²)/8)) = 1.2279.
+        Assert.Equal(0, results[4].GetProperty("z").GetDouble());
+        Assert.Equal(1.2279, results[0].GetProperty("z").GetDouble(), 4);
         Assert.Equal("binary", body.GetProperty("weights").GetProperty("style").GetString());
     }
 
@@ -123,7 +127,7 @@ public class AnalysisEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOr
     {
         var grid = Grid(Peak).ToJsonString();
         var bowtie = """{"type":"FeatureCollection","features":[""" + string.Join(",", Enumerable.Range(0, 3).Select(i =>
-            $$"""{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]},"properties":{"rate":{{i}}}}""")) + "]}";
+            """{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]},"properties":{"rate":""" + i.ToString(CultureInfo.InvariantCulture) + "}}")) + "]}";
         return new()
         {
             { "/api/analysis/hotspots", $$"""{"method":"kriging","field":"rate","features":{{grid}}}""", "method" },
