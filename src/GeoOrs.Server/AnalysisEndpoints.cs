@@ -93,7 +93,10 @@ internal static class AnalysisEndpoints
 
     // ---- hot spots ----
 
-    internal static async Task<IResult> HotspotsAsync(HttpRequest request)
+    internal static Task<IResult> HotspotsAsync(HttpRequest request) => AnswerAsync(request, Hotspots);
+
+    /// <summary>Reads the request's JSON object and answers what <paramref name="analyse"/> makes of it, or a 400 naming the field.</summary>
+    private static async Task<IResult> AnswerAsync(HttpRequest request, Func<JsonElement, object> analyse)
     {
         var (document, problem) = await ReadAsync(request.HttpContext);
         if (problem is not null)
@@ -105,7 +108,7 @@ internal static class AnalysisEndpoints
         {
             try
             {
-                return TypedResults.Ok(Hotspots(document!.RootElement));
+                return TypedResults.Ok(analyse(document!.RootElement));
             }
             catch (Invalid e)
             {
@@ -340,26 +343,7 @@ internal static class AnalysisEndpoints
 
     private static readonly string[] SpikeMethods = ["ears_c1", "ears_c2", "ears_c3", "ewma", "threshold"];
 
-    internal static async Task<IResult> SpikesAsync(HttpRequest request)
-    {
-        var (document, problem) = await ReadAsync(request.HttpContext);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        using (document)
-        {
-            try
-            {
-                return TypedResults.Ok(Spikes(document!.RootElement));
-            }
-            catch (Invalid e)
-            {
-                return Problem(e.Field, e.Message);
-            }
-        }
-    }
+    internal static Task<IResult> SpikesAsync(HttpRequest request) => AnswerAsync(request, Spikes);
 
     private static object Spikes(JsonElement root)
     {
