@@ -42,21 +42,9 @@ Report("Gi* distance band, 100,000 hexagons (weights included)", 1.0, () =>
     return GetisOrd.Compute(hexValues, weights, star: true).Count;
 });
 
-// The same Gi* over weights given, like for like with R's localG (run.sh), and the neighbours as a
-// GAL file (1-based ids) so R reads the very same weights rather than building them.
+// The same Gi* over weights given, like for like with R's localG (run.sh).
 var given = DistanceBandWeights.Build(hexes, band);
 Report("Gi* alone, 100,000 hexagons, weights given", 1.0, () => GetisOrd.Compute(hexValues, given, star: true).Count);
-if (csv is not null)
-{
-    using var gal = new StreamWriter(Path.ChangeExtension(csv, ".gal"));
-    gal.WriteLine(given.Count.ToString(CultureInfo.InvariantCulture));
-    for (var i = 0; i < given.Count; i++)
-    {
-        var neighbours = given.Neighbors(i).ToArray().Where(j => j != i).Select(j => (j + 1).ToString(CultureInfo.InvariantCulture)).ToArray();
-        gal.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1} {neighbours.Length}"));
-        gal.WriteLine(string.Join(' ', neighbours));
-    }
-}
 
 // 10,000 squares in a 100 × 100 lattice, queen contiguity (built once, outside the timing), row-standardised.
 var factory = new GeometryFactory();
