@@ -3,7 +3,6 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Encodings.Web;
 using GeoOrs.Data.Access;
-using GeoOrs.Data.Tiles;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -42,8 +41,8 @@ internal sealed class JwtOptions
 /// <summary>The authorization policies of the endpoints.</summary>
 internal static class AccessPolicies
 {
-    /// <summary>Ingest: analyst, law enforcement and admin keys.</summary>
-    public const string Ingest = "ingest";
+    /// <summary>Ingest and ad-hoc analysis: analyst, law enforcement and admin callers.</summary>
+    public const string Analysts = "analysts";
 
     /// <summary>Administration: admin keys.</summary>
     public const string Admin = "admin";
@@ -94,7 +93,7 @@ internal static class Access
         }
 
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(AccessPolicies.Ingest, p => p.RequireClaim(GeoOrsClaims.Role, "analyst", "law_enforcement", "admin"))
+            .AddPolicy(AccessPolicies.Analysts, p => p.RequireClaim(GeoOrsClaims.Role, "analyst", "law_enforcement", "admin"))
             .AddPolicy(AccessPolicies.Admin, p => p.RequireClaim(GeoOrsClaims.Role, "admin"));
         builder.Services.AddSingleton<AccessViews>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessViews>());
@@ -212,8 +211,8 @@ internal static class Access
 
 /// <summary>
 /// Makes each request's <see cref="AccessView"/>: the caller's role and agency, the agencies hidden
-/// from them by the sharing rules (reloaded whenever event data versions change: a rule change bumps
-/// them) and the geomask secret. Writes the audit rows of point-level reads.
+/// from them by the sharing rules (reloaded when a rule change is notified, or after listening
+/// resumes) and the geomask secret. Writes the audit rows of point-level reads.
 /// </summary>
 internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions versions, AuditWriter audit, ILogger<AccessViews> log) : IHostedService
 {
@@ -227,12 +226,12 @@ internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions vers
     {
         _secret = await GeomaskSecret.GetAsync(dataSource, cancellationToken);
         await ReloadAsync(cancellationToken);
-        versions.Changed += OnChanged;
+        versions.Signalled += OnSignalled;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        versions.Changed -= OnChanged;
+        versions.Signalled -= OnSignalled;
         return Task.CompletedTask;
     }
 
@@ -264,9 +263,9 @@ internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions vers
             detail ?? http.Request.QueryString.Value, bbox, ids, rows), cancellationToken);
     }
 
-    private void OnChanged(DataKind kind)
+    private void OnSignalled(string? signal)
     {
-        if (kind is DataKind.Overdoses or DataKind.Seizures)
+        if (signal is null or "sharing")
         {
             _ = ReloadSafelyAsync();
         }

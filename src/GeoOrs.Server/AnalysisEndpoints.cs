@@ -23,7 +23,7 @@ internal static class AnalysisEndpoints
 
     public static IEndpointRouteBuilder MapAnalysis(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/analysis").WithTags("Analysis").RequireAuthorization(AccessPolicies.Ingest);
+        var group = app.MapGroup("/api/analysis").WithTags("Analysis").RequireAuthorization(AccessPolicies.Analysts);
         group.MapPost("/hotspots", HotspotsAsync).WithName("AnalyseHotspots");
         group.MapPost("/spikes", SpikesAsync).WithName("AnalyseSpikes");
         return app;

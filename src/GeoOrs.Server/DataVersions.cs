@@ -26,10 +26,11 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
     public event Action<DataKind>? Changed;
 
     /// <summary>
-    /// Raised when API keys may have changed: a key was revoked (notification <c>keys</c>), or this
-    /// process has just begun to listen again and may have missed such a notification.
+    /// Raised for a notification that names no kind of data: <c>keys</c> (a key was revoked),
+    /// <c>sharing</c> (an agency's sharing rule changed); with null when this process has just begun to
+    /// listen again and may have missed any of them.
     /// </summary>
-    public event Action? KeysChanged;
+    public event Action<string?>? Signalled;
 
     /// <summary>Whether the versions follow the database right now.</summary>
     public bool Live => _live;
@@ -71,11 +72,11 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
                 var notified = false;
                 connection.Notification += (_, e) =>
                 {
-                    if (e.Payload == "keys")
+                    if (!Kinds.TryGetValue(e.Payload, out var kind))
                     {
-                        KeysChanged?.Invoke();
+                        Signalled?.Invoke(e.Payload);
                     }
-                    else if (Kinds.TryGetValue(e.Payload, out var kind))
+                    else
                     {
                         Interlocked.Increment(ref _versions[(int)kind]); // at once; the exact number is read next
                         notified = true;
@@ -88,7 +89,7 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
                 }
 
                 await RefreshAsync(stoppingToken);
-                KeysChanged?.Invoke();
+                Signalled?.Invoke(null);
                 _live = true;
                 while (!stoppingToken.IsCancellationRequested)
                 {

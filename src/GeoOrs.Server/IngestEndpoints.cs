@@ -24,7 +24,7 @@ internal static class IngestEndpoints
 
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/ingest").WithTags("Ingest").RequireAuthorization(AccessPolicies.Ingest);
+        var group = app.MapGroup("/api/ingest").WithTags("Ingest").RequireAuthorization(AccessPolicies.Analysts);
         group.MapPost("/overdoses", (HttpContext http, NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
             IngestBatchAsync(EventKind.Overdoses, http, db, clock, log)).WithName("IngestOverdoses");
         group.MapPost("/seizures", (HttpContext http, NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>

@@ -26,7 +26,7 @@ internal sealed class KeyCache : IDisposable
         _dataSource = dataSource;
         _versions = versions;
         _clock = clock;
-        versions.KeysChanged += Clear;
+        versions.Signalled += Clear;
     }
 
     /// <summary>The role and agency of a valid, unrevoked key; null for anything else.</summary>
@@ -60,11 +60,16 @@ internal sealed class KeyCache : IDisposable
         return found;
     }
 
-    private void Clear()
+    private void Clear(string? signal)
     {
+        if (signal is not (null or "keys"))
+        {
+            return;
+        }
+
         Interlocked.Increment(ref _generation);
         _found.Clear();
     }
 
-    public void Dispose() => _versions.KeysChanged -= Clear;
+    public void Dispose() => _versions.Signalled -= Clear;
 }

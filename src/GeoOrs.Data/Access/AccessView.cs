@@ -99,13 +99,17 @@ public sealed record AccessView(Role Role, string? Agency, IReadOnlyList<string>
     /// <summary>
     /// SQL for the point of an event (alias <paramref name="e"/>) as the view shows it: geomasked by
     /// <c>geoors_geomask</c> with its county's density when <c>@masked</c>, else as stored. Needs
-    /// <c>county_density d</c> joined on <c>d.geoid = e.county_fips</c> (the join can carry
-    /// <c>@masked AND</c> so it costs nothing otherwise).
+    /// <see cref="DensityJoin"/> in the FROM clause.
     /// </summary>
     /// <param name="e">The event table's alias.</param>
     /// <returns>The SQL expression.</returns>
     public static string ShownPoint(string e) =>
         $"CASE WHEN @masked THEN geoors_geomask({e}.geom, {e}.id, coalesce(d.people_per_km2, 0), @mask_secret) ELSE {e}.geom END";
+
+    /// <summary>The join of an event's county density (<c>d</c>) that <see cref="ShownPoint"/> reads; it costs nothing unless <c>@masked</c>.</summary>
+    /// <param name="e">The event table's alias.</param>
+    /// <returns>The SQL join.</returns>
+    public static string DensityJoin(string e) => $"LEFT JOIN county_density d ON @masked AND d.geoid = {e}.county_fips";
 
     /// <summary>The public, with no sharing rule in force.</summary>
     public static AccessView Public { get; } = new(Role.Public, null, []);

@@ -15,7 +15,7 @@ namespace GeoOrs.Data.Access;
 public sealed record AuditEntry(
     string? KeyPrefix, Role Role, string? Agency, string Endpoint, string? Detail, double[]? Bbox, long[]? Ids, int RowCount)
 {
-    /// <summary>When it happened (UTC; the database's time when written singly).</summary>
+    /// <summary>When it happened (UTC).</summary>
     public DateTime At { get; init; } = DateTime.UtcNow;
 
     /// <summary>The row's id.</summary>
@@ -27,32 +27,6 @@ public static class AuditLog
 {
     /// <summary>The most ids one entry keeps; larger reads keep only their count.</summary>
     public const int MaxIds = 1000;
-
-    /// <summary>Writes an entry.</summary>
-    /// <param name="dataSource">The database.</param>
-    /// <param name="entry">The entry.</param>
-    /// <param name="cancellationToken">Cancels the insert.</param>
-    /// <returns>A task.</returns>
-    public static async Task WriteAsync(NpgsqlDataSource dataSource, AuditEntry entry, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(entry);
-        await using var command = dataSource.CreateCommand(
-            "INSERT INTO audit_log (key_prefix, role, agency, endpoint, detail, bbox, ids, row_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)entry.KeyPrefix ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = Roles.Name(entry.Role) });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)entry.Agency ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = Truncate(entry.Endpoint) });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)Truncate(entry.Detail) ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double, Value = (object?)entry.Bbox ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter
-        {
-            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint,
-            Value = entry.Ids is { Length: <= MaxIds } ids ? ids : DBNull.Value,
-        });
-        command.Parameters.Add(new NpgsqlParameter<int>() { TypedValue = entry.RowCount });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
 
     /// <summary>Writes entries in one binary COPY (what a server queued since its last write).</summary>
     /// <param name="dataSource">The database.</param>

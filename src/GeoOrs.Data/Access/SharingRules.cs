@@ -49,7 +49,8 @@ public sealed class SharingRules
 
     /// <summary>
     /// Restricts an agency's events to the partners named (none: to the agency alone), replacing its
-    /// rule, and bumps the event data versions in the same transaction so every cached tile drops.
+    /// rule, and bumps the event data versions in the same transaction so every cached tile drops;
+    /// channel <c>geoors_data</c> hears <c>sharing</c> at commit, so every server reloads the rules.
     /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="owner">The agency whose events are restricted.</param>
@@ -89,7 +90,7 @@ public sealed class SharingRules
             {
                 Parameters = { new() { Value = owner }, new() { Value = partners } },
             });
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT geoors_bump('overdoses'), geoors_bump('seizures')"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT geoors_bump('overdoses'), geoors_bump('seizures'), pg_notify('geoors_data', 'sharing')"));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -398,7 +398,7 @@ public static class FeatureCollections
         ? collection.Table
         : $"""
           (SELECT e.*, {AccessView.ShownPoint("e")} AS shown_geom
-           FROM {collection.Table} e LEFT JOIN county_density d ON @masked AND d.geoid = e.county_fips
+           FROM {collection.Table} e {AccessView.DensityJoin("e")}
            WHERE @points AND NOT (e.{agency} = ANY (@hidden)))
           """;
 

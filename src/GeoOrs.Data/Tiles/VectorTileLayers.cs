@@ -200,7 +200,7 @@ public sealed record PointTileLayer(
             SELECT e.*, {AccessView.ShownPoint("e")} AS g
             FROM {table} e
             CROSS JOIN bounds b
-            LEFT JOIN county_density d ON @masked AND d.geoid = e.county_fips
+            {AccessView.DensityJoin("e")}
             WHERE @points
               AND e.geom && CASE WHEN @masked THEN ST_Expand(b.query4326, {AccessView.MaskReach}) ELSE b.query4326 END
               AND e.{time} >= @t_from AND e.{time} < @t_to AND {filter}

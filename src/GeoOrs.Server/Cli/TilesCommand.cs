@@ -71,8 +71,8 @@ internal static class TilesCommand
                 Console.IsErrorRedirected ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(1), cancel.Token);
             if (request.Layer is PointTileLayer)
             {
-                await AuditLog.WriteAsync(dataSource, new AuditEntry("cli", request.Query.View.Role, request.Query.View.Agency, "geoors tiles seed",
-                    string.Join(' ', options), null, null, (int)Math.Min(result.Features, int.MaxValue)), CancellationToken.None);
+                await AuditLog.WriteManyAsync(dataSource, [new AuditEntry("cli", request.Query.View.Role, request.Query.View.Agency, "geoors tiles seed",
+                    string.Join(' ', options), null, null, (int)Math.Min(result.Features, int.MaxValue))], CancellationToken.None);
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

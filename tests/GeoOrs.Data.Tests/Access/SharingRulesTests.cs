@@ -41,9 +41,9 @@ public class SharingRulesTests
         var dataSource = await PostGis.DataSourceAsync();
         var agency = "audit-test-" + Guid.NewGuid().ToString("N")[..8];
         var since = DateTimeOffset.UtcNow.AddMinutes(-1);
-        await AuditLog.WriteAsync(dataSource, new AuditEntry("abcd0001", Role.Partner, agency, "GET /tiles/overdoses/12/1/2.mvt", null, [-1, -2, 1, 2], null, 7));
-        await AuditLog.WriteAsync(dataSource, new AuditEntry("abcd0001", Role.Partner, agency, "GET /ogc/collections/overdose-events/items", "?limit=2", null, [5, 6], 2));
-        await AuditLog.WriteAsync(dataSource, new AuditEntry("abcd0001", Role.Partner, agency, "GET big", null, null, [.. Enumerable.Range(0, AuditLog.MaxIds + 1).Select(i => (long)i)], AuditLog.MaxIds + 1));
+        await AuditLog.WriteManyAsync(dataSource, [new AuditEntry("abcd0001", Role.Partner, agency, "GET /tiles/overdoses/12/1/2.mvt", null, [-1, -2, 1, 2], null, 7)]);
+        await AuditLog.WriteManyAsync(dataSource, [new AuditEntry("abcd0001", Role.Partner, agency, "GET /ogc/collections/overdose-events/items", "?limit=2", null, [5, 6], 2)]);
+        await AuditLog.WriteManyAsync(dataSource, [new AuditEntry("abcd0001", Role.Partner, agency, "GET big", null, null, [.. Enumerable.Range(0, AuditLog.MaxIds + 1).Select(i => (long)i)], AuditLog.MaxIds + 1)]);
 
         var rows = await AuditLog.ListAsync(dataSource, since, null, agency, 10);
         Assert.Equal(["GET big", "GET /ogc/collections/overdose-events/items", "GET /tiles/overdoses/12/1/2.mvt"], rows.Select(r => r.Endpoint));
