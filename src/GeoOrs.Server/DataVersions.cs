@@ -17,9 +17,10 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
         ["boundaries"] = DataKind.Boundaries,
         ["overdoses"] = DataKind.Overdoses,
         ["seizures"] = DataKind.Seizures,
+        ["hotspots"] = DataKind.Hotspots,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private readonly long[] _versions = new long[3];
+    private readonly long[] _versions = new long[4];
     private volatile bool _live;
 
     /// <summary>Raised after a kind of data changed (its version moved on).</summary>
@@ -27,7 +28,7 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
 
     /// <summary>
     /// Raised for a notification that names no kind of data: <c>keys</c> (a key was revoked),
-    /// <c>sharing</c> (an agency's sharing rule changed); with null when this process has just begun to
+    /// <c>sharing</c> (an agency's sharing rule changed), <c>alerts</c> (new alerts were stored); with null when this process has just begun to
     /// listen again and may have missed any of them.
     /// </summary>
     public event Action<string?>? Signalled;

@@ -17,6 +17,9 @@ public enum DataKind
 
     /// <summary>Seizure events.</summary>
     Seizures,
+
+    /// <summary>The results of hot spot, emerging hot spot and density runs.</summary>
+    Hotspots,
 }
 
 /// <summary>A vector tile layer: its name, zooms, fields, parameters, the data it is built from and its tile SQL.</summary>

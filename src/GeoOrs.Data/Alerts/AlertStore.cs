@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GeoOrs.Data.Alerts;
+
+/// <summary>A spike found by a run: an area's count on a day above what a method expects.</summary>
+/// <param name="AreaKind">county, hidta or county_neighbors (a county with its queen neighbours).</param>
+/// <param name="AreaId">The county's FIPS code or the HIDTA's id.</param>
+/// <param name="AreaName">The area's name.</param>
+/// <param name="Method">ears_c1, ears_c2, ears_c3, ewma or threshold.</param>
+/// <param name="Day">The day (UTC).</param>
+/// <param name="Observed">The day's count.</param>
+/// <param name="Expected">The baseline's mean, when the method has one.</param>
+/// <param name="Statistic">The method's statistic.</param>
+/// <param name="Threshold">What the statistic had to exceed.</param>
+public sealed record NewAlert(
+    string AreaKind, string AreaId, string? AreaName, string Method, DateOnly Day, int Observed, double? Expected, double? Statistic, double? Threshold)
+{
+    /// <summary>
+    /// The alert's stable id: <c>al_</c> and 16 hex digits of the SHA-256 of area kind, area id,
+    /// method and day, so every run that finds the same day gives it the same id.
+    /// </summary>
+    public string Id => IdOf(AreaKind, AreaId, Method, Day);
+
+    /// <summary>The stable id of an alert.</summary>
+    /// <param name="areaKind">The area's kind.</param>
+    /// <param name="areaId">The area's id.</param>
+    /// <param name="method">The method.</param>
+    /// <param name="day">The day.</param>
+    /// <returns>The id.</returns>
+    public static string IdOf(string areaKind, string areaId, string method, DateOnly day)
+    {
+        var text = string.Join('|', areaKind, areaId, method, day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        return "al_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+    }
+}
+
+/// <summary>Stores alerts once each and queues them for the webhooks that asked for them.</summary>
+public static class AlertStore
+{
+    /// <summary>
+    /// Adds the alerts not stored before (by <see cref="NewAlert.Id"/>), queues each new one in
+    /// <c>webhook_outbox</c> for every subscription whose area and methods match, and notifies
+    /// channel <c>geoors_data</c> with <c>alerts</c> at commit when any was new.
+    /// </summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="transaction">The run's transaction.</param>
+    /// <param name="runId">The run that found them.</param>
+    /// <param name="alerts">The alerts found.</param>
+    /// <param name="cancellationToken">Cancels the statements.</param>
+    /// <returns>The ids of the alerts that were new.</returns>
+    public static async Task<IReadOnlyList<string>> AddAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, long? runId, IReadOnlyList<NewAlert> alerts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(alerts);
+        if (alerts.Count == 0)
+        {
+            return [];
+        }
+
+        await using var command = new NpgsqlCommand("""
+            WITH input AS (
+                SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::int[],
+                                     $9::float8[], $10::float8[], $11::float8[])
+                         AS t(id, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold)
+            ),
+            added AS (
+                INSERT INTO alerts (id, run_id, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold)
+                SELECT id, $1, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold FROM input
+                ORDER BY day, area_kind, area_id, method
+                ON CONFLICT DO NOTHING
+                RETURNING id, area_kind, area_id, method
+            ),
+            queued AS (
+                INSERT INTO webhook_outbox (webhook_id, alert_id)
+                SELECT w.id, a.id FROM added a JOIN webhooks w
+                  ON (w.area_kind IS NULL OR (w.area_kind = a.area_kind AND w.area_id = a.area_id))
+                 AND (cardinality(w.methods) = 0 OR a.method = ANY (w.methods))
+                ON CONFLICT DO NOTHING
+            )
+            SELECT id FROM added
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)runId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. alerts.Select(a => a.Id)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. alerts.Select(a => a.AreaKind)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. alerts.Select(a => a.AreaId)] });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. alerts.Select(a => a.AreaName)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. alerts.Select(a => a.Method)] });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = [.. alerts.Select(a => a.Day)] });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. alerts.Select(a => a.Observed)] });
+        command.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = [.. alerts.Select(a => a.Expected)] });
+        command.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = [.. alerts.Select(a => a.Statistic)] });
+        command.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = [.. alerts.Select(a => a.Threshold)] });
+        var added = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                added.Add(reader.GetString(0));
+            }
+        }
+
+        if (added.Count > 0)
+        {
+            await using var notify = new NpgsqlCommand("SELECT pg_notify('geoors_data', 'alerts')", connection, transaction);
+            await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return added;
+    }
+}
