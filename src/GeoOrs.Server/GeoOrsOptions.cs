@@ -38,6 +38,91 @@ internal sealed class SchedulingOptions
 
     /// <summary>This process's id in the scheduler cluster; empty lets Quartz generate a unique one.</summary>
     public string InstanceId { get; set; } = "";
+
+    /// <summary>When hot spots (hexagons, counties, density) are computed: a Quartz cron expression in UTC (nightly at 02:30).</summary>
+    [Cron]
+    public string HotspotsCron { get; set; } = "0 30 2 * * ?";
+
+    /// <summary>When emerging hot spots are computed (Mondays at 03:00 UTC).</summary>
+    [Cron]
+    public string EmergingCron { get; set; } = "0 0 3 ? * MON";
+
+    /// <summary>When spikes are looked for (every 15 minutes).</summary>
+    [Cron]
+    public string SpikesCron { get; set; } = "0 0/15 * * * ?";
+}
+
+/// <summary>A Quartz cron expression (seconds minutes hours day-of-month month day-of-week [year]).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class CronAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
+        value is string text && Parses(text)
+            ? ValidationResult.Success
+            : new ValidationResult($"{validationContext.MemberName} is not a Quartz cron expression (got '{value}')", [validationContext.MemberName!]);
+
+    private static bool Parses(string text)
+    {
+        try
+        {
+            _ = new Quartz.CronExpression(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>The analysis jobs' windows and parameters (section <c>Analysis</c>).</summary>
+internal sealed class AnalysisOptions
+{
+    public const string Section = "Analysis";
+
+    /// <summary>The last day the jobs read (YYYY-MM-DD, UTC); empty for today.</summary>
+    [RegularExpression(@"^(\d{4}-\d{2}-\d{2})?$")]
+    public string AsOf { get; set; } = "";
+
+    /// <summary>Days of events the hot spot run reads, ending on <see cref="AsOf"/>.</summary>
+    [Range(1, 3660)]
+    public int HotspotDays { get; set; } = 365;
+
+    /// <summary>The hexagon spacing in metres; 0 chooses it from the events' nearest-neighbour distances.</summary>
+    [Range(0, 1_000_000)]
+    public double HexCellMeters { get; set; }
+
+    /// <summary>The Gi* distance band in metres; 0 chooses it by incremental spatial autocorrelation.</summary>
+    [Range(0, 5_000_000)]
+    public double DistanceBandMeters { get; set; }
+
+    /// <summary>Weeks the emerging hot spot run reads (one space-time bin each), ending on <see cref="AsOf"/>.</summary>
+    [Range(4, 520)]
+    public int EmergingWeeks { get; set; } = 26;
+
+    /// <summary>Weeks before a bin that count as its neighbours in time.</summary>
+    [Range(0, 52)]
+    public int EmergingTimeStep { get; set; } = 1;
+
+    /// <summary>The most recent days each spike run looks for alerts on (each with its own baseline before it).</summary>
+    [Range(1, 3660)]
+    public int SpikeDays { get; set; } = 3;
+
+    /// <summary>The smallest standard deviation EARS and EWMA use: sparse county series need a larger one than the 0.2 of dense ones.</summary>
+    [Range(0.01, 100)]
+    public double SpikeMinSigma { get; set; } = 1.0;
+
+    /// <summary>The methods run on every area; <c>threshold</c> runs wherever a threshold is set for the area.</summary>
+    public string[] SpikeMethods { get; set; } = ["ears_c2", "ears_c3", "ewma"];
+
+    /// <summary>An ingest accepting at least this many events starts a hot spot run at once; 0 never.</summary>
+    [Range(0, int.MaxValue)]
+    public int LargeIngestEvents { get; set; } = 10_000;
+
+    /// <summary>The day <see cref="AsOf"/> names, else today (UTC).</summary>
+    public DateOnly LastDay => AsOf.Length == 0
+        ? DateOnly.FromDateTime(DateTime.UtcNow)
+        : DateOnly.ParseExact(AsOf, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>Tile serving (section <c>Tiles</c>).</summary>

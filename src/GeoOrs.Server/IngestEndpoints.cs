@@ -3,11 +3,13 @@ using System.Text.Json;
 using System.Security.Claims;
 using GeoOrs.Data.Access;
 using GeoOrs.Data.Ingest;
+using GeoOrs.Server.Jobs;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Npgsql;
+using Quartz;
 
 namespace GeoOrs.Server;
 
@@ -64,7 +66,7 @@ internal static class IngestEndpoints
             return problem;
         }
 
-        return await RunAsync(dataSource, http.RequestServices.GetRequiredService<DataVersions>(), request!, maxBytes, clock, log, http.RequestAborted);
+        return await RunAsync(dataSource, http.RequestServices, request!, maxBytes, clock, log, http.RequestAborted);
     }
 
     internal static async Task<IResult> IngestEventAsync(HttpContext http, NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
@@ -123,7 +125,7 @@ internal static class IngestEndpoints
             var key = new RowBuilder(request.Mapping, request.Agency, clock, null, static (_, _) => null).Key(RecordSources.FromJson(1, doc.RootElement));
             try
             {
-                var batch = await IngestAsync(dataSource, http.RequestServices.GetRequiredService<DataVersions>(), request, clock, http.RequestAborted);
+                var batch = await IngestAsync(dataSource, http.RequestServices, request, clock, http.RequestAborted);
                 if (batch.Status != "committed")
                 {
                     return TypedResults.UnprocessableEntity(batch);
@@ -143,15 +145,22 @@ internal static class IngestEndpoints
 
     /// <summary>
     /// Ingests a batch; once it committed, this server reads the new data versions before it answers,
-    /// so the sender's next tile request is made from the new data (other servers hear of it by notification).
+    /// so the sender's next tile request is made from the new data (other servers hear of it by notification);
+    /// a large batch of overdoses starts a hot spot run at once.
     /// </summary>
     private static async Task<IngestBatch> IngestAsync(
-        NpgsqlDataSource dataSource, DataVersions versions, IngestRequest request, TimeProvider clock, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, IServiceProvider services, IngestRequest request, TimeProvider clock, CancellationToken cancellationToken)
     {
         var batch = await Ingestor.IngestAsync(dataSource, request, clock, cancellationToken: cancellationToken);
         if (batch.Status == "committed" && batch.Accepted > 0)
         {
-            await versions.RefreshAsync(CancellationToken.None);
+            await services.GetRequiredService<DataVersions>().RefreshAsync(CancellationToken.None);
+            var large = services.GetRequiredService<IOptions<AnalysisOptions>>().Value.LargeIngestEvents;
+            if (request.Kind == EventKind.Overdoses && large > 0 && batch.Accepted >= large && services.GetService<ISchedulerFactory>() is { } schedulers)
+            {
+                var scheduler = await schedulers.GetScheduler(CancellationToken.None);
+                await scheduler.TriggerJob(new JobKey(HotspotsJob.Name), new JobDataMap { [AnalysisJob.ReasonKey] = "ingest" }, CancellationToken.None);
+            }
         }
 
         return batch;
@@ -159,11 +168,11 @@ internal static class IngestEndpoints
 
     /// <summary>201 with the batch when it committed, 422 with its row errors when it was rejected, 400 when the body is unreadable.</summary>
     private static async Task<IResult> RunAsync(
-        NpgsqlDataSource dataSource, DataVersions versions, IngestRequest request, long maxBytes, TimeProvider clock, ILoggerFactory log, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, IServiceProvider services, IngestRequest request, long maxBytes, TimeProvider clock, ILoggerFactory log, CancellationToken cancellationToken)
     {
         try
         {
-            var batch = await IngestAsync(dataSource, versions, request, clock, cancellationToken);
+            var batch = await IngestAsync(dataSource, services, request, clock, cancellationToken);
             return batch.Status == "committed"
                 ? TypedResults.Created($"/api/ingest/batches/{batch.Id}", batch)
                 : TypedResults.UnprocessableEntity(batch);

@@ -39,6 +39,7 @@ app.MapStyles();
 app.MapJobs();
 app.MapAdmin();
 app.MapAnalysis();
+app.MapHotspots();
 
 await app.RunAsync();
 return 0;

@@ -1,4 +1,5 @@
 using GeoOrs.Analysis.Raster;
+using GeoOrs.Data.Hotspots;
 using GeoOrs.Data.Layers;
 using GeoOrs.Data.Tiles;
 using NetTopologySuite.IO;
@@ -7,9 +8,11 @@ using Npgsql;
 namespace GeoOrs.Server;
 
 /// <summary>
-/// PNG tiles and legends of the area layers, for dashboards that take only XYZ images: a choropleth
-/// of one metric, classed by quantiles over every area of the layer for the same window and filters
-/// (so neighbouring tiles agree), in the colour-blind-safe YlOrRd ramp.
+/// PNG tiles and legends, for dashboards that take only XYZ images. Area layers: a choropleth of one
+/// metric, classed by quantiles over every area of the layer for the same window and filters (so
+/// neighbouring tiles agree), in the colour-blind-safe YlOrRd ramp. Hot spots: the Gi* confidence
+/// bins of hexagons or counties in a diverging blue–red ramp (cells not significant left clear).
+/// Heat: the density hexagons, classed by quantiles of the densities the caller may see.
 /// </summary>
 internal static class RasterTiles
 {
@@ -18,13 +21,25 @@ internal static class RasterTiles
 
     private static readonly ColorRamp Ramp = ColorRamp.YlOrRd;
 
-    public static bool Renders(string layer) => AreaLayer.All.ContainsKey(layer);
+    /// <summary>The Gi* bins −3…3 and their colours: cold blues, hot reds (ColorBrewer RdBu, colour-blind safe); 0 is not drawn.</summary>
+    private static readonly double[] BinBreaks = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3];
+    private static readonly Rgba32[] BinColors =
+    [
+        new(33, 102, 172, 255), new(103, 169, 207, 255), new(209, 229, 240, 255), new(247, 247, 247, 255),
+        new(253, 219, 199, 255), new(239, 138, 98, 255), new(178, 24, 43, 255),
+    ];
 
-    public static bool TryMetric(string? value, out string metric, out string? error)
+    public static bool Renders(string layer) => AreaLayer.All.ContainsKey(layer) || VectorTileLayers.All.GetValueOrDefault(layer) is CellTileLayer;
+
+    private static IReadOnlyDictionary<string, string> MetricsOf(string layer) =>
+        VectorTileLayers.All.GetValueOrDefault(layer) is CellTileLayer cells ? cells.Metrics : AreaValues.Metrics;
+
+    public static bool TryMetric(string layer, string? value, out string metric, out string? error)
     {
-        metric = string.IsNullOrEmpty(value) ? "rate" : value;
-        error = AreaValues.Metrics.ContainsKey(metric) ? null
-            : $"'metric' must be one of {string.Join(", ", AreaValues.Metrics.Keys)} (got '{value}')";
+        var metrics = MetricsOf(layer);
+        metric = string.IsNullOrEmpty(value) ? metrics.Keys.First() : value;
+        error = metrics.ContainsKey(metric) ? null
+            : $"'metric' must be one of {string.Join(", ", metrics.Keys)} (got '{value}')";
         return error is null;
     }
 
@@ -32,12 +47,19 @@ internal static class RasterTiles
     internal sealed record Classification(double Minimum, double[] Breaks, Rgba32[] Colors);
 
     public static Task<Classification> ClassifyAsync(
-        AreaLayer area, string metric, LayerQuery query, NpgsqlDataSource dataSource, TileCache cache, CancellationToken cancellationToken)
+        string id, string metric, LayerQuery query, NpgsqlDataSource dataSource, TileCache cache, CancellationToken cancellationToken)
     {
-        var layer = VectorTileLayers.All[area.Id];
-        return cache.GetOrAddAsync($"breaks/{area.Id}/{metric}?{query.Key}#{cache.VersionsOf(layer)}", layer, async () =>
+        var layer = VectorTileLayers.All[id];
+        if (layer is CellTileLayer && metric != "density")
         {
-            var values = await AreaValues.AllAsync(dataSource, area, query, metric, cancellationToken);
+            return Task.FromResult(new Classification(-3, BinBreaks, BinColors));
+        }
+
+        return cache.GetOrAddAsync($"breaks/{id}/{metric}?{query.Key}#{cache.VersionsOf(layer)}", layer, async () =>
+        {
+            var values = layer is CellTileLayer
+                ? await CellTileLayer.DensitiesAsync(dataSource, query.View, cancellationToken)
+                : await AreaValues.AllAsync(dataSource, AreaLayer.All[id], query, metric, cancellationToken);
             var breaks = ClassBreaks.Quantiles(values, Classes).Distinct().ToArray();
             var colors = breaks.Length == 0 ? [] : Ramp.Classes(breaks.Length).ToArray();
             return new Classification(values.Length == 0 ? 0 : values.Min(), breaks, colors);
@@ -45,18 +67,18 @@ internal static class RasterTiles
     }
 
     public static async Task<object> DescribeAsync(
-        AreaLayer area, string metric, HttpRequest request, LayerQuery query, NpgsqlDataSource dataSource, TileCache cache, CancellationToken cancellationToken)
+        string id, string metric, HttpRequest request, LayerQuery query, NpgsqlDataSource dataSource, TileCache cache, CancellationToken cancellationToken)
     {
-        var classification = await ClassifyAsync(area, metric, query, dataSource, cache, cancellationToken);
-        var tiles = $"{request.Scheme}://{request.Host}{request.PathBase}/tiles/{area.Id}";
+        var classification = await ClassifyAsync(id, metric, query, dataSource, cache, cancellationToken);
+        var tiles = $"{request.Scheme}://{request.Host}{request.PathBase}/tiles/{id}";
         return new Dictionary<string, object>
         {
             ["tiles"] = new[] { $"{tiles}/{{z}}/{{x}}/{{y}}.png{request.QueryString}" },
             ["legend"] = $"{tiles}/legend.png{request.QueryString}",
             ["tile_size"] = TileSize,
             ["metric"] = metric,
-            ["title"] = AreaValues.Metrics[metric],
-            ["classification"] = "quantiles",
+            ["title"] = MetricsOf(id)[metric],
+            ["classification"] = metric.EndsWith("_bin", StringComparison.Ordinal) ? "gi_bins" : "quantiles",
             ["minimum"] = classification.Minimum,
             ["breaks"] = classification.Breaks,
             ["colors"] = classification.Colors.Select(c => $"#{c.R:x2}{c.G:x2}{c.B:x2}").ToArray(),
@@ -67,7 +89,7 @@ internal static class RasterTiles
         string layer, string z, string x, string y, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions,
         AccessViews access, CancellationToken cancellationToken)
     {
-        if (!TryRequest(layer, http.Request, out var area, out var query, out var metric, out var error))
+        if (!TryRequest(layer, http.Request, out var query, out var metric, out var error))
         {
             return error;
         }
@@ -82,8 +104,10 @@ internal static class RasterTiles
         return await TilesEndpoints.ServeAsync(http, cache, versions, VectorTileLayers.All[layer], $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.png?{metric}&{query.Key}",
             "image/png", compress: false, async ct =>
             {
-                var classification = await ClassifyAsync(area, metric, query, dataSource, cache, ct);
-                var rows = await AreaValues.InTileAsync(dataSource, area, tile, query, metric, ct);
+                var classification = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);
+                var rows = VectorTileLayers.All[layer] is CellTileLayer cells
+                    ? await CellsInTileAsync(dataSource, cells, tile, query, metric, ct)
+                    : await AreaValues.InTileAsync(dataSource, AreaLayer.All[layer], tile, query, metric, ct);
                 var reader = new WKBReader();
                 var image = Choropleth.RenderTile(TileSize, rows.Select(r => (reader.Read(r.Wkb), r.Value)), classification.Breaks, classification.Colors);
                 return (PngEncoder.Encode(image), rows.Count);
@@ -93,7 +117,7 @@ internal static class RasterTiles
     internal static async Task<IResult> LegendAsync(
         string layer, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions, AccessViews access, CancellationToken cancellationToken)
     {
-        if (!TryRequest(layer, http.Request, out var area, out var query, out var metric, out var error))
+        if (!TryRequest(layer, http.Request, out var query, out var metric, out var error))
         {
             return error;
         }
@@ -103,18 +127,33 @@ internal static class RasterTiles
         return await TilesEndpoints.ServeAsync(http, cache, versions, VectorTileLayers.All[layer], $"{layer}/legend.png?{metric}&{query.Key}",
             "image/png", compress: false, async ct =>
             {
-                var c = await ClassifyAsync(area, metric, query, dataSource, cache, ct);
-                return (PngEncoder.Encode(Choropleth.RenderLegend(AreaValues.Metrics[metric], c.Minimum, c.Breaks, c.Colors)), 1);
+                var c = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);
+                return (PngEncoder.Encode(Choropleth.RenderLegend(MetricsOf(layer)[metric], c.Minimum, c.Breaks, c.Colors)), 1);
             }, cancellationToken);
     }
 
-    /// <summary>The area layer (else 404) and the query and metric of a PNG request (else 400).</summary>
-    private static bool TryRequest(string layer, HttpRequest request, out AreaLayer area, out LayerQuery query, out string metric, out IResult error)
+    private static async Task<IReadOnlyList<(byte[] Wkb, double? Value)>> CellsInTileAsync(
+        NpgsqlDataSource dataSource, CellTileLayer layer, Analysis.Tiles.TileId tile, LayerQuery query, string metric, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(layer.PngSql(metric, tile.Z));
+        VectorTileLayer.Bind(command.Parameters, tile, query);
+        var cells = new List<(byte[], double?)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            cells.Add((reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? null : reader.GetDouble(1)));
+        }
+
+        return cells;
+    }
+
+    /// <summary>The layer (else 404) and the query and metric of a PNG request (else 400).</summary>
+    private static bool TryRequest(string layer, HttpRequest request, out LayerQuery query, out string metric, out IResult error)
     {
         error = null!;
         metric = "";
         query = LayerQuery.All;
-        if (!AreaLayer.All.TryGetValue(layer, out area!))
+        if (!Renders(layer))
         {
             error = TilesEndpoints.NoSuchLayer(layer);
             return false;
@@ -122,7 +161,7 @@ internal static class RasterTiles
 
         if (!LayerQuery.TryParse(TilesEndpoints.Parameters(request.Query, "metric"), VectorTileLayers.All[layer].Parameters, out query, out var problem)
             || request.Query["metric"].Count > 1
-            || !TryMetric(request.Query["metric"].ToString(), out metric, out problem))
+            || !TryMetric(layer, request.Query["metric"].ToString(), out metric, out problem))
         {
             error = TilesEndpoints.BadParameter(problem ?? "'metric' must be given once");
             return false;

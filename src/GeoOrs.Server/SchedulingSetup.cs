@@ -12,6 +12,10 @@ internal static class SchedulingSetup
     public static IHostApplicationBuilder AddGeoOrsScheduling(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.SpikeMethods.Length > 0 && o.SpikeMethods.All(m => SpikesJob.Methods.Contains(m)),
+                $"Analysis:SpikeMethods must name some of {string.Join(", ", SpikesJob.Methods)}")
+            .ValidateOnStart();
         var options = builder.Configuration.GetSection(SchedulingOptions.Section).Get<SchedulingOptions>() ?? new SchedulingOptions();
         if (!options.Enabled)
         {
@@ -45,6 +49,12 @@ internal static class SchedulingSetup
                     .StartNow()
                     .WithSimpleSchedule(options.AggregateRefreshInterval),
                 job => job.WithIdentity(RefreshAggregatesJob.Name));
+
+            // Cron schedules in UTC; each job asks to be recovered by another node when the node
+            // running it dies (Quartz re-fires it once the cluster sees that node's check-ins stop).
+            q.ScheduleJob<HotspotsJob>(t => t.WithIdentity(HotspotsJob.Name).WithCronSchedule(options.HotspotsCron, Utc), j => j.WithIdentity(HotspotsJob.Name).RequestRecovery().StoreDurably());
+            q.ScheduleJob<EmergingHotspotsJob>(t => t.WithIdentity(EmergingHotspotsJob.Name).WithCronSchedule(options.EmergingCron, Utc), j => j.WithIdentity(EmergingHotspotsJob.Name).RequestRecovery().StoreDurably());
+            q.ScheduleJob<SpikesJob>(t => t.WithIdentity(SpikesJob.Name).WithCronSchedule(options.SpikesCron, Utc), j => j.WithIdentity(SpikesJob.Name).RequestRecovery().StoreDurably());
         });
         // The scheduler is running before the server listens, so /health is true from its first answer.
         builder.AddQuartzHostedService(o =>
@@ -54,4 +64,6 @@ internal static class SchedulingSetup
         });
         return builder;
     }
+
+    private static void Utc(CronScheduleBuilder cron) => cron.InTimeZone(TimeZoneInfo.Utc);
 }

@@ -75,7 +75,7 @@ internal static class TilesEndpoints
 
         var metric = RasterTiles.Renders(layer) ? request.Query["metric"].ToString() : null;
         if (!LayerQuery.TryParse(Parameters(request.Query, metric is null ? null : "metric"), definition.Parameters, out var query, out var error)
-            || (metric is not null && !RasterTiles.TryMetric(metric, out metric, out error)))
+            || (metric is not null && !RasterTiles.TryMetric(layer, metric, out metric, out error)))
         {
             return BadParameter(error!);
         }
@@ -104,7 +104,7 @@ internal static class TilesEndpoints
         };
         if (RasterTiles.Renders(layer))
         {
-            tileJson["raster"] = await RasterTiles.DescribeAsync(AreaLayer.All[layer], metric!, request, query, dataSource, cache, cancellationToken);
+            tileJson["raster"] = await RasterTiles.DescribeAsync(layer, metric!, request, query, dataSource, cache, cancellationToken);
         }
 
         return TypedResults.Json(tileJson);

@@ -58,6 +58,12 @@ public sealed record FeatureCollection(
     /// <summary>Properties shown only to callers who see case references (law enforcement, admins).</summary>
     public IReadOnlyList<string> CaseProperties { get; init; } = [];
 
+    /// <summary>
+    /// A condition over the table (alias <c>t</c>) that the caller's view puts on every feature, with
+    /// the view's parameters (<c>@suppress</c> …), or null.
+    /// </summary>
+    public string? ViewCondition { get; init; }
+
     /// <summary>The (table, time column) pairs whose range is the collection's temporal extent.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Times { get; init; } = [];
 
@@ -180,6 +186,41 @@ public static class FeatureCollections
                 new("agency", "t.agency = @agency", "string", "the seizing agency, exactly"),
             ],
         },
+        new("hotspots", "Hot spots",
+            "The latest hot spot run's cells: hexagons ('hex') with the Gi* z-score, p-value (FDR-corrected) and confidence bin (-3 to 3) " +
+            "of their overdose counts, and counties ('county') with those of their rate per 100,000; and the latest emerging hot spot run's " +
+            "hexagons ('emerging') with their category and Mann-Kendall trend. The public sees counties, and hexagons holding at least " +
+            "10 events. Filter by 'scale'.",
+            "hotspot_features", "id", "geom", new Dictionary<string, string>
+            {
+                ["scale"] = "t.scale",
+                ["cell"] = "t.cell_id",
+                ["events"] = $"CASE WHEN @suppress AND t.events BETWEEN 1 AND {AccessView.SuppressBelow - 1} THEN NULL ELSE t.events END",
+                ["z"] = "round(t.z::numeric, 4)",
+                ["p"] = "round(t.p::numeric, 6)",
+                ["bin"] = "t.bin",
+                ["category"] = "t.category",
+                ["trend_z"] = "round(t.trend_z::numeric, 4)",
+                ["trend_p"] = "round(t.trend_p::numeric, 6)",
+                ["run_id"] = "t.run_id",
+            })
+        {
+            ViewCondition = $"(NOT @suppress OR t.scale = 'county' OR t.events >= {AccessView.SuppressBelow})",
+            Filters = [new("scale", "t.scale = @scale", "string", "hex, county or emerging")],
+        },
+        new("heat", "Overdose density",
+            "Kernel density of the overdoses of the latest hot spot run's window (quartic kernel, ArcGIS's default bandwidth) at the centres " +
+            "of hexagons, in events per square kilometre, with the events within the bandwidth of each centre. The public sees hexagons " +
+            "summarising at least 10 events.",
+            "heat_features", "id", "geom", new Dictionary<string, string>
+            {
+                ["events"] = "t.events",
+                ["density"] = "round(t.density::numeric, 6)",
+                ["run_id"] = "t.run_id",
+            })
+        {
+            ViewCondition = $"(NOT @suppress OR t.events >= {AccessView.SuppressBelow})",
+        },
     }.ToFrozenDictionary(c => c.Id, StringComparer.Ordinal);
 
     /// <summary>The bounding box (west, south, east, north) of a collection's geometries, or null when it is empty.</summary>
@@ -284,6 +325,10 @@ public static class FeatureCollections
         }
 
         var match = collection.NumericId ? $"t.{collection.IdColumn} = @fid" : $"t.{collection.IdColumn}::text = @fid";
+        if (collection.ViewCondition is { } viewCondition)
+        {
+            match += $" AND {viewCondition}";
+        }
         var sql = collection.Layer is { } layer
             ? layer.WithMeasures(
                 $"SELECT t.{collection.IdColumn}::text AS area_id, t.{collection.GeometryColumn} AS geom FROM {collection.Table} t WHERE {match}",
@@ -308,6 +353,11 @@ public static class FeatureCollections
     private static string Where(FeatureCollection collection, FeatureQuery query)
     {
         var conditions = new List<string>();
+        if (collection.ViewCondition is { } viewCondition)
+        {
+            conditions.Add(viewCondition);
+        }
+
         if (query.Bbox is not null && collection.PointLevel)
         {
             // The shown (perhaps geomasked) point decides, found near the stored one through its index.

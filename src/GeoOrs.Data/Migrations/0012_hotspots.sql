@@ -99,3 +99,19 @@ CREATE INDEX webhook_outbox_due_idx ON webhook_outbox (next_attempt_at) WHERE de
 ALTER TABLE data_versions DROP CONSTRAINT data_versions_kind_check;
 ALTER TABLE data_versions ADD CONSTRAINT data_versions_kind_check CHECK (kind IN ('boundaries', 'overdoses', 'seizures', 'hotspots'));
 INSERT INTO data_versions (kind) VALUES ('hotspots');
+
+-- The cells of the latest succeeded runs as features (OGC API – Features): hot spot hexagons and
+-- counties (county cells take the county's boundary) with the emerging hot spot hexagons, and the
+-- density hexagons.
+CREATE VIEW hotspot_features AS
+SELECT c.scale || ':' || c.cell_id AS id, c.scale, c.cell_id, coalesce(c.geom, co.geom) AS geom,
+       c.events, c.z, c.p, c.bin, c.category, c.trend_z, c.trend_p, c.run_id
+FROM hotspot_cells c
+LEFT JOIN counties co ON c.scale = 'county' AND co.geoid = c.cell_id
+WHERE (c.scale IN ('hex', 'county') AND c.run_id = (SELECT max(id) FROM analysis_runs WHERE kind = 'hotspots' AND status = 'succeeded'))
+   OR (c.scale = 'emerging' AND c.run_id = (SELECT max(id) FROM analysis_runs WHERE kind = 'emerging' AND status = 'succeeded'));
+
+CREATE VIEW heat_features AS
+SELECT c.cell_id AS id, c.geom, c.events, c.density, c.run_id
+FROM hotspot_cells c
+WHERE c.scale = 'heat' AND c.run_id = (SELECT max(id) FROM analysis_runs WHERE kind = 'hotspots' AND status = 'succeeded');

@@ -289,5 +289,7 @@ public static class VectorTileLayers
             ],
             "(@drug::text IS NULL OR e.drug = @drug)",
             DataKind.Seizures),
+        Hotspots.CellTileLayer.Hotspots,
+        Hotspots.CellTileLayer.Heat,
     }.ToFrozenDictionary(l => l.Id, StringComparer.Ordinal);
 }

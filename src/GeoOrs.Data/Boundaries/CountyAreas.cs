@@ -1,0 +1,121 @@
+using GeoOrs.Analysis.Spatial;
+using GeoOrs.Data.Geometry;
+using Npgsql;
+
+namespace GeoOrs.Data.Boundaries;
+
+/// <summary>
+/// The counties as the analysis jobs use them: FIPS codes, names, latest population, queen
+/// contiguity (binary, without self), and the counties of each HIDTA region. Built once per
+/// boundary load and kept.
+/// </summary>
+public sealed class CountyAreas
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static CountyAreas? _current;
+
+    private CountyAreas(long version, string[] geoids, string[] names, double[] population, SpatialWeights queen, IReadOnlyList<Hidta> hidtas)
+    {
+        Version = version;
+        Geoids = geoids;
+        Names = names;
+        Population = population;
+        Queen = queen;
+        Hidtas = hidtas;
+        IndexOf = geoids.Select((g, i) => (g, i)).ToDictionary(p => p.g, p => p.i, StringComparer.Ordinal);
+    }
+
+    /// <summary>A HIDTA region and its counties' indexes.</summary>
+    /// <param name="Id">The region's id.</param>
+    /// <param name="Name">Its name.</param>
+    /// <param name="Counties">Indexes into <see cref="Geoids"/>.</param>
+    public sealed record Hidta(string Id, string Name, IReadOnlyList<int> Counties);
+
+    /// <summary>The boundary load these areas come from.</summary>
+    public long Version { get; }
+
+    /// <summary>The counties' FIPS codes, ordered.</summary>
+    public IReadOnlyList<string> Geoids { get; }
+
+    /// <summary>The counties' names with their state's postal code ("Allegheny County, PA").</summary>
+    public IReadOnlyList<string> Names { get; }
+
+    /// <summary>Each county's latest population (0 when unknown).</summary>
+    public IReadOnlyList<double> Population { get; }
+
+    /// <summary>Queen contiguity between the counties (binary, without self).</summary>
+    public SpatialWeights Queen { get; }
+
+    /// <summary>The HIDTA regions with counties.</summary>
+    public IReadOnlyList<Hidta> Hidtas { get; }
+
+    /// <summary>FIPS code → index.</summary>
+    public IReadOnlyDictionary<string, int> IndexOf { get; }
+
+    /// <summary>The areas for the database's current boundaries.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The areas.</returns>
+    public static async Task<CountyAreas> CurrentAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var version = dataSource.CreateCommand("SELECT coalesce(max(id), 0) FROM boundary_loads");
+        var loaded = (long)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        if (_current is { } current && current.Version == loaded)
+        {
+            return current;
+        }
+
+        await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_current is { } built && built.Version == loaded)
+            {
+                return built;
+            }
+
+            var geoids = new List<string>();
+            var names = new List<string>();
+            var population = new List<double>();
+            var polygons = new List<NetTopologySuite.Geometries.Geometry>();
+            await using (var command = dataSource.CreateCommand("""
+                SELECT c.geoid, c.name || ', ' || s.stusps, coalesce(p.population, 0), ST_AsEWKB(c.geom)
+                FROM counties c JOIN states s USING (statefp)
+                LEFT JOIN LATERAL (SELECT population FROM county_population cp WHERE cp.geoid = c.geoid ORDER BY year DESC LIMIT 1) p ON true
+                ORDER BY c.geoid
+                """))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    geoids.Add(reader.GetString(0));
+                    names.Add(reader.GetString(1));
+                    population.Add(reader.GetInt32(2));
+                    polygons.Add(reader.GetGeometry(3)!);
+                }
+            }
+
+            var index = geoids.Select((g, i) => (g, i)).ToDictionary(p => p.g, p => p.i, StringComparer.Ordinal);
+            var hidtas = new List<Hidta>();
+            await using (var command = dataSource.CreateCommand("""
+                SELECT h.id, h.name, array_agg(DISTINCT hc.geoid::text ORDER BY hc.geoid::text)
+                FROM hidta_regions h JOIN hidta_counties hc ON hc.hidta_id = h.id GROUP BY h.id, h.name ORDER BY h.id
+                """))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var members = reader.GetFieldValue<string[]>(2).Where(index.ContainsKey).Select(g => index[g]).ToList();
+                    hidtas.Add(new Hidta(reader.GetString(0), reader.GetString(1), members));
+                }
+            }
+
+            _current = new CountyAreas(loaded, [.. geoids], [.. names], [.. population], ContiguityWeights.Queen(polygons), hidtas);
+            return _current;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+}

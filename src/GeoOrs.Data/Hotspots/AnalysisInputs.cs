@@ -1,0 +1,102 @@
+using Npgsql;
+
+namespace GeoOrs.Data.Hotspots;
+
+/// <summary>
+/// What the analysis jobs read: overdose events of a window of days as points in EPSG:5070, and
+/// their daily counts per county. Events of agencies that restrict their sharing
+/// (<c>agency_sharing</c>) are left out, since the results are shown beyond those agencies.
+/// </summary>
+public static class AnalysisInputs
+{
+    private const string Shared = "NOT EXISTS (SELECT 1 FROM agency_sharing s WHERE s.owner = e.source_agency)";
+
+    /// <summary>The events of the days <paramref name="from"/>…<paramref name="to"/> (UTC, inclusive) in EPSG:5070 metres, with their day.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="from">The first day.</param>
+    /// <param name="to">The last day.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The points and their days.</returns>
+    public static async Task<(List<(double X, double Y)> Points, List<DateOnly> Days)> EventPointsAsync(
+        NpgsqlDataSource dataSource, DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand($"""
+            SELECT ST_X(p), ST_Y(p), d FROM (
+                SELECT ST_Transform(e.geom, 5070) AS p, (e.occurred_at AT TIME ZONE 'UTC')::date AS d
+                FROM overdose_events e
+                WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND {Shared}
+            ) q
+            """);
+        Window(command, from, to);
+        command.CommandTimeout = 600;
+        var points = new List<(double, double)>();
+        var days = new List<DateOnly>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            points.Add((reader.GetDouble(0), reader.GetDouble(1)));
+            days.Add(reader.GetFieldValue<DateOnly>(2));
+        }
+
+        return (points, days);
+    }
+
+    /// <summary>The events of each county per day over the days <paramref name="from"/>…<paramref name="to"/> (UTC, inclusive); days without events are absent.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="from">The first day.</param>
+    /// <param name="to">The last day.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>County FIPS → (day, count).</returns>
+    public static async Task<Dictionary<string, List<(DateOnly Day, int Count)>>> DailyCountsAsync(
+        NpgsqlDataSource dataSource, DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand($"""
+            SELECT e.county_fips, (e.occurred_at AT TIME ZONE 'UTC')::date AS d, count(*)::int
+            FROM overdose_events e
+            WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.county_fips IS NOT NULL AND {Shared}
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """);
+        Window(command, from, to);
+        command.CommandTimeout = 600;
+        var counts = new Dictionary<string, List<(DateOnly, int)>>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var county = reader.GetString(0);
+            if (!counts.TryGetValue(county, out var days))
+            {
+                counts[county] = days = [];
+            }
+
+            days.Add((reader.GetFieldValue<DateOnly>(1), reader.GetInt32(2)));
+        }
+
+        return counts;
+    }
+
+    /// <summary>The fixed daily thresholds set per area (<c>alert_thresholds</c>).</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>(area kind, area id) → threshold.</returns>
+    public static async Task<Dictionary<(string Kind, string Id), int>> ThresholdsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand("SELECT area_kind, area_id, threshold FROM alert_thresholds");
+        var thresholds = new Dictionary<(string, string), int>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            thresholds[(reader.GetString(0), reader.GetString(1))] = reader.GetInt32(2);
+        }
+
+        return thresholds;
+    }
+
+    private static void Window(NpgsqlCommand command, DateOnly from, DateOnly to)
+    {
+        command.Parameters.AddWithValue(from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        command.Parameters.AddWithValue(to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+    }
+}

@@ -1,0 +1,125 @@
+using GeoOrs.Analysis.Density;
+using GeoOrs.Analysis.Hotspots;
+using GeoOrs.Analysis.Spatial;
+using GeoOrs.Data.Boundaries;
+using GeoOrs.Data.Hotspots;
+using Microsoft.Extensions.Options;
+using NetTopologySuite.Geometries;
+using Npgsql;
+using Quartz;
+
+namespace GeoOrs.Server.Jobs;
+
+/// <summary>
+/// Hot spots of the last <see cref="AnalysisOptions.HotspotDays"/> days, as ArcGIS's Optimized Hot
+/// Spot Analysis finds them: events aggregated to hexagons (spacing from nearest-neighbour
+/// distances unless configured), Gi* with a fixed distance band (from incremental spatial
+/// autocorrelation unless configured) and a false discovery rate correction; Gi* of the counties'
+/// rates per 100,000 with queen contiguity; and the kernel density of the events on hexagons for
+/// the heat layer. Nightly, and at once after a large ingest.
+/// </summary>
+[DisallowConcurrentExecution]
+internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<AnalysisOptions> options, ILogger<HotspotsJob> logger) : IJob
+{
+    public const string Name = "hotspots";
+
+    private static readonly GeometryFactory Albers = new(new PrecisionModel(), 5070);
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        var o = options.Value;
+        var last = o.LastDay;
+        var from = last.AddDays(1 - o.HotspotDays);
+        var asked = new { days = o.HotspotDays, hex_cell_meters = o.HexCellMeters, distance_band_meters = o.DistanceBandMeters };
+        await AnalysisJob.RunAsync(dataSource, logger, Name, "hotspots", context, from, last, asked, async ct =>
+        {
+            var (points, _) = await AnalysisInputs.EventPointsAsync(dataSource, from, last, ct);
+            var counties = await CountyAreas.CurrentAsync(dataSource, ct);
+            var daily = await AnalysisInputs.DailyCountsAsync(dataSource, from, last, ct);
+            return Compute(points, counties, daily.ToDictionary(d => d.Key, d => d.Value.Sum(x => x.Count)), o.HexCellMeters, o.DistanceBandMeters);
+        }, cancellationToken);
+    }
+
+    /// <summary>Hexagon and county hot spots and the density surface of the points.</summary>
+    internal static AnalysisOutcome Compute(
+        IReadOnlyList<(double X, double Y)> points, CountyAreas counties, IReadOnlyDictionary<string, int> countyEvents, double cellMeters, double bandMeters)
+    {
+        var cells = new List<ResultCell>();
+        var summary = new Dictionary<string, object?> { ["events"] = points.Count };
+        var parameters = new Dictionary<string, object?>();
+
+        // Counties: Gi* of the rate per 100,000 over queen contiguity (with self).
+        var rates = counties.Geoids.Select((g, i) =>
+            counties.Population[i] > 0 ? countyEvents.GetValueOrDefault(g) * 100_000.0 / counties.Population[i] : 0).ToArray();
+        var countyGi = GetisOrd.Compute(rates, counties.Queen.WithSelf(), star: true, fdr: true);
+        for (var i = 0; i < countyGi.Count; i++)
+        {
+            cells.Add(new ResultCell("county", counties.Geoids[i], null, countyEvents.GetValueOrDefault(counties.Geoids[i]),
+                countyGi[i].Z, countyGi[i].P, countyGi[i].Bin));
+        }
+
+        parameters["county_value"] = "rate_per_100k";
+        parameters["county_weights"] = "queen";
+        summary["counties_hot"] = countyGi.Count(g => g.Bin > 0);
+        summary["counties_cold"] = countyGi.Count(g => g.Bin < 0);
+
+        if (points.Count == 0)
+        {
+            return new AnalysisOutcome(cells, [], parameters, summary);
+        }
+
+        // Hexagons: the scale of analysis, then Gi* of the counts with FDR.
+        var spacing = cellMeters > 0 ? cellMeters : AnalysisScale.HexSpacing(points);
+        var grid = new HexGrid(spacing);
+        var hexes = grid.Aggregate(points);
+        var centres = hexes.Select(h => (h.X, h.Y)).ToArray();
+        var counts = hexes.Select(h => (double)h.Count).ToArray();
+        var (band, chosenBy) = bandMeters > 0 ? (bandMeters, "configured") : AnalysisScale.DistanceBand(centres, counts);
+        parameters["hex_cell_meters"] = spacing;
+        parameters["hex_cell_chosen_by"] = cellMeters > 0 ? "configured" : "nearest_neighbour_distances";
+        parameters["distance_band_meters"] = band;
+        parameters["distance_band_chosen_by"] = chosenBy;
+        parameters["fdr"] = true;
+        if (hexes.Count >= 3)
+        {
+            var gi = GetisOrd.Compute(counts, DistanceBandWeights.Build(centres, band).WithSelf(), star: true, fdr: true);
+            for (var i = 0; i < hexes.Count; i++)
+            {
+                cells.Add(new ResultCell("hex", $"{hexes[i].Q},{hexes[i].R}", grid.Polygon(hexes[i].Q, hexes[i].R, Albers), hexes[i].Count, gi[i].Z, gi[i].P, gi[i].Bin));
+            }
+
+            summary["hex_hot"] = gi.Count(g => g.Bin > 0);
+            summary["hex_cold"] = gi.Count(g => g.Bin < 0);
+        }
+
+        summary["hex_cells"] = hexes.Count;
+
+        // Heat: quartic kernel density on hexagons of at least a quarter of the bandwidth.
+        var bandwidth = KernelDensity.DefaultBandwidth(centres, counts);
+        if (!(bandwidth > 0))
+        {
+            bandwidth = 2 * spacing; // every event in one place
+        }
+
+        var heatGrid = new HexGrid(Math.Max(spacing, bandwidth / 4));
+        var heat = HexDensity.Compute(centres, counts, bandwidth, heatGrid);
+        foreach (var h in heat)
+        {
+            cells.Add(new ResultCell("heat", $"{h.Q},{h.R}", heatGrid.Polygon(h.Q, h.R, Albers), (int)Math.Round(h.Weight), Density: h.Density * 1e6));
+        }
+
+        parameters["kernel"] = "quartic";
+        parameters["bandwidth_meters"] = bandwidth;
+        parameters["heat_cell_meters"] = heatGrid.Spacing;
+        summary["heat_cells"] = heat.Count;
+        return new AnalysisOutcome(cells, [], parameters, summary);
+    }
+}
+
+/// <summary>Stand-in for the scale of analysis until the optimized one is in.</summary>
+internal static class AnalysisScale
+{
+    public static double HexSpacing(IReadOnlyList<(double X, double Y)> points) => 5000;
+
+    public static (double Distance, string ChosenBy) DistanceBand(IReadOnlyList<(double X, double Y)> centres, IReadOnlyList<double> counts) => (15000, "kth_neighbor");
+}
