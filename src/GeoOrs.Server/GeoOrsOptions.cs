@@ -112,6 +112,13 @@ internal sealed class AnalysisOptions
     [Range(0.01, 100)]
     public double SpikeMinSigma { get; set; } = 1.0;
 
+    /// <summary>
+    /// The fewest events a day needs before EARS or EWMA may call it a spike (a sparse series jumps
+    /// from 0 to 2 by chance); the fixed threshold is not affected.
+    /// </summary>
+    [Range(1, 1000)]
+    public int SpikeMinCount { get; set; } = 3;
+
     /// <summary>The methods run on every area; <c>threshold</c> runs wherever a threshold is set for the area.</summary>
     public string[] SpikeMethods { get; set; } = ["ears_c2", "ears_c3", "ewma"];
 

@@ -34,8 +34,10 @@ internal sealed class ServerProcess : IDisposable
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
-    /// <summary>Starts the server (without the scheduler) and waits until /health answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(int? port = null)
+    /// <summary>Starts the server (without the scheduler unless <paramref name="settings"/> enable it) and waits until /health answers 200.</summary>
+    /// <param name="port">The port, else a free one.</param>
+    /// <param name="settings">Configuration as environment variables (<c>Section__Key</c>), over the defaults here.</param>
+    public static async Task<ServerProcess> StartAsync(int? port = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var chosen = port ?? FreePort();
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
@@ -50,6 +52,11 @@ internal sealed class ServerProcess : IDisposable
         info.Environment["GEOORS_DB"] = PostGis.ConnectionString;
         info.Environment["Scheduling__Enabled"] = "false";
         info.Environment["Boundaries__Directory"] = PostGis.Shapefiles;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         var server = new ServerProcess(chosen, Process.Start(info)!);
         server.Process.OutputDataReceived += (_, e) => server.Append(e.Data);
         server.Process.ErrorDataReceived += (_, e) => server.Append(e.Data);
@@ -105,6 +112,13 @@ internal sealed class ServerProcess : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Kills the process at once (SIGKILL), as a crash would.</summary>
+    public void Crash()
+    {
+        Process.Kill(entireProcessTree: true);
+        Process.WaitForExit(10_000);
     }
 
     public void Dispose()

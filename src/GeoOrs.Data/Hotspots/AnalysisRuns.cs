@@ -143,11 +143,12 @@ public static class AnalysisRuns
 
             await using var insert = new NpgsqlCommand("""
                 INSERT INTO hotspot_cells (run_id, scale, cell_id, geom, events, z, p, bin, category, trend_z, trend_p, density)
-                SELECT $1, scale, cell_id, ST_Transform(geom, 4326), events, z, p, bin, category, trend_z, trend_p, density FROM cells_in;
-                SELECT geoors_bump('hotspots');
+                SELECT $1, scale, cell_id, ST_Transform(geom, 4326), events, z, p, bin, category, trend_z, trend_p, density FROM cells_in
                 """, connection, transaction);
             insert.Parameters.AddWithValue(runId);
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using var bump = new NpgsqlCommand("SELECT geoors_bump('hotspots')", connection, transaction);
+            await bump.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await using var finish = new NpgsqlCommand("""

@@ -12,7 +12,7 @@ namespace GeoOrs.Server.Jobs;
 /// Looks for spikes in the daily overdose counts of every county, every HIDTA region and every
 /// county with its queen neighbours, over the last <see cref="AnalysisOptions.SpikeDays"/> days,
 /// with the configured methods (EARS C1/C2/C3, EWMA) and ODMAP's fixed threshold where an area has
-/// one; stores the run and every alerting day as an alert (once: alert ids are stable).
+/// one (days with fewer than <see cref="AnalysisOptions.SpikeMinCount"/> events never alert by a statistic); stores the run and every alerting day as an alert (once: alert ids are stable).
 /// </summary>
 [DisallowConcurrentExecution]
 internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOptions> options, ILogger<SpikesJob> logger) : IJob
@@ -30,13 +30,13 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
         var last = o.LastDay;
         var first = last.AddDays(1 - o.SpikeDays);
         var from = first.AddDays(-BaselineDays);
-        var parameters = new { methods = o.SpikeMethods, min_sigma = o.SpikeMinSigma, days = o.SpikeDays, baseline_days = BaselineDays, first_day = first, last_day = last };
+        var parameters = new { methods = o.SpikeMethods, min_sigma = o.SpikeMinSigma, min_count = o.SpikeMinCount, days = o.SpikeDays, baseline_days = BaselineDays, first_day = first, last_day = last };
         await AnalysisJob.RunAsync(dataSource, logger, Name, "spikes", context, from, last, parameters, async ct =>
         {
             var areas = await CountyAreas.CurrentAsync(dataSource, ct);
             var daily = await AnalysisInputs.DailyCountsAsync(dataSource, from, last, ct);
             var thresholds = await AnalysisInputs.ThresholdsAsync(dataSource, ct);
-            var alerts = Scan(areas, daily, thresholds, o.SpikeMethods, o.SpikeMinSigma, from, first, last, out var evaluated);
+            var alerts = Scan(areas, daily, thresholds, o.SpikeMethods, o.SpikeMinSigma, o.SpikeMinCount, from, first, last, out var evaluated);
             return new AnalysisOutcome([], alerts, parameters, new Dictionary<string, object?>
             {
                 ["events"] = daily.Values.Sum(d => d.Sum(x => x.Count)),
@@ -48,7 +48,7 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
     /// <summary>The alerts of every area with events: counties, HIDTAs and counties with their neighbours.</summary>
     internal static List<NewAlert> Scan(
         CountyAreas areas, Dictionary<string, List<(DateOnly Day, int Count)>> daily, Dictionary<(string Kind, string Id), int> thresholds,
-        IReadOnlyList<string> methods, double minSigma, DateOnly from, DateOnly first, DateOnly last, out int evaluated)
+        IReadOnlyList<string> methods, double minSigma, int minCount, DateOnly from, DateOnly first, DateOnly last, out int evaluated)
     {
         var days = last.DayNumber - from.DayNumber + 1;
         var counts = new int[areas.Geoids.Count][];
@@ -96,7 +96,7 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
 
                 foreach (var day in result)
                 {
-                    if (day.Alert && day.Date >= first && day.Date <= last)
+                    if (day.Alert && day.Date >= first && day.Date <= last && (method == "threshold" || day.Count >= minCount))
                     {
                         alerts.Add(new NewAlert(kind, id, name, method, day.Date, day.Count, day.Expected, day.Statistic, day.Threshold));
                     }

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using GeoOrs.Analysis.Hotspots;
+using GeoOrs.Analysis.Spatial;
+using GeoOrs.Data.Synthetic;
+using GeoOrs.Tests;
+using Npgsql;
+
+namespace GeoOrs.Server.Tests;
+
+/// <summary>
+/// The scheduled analysis jobs on their own database: the synthetic generator's planted spikes and
+/// hot spots are found by the runs the schedule fires.
+/// </summary>
+public class AnalysisJobsTests
+{
+    private static readonly DateOnly End = new(2025, 3, 31);
+
+    [Fact]
+    public async Task Scheduled_jobs_find_the_planted_spikes_and_hotspots()
+    {
+        await using var scratch = await PostGis.CreateScratchDatabaseAsync();
+        var dir = Directory.CreateTempSubdirectory("geoors-signals-");
+        try
+        {
+            var options = new SyntheticOptions
+            {
+                Overdoses = 20_000, Seizures = 0, Seed = 7, Start = End.AddDays(-89), End = End, Spikes = 4, Hotspots = 4,
+                ShapefilesDirectory = PostGis.Shapefiles,
+            };
+            SyntheticManifest manifest;
+            await using (var overdoses = new StreamWriter(Path.Combine(dir.FullName, "overdoses.csv")))
+            await using (var seizures = new StreamWriter(Path.Combine(dir.FullName, "seizures.csv")))
+            {
+                manifest = SyntheticEvents.Generate(options, overdoses, seizures);
+            }
+
+            Assert.Equal(4, manifest.Spikes.Count);
+            Assert.Equal(4, manifest.Hotspots.Count);
+
+            await using var factory = new GeoOrsFactory(new Dictionary<string, string?>
+            {
+                ["Database:ConnectionString"] = scratch.ConnectionString,
+                ["Scheduling:HotspotsCron"] = "0/5 * * * * ?",
+                ["Scheduling:EmergingCron"] = "0/5 * * * * ?",
+                ["Scheduling:SpikesCron"] = "0/5 * * * * ?",
+                ["Analysis:AsOf"] = End.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["Analysis:HotspotDays"] = "90",
+                ["Analysis:SpikeDays"] = "80",
+                ["Analysis:EmergingWeeks"] = "12",
+            });
+            using var admin = factory.CreateClient("admin");
+            using var body = new StringContent(await File.ReadAllTextAsync(Path.Combine(dir.FullName, "overdoses.csv")), Encoding.UTF8, "text/csv");
+            using (var ingest = await admin.PostAsync(new Uri("/api/ingest/overdoses", UriKind.Relative), body))
+            {
+                Assert.Equal(HttpStatusCode.Created, ingest.StatusCode);
+            }
+
+            var ingested = DateTime.UtcNow;
+            await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+            var spikesRun = await SucceededRunAfterAsync(dataSource, "spikes", ingested);
+            var hotspotsRun = await SucceededRunAfterAsync(dataSource, "hotspots", ingested);
+
+            // Every planted spike day alerts with EARS C2 for its county.
+            foreach (var spike in manifest.Spikes)
+            {
+                await using var command = dataSource.CreateCommand(
+                    "SELECT array_agg(day ORDER BY day) FROM alerts WHERE area_kind = 'county' AND area_id = $1 AND method = 'ears_c2'");
+                command.Parameters.AddWithValue(spike.CountyGeoid);
+                var days = await command.ExecuteScalarAsync() as DateOnly[] ?? [];
+                for (var day = spike.Start; day <= spike.End; day = day.AddDays(1))
+                {
+                    Assert.True(days.Contains(day), $"no EARS C2 alert for {spike.CountyName} on {day:yyyy-MM-dd}; alerts on {string.Join(", ", days)}");
+                }
+            }
+
+            // Every planted hot spot lies in (or beside) a hexagon that is hot at 99 % confidence.
+            var parameters = await ParametersAsync(dataSource, hotspotsRun);
+            var grid = new HexGrid(parameters.GetProperty("hex_cell_meters").GetDouble());
+            var hexes = await HexCellsAsync(dataSource, hotspotsRun, "hex");
+            foreach (var hotspot in manifest.Hotspots)
+            {
+                var (x, y) = EqualArea.Project(hotspot.Lon, hotspot.Lat);
+                var near = hexes.Where(h => Distance(grid, h.Key, x, y) <= (hotspot.RadiusKm * 1000) + grid.Spacing).ToList();
+                Assert.True(near.Any(h => h.Value.Bin == 3),
+                    $"no hot hexagon at {hotspot.CountyName} ({hotspot.Lon}, {hotspot.Lat}): {string.Join("; ", near.Select(h => $"{h.Key} n={h.Value.Events} z={h.Value.Z:F2} bin={h.Value.Bin}"))}");
+            }
+
+            // The runs are listed with their parameters and summaries.
+            using var runs = await admin.GetAsync(new Uri($"/api/hotspots/runs/{hotspotsRun}?scale=hex&limit=5", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, runs.StatusCode);
+            using var run = JsonDocument.Parse(await runs.Content.ReadAsStringAsync());
+            Assert.Equal("succeeded", run.RootElement.GetProperty("run").GetProperty("status").GetString());
+            Assert.Equal(5, run.RootElement.GetProperty("cells").GetArrayLength());
+            Assert.True(spikesRun > 0);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static double Distance(HexGrid grid, string cell, double x, double y)
+    {
+        var parts = cell.Split(',');
+        var (cx, cy) = grid.Center(int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
+        return Math.Sqrt(((cx - x) * (cx - x)) + ((cy - y) * (cy - y)));
+    }
+
+    internal static async Task<long> SucceededRunAfterAsync(NpgsqlDataSource dataSource, string kind, DateTime after, int seconds = 180)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var command = dataSource.CreateCommand(
+                "SELECT max(id) FROM analysis_runs WHERE kind = $1 AND status = 'succeeded' AND started_at > $2");
+            command.Parameters.AddWithValue(kind);
+            command.Parameters.AddWithValue(after);
+            if (await command.ExecuteScalarAsync() is long id)
+            {
+                return id;
+            }
+
+            await Task.Delay(500);
+        }
+
+        await using var runs = dataSource.CreateCommand("SELECT string_agg(kind || ' ' || status || ' ' || coalesce(summary::text, ''), E'\\n') FROM analysis_runs");
+        Assert.Fail($"no {kind} run succeeded within {seconds} s; runs:\n{await runs.ExecuteScalarAsync()}");
+        return 0;
+    }
+
+    private static async Task<JsonElement> ParametersAsync(NpgsqlDataSource dataSource, long run)
+    {
+        await using var command = dataSource.CreateCommand("SELECT parameters::text FROM analysis_runs WHERE id = $1");
+        command.Parameters.AddWithValue(run);
+        return JsonDocument.Parse((string)(await command.ExecuteScalarAsync())!).RootElement.Clone();
+    }
+
+    internal static async Task<Dictionary<string, (int Events, double? Z, int? Bin, string? Category)>> HexCellsAsync(NpgsqlDataSource dataSource, long run, string scale)
+    {
+        await using var command = dataSource.CreateCommand("SELECT cell_id, events, z, bin, category FROM hotspot_cells WHERE run_id = $1 AND scale = $2");
+        command.Parameters.AddWithValue(run);
+        command.Parameters.AddWithValue(scale);
+        var cells = new Dictionary<string, (int, double?, int?, string?)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            cells[reader.GetString(0)] = (reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetDouble(2),
+                reader.IsDBNull(3) ? null : reader.GetInt16(3), reader.IsDBNull(4) ? null : reader.GetString(4));
+        }
+
+        return cells;
+    }
+}
