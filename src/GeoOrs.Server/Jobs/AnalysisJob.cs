@@ -37,6 +37,7 @@ internal static class AnalysisJob
             return; // this firing was already recorded as finished
         }
 
+        await JobRuns.FailInterruptedAsync(dataSource, job, jobRunId.Value, cancellationToken);
         await AnalysisRuns.FailInterruptedAsync(dataSource, kind, cancellationToken);
         var clock = Stopwatch.StartNew();
         var runId = await AnalysisRuns.StartAsync(

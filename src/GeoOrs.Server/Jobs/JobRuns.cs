@@ -25,6 +25,21 @@ internal static class JobRuns
         return await command.ExecuteScalarAsync(cancellationToken) as long?;
     }
 
+    /// <summary>
+    /// Marks the other runs of a job still <c>running</c> as failed: for a job that never runs twice at
+    /// once, they belong to a process that died.
+    /// </summary>
+    public static async Task FailInterruptedAsync(NpgsqlDataSource dataSource, string job, long current, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE job_runs SET status = 'failed', finished_at = now(), detail = '{"error": "interrupted: the process running it stopped"}'
+            WHERE job = $1 AND status = 'running' AND id <> $2
+            """);
+        command.Parameters.AddWithValue(job);
+        command.Parameters.AddWithValue(current);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public static async Task FinishAsync(NpgsqlDataSource dataSource, long id, string status, string detailJson, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
