@@ -20,22 +20,25 @@ internal sealed class KdTree
     private readonly byte[] _axis; // split axis of the node at each position: 0 = x, 1 = y
 
     public KdTree(IReadOnlyList<(double X, double Y)> points)
+        : this(Coordinates(points))
     {
-        int n = points.Count;
-        _x = new double[n];
-        _y = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            var (x, y) = points[i];
-            if (!double.IsFinite(x) || !double.IsFinite(y))
-            {
-                throw new ArgumentException($"Point {i} has a coordinate that is not a finite number.", nameof(points));
-            }
+    }
 
-            _x[i] = x;
-            _y[i] = y;
+    /// <summary>A tree over the points (x[i], y[i]) that keeps the two arrays (not copied; the caller has checked them and must not change them).</summary>
+    public KdTree(double[] x, double[] y)
+        : this((x, y))
+    {
+    }
+
+    private KdTree((double[] X, double[] Y) coordinates)
+    {
+        (_x, _y) = coordinates;
+        if (_x.Length != _y.Length)
+        {
+            throw new ArgumentException("The coordinate arrays differ in length.", nameof(coordinates));
         }
 
+        int n = _x.Length;
         _order = new int[n];
         for (int i = 0; i < n; i++)
         {
@@ -62,6 +65,26 @@ internal sealed class KdTree
     /// <summary>Adds to <paramref name="result"/> every point other than <paramref name="query"/> within squared distance <paramref name="radiusSquared"/> (inclusive).</summary>
     public void WithinRadius(int query, double radiusSquared, List<int> result) =>
         SearchRadius(0, Count, _x[query], _y[query], query, radiusSquared, result);
+
+    private static (double[] X, double[] Y) Coordinates(IReadOnlyList<(double X, double Y)> points)
+    {
+        int n = points.Count;
+        var xs = new double[n];
+        var ys = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            var (x, y) = points[i];
+            if (!double.IsFinite(x) || !double.IsFinite(y))
+            {
+                throw new ArgumentException($"Point {i} has a coordinate that is not a finite number.", nameof(points));
+            }
+
+            xs[i] = x;
+            ys[i] = y;
+        }
+
+        return (xs, ys);
+    }
 
     private void Build(int lo, int hi)
     {
