@@ -69,14 +69,14 @@ internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<Analysis
         }
 
         // Hexagons: the scale of analysis, then Gi* of the counts with FDR.
-        var spacing = cellMeters > 0 ? cellMeters : AnalysisScale.HexSpacing(points);
+        var spacing = cellMeters > 0 ? cellMeters : ScaleOfAnalysis.HexagonCellSize(points);
         var grid = new HexGrid(spacing);
         var hexes = grid.Aggregate(points);
         var centres = hexes.Select(h => (h.X, h.Y)).ToArray();
         var counts = hexes.Select(h => (double)h.Count).ToArray();
-        var (band, chosenBy) = bandMeters > 0 ? (bandMeters, "configured") : AnalysisScale.DistanceBand(centres, counts);
+        var (band, chosenBy) = Band(centres, counts, bandMeters);
         parameters["hex_cell_meters"] = spacing;
-        parameters["hex_cell_chosen_by"] = cellMeters > 0 ? "configured" : "nearest_neighbour_distances";
+        parameters["hex_cell_chosen_by"] = cellMeters > 0 ? "configured" : "mean_nearest_neighbour_distance";
         parameters["distance_band_meters"] = band;
         parameters["distance_band_chosen_by"] = chosenBy;
         parameters["fdr"] = true;
@@ -114,12 +114,21 @@ internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<Analysis
         summary["heat_cells"] = heat.Count;
         return new AnalysisOutcome(cells, [], parameters, summary);
     }
-}
 
-/// <summary>Stand-in for the scale of analysis until the optimized one is in.</summary>
-internal static class AnalysisScale
-{
-    public static double HexSpacing(IReadOnlyList<(double X, double Y)> points) => 5000;
+    /// <summary>The configured distance band, else the scale of analysis (for fewer than 3 cells, their span).</summary>
+    internal static (double Distance, string ChosenBy) Band(IReadOnlyList<(double X, double Y)> centres, IReadOnlyList<double> counts, double configured)
+    {
+        if (configured > 0)
+        {
+            return (configured, "configured");
+        }
 
-    public static (double Distance, string ChosenBy) DistanceBand(IReadOnlyList<(double X, double Y)> centres, IReadOnlyList<double> counts) => (15000, "kth_neighbor");
+        if (centres.Count < 3)
+        {
+            return (1, "too_few_cells");
+        }
+
+        var choice = ScaleOfAnalysis.DistanceBand(centres, counts);
+        return (choice.Distance, choice.Method == "peak" ? "incremental_spatial_autocorrelation_peak" : $"mean_distance_to_neighbour_{choice.K}");
+    }
 }
