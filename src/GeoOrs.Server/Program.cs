@@ -13,6 +13,7 @@ builder.AddGeoOrsDatabase();
 builder.AddGeoOrsScheduling();
 builder.AddGeoOrsDemo();
 builder.AddGeoOrsAccess();
+builder.AddGeoOrsAlerts();
 builder.Services.AddGeoOrsTiles();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -39,6 +40,8 @@ app.MapStyles();
 app.MapJobs();
 app.MapAdmin();
 app.MapAnalysis();
+app.MapAlerts();
+app.MapWebhooks();
 
 await app.RunAsync();
 return 0;

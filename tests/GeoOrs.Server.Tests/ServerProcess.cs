@@ -50,6 +50,10 @@ internal sealed class ServerProcess : IDisposable
         info.Environment["GEOORS_DB"] = PostGis.ConnectionString;
         info.Environment["Scheduling__Enabled"] = "false";
         info.Environment["Boundaries__Directory"] = PostGis.Shapefiles;
+        info.Environment["Webhooks__MaxAttempts"] = GeoOrsFactory.WebhookMaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["Webhooks__BaseDelay"] = "00:00:00.200";
+        info.Environment["Webhooks__MaxDelay"] = "00:00:01";
+        info.Environment["Webhooks__Timeout"] = "00:00:05";
         var server = new ServerProcess(chosen, Process.Start(info)!);
         server.Process.OutputDataReceived += (_, e) => server.Append(e.Data);
         server.Process.ErrorDataReceived += (_, e) => server.Append(e.Data);
