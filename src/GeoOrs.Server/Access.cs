@@ -41,7 +41,10 @@ internal sealed class JwtOptions
 /// <summary>The authorization policies of the endpoints.</summary>
 internal static class AccessPolicies
 {
-    /// <summary>Ingest and ad-hoc analysis: analyst, law enforcement and admin callers.</summary>
+    /// <summary>Any key or token: partner, analyst, law enforcement and admin callers (alerts, which carry small counts).</summary>
+    public const string Partners = "partners";
+
+    /// <summary>Ingest, ad-hoc analysis and webhooks: analyst, law enforcement and admin callers.</summary>
     public const string Analysts = "analysts";
 
     /// <summary>Administration: admin keys.</summary>
@@ -93,6 +96,7 @@ internal static class Access
         }
 
         builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(AccessPolicies.Partners, p => p.RequireClaim(GeoOrsClaims.Role, "partner", "analyst", "law_enforcement", "admin"))
             .AddPolicy(AccessPolicies.Analysts, p => p.RequireClaim(GeoOrsClaims.Role, "analyst", "law_enforcement", "admin"))
             .AddPolicy(AccessPolicies.Admin, p => p.RequireClaim(GeoOrsClaims.Role, "admin"));
         builder.Services.AddSingleton<AccessViews>();

@@ -148,7 +148,7 @@ internal static class HttpHardening
         }
 
         policy.WithMethods(HttpMethods.Get, HttpMethods.Head, HttpMethods.Options)
-            .WithHeaders("Authorization", "X-Api-Key", "Content-Type", "If-None-Match")
+            .WithHeaders("Authorization", "X-Api-Key", "Content-Type", "If-None-Match", "Last-Event-ID") // Last-Event-ID: a dashboard resuming the alert stream
             .WithExposedHeaders("ETag", "Retry-After")
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10));
     }

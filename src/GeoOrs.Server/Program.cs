@@ -13,6 +13,7 @@ builder.AddGeoOrsDatabase();
 builder.AddGeoOrsScheduling();
 builder.AddGeoOrsDemo();
 builder.AddGeoOrsAccess();
+builder.AddGeoOrsAlerts();
 builder.Services.AddGeoOrsTiles();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -40,6 +41,8 @@ app.MapJobs();
 app.MapAdmin();
 app.MapAnalysis();
 app.MapHotspots();
+app.MapAlerts();
+app.MapWebhooks();
 
 await app.RunAsync();
 return 0;

@@ -157,6 +157,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
         "/ogc/collections/states/items/24", "/ogc/collections/overdose-events/items/1", "/styles/geoors.json",
         "/api/boundaries/counties/24510", "/api/boundaries/lookup?lon=-76.6&lat=39.3", "/api/ingest/batches", "/api/ingest/batches/1",
         "/api/ingest/mappings", "/api/ingest/mappings/tempe-ems", "/api/jobs/runs", "/api/admin/audit", "/api/admin/sharing",
+        "/api/alerts", "/api/alerts?area=county:24510&method=ears_c2&from=2024-01-01&to=2024-12-31&limit=5", "/api/webhooks", "/api/webhooks/1",
     ];
 
     /// <summary>Each route's query parameters, for the injection fuzz.</summary>
@@ -177,6 +178,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
         ("/ogc/collections/states/items/24", ["f"]),
         ("/api/boundaries/lookup?lat=39.3", ["lon"]), ("/api/boundaries/lookup?lon=-76.6", ["lat"]),
         ("/api/ingest/batches", ["limit"]), ("/api/jobs/runs", ["job", "limit"]), ("/api/admin/audit", ["since", "key", "agency", "limit"]),
+        ("/api/alerts", ["area", "method", "since", "from", "to", "limit"]),
         ("/health", ["x"]), ("/styles/geoors.json", ["x"]), ("/tiles", ["x"]),
     ];
 
@@ -187,7 +189,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
         "/tiles/overdoses/3/{v}/3.mvt", "/tiles/hidta/3/2/{v}.png", "/ogc/collections/{v}", "/ogc/collections/{v}/items",
         "/ogc/collections/{v}/items/1", "/ogc/collections/counties/items/{v}", "/ogc/collections/overdose-events/items/{v}",
         "/ogc/collections/county-aggregates/items/{v}", "/ogc/collections/seizure-events/items/{v}", "/styles/{v}.json",
-        "/api/boundaries/counties/{v}", "/api/ingest/batches/{v}", "/api/ingest/mappings/{v}", "/{v}", "/api/{v}/audit",
+        "/api/boundaries/counties/{v}", "/api/ingest/batches/{v}", "/api/ingest/mappings/{v}", "/{v}", "/api/{v}/audit", "/api/webhooks/{v}",
     ];
 
     // ------------------------------------------------------------------ the test
@@ -346,7 +348,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
             "/tiles/counties.json?{p}=", "/tiles/states/3/1/2.mvt?{p}=", "/tiles/hidta/3/1/2.png?{p}=", "/tiles/counties/legend.png?{p}=",
             "/tiles/overdoses/3/1/2.mvt?{p}=", "/tiles/seizures.json?{p}=", "/ogc/collections/county-aggregates/items?{p}=",
             "/ogc/collections/county-aggregates/items/24510?datetime=", "/ogc/collections/seizure-events/items?datetime=",
-            "/api/admin/audit?since=",
+            "/api/admin/audit?since=", "/api/alerts?since=", "/api/alerts?{p}=",
         ];
         foreach (var date in Dates)
         {
@@ -445,7 +447,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
             }
         }
 
-        foreach (var route in new[] { "/ogc/collections/counties/items", "/ogc/collections/overdose-events/items", "/api/jobs/runs", "/api/ingest/batches", "/api/admin/audit" })
+        foreach (var route in new[] { "/ogc/collections/counties/items", "/ogc/collections/overdose-events/items", "/api/jobs/runs", "/api/ingest/batches", "/api/admin/audit", "/api/alerts" })
         {
             foreach (var paging in new[] { "limit=0", "limit=99999999999", "offset=9223372036854775807", "limit=1e3", "limit= 5" })
             {
@@ -554,7 +556,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
         string[] endpoints =
         [
             "POST /api/ingest/overdoses?agency={agency}", "POST /api/ingest/seizures?agency={agency}", "POST /api/ingest/overdoses/event?agency={agency}",
-            "PUT /api/ingest/mappings/{agency}", "PUT /api/admin/sharing/{agency}",
+            "PUT /api/ingest/mappings/{agency}", "PUT /api/admin/sharing/{agency}", "POST /api/webhooks",
         ];
         foreach (var body in bodies)
         {
@@ -636,7 +638,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
             ("two keys in one Authorization header", [("Authorization", $"Bearer {valid}, Bearer {valid}")]),
             ("a key of the right length but not hex", [("X-Api-Key", "gok_zzzzzzzz_" + Secret())]),
         ];
-        string[] unsafeRoutes = ["PUT /api/admin/sharing/{agency}", "DELETE /api/admin/sharing/{agency}", "POST /api/ingest/overdoses?agency={agency}", "GET /no/such/route"];
+        string[] unsafeRoutes = ["PUT /api/admin/sharing/{agency}", "DELETE /api/admin/sharing/{agency}", "POST /api/ingest/overdoses?agency={agency}", "POST /api/webhooks", "GET /no/such/route"];
         foreach (var (name, headers) in forgeries)
         {
             foreach (var route in Some(random, Routes, 6).Select(r => "GET " + r).Append(unsafeRoutes[random.Next(unsafeRoutes.Length)]))
@@ -766,6 +768,16 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
         if (caller is Caller.Public or Caller.Partner && Under("/api/ingest"))
         {
             yield return $"the {caller} got {status} from an ingest route (analyst and up)";
+        }
+
+        if (caller is Caller.Public or Caller.Partner && Under("/api/webhooks"))
+        {
+            yield return $"the {caller} got {status} from a webhook route (analyst and up)";
+        }
+
+        if (caller is Caller.Public && Under("/api/alerts"))
+        {
+            yield return $"the public got {status} from an alert route (partner and up)";
         }
 
         if (caller != Caller.Public)

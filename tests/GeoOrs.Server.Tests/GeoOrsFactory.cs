@@ -21,7 +21,17 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
         // Every in-memory client shares one address: the suite would use up a real limit.
         ["Http:PublicPermitsPerMinute"] = "1000000",
         ["Http:KeyPermitsPerMinute"] = "1000000",
+
+        // Any server of the suite may claim any webhook delivery, so all of them retry on the same
+        // short schedule (ServerProcess sets it too): 4 attempts, 0.1–0.2 s after the first failure.
+        ["Webhooks:MaxAttempts"] = WebhookMaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Webhooks:BaseDelay"] = "00:00:00.200",
+        ["Webhooks:MaxDelay"] = "00:00:01",
+        ["Webhooks:Timeout"] = "00:00:05",
     };
+
+    /// <summary>The attempts a webhook delivery gets in the tests' servers.</summary>
+    internal const int WebhookMaxAttempts = 4;
 
     public GeoOrsFactory()
     {

@@ -52,6 +52,10 @@ internal sealed class ServerProcess : IDisposable
         info.Environment["GEOORS_DB"] = PostGis.ConnectionString;
         info.Environment["Scheduling__Enabled"] = "false";
         info.Environment["Boundaries__Directory"] = PostGis.Shapefiles;
+        info.Environment["Webhooks__MaxAttempts"] = GeoOrsFactory.WebhookMaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["Webhooks__BaseDelay"] = "00:00:00.200";
+        info.Environment["Webhooks__MaxDelay"] = "00:00:01";
+        info.Environment["Webhooks__Timeout"] = "00:00:05";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;

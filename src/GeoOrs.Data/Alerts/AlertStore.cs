@@ -42,9 +42,18 @@ public sealed record NewAlert(
 public static class AlertStore
 {
     /// <summary>
+    /// The transaction-scoped advisory lock that serialises the storing of alerts, so that the
+    /// order of <c>seq</c> is the order in which alerts become visible: a reader that has seen
+    /// <c>seq</c> N has seen everything below it and may ask for <c>seq &gt; N</c> next.
+    /// </summary>
+    public const long SequenceLock = 0x67656F6F72735F61; // "geoors_a"
+
+    /// <summary>
     /// Adds the alerts not stored before (by <see cref="NewAlert.Id"/>), queues each new one in
     /// <c>webhook_outbox</c> for every subscription whose area and methods match, and notifies
-    /// channel <c>geoors_data</c> with <c>alerts</c> at commit when any was new.
+    /// channel <c>geoors_data</c> with <c>alerts</c> at commit when any was new. Takes
+    /// <see cref="SequenceLock"/> until the transaction ends: another transaction storing alerts
+    /// waits for this one to commit, so their <c>seq</c> values cannot become visible out of order.
     /// </summary>
     /// <param name="connection">An open connection.</param>
     /// <param name="transaction">The run's transaction.</param>
@@ -62,9 +71,12 @@ public static class AlertStore
         }
 
         await using var command = new NpgsqlCommand("""
-            WITH input AS (
-                SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::int[],
-                                     $9::float8[], $10::float8[], $11::float8[])
+            WITH serialised AS (
+                SELECT pg_advisory_xact_lock($12)
+            ),
+            input AS (
+                SELECT t.* FROM serialised, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::int[],
+                                                   $9::float8[], $10::float8[], $11::float8[])
                          AS t(id, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold)
             ),
             added AS (
@@ -94,6 +106,7 @@ public static class AlertStore
         command.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = [.. alerts.Select(a => a.Expected)] });
         command.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = [.. alerts.Select(a => a.Statistic)] });
         command.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = [.. alerts.Select(a => a.Threshold)] });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = SequenceLock });
         var added = new List<string>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {

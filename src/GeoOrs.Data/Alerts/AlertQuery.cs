@@ -1,0 +1,192 @@
+using System.Data.Common;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GeoOrs.Data.Alerts;
+
+/// <summary>A stored alert, as the API, the stream and webhooks show it.</summary>
+/// <param name="Id">The stable id (<see cref="NewAlert.IdOf"/>): the same area, method and day always have the same id.</param>
+/// <param name="Seq">The order of storing: larger is later, and a reader that has seen one has seen every smaller one.</param>
+/// <param name="AreaKind">county, hidta or county_neighbors.</param>
+/// <param name="AreaId">The county's FIPS code or the HIDTA's id.</param>
+/// <param name="AreaName">The area's name.</param>
+/// <param name="Method">ears_c1, ears_c2, ears_c3, ewma or threshold.</param>
+/// <param name="Day">The day (UTC).</param>
+/// <param name="Observed">The day's count.</param>
+/// <param name="Expected">The baseline's mean, when the method has one.</param>
+/// <param name="Statistic">The method's statistic.</param>
+/// <param name="Threshold">What the statistic had to exceed.</param>
+/// <param name="CreatedAt">When it was stored (UTC).</param>
+/// <param name="RunId">The analysis run that found it.</param>
+public sealed record StoredAlert(
+    string Id, long Seq, string AreaKind, string AreaId, string? AreaName, string Method, DateOnly Day, int Observed,
+    double? Expected, double? Statistic, double? Threshold, DateTime CreatedAt, long? RunId);
+
+/// <summary>Which alerts to read; a null member does not filter.</summary>
+/// <param name="AreaKind">Only this kind of area.</param>
+/// <param name="AreaId">Only this area (with <paramref name="AreaKind"/>).</param>
+/// <param name="Method">Only this method's alerts.</param>
+/// <param name="Since">Only alerts stored at or after this time.</param>
+/// <param name="From">Only alerts of this day or later.</param>
+/// <param name="To">Only alerts of this day or earlier.</param>
+public sealed record AlertFilter(
+    string? AreaKind = null, string? AreaId = null, string? Method = null, DateTimeOffset? Since = null, DateOnly? From = null, DateOnly? To = null)
+{
+    /// <summary>No filter.</summary>
+    public static AlertFilter All { get; } = new();
+
+    /// <summary>Whether an alert passes the area and method filters (the ones a live stream applies).</summary>
+    /// <param name="areaKind">The alert's area kind.</param>
+    /// <param name="areaId">The alert's area id.</param>
+    /// <param name="method">The alert's method.</param>
+    /// <returns>Whether it matches.</returns>
+    public bool Matches(string areaKind, string areaId, string method) =>
+        (AreaKind is null || AreaKind == areaKind) && (AreaId is null || AreaId == areaId) && (Method is null || Method == method);
+}
+
+/// <summary>Reads stored alerts.</summary>
+public static class AlertQuery
+{
+    /// <summary>The kinds of area an alert is about.</summary>
+    public static readonly IReadOnlyList<string> AreaKinds = ["county", "hidta", "county_neighbors"];
+
+    /// <summary>The methods that find alerts.</summary>
+    public static readonly IReadOnlyList<string> Methods = ["ears_c1", "ears_c2", "ears_c3", "ewma", "threshold"];
+
+    /// <summary>The longest area id taken.</summary>
+    public const int MaxAreaIdLength = 100;
+
+    private const string Columns = "id, seq, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold, created_at, run_id";
+
+    private const string Where = """
+        ($1::text IS NULL OR area_kind = $1) AND ($2::text IS NULL OR area_id = $2) AND ($3::text IS NULL OR method = $3)
+        AND ($4::timestamptz IS NULL OR created_at >= $4) AND ($5::date IS NULL OR day >= $5) AND ($6::date IS NULL OR day <= $6)
+        """;
+
+    /// <summary>
+    /// Reads an area written <c>KIND:ID</c> (<c>county:42003</c>, <c>hidta:appalachia</c>,
+    /// <c>county_neighbors:42003</c>).
+    /// </summary>
+    /// <param name="text">The text.</param>
+    /// <param name="kind">The area's kind.</param>
+    /// <param name="id">The area's id.</param>
+    /// <param name="error">Why the text is not an area, or null.</param>
+    /// <returns>Whether it is one.</returns>
+    public static bool TryParseArea(string? text, out string kind, out string id, out string? error)
+    {
+        kind = id = "";
+        var colon = text?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+        if (text is null || colon < 0)
+        {
+            error = $"an area is KIND:ID with KIND one of {string.Join(", ", AreaKinds)}, e.g. county:42003";
+            return false;
+        }
+
+        kind = text[..colon];
+        id = text[(colon + 1)..];
+        if (!AreaKinds.Contains(kind))
+        {
+            error = $"'{kind}' is not an area kind: {string.Join(", ", AreaKinds)}";
+            return false;
+        }
+
+        if (id.Length is 0 or > MaxAreaIdLength || id.Any(char.IsControl) || id.Trim().Length != id.Length)
+        {
+            error = $"the area id is 1 to {MaxAreaIdLength} characters, without control characters or surrounding spaces";
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+
+    /// <summary>The alerts that pass a filter, newest (largest <c>seq</c>) first.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="filter">The filter.</param>
+    /// <param name="limit">The most alerts returned.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The alerts.</returns>
+    public static async Task<IReadOnlyList<StoredAlert>> ListAsync(NpgsqlDataSource dataSource, AlertFilter filter, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM alerts WHERE {Where} ORDER BY seq DESC LIMIT $7");
+        Bind(command, filter);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The alerts with <c>seq</c> after one and up to another that pass a filter, oldest first.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="afterSeq">Only alerts with a larger <c>seq</c>.</param>
+    /// <param name="upToSeq">Only alerts with this <c>seq</c> or a smaller one, or null for no bound.</param>
+    /// <param name="filter">The filter.</param>
+    /// <param name="limit">The most alerts returned.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The alerts in <c>seq</c> order.</returns>
+    public static async Task<IReadOnlyList<StoredAlert>> AfterAsync(
+        NpgsqlDataSource dataSource, long afterSeq, long? upToSeq, AlertFilter filter, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {Columns} FROM alerts WHERE {Where} AND seq > $7 AND ($8::bigint IS NULL OR seq <= $8) ORDER BY seq LIMIT $9");
+        Bind(command, filter);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSeq });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (object?)upToSeq ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The largest <c>seq</c> stored, or 0 when there is no alert.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The largest <c>seq</c>.</returns>
+    public static async Task<long> LatestSeqAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand("SELECT coalesce(max(seq), 0) FROM alerts");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Reads an alert from a row whose first columns are those of <see cref="StoredAlert"/>, in order, from <paramref name="at"/>.</summary>
+    /// <param name="reader">The reader, on the row.</param>
+    /// <param name="at">The ordinal of the alert's id.</param>
+    /// <returns>The alert.</returns>
+    internal static StoredAlert Read(DbDataReader reader, int at = 0)
+    {
+        double? Number(int i) => reader.IsDBNull(at + i) ? null : reader.GetDouble(at + i);
+        return new StoredAlert(
+            reader.GetString(at), reader.GetInt64(at + 1), reader.GetString(at + 2), reader.GetString(at + 3),
+            reader.IsDBNull(at + 4) ? null : reader.GetString(at + 4), reader.GetString(at + 5), reader.GetFieldValue<DateOnly>(at + 6),
+            reader.GetInt32(at + 7), Number(8), Number(9), Number(10), reader.GetDateTime(at + 11), reader.IsDBNull(at + 12) ? null : reader.GetInt64(at + 12));
+    }
+
+    /// <summary>The alert columns in the order <see cref="Read"/> takes them, each prefixed with a table alias.</summary>
+    /// <param name="alias">The alias of <c>alerts</c>.</param>
+    /// <returns>The column list.</returns>
+    internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(c => $"{alias}.{c}"));
+
+    private static void Bind(NpgsqlCommand command, AlertFilter filter)
+    {
+        static NpgsqlParameter Parameter(NpgsqlDbType type, object? value) => new() { NpgsqlDbType = type, Value = value ?? DBNull.Value };
+        command.Parameters.Add(Parameter(NpgsqlDbType.Text, filter.AreaKind));
+        command.Parameters.Add(Parameter(NpgsqlDbType.Text, filter.AreaId));
+        command.Parameters.Add(Parameter(NpgsqlDbType.Text, filter.Method));
+        command.Parameters.Add(Parameter(NpgsqlDbType.TimestampTz, filter.Since?.UtcDateTime));
+        command.Parameters.Add(Parameter(NpgsqlDbType.Date, filter.From));
+        command.Parameters.Add(Parameter(NpgsqlDbType.Date, filter.To));
+    }
+
+    private static async Task<IReadOnlyList<StoredAlert>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var alerts = new List<StoredAlert>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            alerts.Add(Read(reader));
+        }
+
+        return alerts;
+    }
+}

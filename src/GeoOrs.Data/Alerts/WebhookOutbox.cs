@@ -1,0 +1,147 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GeoOrs.Data.Alerts;
+
+/// <summary>A claimed row of the outbox: one attempt at delivering one alert to one webhook.</summary>
+/// <param name="Id">The outbox row.</param>
+/// <param name="WebhookId">The subscription.</param>
+/// <param name="Url">Where to POST.</param>
+/// <param name="Secret">The subscription's signing secret.</param>
+/// <param name="Attempt">This attempt's number, from 1.</param>
+/// <param name="Alert">The alert.</param>
+public sealed record OutboxItem(long Id, long WebhookId, string Url, string Secret, int Attempt, StoredAlert Alert);
+
+/// <summary>
+/// The webhook outbox as a work queue shared by every server. A server claims due rows with
+/// <c>FOR UPDATE SKIP LOCKED</c> and, in the same statement, counts the attempt and moves the row's
+/// next attempt past a lease: no other server sees the row as due while the attempt is under way,
+/// and a server that dies mid-attempt leaves it to be tried again when the lease runs out.
+/// </summary>
+public static class WebhookOutbox
+{
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due rows (oldest due first) for one attempt each. Rows
+    /// whose attempts are used up (their last attempt's server stopped before it recorded the
+    /// result) are marked failed instead.
+    /// </summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="limit">The most rows claimed.</param>
+    /// <param name="lease">How long the rows stay claimed: longer than an attempt can take.</param>
+    /// <param name="maxAttempts">The attempts a row gets.</param>
+    /// <param name="cancellationToken">Cancels the statement.</param>
+    /// <returns>The claimed rows with their alerts.</returns>
+    public static async Task<IReadOnlyList<OutboxItem>> ClaimAsync(
+        NpgsqlDataSource dataSource, int limit, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var batch = dataSource.CreateBatch();
+        var exhausted = new NpgsqlBatchCommand("""
+            UPDATE webhook_outbox SET failed_at = now(), last_error = coalesce(last_error || '; ', '') || 'the last attempt was cut off (the server stopped)'
+            WHERE id IN (SELECT id FROM webhook_outbox
+                         WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now() AND attempts >= $1
+                         FOR UPDATE SKIP LOCKED)
+            """);
+        exhausted.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
+        var claim = new NpgsqlBatchCommand($"""
+            WITH due AS (
+                SELECT id FROM webhook_outbox
+                WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now() AND attempts < $1
+                ORDER BY next_attempt_at, id
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED
+            ),
+            claimed AS (
+                UPDATE webhook_outbox o SET attempts = o.attempts + 1, next_attempt_at = now() + $3
+                FROM due WHERE o.id = due.id
+                RETURNING o.id, o.webhook_id, o.alert_id, o.attempts
+            )
+            SELECT c.id, c.webhook_id, w.url, w.secret, c.attempts, {AlertQuery.ColumnsOf("a")}
+            FROM claimed c JOIN webhooks w ON w.id = c.webhook_id JOIN alerts a ON a.id = c.alert_id
+            ORDER BY c.id
+            """);
+        claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
+        claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        claim.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = lease, NpgsqlDbType = NpgsqlDbType.Interval });
+        batch.BatchCommands.Add(exhausted);
+        batch.BatchCommands.Add(claim);
+        var items = new List<OutboxItem>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            items.Add(new OutboxItem(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), AlertQuery.Read(reader, 5)));
+        }
+
+        return items;
+    }
+
+    /// <summary>Records a delivery: the receiver answered 2xx.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="id">The outbox row.</param>
+    /// <param name="status">The receiver's status.</param>
+    /// <param name="cancellationToken">Cancels the statement.</param>
+    /// <returns>A task.</returns>
+    public static async Task DeliveredAsync(NpgsqlDataSource dataSource, long id, int status, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand(
+            "UPDATE webhook_outbox SET delivered_at = now(), next_attempt_at = now(), last_status = $2, last_error = NULL WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = status });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records a failed attempt: the row is tried again after <paramref name="retryAfter"/>, or, when that is null, marked failed.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="id">The outbox row.</param>
+    /// <param name="status">The receiver's status, or null when it did not answer.</param>
+    /// <param name="error">What went wrong.</param>
+    /// <param name="retryAfter">When to try again, from now; null to give up.</param>
+    /// <param name="cancellationToken">Cancels the statement.</param>
+    /// <returns>A task.</returns>
+    public static async Task AttemptFailedAsync(
+        NpgsqlDataSource dataSource, long id, int? status, string error, TimeSpan? retryAfter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(error);
+        await using var command = dataSource.CreateCommand("""
+            UPDATE webhook_outbox
+            SET last_status = $2, last_error = $3,
+                next_attempt_at = CASE WHEN $4::interval IS NULL THEN now() ELSE now() + $4 END,
+                failed_at = CASE WHEN $4::interval IS NULL THEN now() END
+            WHERE id = $1 AND delivered_at IS NULL
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)status ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = error.Length > 500 ? error[..500] : error });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Interval, Value = (object?)retryAfter ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Gives a claimed row back unattempted (the server is stopping before it could try): due at once, the attempt not counted.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="id">The outbox row.</param>
+    /// <param name="cancellationToken">Cancels the statement.</param>
+    /// <returns>A task.</returns>
+    public static async Task ReleaseAsync(NpgsqlDataSource dataSource, long id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand(
+            "UPDATE webhook_outbox SET attempts = greatest(attempts - 1, 0), next_attempt_at = now() WHERE id = $1 AND delivered_at IS NULL AND failed_at IS NULL");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How long until the earliest pending row is due (zero or less when one is due now), or null when none is pending.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The time until the next row is due.</returns>
+    public static async Task<TimeSpan?> NextDueAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand(
+            "SELECT min(next_attempt_at) - now() FROM webhook_outbox WHERE delivered_at IS NULL AND failed_at IS NULL");
+        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is TimeSpan span ? span : null;
+    }
+}
