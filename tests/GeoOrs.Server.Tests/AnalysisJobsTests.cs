@@ -27,7 +27,7 @@ public class AnalysisJobsTests
         {
             var options = new SyntheticOptions
             {
-                Overdoses = 20_000, Seizures = 0, Seed = 7, Start = End.AddDays(-89), End = End, Spikes = 4, Hotspots = 4,
+                Overdoses = 50_000, Seizures = 0, Seed = 7, Start = End.AddDays(-89), End = End, Spikes = 4, Hotspots = 4,
                 ShapefilesDirectory = PostGis.Shapefiles,
             };
             SyntheticManifest manifest;
@@ -62,6 +62,7 @@ public class AnalysisJobsTests
             await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
             var spikesRun = await SucceededRunAfterAsync(dataSource, "spikes", ingested);
             var hotspotsRun = await SucceededRunAfterAsync(dataSource, "hotspots", ingested);
+            var emergingRun = await SucceededRunAfterAsync(dataSource, "emerging", ingested);
 
             // Every planted spike day alerts with EARS C2 for its county.
             foreach (var spike in manifest.Spikes)
@@ -78,14 +79,30 @@ public class AnalysisJobsTests
 
             // Every planted hot spot lies in (or beside) a hexagon that is hot at 99 % confidence.
             var parameters = await ParametersAsync(dataSource, hotspotsRun);
-            var grid = new HexGrid(parameters.GetProperty("hex_cell_meters").GetDouble());
             var hexes = await HexCellsAsync(dataSource, hotspotsRun, "hex");
             foreach (var hotspot in manifest.Hotspots)
             {
+                var state = hotspot.CountyGeoid[..2];
+                var grid = new HexGrid(parameters.GetProperty("states").GetProperty(state).GetProperty("hex_cell_meters").GetDouble());
                 var (x, y) = EqualArea.Project(hotspot.Lon, hotspot.Lat);
-                var near = hexes.Where(h => Distance(grid, h.Key, x, y) <= (hotspot.RadiusKm * 1000) + grid.Spacing).ToList();
+                var near = hexes.Where(h => h.Key.StartsWith(state + ":", StringComparison.Ordinal)
+                    && Distance(grid, h.Key, x, y) <= (hotspot.RadiusKm * 1000) + grid.Spacing).ToList();
                 Assert.True(near.Any(h => h.Value.Bin == 3),
-                    $"no hot hexagon at {hotspot.CountyName} ({hotspot.Lon}, {hotspot.Lat}): {string.Join("; ", near.Select(h => $"{h.Key} n={h.Value.Events} z={h.Value.Z:F2} bin={h.Value.Bin}"))}");
+                    $"no hot hexagon at {hotspot.CountyName} ({hotspot.Lon}, {hotspot.Lat}) with {parameters.GetProperty("states").GetProperty(state)}: {string.Join("; ", near.Select(h => $"{h.Key} n={h.Value.Events} z={h.Value.Z:F2} bin={h.Value.Bin}"))}");
+            }
+
+            // Planted hot spots last the whole period: emerging hot spot analysis calls their hexagons hot.
+            var emergingParameters = await ParametersAsync(dataSource, emergingRun);
+            var emerging = await HexCellsAsync(dataSource, emergingRun, "emerging");
+            foreach (var hotspot in manifest.Hotspots)
+            {
+                var state = hotspot.CountyGeoid[..2];
+                var emergingGrid = new HexGrid(emergingParameters.GetProperty("states").GetProperty(state).GetProperty("hex_cell_meters").GetDouble());
+                var (x, y) = EqualArea.Project(hotspot.Lon, hotspot.Lat);
+                var near = emerging.Where(h => h.Key.StartsWith(state + ":", StringComparison.Ordinal)
+                    && Distance(emergingGrid, h.Key, x, y) <= (hotspot.RadiusKm * 1000) + emergingGrid.Spacing).ToList();
+                Assert.True(near.Any(h => EmergingHotSpotCategories.TryParse(h.Value.Category, out var c) && c.IsHot()),
+                    $"no emerging hot spot at {hotspot.CountyName}: {string.Join("; ", near.Select(h => $"{h.Key} n={h.Value.Events} {h.Value.Category}"))}");
             }
 
             // The runs are listed with their parameters and summaries.
@@ -104,7 +121,7 @@ public class AnalysisJobsTests
 
     private static double Distance(HexGrid grid, string cell, double x, double y)
     {
-        var parts = cell.Split(',');
+        var parts = cell[(cell.IndexOf(':', StringComparison.Ordinal) + 1)..].Split(',');
         var (cx, cy) = grid.Center(int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
         return Math.Sqrt(((cx - x) * (cx - x)) + ((cy - y) * (cy - y)));
     }

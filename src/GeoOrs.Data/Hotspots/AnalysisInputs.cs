@@ -2,6 +2,13 @@ using Npgsql;
 
 namespace GeoOrs.Data.Hotspots;
 
+/// <summary>An event as the analysis jobs read it.</summary>
+/// <param name="X">EPSG:5070 x (metres).</param>
+/// <param name="Y">EPSG:5070 y (metres).</param>
+/// <param name="Day">Its UTC day.</param>
+/// <param name="State">Its state's 2-digit FIPS code.</param>
+public readonly record struct AnalysisEvent(double X, double Y, DateOnly Day, string State);
+
 /// <summary>
 /// What the analysis jobs read: overdose events of a window of days as points in EPSG:5070, and
 /// their daily counts per county. Events of agencies that restrict their sharing
@@ -11,35 +18,36 @@ public static class AnalysisInputs
 {
     private const string Shared = "NOT EXISTS (SELECT 1 FROM agency_sharing s WHERE s.owner = e.source_agency)";
 
-    /// <summary>The events of the days <paramref name="from"/>…<paramref name="to"/> (UTC, inclusive) in EPSG:5070 metres, with their day.</summary>
+    /// <summary>
+    /// The events of the days <paramref name="from"/>…<paramref name="to"/> (UTC, inclusive) that lie
+    /// in a county, in EPSG:5070 metres, with their day and state.
+    /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="from">The first day.</param>
     /// <param name="to">The last day.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>The points and their days.</returns>
-    public static async Task<(List<(double X, double Y)> Points, List<DateOnly> Days)> EventPointsAsync(
+    /// <returns>The events.</returns>
+    public static async Task<List<AnalysisEvent>> EventPointsAsync(
         NpgsqlDataSource dataSource, DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var command = dataSource.CreateCommand($"""
-            SELECT ST_X(p), ST_Y(p), d FROM (
-                SELECT ST_Transform(e.geom, 5070) AS p, (e.occurred_at AT TIME ZONE 'UTC')::date AS d
+            SELECT ST_X(p), ST_Y(p), d, s FROM (
+                SELECT ST_Transform(e.geom, 5070) AS p, (e.occurred_at AT TIME ZONE 'UTC')::date AS d, left(e.county_fips, 2) AS s
                 FROM overdose_events e
-                WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND {Shared}
+                WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.county_fips IS NOT NULL AND {Shared}
             ) q
             """);
         Window(command, from, to);
         command.CommandTimeout = 600;
-        var points = new List<(double, double)>();
-        var days = new List<DateOnly>();
+        var events = new List<AnalysisEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            points.Add((reader.GetDouble(0), reader.GetDouble(1)));
-            days.Add(reader.GetFieldValue<DateOnly>(2));
+            events.Add(new AnalysisEvent(reader.GetDouble(0), reader.GetDouble(1), reader.GetFieldValue<DateOnly>(2), reader.GetString(3)));
         }
 
-        return (points, days);
+        return events;
     }
 
     /// <summary>The events of each county per day over the days <paramref name="from"/>…<paramref name="to"/> (UTC, inclusive); days without events are absent.</summary>

@@ -33,13 +33,18 @@ public sealed record AnalysisRun(
 /// <param name="TrendZ">The Mann–Kendall z of the cell's series.</param>
 /// <param name="TrendP">Its p-value.</param>
 /// <param name="Density">Kernel density, events per km².</param>
+/// <param name="Clip">The state (2-digit FIPS) the polygon is clipped to, or null.</param>
 public sealed record ResultCell(
     string Scale, string CellId, NetTopologySuite.Geometries.Geometry? Geometry, int Events,
-    double? Z = null, double? P = null, int? Bin = null, string? Category = null, double? TrendZ = null, double? TrendP = null, double? Density = null);
+    double? Z = null, double? P = null, int? Bin = null, string? Category = null, double? TrendZ = null, double? TrendP = null, double? Density = null,
+    string? Clip = null);
 
 /// <summary>Writes and reads <c>analysis_runs</c> and their <c>hotspot_cells</c>.</summary>
 public static class AnalysisRuns
 {
+    /// <summary>How many of the latest runs of each kind keep their cells.</summary>
+    public const int KeptRuns = 10;
+
     /// <summary>The kinds of run.</summary>
     public static readonly IReadOnlyList<string> Kinds = ["hotspots", "emerging", "spikes"];
 
@@ -91,7 +96,8 @@ public static class AnalysisRuns
     }
 
     /// <summary>
-    /// Writes a run's cells (binary COPY; hexagons transformed to EPSG:4326 by PostGIS), updates
+    /// Writes a run's cells (binary COPY; hexagons transformed to EPSG:4326 and clipped to their
+    /// state by PostGIS), updates
     /// its parameters (the scale chosen) and marks it succeeded, in the caller's transaction; bumps
     /// the <c>hotspots</c> data version when cells were written.
     /// </summary>
@@ -113,14 +119,14 @@ public static class AnalysisRuns
         {
             await using (var create = new NpgsqlCommand("""
                 CREATE TEMP TABLE cells_in (scale text, cell_id text, geom geometry, events int, z float8, p float8, bin smallint,
-                                            category text, trend_z float8, trend_p float8, density float8) ON COMMIT DROP
+                                            category text, trend_z float8, trend_p float8, density float8, clip text) ON COMMIT DROP
                 """, connection, transaction))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await using (var copy = await connection.BeginBinaryImportAsync(
-                "COPY cells_in (scale, cell_id, geom, events, z, p, bin, category, trend_z, trend_p, density) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+                "COPY cells_in (scale, cell_id, geom, events, z, p, bin, category, trend_z, trend_p, density, clip) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
             {
                 foreach (var cell in cells)
                 {
@@ -136,6 +142,7 @@ public static class AnalysisRuns
                     await WriteAsync(copy, Finite(cell.TrendZ), NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
                     await WriteAsync(copy, Finite(cell.TrendP), NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
                     await WriteAsync(copy, Finite(cell.Density), NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+                    await WriteAsync(copy, cell.Clip, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 }
 
                 await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -143,10 +150,26 @@ public static class AnalysisRuns
 
             await using var insert = new NpgsqlCommand("""
                 INSERT INTO hotspot_cells (run_id, scale, cell_id, geom, events, z, p, bin, category, trend_z, trend_p, density)
-                SELECT $1, scale, cell_id, ST_Transform(geom, 4326), events, z, p, bin, category, trend_z, trend_p, density FROM cells_in
+                SELECT $1, c.scale, c.cell_id, s.shape, c.events, c.z, c.p, c.bin, c.category, c.trend_z, c.trend_p, c.density
+                FROM cells_in c
+                CROSS JOIN LATERAL (SELECT ST_Transform(c.geom, 4326) AS hex) h
+                LEFT JOIN states st ON st.statefp = c.clip
+                CROSS JOIN LATERAL (SELECT CASE
+                    WHEN h.hex IS NULL THEN NULL
+                    WHEN st.geom IS NULL OR ST_Within(h.hex, st.geom) THEN ST_Multi(h.hex)
+                    ELSE ST_Multi(ST_CollectionExtract(ST_Intersection(h.hex, st.geom), 3)) END AS shape) s
+                WHERE s.shape IS NULL OR NOT ST_IsEmpty(s.shape)
                 """, connection, transaction);
             insert.Parameters.AddWithValue(runId);
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // Cells are kept for the latest runs of each kind; older runs keep their parameters and summary.
+            await using var prune = new NpgsqlCommand($"""
+                DELETE FROM hotspot_cells WHERE run_id IN (
+                    SELECT id FROM analysis_runs WHERE kind = (SELECT kind FROM analysis_runs WHERE id = $1) AND id <= $1
+                    ORDER BY id DESC OFFSET {KeptRuns})
+                """, connection, transaction);
+            prune.Parameters.AddWithValue(runId);
+            await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await using var bump = new NpgsqlCommand("SELECT geoors_bump('hotspots')", connection, transaction);
             await bump.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -19,13 +19,14 @@ CREATE INDEX analysis_runs_kind_idx ON analysis_runs (kind, status, id DESC);
 
 -- The cells of a run: hexagons ('hex') and counties ('county') of a hot spot run with Gi* z, p
 -- and bin; hexagons of an emerging hot spot run ('emerging') with their category and trend;
--- kernel density cells ('heat'). events counts the events in the cell (for 'heat', within the
+-- kernel density cells ('heat'). Each state is analysed on its own, so hexagons are clipped to
+-- their state and their ids carry its FIPS code ("39:-7,330"). events counts the events in the cell (for 'heat', within the
 -- kernel's reach of its centre), which decides what the public sees.
 CREATE TABLE hotspot_cells (
     run_id      bigint           NOT NULL REFERENCES analysis_runs (id) ON DELETE CASCADE,
     scale       text             NOT NULL CHECK (scale IN ('hex', 'county', 'emerging', 'heat')),
     cell_id     text             NOT NULL,
-    geom        geometry(Polygon, 4326),
+    geom        geometry(MultiPolygon, 4326),
     events      integer          NOT NULL,
     z           double precision,
     p           double precision,

@@ -12,16 +12,21 @@ namespace GeoOrs.Server.Jobs;
 
 /// <summary>
 /// Hot spots of the last <see cref="AnalysisOptions.HotspotDays"/> days, as ArcGIS's Optimized Hot
-/// Spot Analysis finds them: events aggregated to hexagons (spacing from nearest-neighbour
-/// distances unless configured), Gi* with a fixed distance band (from incremental spatial
-/// autocorrelation unless configured) and a false discovery rate correction; Gi* of the counties'
-/// rates per 100,000 with queen contiguity; and the kernel density of the events on hexagons for
-/// the heat layer. Nightly, and at once after a large ingest.
+/// Spot Analysis finds them, state by state (each state's events at their own scale, the way a state
+/// or HIDTA analyst would run the tool; one national scale would hide a city's cluster in a band of
+/// a hundred kilometres): events aggregated to hexagons (spacing from nearest-neighbour distances
+/// unless configured), Gi* with a fixed distance band (from incremental spatial autocorrelation
+/// unless configured) and a false discovery rate correction, hexagons clipped to their state; Gi*
+/// of the counties' rates per 100,000 with queen contiguity, nationally; and the kernel density of
+/// each state's events on hexagons for the heat layer. Nightly, and at once after a large ingest.
 /// </summary>
 [DisallowConcurrentExecution]
 internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<AnalysisOptions> options, ILogger<HotspotsJob> logger) : IJob
 {
     public const string Name = "hotspots";
+
+    /// <summary>The fewest events a state needs for its hexagons to be analysed (Optimized Hot Spot Analysis asks for 30 incidents).</summary>
+    public const int MinEvents = 30;
 
     private static readonly GeometryFactory Albers = new(new PrecisionModel(), 5070);
 
@@ -33,19 +38,27 @@ internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<Analysis
         var asked = new { days = o.HotspotDays, hex_cell_meters = o.HexCellMeters, distance_band_meters = o.DistanceBandMeters };
         await AnalysisJob.RunAsync(dataSource, logger, Name, "hotspots", context, from, last, asked, async ct =>
         {
-            var (points, _) = await AnalysisInputs.EventPointsAsync(dataSource, from, last, ct);
+            var events = await AnalysisInputs.EventPointsAsync(dataSource, from, last, ct);
             var counties = await CountyAreas.CurrentAsync(dataSource, ct);
             var daily = await AnalysisInputs.DailyCountsAsync(dataSource, from, last, ct);
-            return Compute(points, counties, daily.ToDictionary(d => d.Key, d => d.Value.Sum(x => x.Count)), o.HexCellMeters, o.DistanceBandMeters);
+            return Compute(events, counties, daily.ToDictionary(d => d.Key, d => d.Value.Sum(x => x.Count)), o.HexCellMeters, o.DistanceBandMeters);
         }, cancellationToken);
     }
 
-    /// <summary>Hexagon and county hot spots and the density surface of the points.</summary>
+    /// <summary>The events grouped by state, states with fewer than <see cref="MinEvents"/> left out (counted in <paramref name="skipped"/>).</summary>
+    internal static List<IGrouping<string, AnalysisEvent>> States(IReadOnlyList<AnalysisEvent> events, out int skipped)
+    {
+        var states = events.GroupBy(e => e.State, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        skipped = states.Count(g => g.Count() < MinEvents);
+        return [.. states.Where(g => g.Count() >= MinEvents)];
+    }
+
+    /// <summary>County hot spots, and each state's hexagon hot spots and density surface.</summary>
     internal static AnalysisOutcome Compute(
-        IReadOnlyList<(double X, double Y)> points, CountyAreas counties, IReadOnlyDictionary<string, int> countyEvents, double cellMeters, double bandMeters)
+        IReadOnlyList<AnalysisEvent> events, CountyAreas counties, IReadOnlyDictionary<string, int> countyEvents, double cellMeters, double bandMeters)
     {
         var cells = new List<ResultCell>();
-        var summary = new Dictionary<string, object?> { ["events"] = points.Count };
+        var summary = new Dictionary<string, object?> { ["events"] = events.Count };
         var parameters = new Dictionary<string, object?>();
 
         // Counties: Gi* of the rate per 100,000 over queen contiguity (with self).
@@ -60,58 +73,75 @@ internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<Analysis
 
         parameters["county_value"] = "rate_per_100k";
         parameters["county_weights"] = "queen";
+        parameters["fdr"] = true;
+        parameters["kernel"] = "quartic";
+        parameters["min_events_per_state"] = MinEvents;
         summary["counties_hot"] = countyGi.Count(g => g.Bin > 0);
         summary["counties_cold"] = countyGi.Count(g => g.Bin < 0);
 
-        if (points.Count == 0)
+        var scales = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        int hexCells = 0, hot = 0, cold = 0, heatCells = 0;
+        var states = States(events, out var skipped);
+        foreach (var state in states)
         {
-            return new AnalysisOutcome(cells, [], parameters, summary);
-        }
+            var points = state.Select(e => (e.X, e.Y)).ToArray();
 
-        // Hexagons: the scale of analysis, then Gi* of the counts with FDR.
-        var spacing = cellMeters > 0 ? cellMeters : ScaleOfAnalysis.HexagonCellSize(points);
-        var grid = new HexGrid(spacing);
-        var hexes = grid.Aggregate(points);
-        var centres = hexes.Select(h => (h.X, h.Y)).ToArray();
-        var counts = hexes.Select(h => (double)h.Count).ToArray();
-        var (band, chosenBy) = Band(centres, counts, bandMeters);
-        parameters["hex_cell_meters"] = spacing;
-        parameters["hex_cell_chosen_by"] = cellMeters > 0 ? "configured" : "mean_nearest_neighbour_distance";
-        parameters["distance_band_meters"] = band;
-        parameters["distance_band_chosen_by"] = chosenBy;
-        parameters["fdr"] = true;
-        if (hexes.Count >= 3)
-        {
-            var gi = GetisOrd.Compute(counts, DistanceBandWeights.Build(centres, band).WithSelf(), star: true, fdr: true);
-            for (var i = 0; i < hexes.Count; i++)
+            // Hexagons: the scale of analysis, then Gi* of the counts with FDR.
+            var spacing = cellMeters > 0 ? cellMeters : ScaleOfAnalysis.HexagonCellSize(points);
+            var grid = new HexGrid(spacing);
+            var hexes = grid.Aggregate(points);
+            var centres = hexes.Select(h => (h.X, h.Y)).ToArray();
+            var counts = hexes.Select(h => (double)h.Count).ToArray();
+            var (band, chosenBy) = Band(centres, counts, bandMeters);
+            if (hexes.Count >= 3)
             {
-                cells.Add(new ResultCell("hex", $"{hexes[i].Q},{hexes[i].R}", grid.Polygon(hexes[i].Q, hexes[i].R, Albers), hexes[i].Count, gi[i].Z, gi[i].P, gi[i].Bin));
+                var gi = GetisOrd.Compute(counts, DistanceBandWeights.Build(centres, band).WithSelf(), star: true, fdr: true);
+                for (var i = 0; i < hexes.Count; i++)
+                {
+                    cells.Add(new ResultCell("hex", $"{state.Key}:{hexes[i].Q},{hexes[i].R}", grid.Polygon(hexes[i].Q, hexes[i].R, Albers), hexes[i].Count,
+                        gi[i].Z, gi[i].P, gi[i].Bin, Clip: state.Key));
+                }
+
+                hexCells += hexes.Count;
+                hot += gi.Count(g => g.Bin > 0);
+                cold += gi.Count(g => g.Bin < 0);
             }
 
-            summary["hex_hot"] = gi.Count(g => g.Bin > 0);
-            summary["hex_cold"] = gi.Count(g => g.Bin < 0);
+            // Heat: quartic kernel density on hexagons of at least a quarter of the bandwidth.
+            var bandwidth = KernelDensity.DefaultBandwidth(centres, counts);
+            if (!(bandwidth > 0))
+            {
+                bandwidth = 2 * spacing; // every event in one place
+            }
+
+            var heatGrid = new HexGrid(Math.Max(spacing, bandwidth / 4));
+            var heat = HexDensity.Compute(centres, counts, bandwidth, heatGrid);
+            foreach (var h in heat)
+            {
+                cells.Add(new ResultCell("heat", $"{state.Key}:{h.Q},{h.R}", heatGrid.Polygon(h.Q, h.R, Albers), (int)Math.Round(h.Weight),
+                    Density: h.Density * 1e6, Clip: state.Key));
+            }
+
+            heatCells += heat.Count;
+            scales[state.Key] = new Dictionary<string, object>
+            {
+                ["events"] = points.Length,
+                ["hex_cell_meters"] = spacing,
+                ["hex_cell_chosen_by"] = cellMeters > 0 ? "configured" : "mean_nearest_neighbour_distance",
+                ["distance_band_meters"] = band,
+                ["distance_band_chosen_by"] = chosenBy,
+                ["bandwidth_meters"] = bandwidth,
+                ["heat_cell_meters"] = heatGrid.Spacing,
+            };
         }
 
-        summary["hex_cells"] = hexes.Count;
-
-        // Heat: quartic kernel density on hexagons of at least a quarter of the bandwidth.
-        var bandwidth = KernelDensity.DefaultBandwidth(centres, counts);
-        if (!(bandwidth > 0))
-        {
-            bandwidth = 2 * spacing; // every event in one place
-        }
-
-        var heatGrid = new HexGrid(Math.Max(spacing, bandwidth / 4));
-        var heat = HexDensity.Compute(centres, counts, bandwidth, heatGrid);
-        foreach (var h in heat)
-        {
-            cells.Add(new ResultCell("heat", $"{h.Q},{h.R}", heatGrid.Polygon(h.Q, h.R, Albers), (int)Math.Round(h.Weight), Density: h.Density * 1e6));
-        }
-
-        parameters["kernel"] = "quartic";
-        parameters["bandwidth_meters"] = bandwidth;
-        parameters["heat_cell_meters"] = heatGrid.Spacing;
-        summary["heat_cells"] = heat.Count;
+        parameters["states"] = scales;
+        summary["states"] = scales.Count;
+        summary["states_too_few_events"] = skipped;
+        summary["hex_cells"] = hexCells;
+        summary["hex_hot"] = hot;
+        summary["hex_cold"] = cold;
+        summary["heat_cells"] = heatCells;
         return new AnalysisOutcome(cells, [], parameters, summary);
     }
 
