@@ -20,7 +20,7 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
         ["hotspots"] = DataKind.Hotspots,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private readonly long[] _versions = new long[4];
+    private readonly long[] _versions = new long[Enum.GetValues<DataKind>().Length];
     private volatile bool _live;
 
     /// <summary>Raised after a kind of data changed (its version moved on).</summary>

@@ -60,7 +60,7 @@ internal static class RasterTiles
             var values = layer is CellTileLayer
                 ? await CellTileLayer.DensitiesAsync(dataSource, query.View, cancellationToken)
                 : await AreaValues.AllAsync(dataSource, AreaLayer.All[id], query, metric, cancellationToken);
-            var breaks = ClassBreaks.Quantiles(values, Classes).Distinct().ToArray();
+            var breaks = values.Length == 0 ? [] : ClassBreaks.Quantiles(values, Classes).Distinct().ToArray();
             var colors = breaks.Length == 0 ? [] : Ramp.Classes(breaks.Length).ToArray();
             return new Classification(values.Length == 0 ? 0 : values.Min(), breaks, colors);
         });

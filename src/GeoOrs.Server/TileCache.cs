@@ -48,7 +48,7 @@ internal sealed class TileCache : IDisposable
 {
     private readonly MemoryCache? _cache;
     private readonly DataVersions _versions;
-    private readonly CancellationTokenSource[] _generations = [new(), new(), new()];
+    private readonly CancellationTokenSource[] _generations = [.. Enum.GetValues<DataKind>().Select(_ => new CancellationTokenSource())];
     private readonly Lock _lock = new();
 
     public TileCache(IOptions<TilesOptions> options, DataVersions versions)

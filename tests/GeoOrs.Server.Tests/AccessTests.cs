@@ -128,8 +128,10 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
             .Distinct()];
 
     /// <summary>The least role an endpoint admits, for a concrete path of it.</summary>
-    private static Role Least(string pattern, string path) => pattern switch
+    private static Role Least(string method, string pattern, string path) => pattern switch
     {
+        "/api/hotspots/runs" when method == "POST" => Role.Admin,
+        "/api/hotspots/runs" or "/api/hotspots/runs/{id}" => Role.Public,
         _ when pattern.StartsWith("/api/admin", StringComparison.Ordinal) || pattern.StartsWith("/api/jobs", StringComparison.Ordinal) => Role.Admin,
         _ when pattern.StartsWith("/api/ingest", StringComparison.Ordinal) || pattern.StartsWith("/api/analysis", StringComparison.Ordinal)
             || pattern.StartsWith("/api/webhooks", StringComparison.Ordinal) => Role.Analyst,
@@ -147,8 +149,8 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
     private static IEnumerable<string> Paths(string pattern, Seeded seeded)
     {
         IEnumerable<string> paths = [pattern];
-        string[] layers = ["counties", "states", "hidta", "overdoses", "seizures"];
-        string[] collections = ["counties", "states", "hidta-regions", "county-aggregates", "overdose-events", "seizure-events"];
+        string[] layers = ["counties", "states", "hidta", "overdoses", "seizures", "hotspots", "heat"];
+        string[] collections = ["counties", "states", "hidta-regions", "county-aggregates", "overdose-events", "seizure-events", "hotspots", "heat"];
         TileId[] tiles = [TileMath.TileOf(BaltimoreLon, BaltimoreLat, 3), TileMath.TileOf(BaltimoreLon, BaltimoreLat, 8), TileMath.TileOf(BaltimoreLon, BaltimoreLat, 12),
                           TileMath.TileOf(LovingLon, LovingLat, 6), TileMath.TileOf(LovingLon, LovingLat, 11)];
         IEnumerable<string> Expand(IEnumerable<string> items, string name, IEnumerable<string> values) =>
@@ -164,7 +166,8 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         paths = paths.Select(p => p.Replace("{fips}", Loving, StringComparison.Ordinal)
             .Replace("{id:long}", p.StartsWith("/api/webhooks", StringComparison.Ordinal) ? "0" : seeded.BatchId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{name}", p.StartsWith("/styles", StringComparison.Ordinal) ? "geoors" : "tempe-ems", StringComparison.Ordinal)
-            .Replace("{agency}", "access-test-nobody", StringComparison.Ordinal));
+            .Replace("{agency}", "access-test-nobody", StringComparison.Ordinal)
+            .Replace("{id}", "1", StringComparison.Ordinal));
 
         // With and without the test's window where a window is taken; the lookup with a point.
         return paths.SelectMany(p => p.StartsWith("/tiles/", StringComparison.Ordinal) || p.Contains("/items", StringComparison.Ordinal)
@@ -333,7 +336,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
             {
                 foreach (var path in Paths(pattern, seeded))
                 {
-                    var least = Least(pattern, path);
+                    var least = Least(method, pattern, path);
                     foreach (var (role, client) in clients)
                     {
                         // No body: writes that are admitted answer 4xx for the empty request, and change nothing.

@@ -45,11 +45,11 @@ public class OgcEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFact
     {
         var (_, _, body) = await GetAsync("/ogc/collections", "analyst");
         var ids = body.GetProperty("collections").EnumerateArray().Select(c => c.GetProperty("id").GetString()).ToList();
-        Assert.Equal(["counties", "county-aggregates", "hidta-regions", "overdose-events", "seizure-events", "states"], ids);
+        Assert.Equal(["counties", "county-aggregates", "heat", "hidta-regions", "hotspots", "overdose-events", "seizure-events", "states"], ids);
 
         // The public is not shown the event collections at all.
         var (_, _, open) = await GetAsync("/ogc/collections");
-        Assert.Equal(["counties", "county-aggregates", "hidta-regions", "states"], open.GetProperty("collections").EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal(["counties", "county-aggregates", "heat", "hidta-regions", "hotspots", "states"], open.GetProperty("collections").EnumerateArray().Select(c => c.GetProperty("id").GetString()));
 
         var (status, _, counties) = await GetAsync("/ogc/collections/counties");
         Assert.Equal(HttpStatusCode.OK, status);

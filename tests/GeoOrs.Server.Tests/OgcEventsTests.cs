@@ -515,6 +515,6 @@ public class OgcEventsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory
 
         var collectionIds = paths.GetProperty("/collections/{collectionId}/items").GetProperty("get").GetProperty("parameters")[0]
             .GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString());
-        Assert.Equal(["counties", "county-aggregates", "hidta-regions", "overdose-events", "seizure-events", "states"], collectionIds);
+        Assert.Equal(["counties", "county-aggregates", "heat", "hidta-regions", "hotspots", "overdose-events", "seizure-events", "states"], collectionIds);
     }
 }

@@ -74,13 +74,13 @@ public class TilesEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFa
         using var client = factory.CreateClient();
         using var catalog = await client.GetAsync(new Uri("/tiles", UriKind.Relative));
         using var doc = System.Text.Json.JsonDocument.Parse(await catalog.Content.ReadAsStringAsync());
-        Assert.Equal(["counties", "hidta", "states"], doc.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("id").GetString()));
+        Assert.Equal(["counties", "heat", "hidta", "hotspots", "states"], doc.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("id").GetString()));
 
         // The event layers are listed only to roles that see points.
         using var analyst = factory.CreateClient("analyst");
         using var keyed = await analyst.GetAsync(new Uri("/tiles", UriKind.Relative));
         using var all = System.Text.Json.JsonDocument.Parse(await keyed.Content.ReadAsStringAsync());
-        Assert.Equal(["counties", "hidta", "overdoses", "seizures", "states"], all.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("id").GetString()));
+        Assert.Equal(["counties", "heat", "hidta", "hotspots", "overdoses", "seizures", "states"], all.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("id").GetString()));
 
         using var response = await client.GetAsync(new Uri("/tiles/counties.json", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
