@@ -43,6 +43,7 @@ public class MigratorTests
             SELECT g.f_table_name || '.' || g.f_geometry_column
             FROM geometry_columns g
             WHERE g.f_table_schema = 'public'
+              AND (SELECT relkind FROM pg_class WHERE oid = (g.f_table_schema || '.' || g.f_table_name)::regclass) = 'r' -- tables; views read theirs
               AND NOT EXISTS (
                 SELECT 1 FROM pg_index i
                 JOIN pg_class c ON c.oid = i.indexrelid
