@@ -1,7 +1,9 @@
 using GeoOrs.Data.Ingest;
 using GeoOrs.Data.Synthetic;
+using GeoOrs.Server.Jobs;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Quartz;
 
 namespace GeoOrs.Server.Demo;
 
@@ -41,7 +43,8 @@ internal static class DemoSetup
 /// one ingest batch whose sender is <c>demo:NAME</c>; a file whose batch has committed is not loaded again.
 /// </summary>
 internal sealed class DemoLoader(
-    NpgsqlDataSource dataSource, IOptions<DemoOptions> options, IOptions<BoundariesOptions> boundaries, TimeProvider clock, ILogger<DemoLoader> logger)
+    NpgsqlDataSource dataSource, IOptions<DemoOptions> options, IOptions<BoundariesOptions> boundaries, TimeProvider clock, IServiceProvider services,
+    ILogger<DemoLoader> logger)
     : BackgroundService
 {
     private const long LockKey = 0x47656f4f72734400; // "GeoOrsD"
@@ -93,6 +96,7 @@ internal sealed class DemoLoader(
             }
 
             logger.LogInformation("Demo data is loaded");
+            await AnalyseOnceAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -101,6 +105,26 @@ internal sealed class DemoLoader(
         catch (Exception e) when (e is IOException or NpgsqlException or IngestFormatException or InvalidOperationException)
         {
             logger.LogError(e, "Loading the demo data failed");
+        }
+    }
+
+    /// <summary>Runs each analysis job now unless it has run before, so the demo's hot spots and alerts need not wait for the schedule.</summary>
+    private async Task AnalyseOnceAsync(CancellationToken cancellationToken)
+    {
+        if (services.GetService<ISchedulerFactory>() is not { } schedulers)
+        {
+            return;
+        }
+
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        foreach (var (kind, job) in new[] { ("hotspots", HotspotsJob.Name), ("emerging", EmergingHotspotsJob.Name), ("spikes", SpikesJob.Name) })
+        {
+            await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM analysis_runs WHERE kind = $1)");
+            command.Parameters.AddWithValue(kind);
+            if (!(bool)(await command.ExecuteScalarAsync(cancellationToken))!)
+            {
+                await scheduler.TriggerJob(new JobKey(job), new JobDataMap { [AnalysisJob.ReasonKey] = "manual" }, cancellationToken);
+            }
         }
     }
 
