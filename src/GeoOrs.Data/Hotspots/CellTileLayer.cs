@@ -11,7 +11,8 @@ namespace GeoOrs.Data.Hotspots;
 /// spot run with their category and trend) or <c>heat</c> (the latest run's kernel density
 /// hexagons). The public sees counties, and hexagons only when they hold at least
 /// <see cref="AccessView.SuppressBelow"/> events (their counts 1–9 suppressed on counties); other
-/// roles see every cell. Cells are found by <c>&amp;&amp;</c> on their GiST index, counties through the
+/// roles see every cell. Below zoom 8, hexagons neither significant nor in an emerging category are
+/// left out. Cells are found by <c>&amp;&amp;</c> on their GiST index, counties through the
 /// simplified <c>tile_shapes</c> of the zoom band.
 /// </summary>
 /// <param name="Id">hotspots or heat.</param>
@@ -93,6 +94,9 @@ public sealed record CellTileLayer(
     public override Task<double[]?> BoundsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default) =>
         LayerExtent.OfAsync(dataSource, "counties", "geom", cancellationToken);
 
+    /// <summary>Below zoom 8 (bands 0 and 1) hexagons without a finding are left out: an overview shows where something is.</summary>
+    private const string Overview = "\n      AND (c.bin IS DISTINCT FROM 0 OR c.category NOT IN ('no_pattern'))";
+
     /// <summary>
     /// The SQL of the tile's cells as rows <c>r</c> (scale, id, geom in EPSG:3857, tile, and the
     /// cell columns <c>c.*</c>), for the MVT and the PNG statements; it takes <c>@z</c>, <c>@x</c>,
@@ -110,7 +114,7 @@ public sealed record CellTileLayer(
         var hexes = string.Join("\n    UNION ALL\n", hexScales.Select(s => $"""
                 SELECT c.*, ST_Transform(c.geom, 3857) AS g, b.tile FROM hotspot_cells c, latest l, bounds b
                 WHERE c.run_id = l.{s.Kind} AND c.scale = '{s.Scale}' AND c.geom && b.query4326
-                  AND (NOT @suppress OR c.events >= {AccessView.SuppressBelow})
+                  AND (NOT @suppress OR c.events >= {AccessView.SuppressBelow}){(band < 2 ? Overview : "")}
             """));
         var countyRows = counties ? $"""
 

@@ -28,6 +28,9 @@ internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<Analysis
     /// <summary>The fewest events a state needs for its hexagons to be analysed (Optimized Hot Spot Analysis asks for 30 incidents).</summary>
     public const int MinEvents = 30;
 
+    /// <summary>The most density hexagons one state gets.</summary>
+    public const int HeatCells = 600;
+
     private static readonly GeometryFactory Albers = new(new PrecisionModel(), 5070);
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
@@ -107,15 +110,21 @@ internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<Analysis
                 cold += gi.Count(g => g.Bin < 0);
             }
 
-            // Heat: quartic kernel density on hexagons of at least a quarter of the bandwidth.
+            // Heat: quartic kernel density on hexagons of at least half the bandwidth (the surface is
+            // smooth at that scale), widened until the state has at most HeatCells of them.
             var bandwidth = KernelDensity.DefaultBandwidth(centres, counts);
             if (!(bandwidth > 0))
             {
                 bandwidth = 2 * spacing; // every event in one place
             }
 
-            var heatGrid = new HexGrid(Math.Max(spacing, bandwidth / 4));
+            var heatGrid = new HexGrid(Math.Max(spacing, bandwidth / 2));
             var heat = HexDensity.Compute(centres, counts, bandwidth, heatGrid);
+            while (heat.Count > HeatCells)
+            {
+                heatGrid = new HexGrid(heatGrid.Spacing * Math.Sqrt((double)heat.Count / HeatCells) * 1.05);
+                heat = HexDensity.Compute(centres, counts, bandwidth, heatGrid);
+            }
             foreach (var h in heat)
             {
                 cells.Add(new ResultCell("heat", $"{state.Key}:{h.Q},{h.R}", heatGrid.Polygon(h.Q, h.R, Albers), (int)Math.Round(h.Weight),
