@@ -77,15 +77,23 @@ public sealed class HttpHardeningTests(GeoOrsFactory factory) : IClassFixture<Ge
             AssertDataHeaders(png);
         }
 
+        // Other tests ingest meanwhile: a new data version between the two requests makes a new ETag, so try again.
         var url = new Uri("/tiles/states/0/0/0.mvt", UriKind.Relative);
-        using var tile = await client.GetAsync(url);
-        Assert.Equal(HttpStatusCode.OK, tile.StatusCode);
-        AssertDataHeaders(tile);
-        using var again = new HttpRequestMessage(HttpMethod.Get, url);
-        again.Headers.IfNoneMatch.Add(tile.Headers.ETag!);
-        using var notModified = await client.SendAsync(again);
-        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        HttpResponseMessage? notModified = null;
+        for (var attempt = 0; attempt < 5 && notModified?.StatusCode != HttpStatusCode.NotModified; attempt++)
+        {
+            notModified?.Dispose();
+            using var tile = await client.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, tile.StatusCode);
+            AssertDataHeaders(tile);
+            using var again = new HttpRequestMessage(HttpMethod.Get, url);
+            again.Headers.IfNoneMatch.Add(tile.Headers.ETag!);
+            notModified = await client.SendAsync(again);
+        }
+
+        Assert.Equal(HttpStatusCode.NotModified, notModified!.StatusCode);
         AssertDataHeaders(notModified, framingPolicy: false); // the framing policy stored with the tile stays
+        notModified.Dispose();
     }
 
     [Fact]
