@@ -41,6 +41,7 @@ app.MapJobs();
 app.MapAdmin();
 app.MapAnalysis();
 app.MapHotspots();
+app.MapAreas();
 app.MapAlerts();
 app.MapWebhooks();
 

@@ -131,7 +131,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
     private static Role Least(string method, string pattern, string path) => pattern switch
     {
         "/api/hotspots/runs" when method == "POST" => Role.Admin,
-        "/api/hotspots/runs" or "/api/hotspots/runs/{id}" => Role.Public,
+        "/api/hotspots/runs" or "/api/hotspots/runs/{id}" or "/api/areas/{kind}/{id}" => Role.Public,
         _ when pattern.StartsWith("/api/admin", StringComparison.Ordinal) || pattern.StartsWith("/api/jobs", StringComparison.Ordinal) => Role.Admin,
         _ when pattern.StartsWith("/api/ingest", StringComparison.Ordinal) || pattern.StartsWith("/api/analysis", StringComparison.Ordinal)
             || pattern.StartsWith("/api/webhooks", StringComparison.Ordinal) => Role.Analyst,
@@ -167,7 +167,8 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
             .Replace("{id:long}", p.StartsWith("/api/webhooks", StringComparison.Ordinal) ? "0" : seeded.BatchId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{name}", p.StartsWith("/styles", StringComparison.Ordinal) ? "geoors" : "tempe-ems", StringComparison.Ordinal)
             .Replace("{agency}", "access-test-nobody", StringComparison.Ordinal)
-            .Replace("{id}", "1", StringComparison.Ordinal));
+            .Replace("{kind}", "county", StringComparison.Ordinal)
+            .Replace("{id}", p.StartsWith("/api/areas", StringComparison.Ordinal) ? Loving : "1", StringComparison.Ordinal));
 
         // With and without the test's window where a window is taken; the lookup with a point.
         return paths.SelectMany(p => p.StartsWith("/tiles/", StringComparison.Ordinal) || p.Contains("/items", StringComparison.Ordinal)

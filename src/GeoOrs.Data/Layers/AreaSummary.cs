@@ -1,0 +1,168 @@
+using System.Text.Json;
+using GeoOrs.Data.Access;
+using Npgsql;
+
+namespace GeoOrs.Data.Layers;
+
+/// <summary>One week of an area's series: its Monday (UTC) and its counts, null where suppressed.</summary>
+/// <param name="Week">The week's Monday.</param>
+/// <param name="Overdoses">Overdoses that week, or null.</param>
+/// <param name="Seizures">Seizures that week, or null.</param>
+/// <param name="Suppressed">Whether a count of the week is withheld.</param>
+public sealed record WeekCounts(DateOnly Week, long? Overdoses, long? Seizures, bool Suppressed);
+
+/// <summary>The hot spot finding of an area in the latest hot spot run.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Z">Gi* z-score of the area's rate.</param>
+/// <param name="P">Its p-value.</param>
+/// <param name="Bin">The confidence bin −3…3.</param>
+public sealed record AreaHotspot(long RunId, double? Z, double? P, int? Bin);
+
+/// <summary>
+/// What the web map's area panel shows of one county, HIDTA region or state: its measures for a
+/// query (those of the area layers, suppression included), its weekly overdoses and seizures, and its
+/// latest hot spot finding. Weekly counts of 1–9 are withheld from the public, and where that would
+/// leave a single week withheld beside a shown total, the smallest other week with events too, so the
+/// total cannot give it back.
+/// </summary>
+public static class AreaSummary
+{
+    /// <summary>The most weeks a series spans.</summary>
+    public const int MaxWeeks = 520;
+
+    /// <summary>The area's name and measures as a JSON object, or null when there is no such area.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="layer">The area layer.</param>
+    /// <param name="id">The area's id.</param>
+    /// <param name="query">The window, filters and view.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The JSON.</returns>
+    public static async Task<JsonElement?> MeasuresAsync(NpgsqlDataSource dataSource, AreaLayer layer, string id, LayerQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = layer.WithMeasures(
+            $"SELECT t.{layer.Key}::text AS area_id FROM {layer.Table} t WHERE t.{layer.Key}::text = @area",
+            $"SELECT json_build_object({string.Join(", ", layer.Columns.Select(c => $"'{c}', r.\"{c}\""))})::text FROM rows r",
+            query.View.HiddenAgencies.Count > 0);
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.AddWithValue("area", id);
+        query.Bind(command.Parameters);
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string json)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>The area's overdoses and seizures per week (weeks starting on Monday, UTC) over the window.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="layer">The area layer.</param>
+    /// <param name="id">The area's id.</param>
+    /// <param name="from">The first day.</param>
+    /// <param name="to">The last day.</param>
+    /// <param name="query">The filters and view (its window is not used).</param>
+    /// <param name="totalShown">Whether the area's totals are shown beside the series (for complementary suppression).</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>One entry per week.</returns>
+    public static async Task<IReadOnlyList<WeekCounts>> WeeklyAsync(
+        NpgsqlDataSource dataSource, AreaLayer layer, string id, DateOnly from, DateOnly to, LayerQuery query, (bool Overdoses, bool Seizures) totalShown,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(query);
+        await using var command = dataSource.CreateCommand($"""
+            WITH areas AS (SELECT @area::text AS area_id),
+            members AS ({layer.CountiesOf}),
+            od AS (
+                SELECT date_trunc('week', e.occurred_at AT TIME ZONE 'UTC')::date AS w, count(*) AS n FROM overdose_events e
+                WHERE e.county_fips IN (SELECT county_fips FROM members) AND e.occurred_at >= @w_from AND e.occurred_at < @w_to
+                  AND (@drug::text IS NULL OR @drug = ANY (e.suspected_drugs)) AND (@fatal::boolean IS NULL OR e.fatal = @fatal)
+                  AND NOT (e.source_agency = ANY (@hidden))
+                GROUP BY 1
+            ),
+            sz AS (
+                SELECT date_trunc('week', e.seized_at AT TIME ZONE 'UTC')::date AS w, count(*) AS n FROM seizure_events e
+                WHERE e.county_fips IN (SELECT county_fips FROM members) AND e.seized_at >= @w_from AND e.seized_at < @w_to
+                  AND (@drug::text IS NULL OR e.drug = @drug) AND NOT (e.agency = ANY (@hidden))
+                GROUP BY 1
+            ),
+            weeks AS (
+                SELECT generate_series(date_trunc('week', @w_from AT TIME ZONE 'UTC'), @w_to AT TIME ZONE 'UTC' - interval '1 day', interval '1 week')::date AS w
+            )
+            SELECT weeks.w, coalesce(od.n, 0), coalesce(sz.n, 0)
+            FROM weeks LEFT JOIN od ON od.w = weeks.w LEFT JOIN sz ON sz.w = weeks.w
+            ORDER BY weeks.w
+            """);
+        command.Parameters.AddWithValue("area", id);
+        command.Parameters.AddWithValue("w_from", from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        command.Parameters.AddWithValue("w_to", to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        command.Parameters.Add(new NpgsqlParameter("drug", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)query.Drug ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("fatal", NpgsqlTypes.NpgsqlDbType.Boolean) { Value = (object?)query.Fatal ?? DBNull.Value });
+        query.View.Bind(command.Parameters);
+        var weeks = new List<DateOnly>();
+        var overdoses = new List<long>();
+        var seizures = new List<long>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                weeks.Add(reader.GetFieldValue<DateOnly>(0));
+                overdoses.Add(reader.GetInt64(1));
+                seizures.Add(reader.GetInt64(2));
+            }
+        }
+
+        var hideOverdoses = query.View.Suppressed ? Withheld(overdoses, totalShown.Overdoses) : new bool[overdoses.Count];
+        var hideSeizures = query.View.Suppressed ? Withheld(seizures, totalShown.Seizures) : new bool[seizures.Count];
+        return [.. weeks.Select((w, i) => new WeekCounts(w, hideOverdoses[i] ? null : overdoses[i], hideSeizures[i] ? null : seizures[i], hideOverdoses[i] || hideSeizures[i]))];
+    }
+
+    /// <summary>
+    /// Which counts of a series to withhold from the public: every count of 1–9, and when that is a
+    /// single count while the total is shown, also the smallest other positive count.
+    /// </summary>
+    /// <param name="counts">The series.</param>
+    /// <param name="totalShown">Whether the series' total is shown beside it.</param>
+    /// <returns>One flag per count.</returns>
+    public static bool[] Withheld(IReadOnlyList<long> counts, bool totalShown)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var hidden = counts.Select(c => c is >= 1 and < AccessView.SuppressBelow).ToArray();
+        if (totalShown && hidden.Count(h => h) == 1)
+        {
+            var other = Enumerable.Range(0, counts.Count).Where(i => !hidden[i] && counts[i] > 0).OrderBy(i => counts[i]).ThenBy(i => i).FirstOrDefault(-1);
+            if (other >= 0)
+            {
+                hidden[other] = true;
+            }
+        }
+
+        return hidden;
+    }
+
+    /// <summary>The county's finding in the latest succeeded hot spot run, or null (other kinds of area are not analysed as such).</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="geoid">The county's FIPS code.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The finding.</returns>
+    public static async Task<AreaHotspot?> CountyHotspotAsync(NpgsqlDataSource dataSource, string geoid, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand("""
+            SELECT c.run_id, c.z, c.p, c.bin FROM hotspot_cells c
+            WHERE c.scale = 'county' AND c.cell_id = $1
+              AND c.run_id = (SELECT max(id) FROM analysis_runs WHERE kind = 'hotspots' AND status = 'succeeded')
+            """);
+        command.Parameters.AddWithValue(geoid);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new AreaHotspot(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetDouble(1), reader.IsDBNull(2) ? null : reader.GetDouble(2),
+                reader.IsDBNull(3) ? null : reader.GetInt16(3))
+            : null;
+    }
+}
