@@ -50,6 +50,7 @@ public class AnalysisJobsTests
                 ["Analysis:HotspotDays"] = "90",
                 ["Analysis:SpikeDays"] = "80",
                 ["Analysis:EmergingWeeks"] = "12",
+                ["Analysis:LargeIngestEvents"] = "10000",
             });
             using var admin = factory.CreateClient("admin");
             using var body = new StringContent(await File.ReadAllTextAsync(Path.Combine(dir.FullName, "overdoses.csv")), Encoding.UTF8, "text/csv");
@@ -112,6 +113,10 @@ public class AnalysisJobsTests
             Assert.Equal("succeeded", run.RootElement.GetProperty("run").GetProperty("status").GetString());
             Assert.Equal(5, run.RootElement.GetProperty("cells").GetArrayLength());
             Assert.True(spikesRun > 0);
+
+            // The ingest of 50,000 overdoses started a hot spot run of its own.
+            await using var reasons = dataSource.CreateCommand("SELECT count(*) FROM analysis_runs WHERE kind = 'hotspots' AND reason = 'ingest'");
+            Assert.True((long)(await reasons.ExecuteScalarAsync())! >= 1);
         }
         finally
         {

@@ -43,6 +43,32 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
                 ["areas"] = evaluated,
             });
         }, cancellationToken);
+        await CatchUpHotspotsAsync(context, o.LargeIngestEvents, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a hot spot run when at least <paramref name="large"/> overdoses were committed since the
+    /// last one started: ingests that did not start one themselves (the command line, another kind of
+    /// client) are analysed within a spike interval rather than the next night.
+    /// </summary>
+    private async Task CatchUpHotspotsAsync(IJobExecutionContext context, int large, CancellationToken cancellationToken)
+    {
+        if (large <= 0)
+        {
+            return;
+        }
+
+        await using var command = dataSource.CreateCommand("""
+            SELECT coalesce(sum(b.accepted), 0) FROM ingest_batches b
+            WHERE b.kind = 'overdoses' AND b.status = 'committed'
+              AND b.finished_at > coalesce((SELECT max(started_at) FROM analysis_runs WHERE kind = 'hotspots'), '-infinity')
+            """);
+        var added = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        if (added >= large)
+        {
+            logger.LogInformation("{Events} overdoses ingested since the last hot spot run: starting one", added);
+            await context.Scheduler.TriggerJob(new JobKey(HotspotsJob.Name), new JobDataMap { [AnalysisJob.ReasonKey] = "ingest" }, cancellationToken);
+        }
     }
 
     /// <summary>The alerts of every area with events: counties, HIDTAs and counties with their neighbours.</summary>
