@@ -62,7 +62,7 @@ internal static class AnalysisJob
             await JobRuns.FinishAsync(dataSource, jobRunId.Value, "succeeded", JsonSerializer.Serialize(detail, Json), CancellationToken.None);
             logger.LogInformation("{Job} run {Run} finished in {Ms} ms", job, runId, clock.ElapsedMilliseconds);
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or ArgumentException or OperationCanceledException or TimeoutException)
+        catch (Exception e) when (e is not OutOfMemoryException) // any failure is the run's: recorded, then Quartz's
         {
             logger.LogError(e, "{Job} run {Run} failed", job, runId);
             await AnalysisRuns.FailAsync(dataSource, runId, e.Message, clock.ElapsedMilliseconds);
