@@ -66,6 +66,10 @@ internal sealed class KdTree
     public void WithinRadius(int query, double radiusSquared, List<int> result) =>
         SearchRadius(0, Count, _x[query], _y[query], query, radiusSquared, result);
 
+    /// <summary>Adds to <paramref name="result"/> every point within squared distance <paramref name="radiusSquared"/> (inclusive) of the location (x, y), which need not be one of the points.</summary>
+    public void WithinRadius(double x, double y, double radiusSquared, List<int> result) =>
+        SearchRadius(0, Count, x, y, -1, radiusSquared, result);
+
     private static (double[] X, double[] Y) Coordinates(IReadOnlyList<(double X, double Y)> points)
     {
         int n = points.Count;
