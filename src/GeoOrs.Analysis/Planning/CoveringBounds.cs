@@ -19,8 +19,15 @@ namespace GeoOrs.Analysis.Planning;
 /// submodular f, OPT ≤ f(S) + Σ<sub>j∈S*</sub> (f(S ∪ {j}) − f(S)) ≤ that sum (Nemhauser, Wolsey &amp; Fisher
 /// 1978; the "online bound" of Leskovec et al., KDD 2007).
 /// </param>
-public sealed record CoveringBounds(double Coverable, double Lagrangian, double GreedyRatio, double Online)
+/// <param name="Exhaustive">
+/// The optimum itself when every combination of sites was tried (<see cref="CoveringOptions.ExhaustiveCombinations"/>),
+/// else <see cref="double.PositiveInfinity"/>.
+/// </param>
+public sealed record CoveringBounds(double Coverable, double Lagrangian, double GreedyRatio, double Online, double Exhaustive = double.PositiveInfinity)
 {
     /// <summary>The least of the bounds.</summary>
-    public double Least => Math.Min(Math.Min(Coverable, Lagrangian), Math.Min(GreedyRatio, Online));
+    public double Least => Math.Min(Math.Min(Math.Min(Coverable, Lagrangian), Math.Min(GreedyRatio, Online)), Exhaustive);
+
+    /// <summary>Whether the solution was proven optimal by trying every combination.</summary>
+    public bool ProvenByEnumeration => !double.IsPositiveInfinity(Exhaustive);
 }

@@ -17,4 +17,11 @@ public sealed record CoveringOptions
 
     /// <summary>The most subgradient iterations for the Lagrangian bound (default 500); 0 leaves that bound out.</summary>
     public int LagrangianIterations { get; init; } = 500;
+
+    /// <summary>
+    /// When a gap remains and choosing the sites among the candidates that cover open demand has at
+    /// most this many combinations (default 200,000), every combination is tried: the answer is then
+    /// the optimum, proven, and the bound equals it. 0 never enumerates.
+    /// </summary>
+    public long ExhaustiveCombinations { get; init; } = 200_000;
 }

@@ -119,6 +119,27 @@ public static class MaximalCovering
             }
         }
 
+        // (3b) A small instance with a gap left: try every combination of the useful candidates.
+        double exhaustive = double.PositiveInfinity;
+        if (options.ExhaustiveCombinations > 0 && p > 0)
+        {
+            var useful = all.Where(j => sets.Covered(j).Length > 0).ToArray();
+            var bound = Math.Min(Math.Min(Coverable(sets), lagrangian), GreedyRatioBound(greedyValue, p, m));
+            var combinations = Combinations(useful.Length, Math.Min(p, useful.Length));
+            if (value < bound && combinations <= options.ExhaustiveCombinations && (double)combinations * sets.DemandCount <= ExhaustiveWork)
+            {
+                var (best, bestValue) = Enumerate(sets, useful, Math.Min(p, useful.Length), value);
+                if (best is not null)
+                {
+                    // Fill up to p with candidates that add nothing, as the heuristic's answer would.
+                    sites = [.. best.Concat(all.Except(best)).Take(p)];
+                    value = bestValue;
+                }
+
+                exhaustive = value;
+            }
+        }
+
         // (4) The final sites in greedy order among themselves.
         var (ordered, added) = LazyGreedy.Run(sets, sites, p);
         var chosen = new ChosenSite[p];
@@ -128,9 +149,73 @@ public static class MaximalCovering
         }
 
         double newDemand = sets.Value(ordered);
-        var bounds = new CoveringBounds(Coverable(sets), lagrangian, GreedyRatioBound(greedyValue, p, m), OnlineBound(sets, ordered, newDemand, p));
+        var bounds = new CoveringBounds(Coverable(sets), lagrangian, GreedyRatioBound(greedyValue, p, m), OnlineBound(sets, ordered, newDemand, p), exhaustive);
         return new CoveringSolution(
             chosen, curve, sets.TotalDemand, sets.ExistingDemand, newDemand, Math.Max(bounds.Least, newDemand), bounds, swaps, localOptimum, iterations);
+    }
+
+    /// <summary>The most demand points times combinations an enumeration may visit.</summary>
+    private const double ExhaustiveWork = 2e8;
+
+    /// <summary>n choose r, saturating at <see cref="long.MaxValue"/>.</summary>
+    internal static long Combinations(int n, int r)
+    {
+        if (r < 0 || r > n)
+        {
+            return 0;
+        }
+
+        r = Math.Min(r, n - r);
+        double c = 1;
+        for (int i = 1; i <= r; i++)
+        {
+            c = c * (n - r + i) / i;
+            if (c >= long.MaxValue)
+            {
+                return long.MaxValue;
+            }
+        }
+
+        return (long)Math.Round(c);
+    }
+
+    /// <summary>Every r-subset of the candidates in lexicographic order; the best strictly above <paramref name="incumbent"/>, or null.</summary>
+    private static (int[]? Sites, double Value) Enumerate(CoverageSets sets, int[] candidates, int r, double incumbent)
+    {
+        int[]? best = null;
+        double bestValue = incumbent;
+        var index = Enumerable.Range(0, r).ToArray();
+        var subset = new int[r];
+        while (true)
+        {
+            for (int q = 0; q < r; q++)
+            {
+                subset[q] = candidates[index[q]];
+            }
+
+            double v = sets.Value(subset);
+            if (v > bestValue)
+            {
+                (best, bestValue) = ([.. subset], v);
+            }
+
+            int t = r - 1;
+            while (t >= 0 && index[t] == candidates.Length - r + t)
+            {
+                t--;
+            }
+
+            if (t < 0)
+            {
+                return (best, bestValue);
+            }
+
+            index[t]++;
+            for (int q = t + 1; q < r; q++)
+            {
+                index[q] = index[q - 1] + 1;
+            }
+        }
     }
 
     private static void Validate(

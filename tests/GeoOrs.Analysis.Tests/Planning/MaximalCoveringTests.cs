@@ -78,7 +78,7 @@ public class MaximalCoveringTests
     [Fact]
     public void Without_swaps_or_Lagrangian_the_greedy_solution_stands()
     {
-        var options = new CoveringOptions { MaxSwaps = 0, LagrangianIterations = 0 };
+        var options = new CoveringOptions { MaxSwaps = 0, LagrangianIterations = 0, ExhaustiveCombinations = 0 };
         var s = MaximalCovering.Solve(TrapDemand, TrapWeights, TrapCandidates, None, 2, 1, options);
         Assert.Equal([new ChosenSite(0, 4), new ChosenSite(1, 1)], s.Sites);
         Assert.Equal(5, s.NewDemand);
@@ -88,6 +88,12 @@ public class MaximalCoveringTests
         Assert.Equal(6, s.Bounds.Online);
         Assert.Equal(6, s.UpperBound);
         Assert.Equal(1.0 / 6, s.RelativeGap, 1e-12);
+
+        // Enumeration alone (3 candidates, 3 pairs) finds the optimum and proves it.
+        var enumerated = MaximalCovering.Solve(TrapDemand, TrapWeights, TrapCandidates, None, 2, 1, options with { ExhaustiveCombinations = 10 });
+        Assert.Equal(6, enumerated.NewDemand);
+        Assert.True(enumerated.Bounds.ProvenByEnumeration);
+        Assert.Equal(0, enumerated.Gap);
     }
 
     [Fact]
