@@ -4,8 +4,9 @@ using GeoOrs.Analysis.Hotspots;
 using GeoOrs.Analysis.Spatial;
 using GeoOrs.Analysis.Spikes;
 using GeoOrs.Data.Geometry;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+
+using static GeoOrs.Server.JsonRequest;
 
 namespace GeoOrs.Server;
 
@@ -29,93 +30,12 @@ internal static class AnalysisEndpoints
         return app;
     }
 
-    private sealed class Invalid(string field, string message) : Exception(message)
-    {
-        public string Field { get; } = field;
-    }
-
-    private static ValidationProblem Problem(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The analysis request is not valid");
-
-    /// <summary>Reads the body as one JSON object, or says why not.</summary>
-    private static async Task<(JsonDocument? Document, ValidationProblem? Problem)> ReadAsync(HttpContext http)
-    {
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        }
-
-        if (http.Request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-        {
-            return (null, Problem("body", "send the request as application/json"));
-        }
-
-        try
-        {
-            var document = await JsonDocument.ParseAsync(http.Request.Body, new JsonDocumentOptions { MaxDepth = 64 }, http.RequestAborted);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                document.Dispose();
-                return (null, Problem("body", "the request is one JSON object"));
-            }
-
-            return (document, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Problem("body", $"the body is not JSON: {e.Message}"));
-        }
-    }
-
-    private static string? Text(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : throw new Invalid(name, $"'{name}' is a string") : null;
-
-    private static double? Number(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value.ValueKind == JsonValueKind.Number && double.IsFinite(value.GetDouble()) ? value.GetDouble() : throw new Invalid(name, $"'{name}' is a number")
-            : null;
-
-    private static int? Whole(JsonElement root, string name, int min, int max)
-    {
-        if (Number(root, name) is not { } value)
-        {
-            return null;
-        }
-
-        return value == Math.Floor(value) && value >= min && value <= max ? (int)value
-            : throw new Invalid(name, string.Create(CultureInfo.InvariantCulture, $"'{name}' is a whole number from {min} to {max}"));
-    }
-
-    private static bool? Flag(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw new Invalid(name, $"'{name}' is true or false")
-            : null;
-
     // ---- hot spots ----
 
     internal static Task<IResult> HotspotsAsync(HttpRequest request) => AnswerAsync(request, Hotspots);
 
-    /// <summary>Reads the request's JSON object and answers what <paramref name="analyse"/> makes of it, or a 400 naming the field.</summary>
-    private static async Task<IResult> AnswerAsync(HttpRequest request, Func<JsonElement, object> analyse)
-    {
-        var (document, problem) = await ReadAsync(request.HttpContext);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        using (document)
-        {
-            try
-            {
-                return TypedResults.Ok(analyse(document!.RootElement));
-            }
-            catch (Invalid e)
-            {
-                return Problem(e.Field, e.Message);
-            }
-        }
-    }
+    private static Task<IResult> AnswerAsync(HttpRequest request, Func<JsonElement, object> analyse) =>
+        JsonRequest.AnswerAsync(request, MaxBodyBytes, "The analysis request is not valid", (root, _) => Task.FromResult(analyse(root)));
 
     private static readonly string[] Methods = ["gi_star", "gi", "local_moran", "global_moran"];
     private static readonly string[] WeightTypes = ["queen", "rook", "knn", "distance_band"];
