@@ -42,6 +42,7 @@ app.MapAdmin();
 app.MapAnalysis();
 app.MapHotspots();
 app.MapAreas();
+app.MapPlanning();
 app.MapAlerts();
 app.MapWebhooks();
 

@@ -134,7 +134,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         "/api/hotspots/runs" or "/api/hotspots/runs/{id}" or "/api/areas/{kind}/{id}" => Role.Public,
         _ when pattern.StartsWith("/api/admin", StringComparison.Ordinal) || pattern.StartsWith("/api/jobs", StringComparison.Ordinal) => Role.Admin,
         _ when pattern.StartsWith("/api/ingest", StringComparison.Ordinal) || pattern.StartsWith("/api/analysis", StringComparison.Ordinal)
-            || pattern.StartsWith("/api/webhooks", StringComparison.Ordinal) => Role.Analyst,
+            || pattern.StartsWith("/api/webhooks", StringComparison.Ordinal) || pattern.StartsWith("/api/planning", StringComparison.Ordinal) => Role.Analyst,
         "/api/alerts" or "/api/alerts/" or "/api/alerts/stream" => Role.Partner,
         _ when pattern is "/tiles/{layer}.json" or "/tiles/{layer}/{z}/{x}/{y}.mvt" && (path.StartsWith("/tiles/overdoses", StringComparison.Ordinal) || path.StartsWith("/tiles/seizures", StringComparison.Ordinal)) => Role.Partner,
         _ when pattern.StartsWith("/ogc/collections/{collectionId}", StringComparison.Ordinal) && path.Contains("-events", StringComparison.Ordinal) => Role.Partner,

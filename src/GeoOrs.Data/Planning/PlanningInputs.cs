@@ -1,0 +1,119 @@
+using GeoOrs.Data.Access;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GeoOrs.Data.Planning;
+
+/// <summary>An overdose as planning demand: its place in EPSG:5070 metres, whether it was fatal, its day.</summary>
+/// <param name="X">EPSG:5070 x.</param>
+/// <param name="Y">EPSG:5070 y.</param>
+/// <param name="Fatal">Whether it was fatal.</param>
+/// <param name="Day">Its UTC day.</param>
+public readonly record struct DemandEvent(double X, double Y, bool Fatal, DateOnly Day);
+
+/// <summary>A place a site could go (or is): a name, its longitude and latitude, and its EPSG:5070 metres.</summary>
+/// <param name="Name">The site's name.</param>
+/// <param name="Lon">Longitude.</param>
+/// <param name="Lat">Latitude.</param>
+/// <param name="X">EPSG:5070 x.</param>
+/// <param name="Y">EPSG:5070 y.</param>
+public sealed record PlanningSite(string Name, double Lon, double Lat, double X, double Y);
+
+/// <summary>What the naloxone planner reads: the area, the overdoses in it the caller may see, and a grid of candidate sites over it.</summary>
+public static class PlanningInputs
+{
+    /// <summary>A county's or HIDTA region's boundary as EWKB (EPSG:4326), or null when there is none.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="kind">county or hidta.</param>
+    /// <param name="id">The county's FIPS code or the region's id.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The boundary and the area's name.</returns>
+    public static async Task<(byte[] Ewkb, string Name)?> AreaAsync(NpgsqlDataSource dataSource, string kind, string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        var sql = kind switch
+        {
+            "county" => "SELECT ST_AsEWKB(c.geom), c.name || ', ' || s.stusps FROM counties c JOIN states s USING (statefp) WHERE c.geoid = $1",
+            "hidta" => "SELECT ST_AsEWKB(h.geom), h.name FROM hidta_regions h WHERE h.id = $1 AND h.geom IS NOT NULL",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "county or hidta"),
+        };
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetFieldValue<byte[]>(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>The overdoses inside the area over the days <paramref name="from"/>…<paramref name="to"/> that the view may see.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="area">The area as EWKB (EPSG:4326).</param>
+    /// <param name="from">The first day.</param>
+    /// <param name="to">The last day.</param>
+    /// <param name="view">The caller's view (agencies hidden from it are left out).</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The events.</returns>
+    public static async Task<List<DemandEvent>> DemandAsync(
+        NpgsqlDataSource dataSource, byte[] area, DateOnly from, DateOnly to, AccessView view, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(view);
+        await using var command = dataSource.CreateCommand("""
+            WITH a AS (SELECT ST_GeomFromEWKB(@area) AS g)
+            SELECT ST_X(p), ST_Y(p), fatal, d FROM (
+                SELECT ST_Transform(e.geom, 5070) AS p, e.fatal, (e.occurred_at AT TIME ZONE 'UTC')::date AS d
+                FROM overdose_events e, a
+                WHERE e.geom && a.g AND ST_Intersects(e.geom, a.g)
+                  AND e.occurred_at >= @t_from AND e.occurred_at < @t_to AND NOT (e.source_agency = ANY (@hidden))
+            ) q
+            """);
+        command.Parameters.Add(new NpgsqlParameter("area", NpgsqlDbType.Bytea) { Value = area });
+        command.Parameters.AddWithValue("t_from", from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        command.Parameters.AddWithValue("t_to", to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        view.Bind(command.Parameters);
+        command.CommandTimeout = 300;
+        var events = new List<DemandEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(new DemandEvent(reader.GetDouble(0), reader.GetDouble(1), reader.GetBoolean(2), reader.GetFieldValue<DateOnly>(3)));
+        }
+
+        return events;
+    }
+
+    /// <summary>
+    /// The centres of a square grid of <paramref name="spacing"/> metres (EPSG:5070) that lie inside the
+    /// area, at most <paramref name="limit"/> + 1 of them (one more than allowed says the grid is too fine).
+    /// </summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="area">The area as EWKB (EPSG:4326).</param>
+    /// <param name="spacing">The grid's spacing in metres.</param>
+    /// <param name="limit">The most candidates wanted.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The grid's sites, named <c>grid-1</c>, <c>grid-2</c> … from south-west.</returns>
+    public static async Task<List<PlanningSite>> GridAsync(NpgsqlDataSource dataSource, byte[] area, double spacing, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand("""
+            WITH a AS (SELECT ST_Transform(ST_GeomFromEWKB(@area), 5070) AS g),
+            cells AS (
+                SELECT ST_Centroid(s.geom) AS c FROM a, ST_SquareGrid(@spacing, a.g) s
+                WHERE ST_Intersects(ST_Centroid(s.geom), a.g)
+                ORDER BY s.j, s.i
+                LIMIT @limit + 1
+            )
+            SELECT ST_X(ST_Transform(c, 4326)), ST_Y(ST_Transform(c, 4326)), ST_X(c), ST_Y(c) FROM cells
+            """);
+        command.Parameters.Add(new NpgsqlParameter("area", NpgsqlDbType.Bytea) { Value = area });
+        command.Parameters.AddWithValue("spacing", spacing);
+        command.Parameters.AddWithValue("limit", limit);
+        command.CommandTimeout = 300;
+        var sites = new List<PlanningSite>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            sites.Add(new PlanningSite($"grid-{sites.Count + 1}", reader.GetDouble(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3)));
+        }
+
+        return sites;
+    }
+}

@@ -1,0 +1,331 @@
+using System.Globalization;
+using System.Text.Json;
+using GeoOrs.Analysis.Planning;
+using GeoOrs.Analysis.Spatial;
+using GeoOrs.Data.Csv;
+using GeoOrs.Data.Geometry;
+using GeoOrs.Data.Planning;
+using Npgsql;
+using static GeoOrs.Server.JsonRequest;
+
+namespace GeoOrs.Server;
+
+/// <summary>
+/// <c>/api/planning</c>: where to put naloxone. <c>POST /api/planning/naloxone</c> chooses k sites
+/// among candidates so that the most overdoses (weighted) fall within a radius of one — the maximal
+/// covering location problem — with the coverage curve, a bound on the optimum and the gap. It reads
+/// event points, so it is for analysts, law enforcement and admins.
+/// </summary>
+internal static class PlanningEndpoints
+{
+    /// <summary>The largest request: candidate and existing sites as GeoJSON or CSV.</summary>
+    public const long MaxBodyBytes = 32L * 1024 * 1024;
+
+    /// <summary>The most candidate (or existing) sites one plan considers.</summary>
+    public const int MaxSites = 20_000;
+
+    private const string Title = "The planning request is not valid";
+
+    public static IEndpointRouteBuilder MapPlanning(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/planning").WithTags("Planning").RequireAuthorization(AccessPolicies.Analysts);
+        group.MapPost("/naloxone", NaloxoneAsync).WithName("PlanNaloxone");
+        return app;
+    }
+
+    internal static Task<IResult> NaloxoneAsync(HttpRequest request, NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock) =>
+        AnswerAsync(request, MaxBodyBytes, Title, (root, ct) => PlanAsync(root, dataSource, access.For(request.HttpContext), DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), ct));
+
+    private static async Task<object> PlanAsync(JsonElement root, NpgsqlDataSource dataSource, Data.Access.AccessView view, DateOnly today, CancellationToken cancellationToken)
+    {
+        Only(root, "area", "from", "to", "weights", "halfLifeDays", "candidates", "existing", "k", "radiusMeters", "format");
+        var k = Whole(root, "k", 1, 1000) ?? throw new Invalid("k", "'k', the number of sites to choose, is required (1 to 1000)");
+        var radius = Number(root, "radiusMeters") ?? throw new Invalid("radiusMeters", "'radiusMeters', the coverage radius, is required");
+        if (radius is < 1 or > 50_000)
+        {
+            throw new Invalid("radiusMeters", "'radiusMeters' is from 1 to 50,000");
+        }
+
+        var format = Text(root, "format") ?? "json";
+        if (format is not ("json" or "geojson"))
+        {
+            throw new Invalid("format", "'format' is json or geojson");
+        }
+
+        var to = Day(root, "to") ?? today;
+        var from = Day(root, "from") ?? to.AddDays(-364);
+        if (from > to)
+        {
+            throw new Invalid("from", "'from' is after 'to'");
+        }
+
+        var (fatalWeight, nonfatalWeight) = Weights(root);
+        var halfLife = Number(root, "halfLifeDays");
+        if (halfLife is <= 0)
+        {
+            throw new Invalid("halfLifeDays", "'halfLifeDays' is a positive number of days");
+        }
+
+        var (area, areaName, areaDescription) = await AreaAsync(root, dataSource, cancellationToken);
+        if (!root.TryGetProperty("candidates", out var candidatesElement))
+        {
+            throw new Invalid("candidates", "'candidates' is required: {\"grid\": spacing in metres}, {\"features\": a FeatureCollection of points} or {\"csv\": \"name,lat,lon …\"}");
+        }
+
+        var candidates = await SitesAsync(candidatesElement, "candidates", dataSource, area, cancellationToken);
+        var existing = root.TryGetProperty("existing", out var existingElement) && existingElement.ValueKind != JsonValueKind.Null
+            ? await SitesAsync(existingElement, "existing", dataSource, null, cancellationToken) : [];
+
+        var events = await PlanningInputs.DemandAsync(dataSource, area, from, to, view, cancellationToken);
+        var demand = events.Select(e => (e.X, e.Y)).ToArray();
+        var weights = events.Select(e => (e.Fatal ? fatalWeight : nonfatalWeight) * (halfLife is { } h ? Math.Pow(0.5, (to.DayNumber - e.Day.DayNumber) / h) : 1)).ToArray();
+        var solution = MaximalCovering.Solve(demand, weights, [.. candidates.Select(c => (c.X, c.Y))], [.. existing.Select(c => (c.X, c.Y))], k, radius);
+
+        double cumulative = solution.ExistingDemand;
+        var sites = solution.Sites.Select((s, rank) =>
+        {
+            cumulative += s.AddedDemand;
+            var site = candidates[s.Candidate];
+            return new Dictionary<string, object>
+            {
+                ["rank"] = rank + 1, ["name"] = site.Name, ["lon"] = Math.Round(site.Lon, 6), ["lat"] = Math.Round(site.Lat, 6),
+                ["added_demand"] = s.AddedDemand, ["covered_demand"] = cumulative,
+            };
+        }).ToList();
+        var plan = new Dictionary<string, object?>
+        {
+            ["area"] = areaDescription,
+            ["area_name"] = areaName,
+            ["from"] = from,
+            ["to"] = to,
+            ["k"] = k,
+            ["radius_meters"] = radius,
+            ["weights"] = new { fatal = fatalWeight, nonfatal = nonfatalWeight, half_life_days = halfLife },
+            ["events"] = events.Count,
+            ["candidates"] = candidates.Count,
+            ["existing_sites"] = existing.Count,
+            ["total_demand"] = solution.TotalDemand,
+            ["existing_demand"] = solution.ExistingDemand,
+            ["new_demand"] = solution.NewDemand,
+            ["covered_demand"] = solution.CoveredDemand,
+            ["covered_share"] = solution.CoveredShare,
+            ["new_share"] = solution.NewShare,
+            ["curve"] = solution.GreedyCurve.Select((v, i) => new { sites = i + 1, new_demand = v, covered_share = solution.TotalDemand > 0 ? (v + solution.ExistingDemand) / solution.TotalDemand : 0 }),
+            ["upper_bound"] = solution.UpperBound,
+            ["gap"] = solution.Gap,
+            ["relative_gap"] = solution.RelativeGap,
+            ["proven_optimal"] = solution.Bounds.ProvenByEnumeration || solution.Gap <= 1e-9 * Math.Max(1, solution.UpperBound),
+            ["bounds"] = new Dictionary<string, double?>
+            {
+                ["coverable"] = Finite(solution.Bounds.Coverable),
+                ["lagrangian"] = Finite(solution.Bounds.Lagrangian),
+                ["greedy_ratio"] = Finite(solution.Bounds.GreedyRatio),
+                ["online"] = Finite(solution.Bounds.Online),
+                ["exhaustive"] = Finite(solution.Bounds.Exhaustive),
+            },
+            ["swaps"] = solution.Swaps,
+            ["sites"] = sites,
+        };
+        if (format == "json")
+        {
+            return plan;
+        }
+
+        return new Dictionary<string, object?>
+        {
+            ["type"] = "FeatureCollection",
+            ["features"] = sites.Select(s => new
+            {
+                type = "Feature",
+                geometry = new { type = "Point", coordinates = new[] { s["lon"], s["lat"] } },
+                properties = s,
+            }),
+            ["plan"] = plan.Where(p => p.Key != "sites").ToDictionary(p => p.Key, p => p.Value),
+        };
+    }
+
+    /// <summary>A bound not computed is infinite; JSON says null.</summary>
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    private static DateOnly? Day(JsonElement root, string name) =>
+        Text(root, name) is not { } text ? null
+        : DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && day.Year is >= 1900 and <= 2200 ? day
+        : throw new Invalid(name, $"'{name}' is a date as YYYY-MM-DD (got '{text}')");
+
+    private static (double Fatal, double Nonfatal) Weights(JsonElement root)
+    {
+        if (!root.TryGetProperty("weights", out var weights) || weights.ValueKind == JsonValueKind.Null)
+        {
+            return (1, 1);
+        }
+
+        if (weights.ValueKind != JsonValueKind.Object)
+        {
+            throw new Invalid("weights", "'weights' is an object: {\"fatal\": 1, \"nonfatal\": 1}");
+        }
+
+        Only(weights, "fatal", "nonfatal");
+        var fatal = Number(weights, "fatal") ?? 1;
+        var nonfatal = Number(weights, "nonfatal") ?? 1;
+        return fatal < 0 || nonfatal < 0 || fatal + nonfatal == 0
+            ? throw new Invalid("weights", "the weights are non-negative and not both 0")
+            : (fatal, nonfatal);
+    }
+
+    private static async Task<(byte[] Ewkb, string Name, object Description)> AreaAsync(JsonElement root, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        if (!root.TryGetProperty("area", out var area) || area.ValueKind != JsonValueKind.Object)
+        {
+            throw new Invalid("area", "'area' is required: {\"county\": FIPS}, {\"hidta\": ID} or {\"geometry\": a GeoJSON Polygon}");
+        }
+
+        Only(area, "county", "hidta", "geometry");
+        if (area.EnumerateObject().Count() != 1)
+        {
+            throw new Invalid("area", "'area' names one of county, hidta or geometry");
+        }
+
+        var member = area.EnumerateObject().Single();
+        if (member.Name == "geometry")
+        {
+            NetTopologySuite.Geometries.Geometry geometry;
+            try
+            {
+                geometry = GeoJsonGeometry.Read(member.Value);
+            }
+            catch (FormatException e)
+            {
+                throw new Invalid("area.geometry", e.Message);
+            }
+
+            if (geometry is not (NetTopologySuite.Geometries.Polygon or NetTopologySuite.Geometries.MultiPolygon) || !geometry.IsValid || geometry.IsEmpty)
+            {
+                throw new Invalid("area.geometry", "'area.geometry' is a valid Polygon or MultiPolygon in longitude and latitude");
+            }
+
+            geometry.SRID = 4326;
+            return (GeometryWkb.Write(geometry), "the polygon given", new { geometry = "polygon" });
+        }
+
+        var id = member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString()! : throw new Invalid($"area.{member.Name}", $"'area.{member.Name}' is a string");
+        var found = await PlanningInputs.AreaAsync(dataSource, member.Name, id, cancellationToken)
+            ?? throw new Invalid($"area.{member.Name}", $"no {member.Name} has id '{id}'");
+        return (found.Ewkb, found.Name, new Dictionary<string, string> { [member.Name] = id });
+    }
+
+    private static async Task<List<PlanningSite>> SitesAsync(JsonElement element, string field, NpgsqlDataSource dataSource, byte[]? area, CancellationToken cancellationToken)
+    {
+        if (element.ValueKind != JsonValueKind.Object || element.EnumerateObject().Count() != 1)
+        {
+            throw new Invalid(field, $"'{field}' names one of {(area is null ? "" : "grid, ")}features or csv");
+        }
+
+        var member = element.EnumerateObject().Single();
+        List<PlanningSite> sites;
+        switch (member.Name)
+        {
+            case "grid" when area is not null:
+                if (member.Value.ValueKind != JsonValueKind.Number || member.Value.GetDouble() is not (>= 50 and <= 100_000))
+                {
+                    throw new Invalid($"{field}.grid", $"'{field}.grid' is a spacing in metres from 50 to 100,000");
+                }
+
+                sites = await PlanningInputs.GridAsync(dataSource, area, member.Value.GetDouble(), MaxSites, cancellationToken);
+                if (sites.Count > MaxSites)
+                {
+                    throw new Invalid($"{field}.grid", $"a grid this fine puts more than {MaxSites:N0} candidates in the area: choose a wider spacing");
+                }
+
+                return sites;
+            case "features":
+                sites = FromFeatures(member.Value, $"{field}.features");
+                break;
+            case "csv":
+                sites = FromCsv(member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString()! : throw new Invalid($"{field}.csv", $"'{field}.csv' is the CSV text"), $"{field}.csv");
+                break;
+            default:
+                throw new Invalid(field, $"'{field}' names one of {(area is null ? "" : "grid, ")}features or csv");
+        }
+
+        return sites.Count > MaxSites ? throw new Invalid(field, $"at most {MaxSites:N0} sites") : sites;
+    }
+
+    private static PlanningSite Site(string name, double lon, double lat, string field)
+    {
+        if (!double.IsFinite(lon) || !double.IsFinite(lat) || lon is < -180 or > 180 || lat is < -90 or > 90)
+        {
+            throw new Invalid(field, $"site '{name}' has no valid longitude and latitude");
+        }
+
+        var (x, y) = EqualArea.Project(lon, lat);
+        return new PlanningSite(name, lon, lat, x, y);
+    }
+
+    private static List<PlanningSite> FromFeatures(JsonElement collection, string field)
+    {
+        if (collection.ValueKind != JsonValueKind.Object || !collection.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
+        {
+            throw new Invalid(field, $"'{field}' is a GeoJSON FeatureCollection of points");
+        }
+
+        var sites = new List<PlanningSite>();
+        foreach (var feature in features.EnumerateArray())
+        {
+            var index = sites.Count;
+            if (feature.ValueKind != JsonValueKind.Object || !feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind != JsonValueKind.Object
+                || !geometry.TryGetProperty("type", out var type) || type.GetString() != "Point"
+                || !geometry.TryGetProperty("coordinates", out var coordinates) || coordinates.ValueKind != JsonValueKind.Array || coordinates.GetArrayLength() < 2
+                || coordinates[0].ValueKind != JsonValueKind.Number || coordinates[1].ValueKind != JsonValueKind.Number)
+            {
+                throw new Invalid(field, $"feature {index} is not a Point feature");
+            }
+
+            var name = feature.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object
+                && properties.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()!
+                : feature.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number ? id.ToString()
+                : $"site-{index + 1}";
+            sites.Add(Site(name, coordinates[0].GetDouble(), coordinates[1].GetDouble(), field));
+        }
+
+        return sites;
+    }
+
+    private static List<PlanningSite> FromCsv(string text, string field)
+    {
+        using var reader = new CsvReader(new StringReader(text));
+        try
+        {
+            var header = reader.Read() ?? throw new Invalid(field, "the CSV is empty");
+            int Column(params string[] names) => Array.FindIndex(header, h => names.Contains(h.Trim().ToLowerInvariant()));
+            int name = Column("name"), lat = Column("lat", "latitude", "y"), lon = Column("lon", "lng", "longitude", "x");
+            if (lat < 0 || lon < 0)
+            {
+                throw new Invalid(field, "the CSV's header names lat (or latitude) and lon (or lng, longitude) columns");
+            }
+
+            var sites = new List<PlanningSite>();
+            while (reader.Read() is { } row)
+            {
+                var line = reader.RecordLine;
+                if (row.Length <= Math.Max(lat, lon)
+                    || !double.TryParse(row[lat], NumberStyles.Float, CultureInfo.InvariantCulture, out var y)
+                    || !double.TryParse(row[lon], NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
+                {
+                    throw new Invalid(field, $"line {line}: lat and lon are numbers");
+                }
+
+                sites.Add(Site(name >= 0 && name < row.Length && row[name].Length > 0 ? row[name] : $"site-{sites.Count + 1}", x, y, $"{field} line {line}"));
+                if (sites.Count > MaxSites)
+                {
+                    break;
+                }
+            }
+
+            return sites;
+        }
+        catch (CsvFormatException e)
+        {
+            throw new Invalid(field, $"line {e.Line}: {e.Reason}");
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace GeoOrs.Server.Tests;
+
+/// <summary>
+/// <c>POST /api/planning/naloxone</c> over overdoses ingested into Niobrara County, Wyoming, in 1996 (a
+/// window no other test uses): 10 non-fatal at A, 4 non-fatal at B, 1 fatal at F, each group at one place.
+/// </summary>
+public class PlanningEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
+{
+    private const string Niobrara = "56027";
+    private static readonly (double Lon, double Lat) A = (-104.45, 43.06), B = (-104.30, 43.10), F = (-104.60, 42.95), Far = (-104.20, 42.80);
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static bool _seeded;
+
+    private async Task SeedAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_seeded)
+            {
+                return;
+            }
+
+            using var admin = factory.CreateClient("admin");
+            foreach (var (lon, lat) in new[] { A, B, F, Far })
+            {
+                using var lookup = JsonDocument.Parse(await admin.GetStringAsync(new Uri(FormattableString.Invariant($"/api/boundaries/lookup?lon={lon}&lat={lat}"), UriKind.Relative)));
+                Assert.Equal(Niobrara, lookup.RootElement.GetProperty("county").GetProperty("geoid").GetString());
+            }
+
+            var csv = new StringBuilder("external_id,occurred_at,lat,lon,fatal\n");
+            var run = Guid.NewGuid().ToString("N")[..8];
+            void Add(string tag, (double Lon, double Lat) at, int count, bool fatal)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    csv.Append(FormattableString.Invariant($"plan-{run}-{tag}-{i},1996-06-{10 + i:00}T12:00:00Z,{at.Lat},{at.Lon},{(fatal ? "true" : "false")}\n"));
+                }
+            }
+
+            Add("a", A, 10, false);
+            Add("b", B, 4, false);
+            Add("f", F, 1, true);
+            using var ingest = await admin.PostAsync(new Uri("/api/ingest/overdoses", UriKind.Relative), new StringContent(csv.ToString(), Encoding.UTF8, "text/csv"));
+            Assert.Equal(HttpStatusCode.Created, ingest.StatusCode);
+            _seeded = true;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static object Point(string name, (double Lon, double Lat) at) =>
+        new { type = "Feature", properties = new { name }, geometry = new { type = "Point", coordinates = new[] { at.Lon, at.Lat } } };
+
+    private static readonly object Candidates = new
+    {
+        features = new { type = "FeatureCollection", features = new[] { Point("A", A), Point("B", B), Point("F", F), Point("Far", Far) } },
+    };
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> PlanAsync(object request, string role = "analyst")
+    {
+        await SeedAsync();
+        using var client = factory.CreateClient(role);
+        using var response = await client.PostAsJsonAsync(new Uri("/api/planning/naloxone", UriKind.Relative), request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task Two_sites_cover_the_largest_group_then_the_weighted_fatal_one()
+    {
+        var (status, plan) = await PlanAsync(new
+        {
+            area = new { county = Niobrara }, from = "1996-01-01", to = "1996-12-31", weights = new { fatal = 5, nonfatal = 1 },
+            candidates = Candidates, k = 2, radiusMeters = 500,
+        });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(15, plan.GetProperty("events").GetInt32());
+        Assert.Equal(19, plan.GetProperty("total_demand").GetDouble(), 9);
+        Assert.Equal(["A", "F"], plan.GetProperty("sites").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal([10.0, 5.0], plan.GetProperty("sites").EnumerateArray().Select(s => s.GetProperty("added_demand").GetDouble()));
+        Assert.Equal([10.0, 15.0], plan.GetProperty("curve").EnumerateArray().Select(c => c.GetProperty("new_demand").GetDouble()));
+        Assert.Equal(15.0 / 19, plan.GetProperty("covered_share").GetDouble(), 9);
+        Assert.True(plan.GetProperty("proven_optimal").GetBoolean());
+        Assert.Equal(0, plan.GetProperty("gap").GetDouble(), 9);
+        Assert.True(plan.GetProperty("upper_bound").GetDouble() >= 15 - 1e-9);
+    }
+
+    [Fact]
+    public async Task Existing_sites_count_as_covered_and_the_half_life_weighs_recent_events_more()
+    {
+        var (status, plan) = await PlanAsync(new
+        {
+            area = new { county = Niobrara }, from = "1996-01-01", to = "1996-12-31", weights = new { fatal = 5, nonfatal = 1 },
+            candidates = Candidates, existing = new { csv = "name,lat,lon\nclinic,43.06,-104.45\n" }, k = 2, radiusMeters = 500,
+        });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(10, plan.GetProperty("existing_demand").GetDouble(), 9);
+        Assert.Equal(["F", "B"], plan.GetProperty("sites").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(1, plan.GetProperty("covered_share").GetDouble(), 9);
+
+        var (_, recent) = await PlanAsync(new
+        {
+            area = new { county = Niobrara }, from = "1996-01-01", to = "1996-12-31", halfLifeDays = 30, candidates = Candidates, k = 1, radiusMeters = 500,
+        });
+        // Every event is months before 31 December: weights are 2^(−days/30), all below 1.
+        Assert.True(recent.GetProperty("total_demand").GetDouble() < 1);
+        Assert.Equal("A", recent.GetProperty("sites")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task A_polygon_limits_the_demand_a_grid_gives_candidates_and_geojson_is_a_feature_collection()
+    {
+        var box = new { type = "Polygon", coordinates = new[] { new[] { new[] { -104.5, 43.0 }, new[] { -104.25, 43.0 }, new[] { -104.25, 43.15 }, new[] { -104.5, 43.15 }, new[] { -104.5, 43.0 } } } };
+        var (status, plan) = await PlanAsync(new
+        {
+            area = new { geometry = box }, from = "1996-01-01", to = "1996-12-31", candidates = new { grid = 1000 }, k = 2, radiusMeters = 1500, format = "geojson",
+        });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("FeatureCollection", plan.GetProperty("type").GetString());
+        Assert.Equal(14, plan.GetProperty("plan").GetProperty("total_demand").GetDouble(), 9); // F lies outside the box
+        Assert.True(plan.GetProperty("plan").GetProperty("candidates").GetInt32() > 100);
+        var features = plan.GetProperty("features").EnumerateArray().ToList();
+        Assert.Equal(2, features.Count);
+        Assert.All(features, f => Assert.Equal("Point", f.GetProperty("geometry").GetProperty("type").GetString()));
+        Assert.Equal(14, plan.GetProperty("plan").GetProperty("new_demand").GetDouble(), 9); // a 1 km grid has a centre within 1.5 km of A and of B
+    }
+
+    [Theory]
+    [InlineData(null, HttpStatusCode.Unauthorized)]
+    [InlineData("partner", HttpStatusCode.Forbidden)]
+    public async Task Plans_read_event_points_so_the_public_and_partners_are_refused(string? role, HttpStatusCode expected)
+    {
+        using var client = role is null ? factory.CreateClient() : factory.CreateClient(role);
+        using var response = await client.PostAsJsonAsync(new Uri("/api/planning/naloxone", UriKind.Relative),
+            new { area = new { county = Niobrara }, candidates = Candidates, k = 1, radiusMeters = 500 });
+        Assert.Equal(expected, response.StatusCode);
+    }
+
+    public static TheoryData<string, string> BadRequests => new()
+    {
+        { """{"area": {"county": "56027"}, "candidates": {"grid": 1000}, "radiusMeters": 500}""", "k" },
+        { """{"area": {"county": "56027"}, "candidates": {"grid": 1000}, "k": 2, "radiusMeters": 0}""", "radiusMeters" },
+        { """{"area": {"county": "56027"}, "candidates": {"grid": 1000}, "k": 2, "radiusMeters": 500, "colour": "red"}""", "colour" },
+        { """{"area": {"county": "56027", "hidta": "x"}, "candidates": {"grid": 1000}, "k": 2, "radiusMeters": 500}""", "area" },
+        { """{"area": {"county": "99999"}, "candidates": {"grid": 1000}, "k": 2, "radiusMeters": 500}""", "area.county" },
+        { """{"area": {"county": "56027"}, "candidates": {"grid": 10}, "k": 2, "radiusMeters": 500}""", "candidates.grid" },
+        { """{"area": {"county": "56027"}, "candidates": {"csv": "name,where\nx,here\n"}, "k": 2, "radiusMeters": 500}""", "candidates.csv" },
+        { """{"area": {"county": "56027"}, "candidates": {"features": {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0,0],[1,1]]}}]}}, "k": 2, "radiusMeters": 500}""", "candidates.features" },
+        { """{"area": {"county": "56027"}, "candidates": {"grid": 1000}, "k": 2, "radiusMeters": 500, "format": "xml"}""", "format" },
+        { """{"area": {"county": "56027"}, "candidates": {"grid": 1000}, "k": 2, "radiusMeters": 500, "from": "1996-12-01", "to": "1996-01-01"}""", "from" },
+        { """{"area": {"geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}, "candidates": {"grid": 1000}, "k": 2, "radiusMeters": 500}""", "area.geometry" },
+        { """{"area": {"county": "56027"}, "k": 2, "radiusMeters": 500}""", "candidates" },
+        { """{"area": {"county": "56027"}, "candidates": {"grid": 1000}, "k": 2, "radiusMeters": 500, "weights": {"fatal": -1}}""", "weights" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public async Task Bad_requests_are_400_naming_the_field(string body, string field)
+    {
+        using var client = factory.CreateClient("analyst");
+        using var response = await client.PostAsync(new Uri("/api/planning/naloxone", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        Assert.True(JsonDocument.Parse(text).RootElement.GetProperty("errors").TryGetProperty(field, out _), text);
+    }
+}
