@@ -152,7 +152,7 @@ function updateSuppressionNote() {
   ui.suppression.hidden = false;
   ui.suppression.dataset.suppressed = String(suppressed);
   ui.suppression.textContent = suppressed
-    ? `Public view: ${suppressed} area(s) in view had 1–9 events, so their counts are suppressed (grey). Event points need a key.`
+    ? `Public view: ${suppressed} area(s) in view have counts of 1–9, which are suppressed (grey where the measure shown is hidden). Event points need a key.`
     : 'Public view: counts of 1–9 events are suppressed and event points need a key.';
 }
 
@@ -200,8 +200,8 @@ function renderLayerList() {
 
     const row = document.createElement('div');
     row.className = 'layer-row';
-    row.append(label, up, down);
-    li.append(row, opacity);
+    row.append(label, opacity, up, down);
+    li.append(row);
     if (!available) {
       const note = document.createElement('small');
       note.textContent = layer.id === 'overdoses' || layer.id === 'seizures' ? 'Needs a partner key or higher.' : 'Not available.';

@@ -76,11 +76,12 @@ export function choroplethColor(metric, breaks, colors) {
     if (i < breaks.length - 1) classes.push(['<=', value, b], colors[i]);
   });
   classes.push(colors[colors.length - 1] || COLORS.noData);
+  // A measure hidden by suppression is absent from the tile (MVT has no null); `suppressed` says
+  // some count of the area was 1–9.
   return ['case',
+    ['has', metric], breaks.length === 0 ? COLORS.noData : classes,
     ['==', ['get', 'suppressed'], true], COLORS.suppressed,
-    ['!', ['has', metric]], COLORS.noData,
-    ['==', ['typeof', ['get', metric]], 'null'], COLORS.noData,
-    breaks.length === 0 ? COLORS.noData : classes];
+    COLORS.noData];
 }
 
 /** The heat layer's colour: its TileJSON's quantile breaks on density, viridis. */
@@ -224,7 +225,7 @@ export function legendItems(classification, { suppressed = false } = {}) {
   const { breaks = [], colors = [], minimum = 0 } = classification || {};
   breaks.forEach((b, i) => {
     const low = i === 0 ? minimum : breaks[i - 1];
-    items.push({ color: colors[i], label: `${format(low)} – ${format(b)}` });
+    items.push({ color: colors[i], label: low === b ? format(b) : `${format(low)} – ${format(b)}` });
   });
   if (suppressed) items.push({ color: COLORS.suppressed, label: '1–9 events (suppressed)' });
   items.push({ color: COLORS.noData, label: breaks.length ? 'no value' : 'no data for this window' });
