@@ -1,8 +1,16 @@
 # GeoOrs server image. The database is a separate PostGIS container (see docker-compose.yml).
+FROM node:20-bookworm-slim AS web
+WORKDIR /src
+COPY web/package.json web/package-lock.json web/
+RUN cd web && npm ci --no-audit --no-fund
+COPY web/ web/
+RUN mkdir -p src/GeoOrs.Server/wwwroot && cd web && npm run build
+
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig GeoOrs.sln ./
 COPY src/ src/
+COPY --from=web /src/src/GeoOrs.Server/wwwroot/dist/ src/GeoOrs.Server/wwwroot/dist/
 RUN dotnet publish src/GeoOrs.Server/GeoOrs.Server.csproj -c Release -o /app --nologo
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0

@@ -88,6 +88,12 @@ internal static class HttpHardening
         "default-src 'self'; img-src 'self' data: blob:; worker-src 'self' blob:; child-src blob:; " +
         "style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'self'";
 
+    /// <summary>
+    /// The <see cref="HttpContext.Items"/> key of a page that others may frame (the web map's embed):
+    /// no <c>X-Frame-Options</c>, whose SAMEORIGIN would overrule its own <c>frame-ancestors</c> in older browsers.
+    /// </summary>
+    public const string NoFrameOptions = "GeoOrs.NoFrameOptions";
+
     /// <summary>The Content-Security-Policy of everything else: data is never framed.</summary>
     public const string DataContentSecurityPolicy = "frame-ancestors 'none'";
 
@@ -177,7 +183,10 @@ internal static class HttpHardening
 
         var html = response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true;
         headers.TryAdd("Content-Security-Policy", html ? HtmlContentSecurityPolicy : DataContentSecurityPolicy);
-        headers.TryAdd("X-Frame-Options", html ? "SAMEORIGIN" : "DENY");
+        if (!context.Items.ContainsKey(NoFrameOptions))
+        {
+            headers.TryAdd("X-Frame-Options", html ? "SAMEORIGIN" : "DENY");
+        }
     }
 
     /// <summary>

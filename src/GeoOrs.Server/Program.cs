@@ -19,6 +19,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 builder.AddGeoOrsHardening();
+builder.AddGeoOrsWebMap();
 
 var app = builder.Build();
 
@@ -45,6 +46,7 @@ app.MapAreas();
 app.MapPlanning();
 app.MapAlerts();
 app.MapWebhooks();
+app.MapWebMap();
 
 await app.RunAsync();
 return 0;

@@ -138,7 +138,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         "/api/alerts" or "/api/alerts/" or "/api/alerts/stream" => Role.Partner,
         _ when pattern is "/tiles/{layer}.json" or "/tiles/{layer}/{z}/{x}/{y}.mvt" && (path.StartsWith("/tiles/overdoses", StringComparison.Ordinal) || path.StartsWith("/tiles/seizures", StringComparison.Ordinal)) => Role.Partner,
         _ when pattern.StartsWith("/ogc/collections/{collectionId}", StringComparison.Ordinal) && path.Contains("-events", StringComparison.Ordinal) => Role.Partner,
-        "/" or "/health" or "/tiles" or "/tiles/" or "/tiles/{layer}.json" or "/tiles/{layer}/{z}/{x}/{y}.mvt" or "/tiles/{layer}/{z}/{x}/{y}.png" or "/tiles/{layer}/legend.png"
+        "/" or "/embed" or "/dist/{**file}" or "/health" or "/tiles" or "/tiles/" or "/tiles/{layer}.json" or "/tiles/{layer}/{z}/{x}/{y}.mvt" or "/tiles/{layer}/{z}/{x}/{y}.png" or "/tiles/{layer}/legend.png"
             or "/styles/{name}.json" or "/ogc" or "/ogc/" or "/ogc/conformance" or "/ogc/api" or "/ogc/collections" or "/ogc/collections/{collectionId}"
             or "/ogc/collections/{collectionId}/items" or "/ogc/collections/{collectionId}/items/{featureId}"
             or "/api/boundaries/counties/{fips}" or "/api/boundaries/lookup" => Role.Public,
@@ -167,6 +167,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
             .Replace("{id:long}", p.StartsWith("/api/webhooks", StringComparison.Ordinal) ? "0" : seeded.BatchId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{name}", p.StartsWith("/styles", StringComparison.Ordinal) ? "geoors" : "tempe-ems", StringComparison.Ordinal)
             .Replace("{agency}", "access-test-nobody", StringComparison.Ordinal)
+            .Replace("{**file}", "app.js", StringComparison.Ordinal)
             .Replace("{kind}", "county", StringComparison.Ordinal)
             .Replace("{id}", p.StartsWith("/api/areas", StringComparison.Ordinal) ? Loving : "1", StringComparison.Ordinal));
 

@@ -1,0 +1,47 @@
+// Regenerates docs/screenshots/ from the demo data: the main view, a county's panel and the embed.
+// Run by ./geoors screenshots (GEOORS_BROWSER_DB is a fresh database for the demo).
+//   node screenshots.mjs OUTPUT_FOLDER
+
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createKey, launchBrowser, openPage, startServer } from './harness.mjs';
+
+const out = resolve(process.argv[2] || join('..', '..', 'docs', 'screenshots'));
+await mkdir(out, { recursive: true });
+
+const server = await startServer({ demo: true });
+let browser;
+try {
+  const key = await createKey('admin', 'GeoOrs screenshots');
+  const get = async path => (await fetch(`${server.base}${path}`, { headers: { 'X-Api-Key': key } })).json();
+
+  // The demo loads four batches in the background, then runs each analysis job once.
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    const batches = await get('/api/ingest/batches');
+    const runs = await get('/api/hotspots/runs?limit=50');
+    const done = kind => runs.some(r => r.kind === kind && r.status === 'succeeded');
+    if (batches.length >= 4 && batches.every(b => b.status === 'committed') && done('hotspots') && done('emerging') && done('spikes')) break;
+    if (Date.now() > deadline) throw new Error('the demo data did not load within 15 minutes');
+    await new Promise(ok => setTimeout(ok, 3000));
+  }
+
+  browser = await launchBrowser();
+  const shots = [
+    { name: 'main-view', url: '/?layers=overdoses%2Chotspots%2Cchoropleth%2C-seizures%2C-emerging%2C-heat#4/38.5/-92', key },
+    { name: 'county-panel', url: '/?sel=county%3A42003&layers=choropleth%2Chotspots%2C-overdoses%2C-seizures%2C-emerging%2C-heat#8/40.45/-80.2', key, panel: true },
+    { name: 'embed', url: '/embed?layer=counties&metric=rate#3.6/38.5/-96', viewport: { width: 900, height: 540 } },
+  ];
+  for (const shot of shots) {
+    const { page, context } = await openPage(browser, server.base + shot.url, { key: shot.key, viewport: shot.viewport, allow: [/./] });
+    if (shot.panel) await page.waitForSelector('#area-panel[data-state="ready"]', { timeout: 60_000 });
+    if (shot.key) await page.waitForSelector('#alerts-panel[data-state="live"]', { timeout: 60_000 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(out, `${shot.name}.png`) });
+    await context.close();
+    console.log(`${join(out, `${shot.name}.png`)}`);
+  }
+} finally {
+  await browser?.close();
+  await server.stop();
+}

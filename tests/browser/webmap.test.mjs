@@ -1,0 +1,275 @@
+// The web map in Debian's headless Chromium against the real server and PostGIS: the page loads
+// clean, tiles are requested and drawn, filters reach the tiles, a county click shows the API's
+// numbers, the URL round-trips a view, the embed renders, and the public sees no event points.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createKey, ingest, launchBrowser, openPage, pixelAt, screenshotPath, startServer, waitIdle, waitReady } from './harness.mjs';
+
+const WINDOW = 'from=2024-03-01&to=2024-03-31';
+const BALTIMORE = { fips: '24510', lon: -76.61, lat: 39.29 };
+const LOVING = { fips: '48301', lon: -103.58, lat: 31.85 };
+const BACKGROUND = [0xee, 0xf3, 0xf7];
+
+// Until the per-area summary API is on the server, the panel asks for it, gets 404 and falls back.
+const AREAS_API_ABSENT = /\/api\/areas\//;
+
+/** 14 overdoses in Baltimore City (3 fatal; 9 with fentanyl), 4 in Loving County (suppressed for the public), 3 seizures. */
+function overdoseCsv() {
+  const rows = ['external_id,occurred_at,lat,lon,location_precision,fatal,naloxone_administered,naloxone_doses,suspected_drugs,age_band,sex'];
+  for (let i = 0; i < 14; i++) {
+    const day = String(4 + i).padStart(2, '0');
+    rows.push(`b${i},2024-03-${day}T12:00:00Z,${(BALTIMORE.lat + (i % 5) * 0.004).toFixed(4)},${(BALTIMORE.lon + (i % 3) * 0.004).toFixed(4)},exact,${i < 3},true,1,${i < 9 ? 'fentanyl' : 'heroin'},30-34,female`);
+  }
+  for (let i = 0; i < 4; i++) {
+    rows.push(`l${i},2024-03-${String(10 + i)}T08:00:00Z,${(LOVING.lat + i * 0.01).toFixed(4)},${LOVING.lon},exact,false,,,cocaine,40-44,male`);
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+function seizureCsv() {
+  const rows = ['external_id,seized_at,lat,lon,drug,quantity,unit,case_reference'];
+  for (let i = 0; i < 3; i++) rows.push(`s${i},2024-03-${String(12 + i)}T15:00:00Z,${BALTIMORE.lat + i * 0.003},${BALTIMORE.lon},fentanyl,${10 + i},g,C-${i}`);
+  return `${rows.join('\n')}\n`;
+}
+
+let server;
+let browser;
+let admin;
+
+before(async () => {
+  server = await startServer();
+  admin = await createKey('admin');
+  await ingest(server.base, admin, 'overdoses', overdoseCsv());
+  await ingest(server.base, admin, 'seizures', seizureCsv());
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const isBackground = rgba => rgba.slice(0, 3).every((c, i) => Math.abs(c - BACKGROUND[i]) <= 3);
+
+describe('the web map', () => {
+  test('loads without console errors and draws the county tiles over the data', async () => {
+    const { page, context, errors, requests } = await openPage(browser, `${server.base}/?${WINDOW}#8/${BALTIMORE.lat}/${BALTIMORE.lon}`, { allow: [AREAS_API_ABSENT] });
+    try {
+      const tiles = requests.filter(r => /\/tiles\/counties\/\d+\/\d+\/\d+\.mvt\?/.test(r.url));
+      assert.ok(tiles.length > 0, 'no county tiles were requested');
+      assert.ok(tiles.every(r => r.url.includes(WINDOW)), 'county tiles were requested without the window');
+
+      const baltimore = await pixelAt(page, BALTIMORE.lon, BALTIMORE.lat);
+      const quiet = await pixelAt(page, -77.4, 39.47); // Frederick County, no events
+      assert.ok(!isBackground(baltimore), `Baltimore City is not drawn: ${baltimore}`);
+      assert.ok(!isBackground(quiet), `Frederick County is not drawn: ${quiet}`);
+      assert.ok(Math.abs(baltimore[1] - quiet[1]) > 60, `Baltimore City (${baltimore}) and a county without events (${quiet}) look alike`);
+
+      assert.equal(await page.locator('#legend li').count() > 1, true, 'the legend is empty');
+      await page.screenshot({ path: screenshotPath('main-public') });
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a filter change requests tiles with the new parameters and writes them to the URL', async () => {
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}#7/${BALTIMORE.lat}/${BALTIMORE.lon}`, { allow: [AREAS_API_ABSENT] });
+    try {
+      const drugTile = page.waitForRequest(r => /\/tiles\/counties\/\d+\/\d+\/\d+\.mvt\?/.test(r.url()) && r.url().includes('drug=fentanyl'));
+      const drugLegend = page.waitForRequest(r => r.url().includes('/tiles/counties.json?') && r.url().includes('drug=fentanyl') && r.url().includes('metric=rate'));
+      await page.selectOption('#filter-drug', 'fentanyl');
+      await Promise.all([drugTile, drugLegend]);
+
+      const fatalTile = page.waitForRequest(r => /\/tiles\/counties\/.*\.mvt\?/.test(r.url()) && r.url().includes('drug=fentanyl') && r.url().includes('fatal=true'));
+      await page.selectOption('#filter-fatal', 'true');
+      await fatalTile;
+
+      const windowTile = page.waitForRequest(r => /\/tiles\/counties\/.*\.mvt\?/.test(r.url()) && r.url().includes('from=2024-03-08') && r.url().includes('to=2024-04-07'));
+      await page.click('#play');
+      await windowTile;
+      await page.click('#play'); // pause
+      await waitIdle(page);
+
+      const search = new URLSearchParams(new URL(page.url()).search);
+      assert.equal(search.get('drug'), 'fentanyl');
+      assert.equal(search.get('fatal'), 'true');
+      assert.equal(search.get('from') >= '2024-03-08', true);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a county click opens the panel with the numbers the API gives for that county', async () => {
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}#10/${BALTIMORE.lat}/${BALTIMORE.lon}`, { allow: [AREAS_API_ABSENT] });
+    try {
+      const point = await page.evaluate(([lon, lat]) => window.geoors.map.project([lon, lat]), [BALTIMORE.lon, BALTIMORE.lat]);
+      const box = await page.locator('#map').boundingBox();
+      await page.mouse.click(box.x + point.x, box.y + point.y);
+      await page.waitForSelector('#area-panel[data-state="ready"]', { timeout: 30_000 });
+      assert.equal(await page.getAttribute('#area-panel', 'data-kind'), 'county');
+      assert.equal(await page.getAttribute('#area-panel', 'data-id'), BALTIMORE.fips);
+      assert.match(await page.textContent('#area-title'), /Baltimore/);
+
+      const areas = await fetch(`${server.base}/api/areas/county/${BALTIMORE.fips}?${WINDOW}`);
+      const expected = areas.status === 200
+        ? (await areas.json()).measures
+        : (await (await fetch(`${server.base}/ogc/collections/county-aggregates/items/${BALTIMORE.fips}?${WINDOW}`)).json()).properties;
+      const shown = async measure => page.getAttribute(`#area-measures dd[data-measure="${measure}"]`, 'data-value');
+      assert.equal(Number(await shown('overdoses')), 14);
+      for (const measure of ['overdoses', 'fatal', 'nonfatal', 'rate', 'seizures']) {
+        assert.equal(Number(await shown(measure)), Number(expected[measure]), measure);
+      }
+      assert.equal(new URL(page.url()).searchParams.get('sel'), `county:${BALTIMORE.fips}`);
+      await page.screenshot({ path: screenshotPath('county-panel') });
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the public view says when a county is suppressed', async () => {
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}&sel=county:${LOVING.fips}#7/${LOVING.lat}/${LOVING.lon}`, { allow: [AREAS_API_ABSENT] });
+    try {
+      await page.waitForSelector('#area-panel[data-state="ready"]');
+      assert.equal(await page.getAttribute('#area-measures dd[data-measure="overdoses"]', 'data-value'), '');
+      assert.match(await page.textContent('#area-measures dd[data-measure="overdoses"]'), /suppressed/);
+      assert.equal(await page.isVisible('#area-suppressed'), true);
+      assert.equal(await page.isVisible('#suppression-note'), true);
+      assert.ok(Number(await page.getAttribute('#suppression-note', 'data-suppressed')) >= 1);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the URL round-trips a view', async () => {
+    const search = `?${WINDOW}&drug=fentanyl&fatal=false&area=hidta&metric=overdoses&layers=choropleth%2Chotspots%2C-overdoses%2C-seizures%2C-emerging%2C-heat&opacity=choropleth%3A60&sel=county%3A${BALTIMORE.fips}`;
+    const hash = '#8/39.3/-76.6';
+    const first = await openPage(browser, `${server.base}/${search}${hash}`, { allow: [AREAS_API_ABSENT] });
+    try {
+      const { page } = first;
+      assert.equal(new URL(page.url()).search, search);
+      assert.equal(new URL(page.url()).hash, hash);
+      assert.equal(await page.inputValue('#filter-drug'), 'fentanyl');
+      assert.equal(await page.inputValue('#filter-fatal'), 'false');
+      assert.equal(await page.inputValue('#choropleth-area'), 'hidta');
+      assert.equal(await page.inputValue('#choropleth-metric'), 'overdoses');
+      assert.equal(await page.getAttribute('#layer-list li:first-child', 'data-layer'), 'choropleth');
+      assert.equal(await page.inputValue('#layer-list li[data-layer="choropleth"] input[data-role="opacity"]'), '60');
+      assert.equal(await page.evaluate(() => window.geoors.map.getLayoutProperty('hidta-fill', 'visibility')), 'visible');
+      assert.equal(await page.evaluate(() => window.geoors.map.getPaintProperty('hidta-fill', 'fill-opacity')), 0.6);
+      await page.waitForSelector('#area-panel[data-state="ready"]');
+
+      const state = await page.evaluate(() => JSON.stringify(window.geoors.state));
+      const view = await page.evaluate(() => { const m = window.geoors.map; return [m.getZoom(), m.getCenter().lat, m.getCenter().lng]; });
+      const second = await openPage(browser, page.url(), { allow: [AREAS_API_ABSENT] });
+      try {
+        assert.equal(await second.page.evaluate(() => JSON.stringify(window.geoors.state)), state);
+        const again = await second.page.evaluate(() => { const m = window.geoors.map; return [m.getZoom(), m.getCenter().lat, m.getCenter().lng]; });
+        again.forEach((v, i) => assert.ok(Math.abs(v - view[i]) < 1e-3, `view ${view} reopened as ${again}`));
+        assert.equal(second.page.url(), page.url());
+        assert.deepEqual(second.errors, []);
+      } finally {
+        await second.context.close();
+      }
+      assert.deepEqual(first.errors, []);
+    } finally {
+      await first.context.close();
+    }
+  });
+
+  test('the share dialog gives the embed snippet and tile URLs of the view', async () => {
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}#6/39/-77`, { allow: [AREAS_API_ABSENT] });
+    try {
+      await page.click('#share-open');
+      const iframe = await page.inputValue('#share-iframe');
+      assert.match(iframe, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/embed\?layer=counties&amp;metric=rate&amp;from=2024-03-01&amp;to=2024-03-31#6\/39\/-77"/);
+      assert.equal(await page.inputValue('#share-mvt'), `${server.base}/tiles/counties/{z}/{x}/{y}.mvt?${WINDOW}`);
+      assert.equal(await page.inputValue('#share-png'), `${server.base}/tiles/counties/{z}/{x}/{y}.png?${WINDOW}&metric=rate`);
+      const tilejson = await (await fetch(await page.inputValue('#share-tilejson'))).json();
+      assert.equal(tilejson.tilejson, '3.0.0');
+      await page.screenshot({ path: screenshotPath('share-dialog') });
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the embed page renders a chrome-less map', async () => {
+    const response = await fetch(`${server.base}/embed?layer=counties&${WINDOW}`);
+    assert.match(response.headers.get('content-security-policy'), /frame-ancestors 'self'/);
+    const { page, context, errors, requests } = await openPage(browser, `${server.base}/embed?layer=counties&${WINDOW}#9/${BALTIMORE.lat}/${BALTIMORE.lon}`, { viewport: { width: 800, height: 500 } });
+    try {
+      assert.ok(!isBackground(await pixelAt(page, BALTIMORE.lon, BALTIMORE.lat)), 'the embed draws nothing over Baltimore City');
+      assert.equal(await page.locator('#sidebar, #topbar').count(), 0);
+      assert.ok(await page.locator('#legend li').count() > 1);
+      assert.ok(requests.every(r => !r.headers['x-api-key']), 'the embed sent a key');
+      await page.screenshot({ path: screenshotPath('embed') });
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the public view asks for no points and draws none; a key with points sees them', async () => {
+    const url = `${server.base}/?${WINDOW}&layers=overdoses%2Cseizures%2Cchoropleth%2C-hotspots%2C-emerging%2C-heat#9/${BALTIMORE.lat}/${BALTIMORE.lon}`;
+    const open = await openPage(browser, url, { allow: [AREAS_API_ABSENT] });
+    try {
+      assert.deepEqual(open.requests.filter(r => /\/tiles\/(overdoses|seizures)/.test(r.url)).map(r => r.url), []);
+      assert.deepEqual(await open.page.evaluate(() => window.geoors.map.getStyle().layers.filter(l => l.type === 'circle').map(l => l.id)), []);
+      assert.equal(await open.page.isDisabled('#layer-list li[data-layer="overdoses"] input[data-role="toggle"]'), true);
+      assert.equal(await open.page.getAttribute('body', 'data-role'), 'public');
+      assert.deepEqual(open.errors, []);
+    } finally {
+      await open.context.close();
+    }
+
+    const signed = await openPage(browser, url, { key: admin, allow: [AREAS_API_ABSENT] });
+    try {
+      const points = signed.requests.filter(r => /\/tiles\/overdoses\/\d+\/\d+\/\d+\.mvt\?/.test(r.url));
+      assert.ok(points.length > 0, 'no overdose tiles were requested with the key');
+      assert.ok(points.every(r => r.headers['x-api-key'] === admin), 'tile requests did not carry the key');
+      const drawn = await signed.page.evaluate(() => window.geoors.map.queryRenderedFeatures({ layers: ['overdose-clusters'] }).length);
+      assert.ok(drawn > 0, 'no overdose clusters were drawn');
+      assert.equal(await signed.page.getAttribute('body', 'data-role'), 'events');
+      await signed.page.waitForSelector('#alerts-panel[data-state="live"]', { timeout: 30_000 });
+      await signed.page.screenshot({ path: screenshotPath('main-admin') });
+      assert.deepEqual(signed.errors, []);
+    } finally {
+      await signed.context.close();
+    }
+  });
+
+  test('a key the server refuses is said so, and the map falls back to the public view', async () => {
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}`, { key: 'gok_not_a_key', allow: [AREAS_API_ABSENT, /status of 401/] });
+    try {
+      assert.match(await page.textContent('#messages'), /did not accept/);
+      assert.equal(await page.getAttribute('body', 'data-role'), 'public');
+      assert.equal(await page.evaluate(() => sessionStorage.getItem('geoors.apiKey')), null);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('is usable at phone width', async () => {
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}#6/39/-77`, { viewport: { width: 390, height: 844 }, allow: [AREAS_API_ABSENT] });
+    try {
+      assert.equal(await page.isVisible('#sidebar'), false);
+      await page.click('#toggle-sidebar');
+      assert.equal(await page.isVisible('#filter-drug'), true);
+      await page.focus('#filter-drug');
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'filter-fatal');
+      await page.screenshot({ path: screenshotPath('phone') });
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+export { waitReady };
