@@ -11,8 +11,6 @@ const BALTIMORE = { fips: '24510', lon: -76.61, lat: 39.29 };
 const LOVING = { fips: '48301', lon: -103.58, lat: 31.85 };
 const BACKGROUND = [0xee, 0xf3, 0xf7];
 
-// Until the per-area summary API is on the server, the panel asks for it, gets 404 and falls back.
-const AREAS_API_ABSENT = /\/api\/areas\//;
 
 /** 14 overdoses in Baltimore City (3 fatal; 9 with fentanyl), 4 in Loving County (suppressed for the public), 3 seizures. */
 function overdoseCsv() {
@@ -54,7 +52,7 @@ const isBackground = rgba => rgba.slice(0, 3).every((c, i) => Math.abs(c - BACKG
 
 describe('the web map', () => {
   test('loads without console errors and draws the county tiles over the data', async () => {
-    const { page, context, errors, requests } = await openPage(browser, `${server.base}/?${WINDOW}#8/${BALTIMORE.lat}/${BALTIMORE.lon}`, { allow: [AREAS_API_ABSENT] });
+    const { page, context, errors, requests } = await openPage(browser, `${server.base}/?${WINDOW}#8/${BALTIMORE.lat}/${BALTIMORE.lon}`);
     try {
       const tiles = requests.filter(r => /\/tiles\/counties\/\d+\/\d+\/\d+\.mvt\?/.test(r.url));
       assert.ok(tiles.length > 0, 'no county tiles were requested');
@@ -75,7 +73,7 @@ describe('the web map', () => {
   });
 
   test('a filter change requests tiles with the new parameters and writes them to the URL', async () => {
-    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}#7/${BALTIMORE.lat}/${BALTIMORE.lon}`, { allow: [AREAS_API_ABSENT] });
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}#7/${BALTIMORE.lat}/${BALTIMORE.lon}`);
     try {
       const drugTile = page.waitForRequest(r => /\/tiles\/counties\/\d+\/\d+\/\d+\.mvt\?/.test(r.url()) && r.url().includes('drug=fentanyl'));
       const drugLegend = page.waitForRequest(r => r.url().includes('/tiles/counties.json?') && r.url().includes('drug=fentanyl') && r.url().includes('metric=rate'));
@@ -103,7 +101,7 @@ describe('the web map', () => {
   });
 
   test('a county click opens the panel with the numbers the API gives for that county', async () => {
-    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}#10/${BALTIMORE.lat}/${BALTIMORE.lon}`, { allow: [AREAS_API_ABSENT] });
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}#10/${BALTIMORE.lat}/${BALTIMORE.lon}`);
     try {
       const point = await page.evaluate(([lon, lat]) => window.geoors.map.project([lon, lat]), [BALTIMORE.lon, BALTIMORE.lat]);
       const box = await page.locator('#map').boundingBox();
@@ -114,9 +112,11 @@ describe('the web map', () => {
       assert.match(await page.textContent('#area-title'), /Baltimore/);
 
       const areas = await fetch(`${server.base}/api/areas/county/${BALTIMORE.fips}?${WINDOW}`);
-      const expected = areas.status === 200
-        ? (await areas.json()).measures
-        : (await (await fetch(`${server.base}/ogc/collections/county-aggregates/items/${BALTIMORE.fips}?${WINDOW}`)).json()).properties;
+      assert.equal(areas.status, 200);
+      const expected = (await areas.json()).measures;
+      assert.equal(await page.getAttribute('#area-panel', 'data-source'), 'areas');
+      // The weekly chart is drawn from the same answer (uPlot draws into a canvas in #area-chart).
+      await page.waitForSelector('#area-chart canvas', { timeout: 10_000 });
       const shown = async measure => page.getAttribute(`#area-measures dd[data-measure="${measure}"]`, 'data-value');
       assert.equal(Number(await shown('overdoses')), 14);
       for (const measure of ['overdoses', 'fatal', 'nonfatal', 'rate', 'seizures']) {
@@ -131,7 +131,7 @@ describe('the web map', () => {
   });
 
   test('the public view says when a county is suppressed', async () => {
-    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}&sel=county:${LOVING.fips}#7/${LOVING.lat}/${LOVING.lon}`, { allow: [AREAS_API_ABSENT] });
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}&sel=county:${LOVING.fips}#7/${LOVING.lat}/${LOVING.lon}`);
     try {
       await page.waitForSelector('#area-panel[data-state="ready"]');
       assert.equal(await page.getAttribute('#area-measures dd[data-measure="overdoses"]', 'data-value'), '');
@@ -148,7 +148,7 @@ describe('the web map', () => {
   test('the URL round-trips a view', async () => {
     const search = `?${WINDOW}&drug=fentanyl&fatal=false&area=hidta&metric=overdoses&layers=choropleth%2Chotspots%2C-overdoses%2C-seizures%2C-emerging%2C-heat&opacity=choropleth%3A60&sel=county%3A${BALTIMORE.fips}`;
     const hash = '#8/39.3/-76.6';
-    const first = await openPage(browser, `${server.base}/${search}${hash}`, { allow: [AREAS_API_ABSENT] });
+    const first = await openPage(browser, `${server.base}/${search}${hash}`);
     try {
       const { page } = first;
       assert.equal(new URL(page.url()).search, search);
@@ -165,7 +165,7 @@ describe('the web map', () => {
 
       const state = await page.evaluate(() => JSON.stringify(window.geoors.state));
       const view = await page.evaluate(() => { const m = window.geoors.map; return [m.getZoom(), m.getCenter().lat, m.getCenter().lng]; });
-      const second = await openPage(browser, page.url(), { allow: [AREAS_API_ABSENT] });
+      const second = await openPage(browser, page.url());
       try {
         assert.equal(await second.page.evaluate(() => JSON.stringify(window.geoors.state)), state);
         const again = await second.page.evaluate(() => { const m = window.geoors.map; return [m.getZoom(), m.getCenter().lat, m.getCenter().lng]; });
@@ -182,7 +182,7 @@ describe('the web map', () => {
   });
 
   test('the share dialog gives the embed snippet and tile URLs of the view', async () => {
-    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}#6/39/-77`, { allow: [AREAS_API_ABSENT] });
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}#6/39/-77`);
     try {
       await page.click('#share-open');
       const iframe = await page.inputValue('#share-iframe');
@@ -216,7 +216,7 @@ describe('the web map', () => {
 
   test('the public view asks for no points and draws none; a key with points sees them', async () => {
     const url = `${server.base}/?${WINDOW}&layers=overdoses%2Cseizures%2Cchoropleth%2C-hotspots%2C-emerging%2C-heat#9/${BALTIMORE.lat}/${BALTIMORE.lon}`;
-    const open = await openPage(browser, url, { allow: [AREAS_API_ABSENT] });
+    const open = await openPage(browser, url);
     try {
       assert.deepEqual(open.requests.filter(r => /\/tiles\/(overdoses|seizures)/.test(r.url)).map(r => r.url), []);
       assert.deepEqual(await open.page.evaluate(() => window.geoors.map.getStyle().layers.filter(l => l.type === 'circle').map(l => l.id)), []);
@@ -227,7 +227,7 @@ describe('the web map', () => {
       await open.context.close();
     }
 
-    const signed = await openPage(browser, url, { key: admin, allow: [AREAS_API_ABSENT] });
+    const signed = await openPage(browser, url, { key: admin });
     try {
       const points = signed.requests.filter(r => /\/tiles\/overdoses\/\d+\/\d+\/\d+\.mvt\?/.test(r.url));
       assert.ok(points.length > 0, 'no overdose tiles were requested with the key');
@@ -244,7 +244,7 @@ describe('the web map', () => {
   });
 
   test('a key the server refuses is said so, and the map falls back to the public view', async () => {
-    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}`, { key: 'gok_not_a_key', allow: [AREAS_API_ABSENT, /status of 401/] });
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}`, { key: 'gok_not_a_key', allow: [/status of 401/] });
     try {
       assert.match(await page.textContent('#messages'), /did not accept/);
       assert.equal(await page.getAttribute('body', 'data-role'), 'public');
@@ -256,7 +256,7 @@ describe('the web map', () => {
   });
 
   test('is usable at phone width', async () => {
-    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}#6/39/-77`, { viewport: { width: 390, height: 844 }, allow: [AREAS_API_ABSENT] });
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}#6/39/-77`, { viewport: { width: 390, height: 844 } });
     try {
       assert.equal(await page.isVisible('#sidebar'), false);
       await page.click('#toggle-sidebar');
