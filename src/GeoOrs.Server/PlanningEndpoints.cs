@@ -30,11 +30,126 @@ internal static class PlanningEndpoints
     {
         var group = app.MapGroup("/api/planning").WithTags("Planning").RequireAuthorization(AccessPolicies.Analysts);
         group.MapPost("/naloxone", NaloxoneAsync).WithName("PlanNaloxone");
+        group.MapPut("/sites", PutSitesAsync).WithName("PutNaloxoneSites");
+        var open = app.MapGroup("/api/planning").WithTags("Planning");
+        open.MapGet("/sites", GetSitesAsync).WithName("GetNaloxoneSites");
+        open.MapGet("/targets", TargetsAsync).WithName("GetPlanningTargets");
         return app;
     }
 
     internal static Task<IResult> NaloxoneAsync(HttpRequest request, NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock) =>
         AnswerAsync(request, MaxBodyBytes, Title, (root, ct) => PlanAsync(root, dataSource, access.For(request.HttpContext), DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), ct));
+
+    /// <summary>Replaces the caller's agency's naloxone sites: <c>{"features": …}</c> or <c>{"csv": "name,lat,lon …"}</c>.</summary>
+    internal static Task<IResult> PutSitesAsync(HttpRequest request, NpgsqlDataSource dataSource) =>
+        AnswerAsync(request, MaxBodyBytes, Title, async (root, ct) =>
+        {
+            var agency = request.HttpContext.User.FindFirst(GeoOrsClaims.Agency)?.Value ?? throw new Invalid("agency", "the key names no agency");
+            var sites = await SitesAsync(root, "sites", dataSource, null, ct);
+            await NaloxoneSites.ReplaceAsync(dataSource, agency, sites, ct);
+            return new { agency, sites = sites.Count };
+        });
+
+    /// <summary>Every listed naloxone site (public: the places are public services).</summary>
+    internal static async Task<IResult> GetSitesAsync(string? agency, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await NaloxoneSites.ListAsync(dataSource, agency, cancellationToken));
+
+    /// <summary>
+    /// Counties or HIDTA regions ranked by the need index (<see cref="NeedIndex"/>), each component
+    /// shown. The public gets the areas whose counts it may see (none suppressed).
+    /// </summary>
+    internal static async Task<IResult> TargetsAsync(
+        HttpContext http, NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var query = http.Request.Query;
+        foreach (var name in query.Keys)
+        {
+            if (name is not ("kind" or "from" or "to" or "radiusMeters" or "limit"))
+            {
+                return Problem(Title, name, $"unknown parameter '{name}'; the parameters are kind, from, to, radiusMeters and limit");
+            }
+        }
+
+        var kind = query["kind"].ToString() is { Length: > 0 } k ? k : "county";
+        if (kind is not ("county" or "hidta"))
+        {
+            return Problem(Title, "kind", "'kind' is county or hidta");
+        }
+
+        DateOnly? Date(string name) => query[name].ToString() is { Length: > 0 } text
+            ? DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) && d.Year is >= 1900 and <= 2200 ? d : throw new Invalid(name, $"'{name}' is a date as YYYY-MM-DD")
+            : null;
+        DateOnly from, to;
+        double radius;
+        int limit;
+        try
+        {
+            to = Date("to") ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+            from = Date("from") ?? to.AddDays(-364);
+            radius = query["radiusMeters"].ToString() is { Length: > 0 } r
+                ? double.TryParse(r, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 50_000 ? v : throw new Invalid("radiusMeters", "'radiusMeters' is from 1 to 50,000")
+                : 1000;
+            limit = query["limit"].ToString() is { Length: > 0 } l
+                ? int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 5000 ? n : throw new Invalid("limit", "'limit' is from 1 to 5000")
+                : 50;
+        }
+        catch (Invalid e)
+        {
+            return Problem(Title, e.Field, e.Message);
+        }
+
+        if (from > to || to.DayNumber - from.DayNumber > 3660)
+        {
+            return Problem(Title, "from", "'from' is on or before 'to', at most ten years before it");
+        }
+
+        var view = access.For(http);
+        var layer = Data.Layers.AreaLayer.All[kind == "county" ? "counties" : "hidta"];
+        var rates = await TargetInputs.RatesAsync(dataSource, layer, new Data.Layers.LayerQuery(from, to) { View = view }, cancellationToken);
+        var monthly = await TargetInputs.MonthlyAsync(dataSource, layer, from, to, view, radius, cancellationToken);
+        var bins = await TargetInputs.CountyBinsAsync(dataSource, cancellationToken);
+        var members = kind == "hidta" ? await TargetInputs.HidtaMembersAsync(dataSource, cancellationToken) : null;
+
+        // The public ranks and sees only the areas whose counts it may see.
+        var areas = rates.Where(a => a.Overdoses is not null && a.Rate is not null && a.Population is > 0).ToList();
+        var trends = areas.Select(a => monthly.TryGetValue(a.Id, out var m) && m.Months.Length >= 3 ? MannKendall(m.Months) : (0.0, (double?)null)).ToList();
+        double Hot(string id) => members is null
+            ? (bins.TryGetValue(id, out var bin) ? (bin + 3) / 6.0 : 0.5)
+            : members.TryGetValue(id, out var counties) && counties.Count > 0 ? counties.Count(c => bins.GetValueOrDefault(c) > 0) / (double)counties.Count : 0;
+        double Uncovered(string id) => monthly.TryGetValue(id, out var m) && m.Months.Sum() > 0 ? 1 - (m.Covered / (double)m.Months.Sum()) : 1;
+        var scores = NeedIndex.Compute([.. areas.Select(a => a.Rate!.Value)], [.. trends.Select(t => t.Item1)], [.. areas.Select(a => Hot(a.Id))], [.. areas.Select(a => Uncovered(a.Id))]);
+        var ranked = areas.Select((a, i) => (Area: a, Score: scores[i], Trend: trends[i])).OrderByDescending(x => x.Score.Index).ThenBy(x => x.Area.Id, StringComparer.Ordinal).Take(limit);
+        return TypedResults.Ok(new
+        {
+            kind,
+            from,
+            to,
+            radius_meters = radius,
+            weights = new { rate = NeedIndex.Weights[0], trend = NeedIndex.Weights[1], hotspot = NeedIndex.Weights[2], uncovered = NeedIndex.Weights[3] },
+            areas_ranked = areas.Count,
+            targets = ranked.Select((x, rank) => new
+            {
+                rank = rank + 1,
+                id = x.Area.Id,
+                name = x.Area.Name,
+                population = x.Area.Population,
+                overdoses = x.Area.Overdoses,
+                rate = x.Area.Rate,
+                trend_z = x.Trend.Item1,
+                trend_p = x.Trend.Item2,
+                hotspot_bin = members is null && bins.TryGetValue(x.Area.Id, out var b) ? b : (int?)null,
+                covered_share = 1 - x.Score.Uncovered,
+                need = x.Score.Index,
+                components = new { rate_rank = x.Score.RateRank, trend = x.Score.Trend, hotspot = x.Score.Hotspot, uncovered = x.Score.Uncovered },
+            }),
+        });
+    }
+
+    private static (double Z, double? P) MannKendall(long[] months)
+    {
+        var r = Analysis.Hotspots.MannKendall.Compute([.. months.Select(m => (double)m)]);
+        return (double.IsFinite(r.Z) ? r.Z : 0, double.IsFinite(r.P) ? r.P : null);
+    }
 
     private static async Task<object> PlanAsync(JsonElement root, NpgsqlDataSource dataSource, Data.Access.AccessView view, DateOnly today, CancellationToken cancellationToken)
     {

@@ -131,6 +131,8 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
     private static Role Least(string method, string pattern, string path) => pattern switch
     {
         "/api/hotspots/runs" when method == "POST" => Role.Admin,
+        "/api/planning/sites" when method == "GET" => Role.Public,
+        "/api/planning/targets" => Role.Public,
         "/api/hotspots/runs" or "/api/hotspots/runs/{id}" or "/api/areas/{kind}/{id}" => Role.Public,
         _ when pattern.StartsWith("/api/admin", StringComparison.Ordinal) || pattern.StartsWith("/api/jobs", StringComparison.Ordinal) => Role.Admin,
         _ when pattern.StartsWith("/api/ingest", StringComparison.Ordinal) || pattern.StartsWith("/api/analysis", StringComparison.Ordinal)

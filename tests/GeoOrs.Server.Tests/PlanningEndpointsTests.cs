@@ -144,6 +144,55 @@ public class PlanningEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOr
         Assert.Equal(expected, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Listed_sites_give_the_targets_their_covered_share_and_targets_rank_by_need()
+    {
+        await SeedAsync();
+        using var analyst = factory.CreateClient("analyst");
+        using (var put = await analyst.PutAsync(new Uri("/api/planning/sites", UriKind.Relative),
+            new StringContent("""{"csv": "name,lat,lon\nclinic,43.06,-104.45\n"}""", Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        using var open = factory.CreateClient();
+        var sites = await open.GetFromJsonAsync<JsonElement>(new Uri("/api/planning/sites?agency=GeoOrs%20Tests", UriKind.Relative));
+        Assert.Contains(sites.EnumerateArray(), s => s.GetProperty("name").GetString() == "clinic");
+
+        var targets = await analyst.GetFromJsonAsync<JsonElement>(new Uri("/api/planning/targets?kind=county&from=1996-01-01&to=1996-12-31&radiusMeters=500&limit=5000", UriKind.Relative));
+        var list = targets.GetProperty("targets").EnumerateArray().ToList();
+        var niobrara = Assert.Single(list, t => t.GetProperty("id").GetString() == Niobrara);
+        Assert.Equal(15, niobrara.GetProperty("overdoses").GetInt64());
+        Assert.Equal(10.0 / 15, niobrara.GetProperty("covered_share").GetDouble(), 9); // the 10 at A lie at the clinic
+        var needs = list.Select(t => t.GetProperty("need").GetDouble()).ToList();
+        Assert.Equal(needs.OrderByDescending(n => n), needs);
+        Assert.All(needs, n => Assert.InRange(n, 0, 1));
+        var c = niobrara.GetProperty("components");
+        Assert.Equal(niobrara.GetProperty("need").GetDouble(),
+            (0.4 * c.GetProperty("rate_rank").GetDouble()) + (0.2 * c.GetProperty("trend").GetDouble()) + (0.2 * c.GetProperty("hotspot").GetDouble()) + (0.2 * c.GetProperty("uncovered").GetDouble()), 9);
+
+        // The public ranks only areas whose counts it may see.
+        var publicTargets = await open.GetFromJsonAsync<JsonElement>(new Uri("/api/planning/targets?kind=county&from=1996-01-01&to=1996-12-31&limit=5000", UriKind.Relative));
+        Assert.All(publicTargets.GetProperty("targets").EnumerateArray(), t => Assert.False(t.GetProperty("overdoses").GetInt64() is >= 1 and <= 9));
+
+        using var partner = factory.CreateClient("partner");
+        using var refused = await partner.PutAsync(new Uri("/api/planning/sites", UriKind.Relative), new StringContent("""{"csv": "name,lat,lon\n"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("kind=state")]
+    [InlineData("limit=0")]
+    [InlineData("from=1996-12-01&to=1996-01-01")]
+    [InlineData("colour=red")]
+    [InlineData("radiusMeters=0")]
+    public async Task Bad_target_queries_are_400(string query)
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.GetAsync(new Uri($"/api/planning/targets?{query}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     public static TheoryData<string, string> BadRequests => new()
     {
         { """{"area": {"county": "56027"}, "candidates": {"grid": 1000}, "radiusMeters": 500}""", "k" },
