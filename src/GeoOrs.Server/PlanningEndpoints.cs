@@ -151,7 +151,7 @@ internal static class PlanningEndpoints
         return (double.IsFinite(r.Z) ? r.Z : 0, double.IsFinite(r.P) ? r.P : null);
     }
 
-    private static async Task<object> PlanAsync(JsonElement root, NpgsqlDataSource dataSource, Data.Access.AccessView view, DateOnly today, CancellationToken cancellationToken)
+    internal static async Task<object> PlanAsync(JsonElement root, NpgsqlDataSource dataSource, Data.Access.AccessView view, DateOnly today, CancellationToken cancellationToken)
     {
         Only(root, "area", "from", "to", "weights", "halfLifeDays", "candidates", "existing", "k", "radiusMeters", "format");
         var k = Whole(root, "k", 1, 1000) ?? throw new Invalid("k", "'k', the number of sites to choose, is required (1 to 1000)");

@@ -180,6 +180,34 @@ public class PlanningEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOr
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
     }
 
+    [Fact]
+    public async Task The_command_line_writes_the_plan_as_geojson_and_csv()
+    {
+        await SeedAsync();
+        var dir = Directory.CreateTempSubdirectory("geoors-plan-");
+        try
+        {
+            var candidates = Path.Combine(dir.FullName, "candidates.geojson");
+            await File.WriteAllTextAsync(candidates, JsonSerializer.Serialize(((dynamic)Candidates).features));
+            var prefix = Path.Combine(dir.FullName, "plan");
+            Assert.Equal(0, await Cli.CommandLine.RunAsync(["plan", "naloxone", "--county", Niobrara, "--from", "1996-01-01", "--to", "1996-12-31",
+                "--k", "2", "--radius", "500", "--candidates", candidates, "--fatal-weight", "5", "--out", prefix]));
+            using var geojson = JsonDocument.Parse(await File.ReadAllTextAsync(prefix + ".geojson"));
+            Assert.Equal(["A", "F"], geojson.RootElement.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("properties").GetProperty("name").GetString()));
+            var csv = await File.ReadAllLinesAsync(prefix + ".csv");
+            Assert.Equal("rank,name,lon,lat,added_demand,covered_demand", csv[0]);
+            Assert.StartsWith("1,A,-104.45,43.06,10,10", csv[1], StringComparison.Ordinal);
+            Assert.Equal(3, csv.Length);
+
+            Assert.Equal(2, await Cli.CommandLine.RunAsync(["plan", "naloxone", "--county", "99999", "--k", "1", "--radius", "500", "--grid", "1000", "--out", prefix]));
+            Assert.Equal(2, await Cli.CommandLine.RunAsync(["plan", "naloxone", "--county", Niobrara, "--k", "1"]));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("kind=state")]
     [InlineData("limit=0")]

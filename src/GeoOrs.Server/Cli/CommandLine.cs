@@ -21,6 +21,8 @@ internal static class CommandLine
                                         an MBTiles archive of a layer, for offline dashboards
           keys create --role ROLE --agency NAME [--note TEXT] | keys revoke PREFIX | keys list
           generate --overdoses N --seizures M --seed S --out DIR   synthetic events
+          plan naloxone (--county FIPS | --hidta ID | --polygon FILE) --k N --radius M (--grid M | --candidates FILE) --out PREFIX
+                                        naloxone sites covering the most overdoses, as GeoJSON and CSV
         """;
 
     /// <summary>True when the arguments name a one-shot verb rather than the server.</summary>
@@ -83,6 +85,13 @@ internal static class CommandLine
 
                 case ["generate", .. var rest]:
                     return await GenerateCommand.RunAsync(rest);
+
+                case ["plan", "naloxone", .. var rest]:
+                    {
+                        await using var dataSource = Open();
+                        await Migrator.MigrateAsync(dataSource);
+                        return await PlanCommand.RunAsync(dataSource, rest);
+                    }
 
                 default:
                     Console.Error.WriteLine(Usage);
