@@ -1,4 +1,5 @@
-// Regenerates docs/screenshots/ from the demo data: the main view, a county's panel and the embed.
+// Regenerates docs/screenshots/ from the demo data: the main view, a county's panel, the embed and
+// the naloxone planner.
 // Run by ./geoors screenshots (GEOORS_BROWSER_DB is a fresh database for the demo).
 //   node screenshots.mjs OUTPUT_FOLDER
 
@@ -31,11 +32,21 @@ try {
     { name: 'main-view', url: '/?layers=overdoses%2Chotspots%2Cchoropleth%2C-seizures%2C-emerging%2C-heat#4/38.5/-92', key },
     { name: 'county-panel', url: '/?sel=county%3A42003&layers=choropleth%2Chotspots%2C-overdoses%2C-seizures%2C-emerging%2C-heat#8/40.45/-80.2', key, panel: true },
     { name: 'embed', url: '/embed?layer=counties&metric=rate#3.6/38.5/-96', viewport: { width: 900, height: 540 } },
+    { name: 'planner', url: '/?sel=county%3A42003&layers=choropleth%2C-overdoses%2C-hotspots%2C-seizures%2C-emerging%2C-heat#9/40.45/-80.0', key, planner: true },
   ];
   for (const shot of shots) {
     const { page, context } = await openPage(browser, server.base + shot.url, { key: shot.key, viewport: shot.viewport, allow: [/./] });
     if (shot.panel) await page.waitForSelector('#area-panel[data-state="ready"]', { timeout: 60_000 });
     if (shot.key) await page.waitForSelector('#alerts-panel[data-state="live"]', { timeout: 60_000 });
+    if (shot.planner) {
+      await page.fill('#planner-grid', '1000');
+      await page.fill('#planner-k', '8');
+      await page.fill('#planner-radius', '1500');
+      await page.click('#planner-run');
+      await page.waitForSelector('#planner-panel[data-state="ready"]', { timeout: 120_000 });
+      await page.evaluate(() => new Promise(ok => window.geoors.map.once('idle', ok)));
+      await page.locator('#planner-gap').scrollIntoViewIfNeeded();
+    }
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(out, `${shot.name}.png`) });
     await context.close();

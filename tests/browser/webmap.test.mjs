@@ -1,8 +1,10 @@
 // The web map in Debian's headless Chromium against the real server and PostGIS: the page loads
 // clean, tiles are requested and drawn, filters reach the tiles, a county click shows the API's
-// numbers, the URL round-trips a view, the embed renders, and the public sees no event points.
+// numbers, the URL round-trips a view, the embed renders, the public sees no event points, and the
+// naloxone planner shows the plan the API makes (and says what key it needs).
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { createKey, ingest, launchBrowser, openPage, pixelAt, screenshotPath, startServer, waitIdle, waitReady } from './harness.mjs';
 
@@ -34,10 +36,14 @@ function seizureCsv() {
 let server;
 let browser;
 let admin;
+let analyst;
+let partner;
 
 before(async () => {
   server = await startServer();
   admin = await createKey('admin');
+  analyst = await createKey('analyst');
+  partner = await createKey('partner');
   await ingest(server.base, admin, 'overdoses', overdoseCsv());
   await ingest(server.base, admin, 'seizures', seizureCsv());
   browser = await launchBrowser();
@@ -269,6 +275,141 @@ describe('the web map', () => {
     } finally {
       await context.close();
     }
+  });
+});
+
+describe('the naloxone planner', () => {
+  const PLAN = {
+    area: { county: BALTIMORE.fips },
+    from: '2024-03-01',
+    to: '2024-03-31',
+    weights: { fatal: 1, nonfatal: 1 },
+    candidates: { grid: 500 },
+    k: 2,
+    radiusMeters: 1000,
+    format: 'json',
+  };
+
+  test('plans sites over the selected county and shows what the API gives for the same request', async () => {
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}&sel=county:${BALTIMORE.fips}#11/${BALTIMORE.lat}/${BALTIMORE.lon}`,
+      { key: analyst, allow: [/status of 400/] });
+    try {
+      assert.equal(await page.isVisible('#planner-access'), false);
+      assert.equal(await page.inputValue('#planner-area'), 'selected');
+      assert.match(await page.textContent('#planner-area option[value="selected"]'), /24510/);
+
+      // A field the server refuses is named, and its input marked.
+      await page.fill('#planner-grid', '10');
+      await page.click('#planner-run');
+      await page.waitForSelector('#planner-panel[data-state="error"]', { timeout: 30_000 });
+      assert.equal(await page.getAttribute('#planner-error', 'data-field'), 'candidates.grid');
+      assert.match(await page.textContent('#planner-error'), /Grid spacing \(candidates\.grid\): .*50 to 100,000/);
+      assert.equal(await page.getAttribute('#planner-grid', 'aria-invalid'), 'true');
+
+      // Filled and run from the keyboard: Enter in a field submits the form.
+      await page.fill('#planner-grid', '500');
+      await page.fill('#planner-radius', '1000');
+      await page.fill('#planner-k', '2');
+      await page.focus('#planner-k');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#planner-panel[data-state="ready"]', { timeout: 60_000 });
+      assert.equal(await page.isVisible('#planner-error'), false);
+      assert.deepEqual(await page.evaluate(() => window.geoors.planner.request), PLAN);
+
+      const response = await fetch(`${server.base}/api/planning/naloxone`, {
+        method: 'POST', headers: { 'X-Api-Key': analyst, 'Content-Type': 'application/json' }, body: JSON.stringify(PLAN),
+      });
+      assert.equal(response.status, 200);
+      const expected = await response.json();
+      assert.equal(expected.total_demand, 14);
+      assert.equal(expected.sites.length, 2);
+
+      const shown = await page.$$eval('#planner-sites li', items => items.map(li => ({
+        rank: Number(li.dataset.rank), name: li.dataset.name, lon: Number(li.dataset.lon), lat: Number(li.dataset.lat),
+        added_demand: Number(li.dataset.addedDemand), covered_demand: Number(li.dataset.coveredDemand),
+      })));
+      assert.deepEqual(shown, expected.sites);
+      const measure = async key => Number(await page.getAttribute(`#planner-summary dd[data-measure="${key}"]`, 'data-value'));
+      for (const key of ['covered_share', 'total_demand', 'covered_demand', 'new_demand', 'upper_bound', 'gap']) {
+        assert.equal(await measure(key), expected[key], key);
+      }
+      assert.match(await page.textContent('#planner-summary dd[data-measure="covered_share"]'), new RegExp(`${(100 * expected.covered_share).toFixed(1).replace(/\.0$/, '')} %`));
+      const gap = await page.textContent('#planner-gap');
+      if (expected.proven_optimal) assert.match(gap, /^Optimal/);
+      else assert.match(gap, new RegExp(`Within ${Number((100 * expected.relative_gap).toFixed(2))} % of the optimum`));
+
+      // Numbered markers, one coverage circle per site, the curve.
+      assert.deepEqual(await page.$$eval('.planner-marker', els => els.map(e => e.textContent)), ['1', '2']);
+      const coverage = await page.evaluate(async () => window.geoors.map.getSource('planner-coverage').getData());
+      assert.equal(coverage.features.length, PLAN.k);
+      coverage.features.forEach((feature, i) => {
+        assert.equal(feature.geometry.type, 'Polygon');
+        assert.equal(feature.geometry.coordinates[0].length, 65);
+        assert.equal(feature.properties.rank, i + 1);
+        const [lon, lat] = feature.geometry.coordinates[0][0]; // due north of the site, one radius away
+        assert.ok(Math.abs(lon - expected.sites[i].lon) < 1e-5);
+        assert.ok(Math.abs((lat - expected.sites[i].lat) * 111_195 - PLAN.radiusMeters) < 1);
+      });
+      assert.equal((await page.evaluate(async () => window.geoors.map.getSource('planner-sites').getData())).features.length, PLAN.k);
+      await page.waitForSelector('#planner-curve canvas');
+      assert.equal(await page.getAttribute('#planner-curve', 'data-points'), String(expected.curve.length));
+
+      // Exports: the sites as GeoJSON and as CSV.
+      const [geojson] = await Promise.all([page.waitForEvent('download'), page.click('#planner-export-geojson')]);
+      assert.equal(geojson.suggestedFilename(), 'naloxone-sites.geojson');
+      const exported = JSON.parse(await readFile(await geojson.path(), 'utf8'));
+      assert.equal(exported.type, 'FeatureCollection');
+      assert.deepEqual(exported.features.map(f => f.geometry.coordinates), expected.sites.map(s => [s.lon, s.lat]));
+      assert.deepEqual(exported.features.map(f => f.properties), expected.sites);
+      assert.equal(exported.plan.covered_share, expected.covered_share);
+      const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#planner-export-csv')]);
+      const lines = (await readFile(await csv.path(), 'utf8')).trim().split('\n');
+      assert.equal(lines[0], 'rank,name,lat,lon,added_demand,covered_demand');
+      assert.equal(lines.length, 1 + expected.sites.length);
+
+      await page.locator('#planner-panel').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: screenshotPath('planner') });
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the public and partners are told planning needs an analyst key, and no plan is made', async () => {
+    const statuses = [];
+    const open = await openPage(browser, `${server.base}/?${WINDOW}#11/${BALTIMORE.lat}/${BALTIMORE.lon}`, { allow: [/status of 401/] });
+    try {
+      const { page } = open;
+      page.on('response', r => { if (r.url().includes('/api/planning/')) statuses.push(r.status()); });
+      assert.equal(await page.getAttribute('#planner-panel', 'data-state'), 'locked');
+      assert.equal(await page.isVisible('#planner-access'), true);
+      assert.match(await page.textContent('#planner-access'), /needs an analyst.*key/);
+      assert.equal(await page.inputValue('#planner-area'), 'centre');
+      await page.click('#planner-run');
+      await page.waitForSelector('#planner-panel[data-state="denied"]', { timeout: 30_000 });
+      assert.equal(await page.getAttribute('#planner-panel', 'data-status'), '401');
+      assert.match(await page.textContent('#planner-access'), /The server answered 401 Unauthorized: .*needs an API key/);
+      assert.equal(await page.isVisible('#planner-results'), false);
+      assert.equal(await page.locator('.planner-marker').count(), 0);
+      assert.deepEqual(open.errors, []);
+    } finally {
+      await open.context.close();
+    }
+
+    const signed = await openPage(browser, `${server.base}/?${WINDOW}&sel=county:${BALTIMORE.fips}#11/${BALTIMORE.lat}/${BALTIMORE.lon}`, { key: partner, allow: [/status of 403/] });
+    try {
+      const { page } = signed;
+      page.on('response', r => { if (r.url().includes('/api/planning/')) statuses.push(r.status()); });
+      await page.click('#planner-run');
+      await page.waitForSelector('#planner-panel[data-state="denied"]', { timeout: 30_000 });
+      assert.equal(await page.getAttribute('#planner-panel', 'data-status'), '403');
+      assert.match(await page.textContent('#planner-access'), /needs an analyst.*The server answered 403.*: .*(role|partner)/);
+      assert.equal(await page.locator('.planner-marker').count(), 0);
+      assert.deepEqual(signed.errors, []);
+    } finally {
+      await signed.context.close();
+    }
+    assert.deepEqual(statuses, [401, 403]);
   });
 });
 

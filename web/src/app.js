@@ -1,4 +1,4 @@
-// The GeoOrs web map: layers, filters, the area panel, live alerts, sign-in and sharing.
+// The GeoOrs web map: layers, filters, the area panel, live alerts, sign-in, sharing and the naloxone planner.
 // The view lives in the URL (query: filters and layers; hash: the map's position), so a link
 // reopens it exactly. window.geoors = { map, state } and body[data-ready="true"] serve the tests.
 
@@ -11,6 +11,7 @@ import {
   applySelection, heatColor, legendItems, metricTitle, renderLegend, tileJsonUrl,
 } from './layers.js';
 import { closeArea, showArea } from './panel.js';
+import { initPlanner } from './planner.js';
 import { startAlerts } from './alerts.js';
 import { openShare, wireCopyButtons } from './share.js';
 import { AREAS, DRUGS, LAYER_TITLES, METRICS, addDays, daysBetween, isoDay, parseState, stateQuery } from './state.js';
@@ -483,6 +484,7 @@ async function start() {
     applySelection(map, state.selected);
     await refreshClasses();
     if (state.selected) openSelected();
+    initPlanner(map, state);
     map.once('idle', () => { document.body.dataset.ready = 'true'; });
   };
   if (map.isStyleLoaded()) ready();
