@@ -375,6 +375,37 @@ describe('the naloxone planner', () => {
     }
   });
 
+  test('plans over uploaded candidate and existing sites as the API does for the same files', async () => {
+    const candidatesCsv = `name,lat,lon\nnorth,${BALTIMORE.lat + 0.008},${BALTIMORE.lon + 0.004}\ncentre,${BALTIMORE.lat},${BALTIMORE.lon}\nfar,${BALTIMORE.lat - 0.05},${BALTIMORE.lon - 0.05}\n`;
+    const existing = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'pharmacy' }, geometry: { type: 'Point', coordinates: [BALTIMORE.lon + 0.008, BALTIMORE.lat + 0.016] } }] };
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}&sel=county:${BALTIMORE.fips}#11/${BALTIMORE.lat}/${BALTIMORE.lon}`, { key: analyst });
+    try {
+      await page.selectOption('#planner-candidates-mode', 'file');
+      await page.setInputFiles('#planner-candidates-file', { name: 'candidates.csv', mimeType: 'text/csv', buffer: Buffer.from(candidatesCsv) });
+      await page.setInputFiles('#planner-existing-file', { name: 'existing.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(existing)) });
+      await page.fill('#planner-radius', '600');
+      await page.fill('#planner-k', '2');
+      await page.click('#planner-run');
+      await page.waitForSelector('#planner-panel[data-state="ready"]', { timeout: 60_000 });
+
+      const request = await page.evaluate(() => window.geoors.planner.request);
+      assert.deepEqual(request.candidates, { csv: candidatesCsv });
+      assert.deepEqual(request.existing, { features: existing });
+      const response = await fetch(`${server.base}/api/planning/naloxone`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Api-Key': analyst }, body: JSON.stringify(request),
+      });
+      assert.equal(response.status, 200);
+      const expected = await response.json();
+      assert.ok(expected.existing_demand > 0, 'the existing pharmacy covers some of the test overdoses');
+      const names = await page.$$eval('#planner-sites li', items => items.map(li => li.dataset.name));
+      assert.deepEqual(names, expected.sites.map(site => site.name));
+      assert.equal(Number(await page.getAttribute('#planner-summary dd[data-measure="existing_demand"]', 'data-value')), expected.existing_demand);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the public and partners are told planning needs an analyst key, and no plan is made', async () => {
     const statuses = [];
     const open = await openPage(browser, `${server.base}/?${WINDOW}#11/${BALTIMORE.lat}/${BALTIMORE.lon}`, { allow: [/status of 401/] });
