@@ -332,7 +332,7 @@ internal static class PlanningEndpoints
     {
         if (element.ValueKind != JsonValueKind.Object || element.EnumerateObject().Count() != 1)
         {
-            throw new Invalid(field, $"'{field}' names one of {(area is null ? "" : "grid, ")}features or csv");
+            throw new Invalid(field, $"'{field}' names one of {(area is null ? "listed, " : "grid, ")}features or csv");
         }
 
         var member = element.EnumerateObject().Single();
@@ -352,6 +352,14 @@ internal static class PlanningEndpoints
                 }
 
                 return sites;
+            case "listed" when area is null:
+                if (member.Value.ValueKind != JsonValueKind.True)
+                {
+                    throw new Invalid($"{field}.listed", $"'{field}.listed' is true: every naloxone site agencies have listed (PUT /api/planning/sites)");
+                }
+
+                sites = [.. (await NaloxoneSites.ListAsync(dataSource, null, cancellationToken)).Select(s => Site($"{s.Name} ({s.Agency})", s.Lon, s.Lat, field))];
+                break;
             case "features":
                 sites = FromFeatures(member.Value, $"{field}.features");
                 break;
@@ -359,7 +367,7 @@ internal static class PlanningEndpoints
                 sites = FromCsv(member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString()! : throw new Invalid($"{field}.csv", $"'{field}.csv' is the CSV text"), $"{field}.csv");
                 break;
             default:
-                throw new Invalid(field, $"'{field}' names one of {(area is null ? "" : "grid, ")}features or csv");
+                throw new Invalid(field, $"'{field}' names one of {(area is null ? "listed, " : "grid, ")}features or csv");
         }
 
         return sites.Count > MaxSites ? throw new Invalid(field, $"at most {MaxSites:N0} sites") : sites;

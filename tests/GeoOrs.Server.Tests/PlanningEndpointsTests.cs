@@ -171,6 +171,15 @@ public class PlanningEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOr
         Assert.Equal(niobrara.GetProperty("need").GetDouble(),
             (0.4 * c.GetProperty("rate_rank").GetDouble()) + (0.2 * c.GetProperty("trend").GetDouble()) + (0.2 * c.GetProperty("hotspot").GetDouble()) + (0.2 * c.GetProperty("uncovered").GetDouble()), 9);
 
+        // The listed sites count as existing coverage in a plan that asks for them.
+        var (status, plan) = await PlanAsync(new
+        {
+            area = new { county = Niobrara }, from = "1996-01-01", to = "1996-12-31", candidates = Candidates, existing = new { listed = true }, k = 1, radiusMeters = 500,
+        });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(10, plan.GetProperty("existing_demand").GetDouble(), 9);
+        Assert.Equal("B", plan.GetProperty("sites")[0].GetProperty("name").GetString());
+
         // The public ranks only areas whose counts it may see.
         var publicTargets = await open.GetFromJsonAsync<JsonElement>(new Uri("/api/planning/targets?kind=county&from=1996-01-01&to=1996-12-31&limit=5000", UriKind.Relative));
         Assert.All(publicTargets.GetProperty("targets").EnumerateArray(), t => Assert.False(t.GetProperty("overdoses").GetInt64() is >= 1 and <= 9));
