@@ -5,7 +5,10 @@ using Npgsql;
 
 namespace GeoOrs.Server;
 
-/// <summary><c>/api/admin</c>: the audit log of point-level reads, and the agencies' sharing rules. Admin keys only.</summary>
+/// <summary>
+/// <c>/api/admin</c>: the audit log of point-level reads, the agencies' sharing rules, and the fixed
+/// daily alert thresholds of areas (ODMAP's "N overdoses in 24 hours"). Admin keys only.
+/// </summary>
 internal static class AdminEndpoints
 {
     private const int MaxAuditRows = 10_000;
@@ -17,6 +20,9 @@ internal static class AdminEndpoints
         group.MapGet("/sharing", Sharing).WithName("GetSharingRules");
         group.MapPut("/sharing/{agency}", RestrictAsync).WithName("PutSharingRule");
         group.MapDelete("/sharing/{agency}", OpenAsync).WithName("DeleteSharingRule");
+        group.MapGet("/thresholds", ThresholdsAsync).WithName("GetAlertThresholds");
+        group.MapPut("/thresholds/{kind}/{id}", PutThresholdAsync).WithName("PutAlertThreshold");
+        group.MapDelete("/thresholds/{kind}/{id}", DeleteThresholdAsync).WithName("DeleteAlertThreshold");
         return app;
     }
 
@@ -116,4 +122,69 @@ internal static class AdminEndpoints
         await access.ReloadAsync(cancellationToken);
         await versions.RefreshAsync(cancellationToken);
     }
+
+    /// <summary>An area's fixed daily threshold: its day alerts (method <c>threshold</c>) at this many overdoses or more.</summary>
+    /// <param name="Threshold">The count, at least 1.</param>
+    internal sealed record ThresholdBody(int? Threshold);
+
+    internal sealed record AreaThreshold(string AreaKind, string AreaId, int Threshold);
+
+    internal static async Task<Ok<List<AreaThreshold>>> ThresholdsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT area_kind, area_id, threshold FROM alert_thresholds ORDER BY area_kind, area_id");
+        var thresholds = new List<AreaThreshold>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            thresholds.Add(new AreaThreshold(reader.GetString(0), reader.GetString(1), reader.GetInt32(2)));
+        }
+
+        return TypedResults.Ok(thresholds);
+    }
+
+    internal static async Task<Results<Ok<AreaThreshold>, ValidationProblem>> PutThresholdAsync(
+        string kind, string id, ThresholdBody? body, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        if (ThresholdArea(kind, id) is { } problem)
+        {
+            return problem;
+        }
+
+        if (body?.Threshold is not ({ } threshold and >= 1 and <= 100_000))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["threshold"] = ["'threshold' is a whole number of overdoses a day from 1 to 100,000"] });
+        }
+
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO alert_thresholds (area_kind, area_id, threshold) VALUES ($1, $2, $3)
+            ON CONFLICT (area_kind, area_id) DO UPDATE SET threshold = EXCLUDED.threshold
+            """);
+        command.Parameters.AddWithValue(kind);
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(threshold);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return TypedResults.Ok(new AreaThreshold(kind, id, threshold));
+    }
+
+    internal static async Task<Results<NoContent, ValidationProblem>> DeleteThresholdAsync(
+        string kind, string id, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        if (ThresholdArea(kind, id) is { } problem)
+        {
+            return problem;
+        }
+
+        await using var command = dataSource.CreateCommand("DELETE FROM alert_thresholds WHERE area_kind = $1 AND area_id = $2");
+        command.Parameters.AddWithValue(kind);
+        command.Parameters.AddWithValue(id);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static ValidationProblem? ThresholdArea(string kind, string id) =>
+        kind is not ("county" or "hidta" or "county_neighbors")
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["kind"] = ["the kind of area is county, hidta or county_neighbors"] })
+            : id.Length is 0 or > 100 || id.Any(char.IsControl)
+                ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["id"] = ["an area id is 1 to 100 characters without control characters"] })
+                : null;
 }
