@@ -278,6 +278,42 @@ describe('the web map', () => {
   });
 });
 
+describe('live alerts', () => {
+  test('an alert the spike job stores reaches the open page by its stream, and clicking it flies to its county', async () => {
+    // A second server runs the schedule over March 2024; the page is on the first, which hears of the
+    // new alerts by the database's notification and streams them.
+    const threshold = await fetch(`${server.base}/api/admin/thresholds/county/${BALTIMORE.fips}`, {
+      method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-Api-Key': admin }, body: JSON.stringify({ threshold: 1 }),
+    });
+    assert.equal(threshold.status, 200);
+    const { page, context, errors } = await openPage(browser, `${server.base}/#5/39/-100`, { key: analyst });
+    const scheduler = await startServer({ settings: { Scheduling__Enabled: 'true', Analysis__AsOf: '2024-03-31', Analysis__SpikeDays: '31' } });
+    try {
+      await page.waitForSelector('#alerts-panel[data-state="live"]', { timeout: 30_000 });
+      const started = await fetch(`${scheduler.base}/api/hotspots/runs`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Api-Key': admin }, body: JSON.stringify({ kind: 'spikes' }),
+      });
+      assert.equal(started.status, 202);
+      const item = page.locator(`#alerts-list .alert-item[data-area="county:${BALTIMORE.fips}"]`).first();
+      await item.waitFor({ timeout: 60_000 });
+      const id = await item.getAttribute('data-alert-id');
+      const stored = await (await fetch(`${server.base}/api/alerts?area=county:${BALTIMORE.fips}&method=threshold`, { headers: { 'X-Api-Key': analyst } })).json();
+      assert.ok(stored.some(alert => alert.id === id), 'the streamed alert is a stored one');
+
+      await item.click();
+      await page.waitForSelector(`#area-panel[data-state="ready"][data-id="${BALTIMORE.fips}"]`, { timeout: 30_000 });
+      await page.waitForFunction(() => !window.geoors.map.isMoving(), null, { timeout: 30_000 });
+      const centre = await page.evaluate(() => window.geoors.map.getCenter());
+      assert.ok(Math.abs(centre.lng - BALTIMORE.lon) < 0.2 && Math.abs(centre.lat - BALTIMORE.lat) < 0.2, `centre ${centre.lng}, ${centre.lat}`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+      await scheduler.stop();
+      await fetch(`${server.base}/api/admin/thresholds/county/${BALTIMORE.fips}`, { method: 'DELETE', headers: { 'X-Api-Key': admin } });
+    }
+  });
+});
+
 describe('the naloxone planner', () => {
   const PLAN = {
     area: { county: BALTIMORE.fips },
