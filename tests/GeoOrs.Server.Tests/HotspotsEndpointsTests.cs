@@ -202,8 +202,11 @@ public class HotspotsEndpointsTests(HotspotRunFixture fixture) : IClassFixture<H
         while (reason is null && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250);
-            await using var command = dataSource.CreateCommand("SELECT reason FROM analysis_runs WHERE kind = 'spikes' AND started_at >= $1 AND status = 'succeeded' AND reason = 'manual' LIMIT 1");
+            // Its run reads up to today; another test's manual run reads 1995.
+            await using var command = dataSource.CreateCommand(
+                "SELECT reason FROM analysis_runs WHERE kind = 'spikes' AND started_at >= $1 AND status = 'succeeded' AND reason = 'manual' AND parameters->>'last_day' >= $2 LIMIT 1");
             command.Parameters.AddWithValue(since);
+            command.Parameters.AddWithValue(DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             reason = await command.ExecuteScalarAsync() as string;
         }
 
