@@ -278,6 +278,26 @@ describe('the web map', () => {
   });
 });
 
+describe('the time slider', () => {
+  test('spans the data, from the first event to today', async () => {
+    const { page, context, errors } = await openPage(browser, `${server.base}/`);
+    try {
+      await page.waitForFunction(() => window.geoors.dataFrom, null, { timeout: 30_000 });
+      const collection = await (await fetch(`${server.base}/ogc/collections/county-aggregates`)).json();
+      const first = collection.extent.temporal.interval[0][0].slice(0, 10);
+      assert.equal(await page.evaluate(() => window.geoors.dataFrom), first);
+      // One step per week from the first event's day (or the window's start, when earlier) to today.
+      const from = await page.inputValue('#filter-from');
+      const start = from < first ? from : first;
+      const weeks = Math.floor((Date.parse(new Date().toISOString().slice(0, 10)) - Date.parse(start)) / (7 * 86_400_000));
+      assert.equal(Number(await page.getAttribute('#time-slider', 'max')), weeks);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('live alerts', () => {
   test('an alert the spike job stores reaches the open page by its stream, and clicking it flies to its county', async () => {
     // A second server runs the schedule over March 2024; the page is on the first, which hears of the

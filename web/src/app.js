@@ -249,12 +249,28 @@ function layersChanged() {
 
 // ---------------------------------------------------------------- filters and the time slider
 
-const SLIDER_START = addDays(isoDay(new Date()), -5 * 365);
+// The slider spans the data: from the first event's day (the county-aggregates collection's temporal
+// extent) to today; five years back until that is known, or when there are no events.
+let sliderStart = addDays(isoDay(new Date()), -5 * 365);
 
 function sliderBounds() {
-  const min = state.from < SLIDER_START ? state.from : SLIDER_START;
+  const min = state.from < sliderStart ? state.from : sliderStart;
   const max = isoDay(new Date());
   return { min, max };
+}
+
+async function loadDataRange() {
+  try {
+    const collection = await getJson('/ogc/collections/county-aggregates', { what: 'The data range' });
+    const first = collection.extent?.temporal?.interval?.[0]?.[0];
+    if (typeof first === 'string' && /^\d{4}-\d{2}-\d{2}/.test(first)) {
+      sliderStart = first.slice(0, 10);
+      window.geoors.dataFrom = sliderStart;
+      syncFilterInputs();
+    }
+  } catch {
+    // keep the five-year span
+  }
 }
 
 function syncFilterInputs() {
@@ -466,6 +482,7 @@ async function start() {
   fillSelect(ui.area, AREAS.map(a => [a, { counties: 'Counties', hidta: 'HIDTA regions', states: 'States' }[a]]));
   fillSelect(ui.metric, Object.entries(METRICS));
   syncFilterInputs();
+  loadDataRange();
 
   let catalog = { layers: [] };
   try {
