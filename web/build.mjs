@@ -2,7 +2,8 @@
 // MapLibre GL and uPlot inside), their CSS, and MapLibre's worker, which MapLibre loads from beside
 // the bundle (new URL('./maplibre-gl-worker.mjs', import.meta.url)).
 import { build } from 'esbuild';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,4 +27,11 @@ await build({
   logLevel: 'warning',
 });
 await copyFile(join(here, 'node_modules', 'maplibre-gl', 'dist', 'maplibre-gl-worker.mjs'), join(out, 'maplibre-gl-worker.mjs'));
+// Brotli and gzip copies beside each script and style, served to browsers that accept them.
+for (const name of await readdir(out)) {
+  if (!/\.(m?js|css)$/.test(name)) continue;
+  const bytes = await readFile(join(out, name));
+  await writeFile(join(out, `${name}.br`), brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+  await writeFile(join(out, `${name}.gz`), gzipSync(bytes, { level: 9 }));
+}
 console.log(`web map bundled into ${out}`);

@@ -129,12 +129,29 @@ internal static partial class WebMapEndpoints
                     : "The web map is not built: run `npm ci && npm run build` in web/ (./geoors serve and ./geoors test do).");
         }
 
-        var info = new FileInfo(path);
-        var etag = ETags.AddOrUpdate(path,
-            _ => (info.LastWriteTimeUtc, info.Length, HashFile(path)),
-            (_, known) => known.Written == info.LastWriteTimeUtc && known.Length == info.Length ? known : (info.LastWriteTimeUtc, info.Length, HashFile(path))).ETag;
+        // The build writes brotli and gzip copies of scripts and styles: send one when the browser takes it.
+        var encoding = Precompressed(http.Request, path);
+        var sent = encoding is null ? path : $"{path}.{(encoding == "br" ? "br" : "gz")}";
+        var info = new FileInfo(sent);
+        var etag = ETags.AddOrUpdate(sent,
+            _ => (info.LastWriteTimeUtc, info.Length, HashFile(sent)),
+            (_, known) => known.Written == info.LastWriteTimeUtc && known.Length == info.Length ? known : (info.LastWriteTimeUtc, info.Length, HashFile(sent))).ETag;
         http.Response.Headers.CacheControl = "no-cache";
-        return TypedResults.PhysicalFile(path, ContentType(file), lastModified: info.LastWriteTimeUtc, entityTag: new EntityTagHeaderValue($"\"{etag}\""));
+        http.Response.Headers.Vary = "Accept-Encoding";
+        if (encoding is not null)
+        {
+            http.Response.Headers.ContentEncoding = encoding;
+        }
+
+        return TypedResults.PhysicalFile(sent, ContentType(file), lastModified: info.LastWriteTimeUtc, entityTag: new EntityTagHeaderValue($"\"{etag}\""));
+    }
+
+    /// <summary>br or gzip when the request accepts it (q &gt; 0) and the build wrote that copy, else null.</summary>
+    private static string? Precompressed(HttpRequest request, string path)
+    {
+        var accepted = request.GetTypedHeaders().AcceptEncoding;
+        bool Takes(string coding) => accepted.Any(a => a.Value.Equals(coding, StringComparison.OrdinalIgnoreCase) && (a.Quality ?? 1) > 0);
+        return Takes("br") && File.Exists(path + ".br") ? "br" : Takes("gzip") && File.Exists(path + ".gz") ? "gzip" : null;
     }
 
     private static string ContentType(string file) => Path.GetExtension(file) switch

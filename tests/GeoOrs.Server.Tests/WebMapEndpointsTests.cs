@@ -84,6 +84,38 @@ public sealed class WebMapEndpointsTests(GeoOrsFactory factory) : IClassFixture<
         Assert.DoesNotContain("ConnectionString", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("br", "br")]
+    [InlineData("gzip", "gzip")]
+    [InlineData("gzip, br;q=0", "gzip")]
+    [InlineData("br;q=0, gzip;q=0", null)]
+    public async Task Scripts_go_compressed_to_browsers_that_take_it(string accept, string? expected)
+    {
+        using var client = factory.CreateClient();
+        var raw = await client.GetByteArrayAsync(new Uri("/dist/app.js", UriKind.Relative));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/dist/app.js", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", accept);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(expected is null ? [] : [expected], response.Content.Headers.ContentEncoding);
+        Assert.Contains("Accept-Encoding", response.Headers.Vary);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        using var input = new MemoryStream(body);
+        using Stream decoded = expected switch
+        {
+            "br" => new System.IO.Compression.BrotliStream(input, System.IO.Compression.CompressionMode.Decompress),
+            "gzip" => new System.IO.Compression.GZipStream(input, System.IO.Compression.CompressionMode.Decompress),
+            _ => input,
+        };
+        using var plain = new MemoryStream();
+        await decoded.CopyToAsync(plain);
+        Assert.Equal(raw, plain.ToArray());
+        if (expected is not null)
+        {
+            Assert.True(body.Length < raw.Length / 2, $"{body.Length} of {raw.Length} bytes");
+        }
+    }
+
     [Fact]
     public async Task A_configured_basemap_reaches_the_page_and_its_policy()
     {
