@@ -117,8 +117,10 @@ internal static class PlanningEndpoints
             ? (bins.TryGetValue(id, out var bin) ? (bin + 3) / 6.0 : 0.5)
             : members.TryGetValue(id, out var counties) && counties.Count > 0 ? counties.Count(c => bins.GetValueOrDefault(c) > 0) / (double)counties.Count : 0;
         double Uncovered(string id) => monthly.TryGetValue(id, out var m) && m.Months.Sum() > 0 ? 1 - (m.Covered / (double)m.Months.Sum()) : 1;
-        var scores = NeedIndex.Compute([.. areas.Select(a => a.Rate!.Value)], [.. trends.Select(t => t.Item1)], [.. areas.Select(a => Hot(a.Id))], [.. areas.Select(a => Uncovered(a.Id))]);
-        var ranked = areas.Select((a, i) => (Area: a, Score: scores[i], Trend: trends[i])).OrderByDescending(x => x.Score.Index).ThenBy(x => x.Area.Id, StringComparer.Ordinal).Take(limit);
+        // Rates of small areas are unreliable: rank them after global empirical Bayes smoothing.
+        var smoothed = EmpiricalBayesRates.Smooth([.. areas.Select(a => (double)a.Overdoses!.Value)], [.. areas.Select(a => (double)a.Population!.Value)]);
+        var scores = NeedIndex.Compute([.. smoothed.Select(r => r * 100_000)], [.. trends.Select(t => t.Item1)], [.. areas.Select(a => Hot(a.Id))], [.. areas.Select(a => Uncovered(a.Id))]);
+        var ranked = areas.Select((a, i) => (Area: a, Score: scores[i], Trend: trends[i], Smoothed: Math.Round(smoothed[i] * 100_000, 2))).OrderByDescending(x => x.Score.Index).ThenBy(x => x.Area.Id, StringComparer.Ordinal).Take(limit);
         return TypedResults.Ok(new
         {
             kind,
@@ -135,6 +137,7 @@ internal static class PlanningEndpoints
                 population = x.Area.Population,
                 overdoses = x.Area.Overdoses,
                 rate = x.Area.Rate,
+                smoothed_rate = x.Smoothed,
                 trend_z = x.Trend.Item1,
                 trend_p = x.Trend.Item2,
                 hotspot_bin = members is null && bins.TryGetValue(x.Area.Id, out var b) ? b : (int?)null,

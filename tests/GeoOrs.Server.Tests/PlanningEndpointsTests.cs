@@ -164,6 +164,8 @@ public class PlanningEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOr
         var niobrara = Assert.Single(list, t => t.GetProperty("id").GetString() == Niobrara);
         Assert.Equal(15, niobrara.GetProperty("overdoses").GetInt64());
         Assert.Equal(10.0 / 15, niobrara.GetProperty("covered_share").GetDouble(), 9); // the 10 at A lie at the clinic
+        // A county of 2,500 people with 15 overdoses in a year of few: its rate is drawn toward the overall one.
+        Assert.InRange(niobrara.GetProperty("smoothed_rate").GetDouble(), 0, niobrara.GetProperty("rate").GetDouble() - 1);
         var needs = list.Select(t => t.GetProperty("need").GetDouble()).ToList();
         Assert.Equal(needs.OrderByDescending(n => n), needs);
         Assert.All(needs, n => Assert.InRange(n, 0, 1));

@@ -1,7 +1,7 @@
 namespace GeoOrs.Analysis.Planning;
 
 /// <summary>An area's need components and index.</summary>
-/// <param name="RateRank">The area's overdose rate per 100,000 as a percentile rank among the areas, 0 … 1 (ties share their mean rank).</param>
+/// <param name="RateRank">The area's overdose rate per 100,000 (the caller passes it smoothed, see <see cref="EmpiricalBayesRates"/>) as a percentile rank among the areas, 0 … 1 (ties share their mean rank).</param>
 /// <param name="Trend">(clamp(z, −3, 3) + 3) / 6 of the Mann–Kendall z of its monthly counts: 0.5 is no trend, 1 a steep rise.</param>
 /// <param name="Hotspot">Its hot spot status, 0 … 1: a county's Gi* bin as (bin + 3) / 6; a region's share of hot member counties.</param>
 /// <param name="Uncovered">The share of its overdoses farther than the radius from every listed naloxone site, 0 … 1.</param>
