@@ -60,20 +60,7 @@ public class AlertThresholdsTests
 
         await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
         // Other tests' servers run spikes on this database too: wait for this server's run (its last day).
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        object? spikesRun = null;
-        while (spikesRun is null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-            await using var command = dataSource.CreateCommand("""
-                SELECT id FROM analysis_runs
-                WHERE kind = 'spikes' AND status = 'succeeded' AND started_at > $1 AND parameters->>'last_day' = '1995-05-31'
-                """);
-            command.Parameters.AddWithValue(since);
-            spikesRun = await command.ExecuteScalarAsync();
-        }
-
-        Assert.NotNull(spikesRun);
+        await AnalysisJobsTests.SucceededRunAfterAsync(dataSource, "spikes", since, 120, lastDay: "1995-05-31");
         var alerts = await admin.GetFromJsonAsync<JsonElement>(new Uri($"/api/alerts?area=county:{Crook}&method=threshold", UriKind.Relative));
         var alert = Assert.Single(alerts.EnumerateArray());
         Assert.Equal("1995-05-05", alert.GetProperty("day").GetString());

@@ -131,15 +131,24 @@ public class AnalysisJobsTests
         return Math.Sqrt(((cx - x) * (cx - x)) + ((cy - y) * (cy - y)));
     }
 
-    internal static async Task<long> SucceededRunAfterAsync(NpgsqlDataSource dataSource, string kind, DateTime after, int seconds = 180)
+    /// <summary>
+    /// The newest run of the kind that succeeded after <paramref name="after"/>; <paramref name="lastDay"/>
+    /// and <paramref name="reason"/> tell a test's own run from other tests' on a shared database.
+    /// </summary>
+    internal static async Task<long> SucceededRunAfterAsync(
+        NpgsqlDataSource dataSource, string kind, DateTime after, int seconds = 180, string? lastDay = null, string? reason = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (DateTime.UtcNow < deadline)
         {
-            await using var command = dataSource.CreateCommand(
-                "SELECT max(id) FROM analysis_runs WHERE kind = $1 AND status = 'succeeded' AND started_at > $2");
+            await using var command = dataSource.CreateCommand("""
+                SELECT max(id) FROM analysis_runs WHERE kind = $1 AND status = 'succeeded' AND started_at > $2
+                  AND ($3::text IS NULL OR parameters->>'last_day' = $3) AND ($4::text IS NULL OR reason = $4)
+                """);
             command.Parameters.AddWithValue(kind);
             command.Parameters.AddWithValue(after);
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)lastDay ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)reason ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             if (await command.ExecuteScalarAsync() is long id)
             {
                 return id;

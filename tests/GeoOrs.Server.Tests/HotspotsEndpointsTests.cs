@@ -197,19 +197,9 @@ public class HotspotsEndpointsTests(HotspotRunFixture fixture) : IClassFixture<H
         using var started = await admin.PostAsJsonAsync(new Uri("/api/hotspots/runs", UriKind.Relative), new { kind = "spikes" });
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        string? reason = null;
-        while (reason is null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-            // Its run reads up to today; another test's manual run reads 1995.
-            await using var command = dataSource.CreateCommand(
-                "SELECT reason FROM analysis_runs WHERE kind = 'spikes' AND started_at >= $1 AND status = 'succeeded' AND reason = 'manual' AND parameters->>'last_day' >= $2 LIMIT 1");
-            command.Parameters.AddWithValue(since);
-            command.Parameters.AddWithValue(DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            reason = await command.ExecuteScalarAsync() as string;
-        }
-
-        Assert.Equal("manual", reason);
+        // Its run reads up to today (the factory's default); another test's manual run reads 1995.
+        var run = await AnalysisJobsTests.SucceededRunAfterAsync(dataSource, "spikes", since, 60,
+            lastDay: DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), reason: "manual");
+        Assert.True(run > 0);
     }
 }

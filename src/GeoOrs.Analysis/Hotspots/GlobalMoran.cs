@@ -93,8 +93,19 @@ public static class GlobalMoran
             s2 += t * t;
         }
 
+        return FromSums(n, total, s0, s1, s2, cross, squares, fourth, sample.AllEqual, alternative);
+    }
+
+    /// <summary>
+    /// Moran's I and its test under randomisation from the sums Compute forms: n features with
+    /// neighbours of <paramref name="total"/>, S0, S1, S2, Σwᵢⱼzᵢzⱼ, Σz², Σz⁴; shared with
+    /// <see cref="IncrementalSpatialAutocorrelation"/>, which forms the sums of many bands at once.
+    /// </summary>
+    internal static GlobalMoranResult FromSums(
+        int n, int total, double s0, double s1, double s2, double cross, double squares, double fourth, bool allEqual, Alternative alternative)
+    {
         double expectation = n > 1 ? -1.0 / (n - 1) : 0;
-        if (sample.AllEqual || s0 == 0)
+        if (allEqual || s0 == 0)
         {
             return new GlobalMoranResult(0, expectation, 0, 0, 1);
         }

@@ -147,40 +147,12 @@ public static class IncrementalSpatialAutocorrelation
                 s2 += t * t;
             }
 
-            results[s] = Moran(n, total, s0, s1[s], s2, cross[s], squares, fourth, sample.AllEqual);
+            results[s] = GlobalMoran.FromSums(n, total, s0, s1[s], s2, cross[s], squares, fourth, sample.AllEqual, Alternative.TwoSided);
         }
 
         return results;
     }
 
-    /// <summary>Moran's I and its test under randomisation from the sums, exactly as <see cref="GlobalMoran"/> forms them.</summary>
-    private static GlobalMoranResult Moran(int n, int total, double s0, double s1, double s2, double cross, double squares, double fourth, bool allEqual)
-    {
-        double expectation = n > 1 ? -1.0 / (n - 1) : 0;
-        if (allEqual || s0 == 0)
-        {
-            return new GlobalMoranResult(0, expectation, 0, 0, 1);
-        }
-
-        double moranI = n / s0 * (cross / squares);
-        if (n < 4)
-        {
-            return new GlobalMoranResult(moranI, expectation, 0, 0, 1);
-        }
-
-        double kurtosis = total * fourth / (squares * squares);
-        double nn = (double)n * n, s02 = s0 * s0;
-        double a = n * ((s1 * (nn - (3.0 * n) + 3)) - (n * s2) + (3 * s02));
-        double b = kurtosis * ((s1 * (nn - n)) - (2.0 * n * s2) + (6 * s02));
-        double variance = ((a - b) / ((n - 1.0) * (n - 2.0) * (n - 3.0) * s02)) - (expectation * expectation);
-        if (!(variance > 0))
-        {
-            return new GlobalMoranResult(moranI, expectation, 0, 0, 1);
-        }
-
-        double zScore = (moranI - expectation) / Math.Sqrt(variance);
-        return new GlobalMoranResult(moranI, expectation, variance, zScore, StandardNormal.TwoSided(zScore));
-    }
 
     /// <summary>The squared distance between points i and j, computed as the k-d tree's radius test computes it.</summary>
     private static double Distance2(double[] xs, double[] ys, int i, int j)
