@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Encodings.Web;
 using GeoOrs.Data.Access;
+using GeoOrs.Data.Layers;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -218,7 +219,7 @@ internal static class Access
 /// from them by the sharing rules (reloaded when a rule change is notified, or after listening
 /// resumes) and the geomask secret. Writes the audit rows of point-level reads.
 /// </summary>
-internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions versions, AuditWriter audit, ILogger<AccessViews> log) : IHostedService
+internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions versions, AuditWriter audit, TimeProvider clock, ILogger<AccessViews> log) : IHostedService
 {
     private SharingRules _rules = SharingRules.None;
     private byte[] _secret = [];
@@ -257,6 +258,13 @@ internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions vers
         http.Items[typeof(AccessView)] = view;
         return view;
     }
+
+    /// <summary>
+    /// A layer query as the caller may ask it, with the caller's view: the public's window is one of
+    /// the fixed windows disclosure control publishes (<see cref="LayerQuery.TryFor"/>).
+    /// </summary>
+    public bool TryQuery(HttpContext http, LayerQuery query, out LayerQuery result, out string? error) =>
+        query.TryFor(For(http), DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), out result, out error);
 
     /// <summary>Queues the audit row of a point-level read, before the data is sent (<see cref="AuditWriter"/>).</summary>
     public ValueTask AuditAsync(HttpContext http, string? detail, double[]? bbox, long[]? ids, int rows, CancellationToken cancellationToken)

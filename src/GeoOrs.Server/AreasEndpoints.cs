@@ -12,7 +12,8 @@ namespace GeoOrs.Server;
 /// <c>/api/areas/{kind}/{id}</c>: one county, HIDTA region or state as the web map's panel shows it —
 /// its measures for a window and filters, its weekly overdoses and seizures, its latest hot spot
 /// finding and (for keyed callers from partner up) its latest alerts. Open to the public under the
-/// same suppression as the area layers.
+/// same disclosure control as the area layers: fixed windows of whole months, a monthly series of the
+/// same protected cells, and the hot spot bin without its statistics.
 /// </summary>
 internal static class AreasEndpoints
 {
@@ -44,23 +45,52 @@ internal static class AreasEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["query"] = [error!] });
         }
 
-        var to = query.To ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        var from = query.From ?? to.AddDays(-364);
-        if (to.DayNumber - from.DayNumber >= AreaSummary.MaxWeeks * 7)
+        var view = access.For(http);
+        if (view.Suppressed)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = [$"the window may span at most {AreaSummary.MaxWeeks} weeks"] });
+            // The public's windows are fixed (whole months), and its series is monthly: each month
+            // the same protected cell the area layers publish for that month.
+            if (!access.TryQuery(http, query, out query, out error))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["query"] = [error!] });
+            }
+        }
+        else
+        {
+            var to = query.To ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+            var from = query.From ?? to.AddDays(-364);
+            if (to.DayNumber - from.DayNumber >= AreaSummary.MaxWeeks * 7)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = [$"the window may span at most {AreaSummary.MaxWeeks} weeks"] });
+            }
+
+            query = query with { From = from, To = to, View = view };
         }
 
-        query = query with { From = from, To = to, View = access.For(http) };
         var layer = AreaLayer.All[k.Layer];
         if (await AreaSummary.MeasuresAsync(dataSource, layer, id, query, cancellationToken) is not { } measures)
         {
             return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such area", Detail = $"No {kind} has id '{id}'" });
         }
 
-        var shown = (measures.GetProperty("overdoses").ValueKind != JsonValueKind.Null, measures.GetProperty("seizures").ValueKind != JsonValueKind.Null);
-        var weekly = await AreaSummary.WeeklyAsync(dataSource, layer, id, from, to, query, shown, cancellationToken);
+        IReadOnlyList<WeekCounts>? weekly = null;
+        IReadOnlyList<MonthCounts>? monthly = null;
+        if (view.Suppressed)
+        {
+            monthly = await AreaSummary.MonthlyAsync(dataSource, layer, id, query, cancellationToken);
+        }
+        else
+        {
+            weekly = await AreaSummary.WeeklyAsync(dataSource, layer, id, query.From!.Value, query.To!.Value, query, cancellationToken);
+        }
+
         var hotspot = kind == "county" ? await AreaSummary.CountyHotspotAsync(dataSource, id, cancellationToken) : null;
+        if (hotspot is not null && view.Suppressed)
+        {
+            // Statistics of small areas could be inverted towards their counts: the public sees the bin.
+            hotspot = hotspot with { Z = null, P = null };
+        }
+
         IReadOnlyList<StoredAlert>? alerts = null;
         if (query.View.Role >= Role.Partner && k.AlertKind is { } alertKind)
         {
@@ -73,10 +103,12 @@ internal static class AreasEndpoints
             ["id"] = id,
             ["name"] = measures.GetProperty("name").GetString(),
             ["population"] = measures.GetProperty("population"),
-            ["from"] = from,
-            ["to"] = to,
+            ["from"] = query.From,
+            ["to"] = query.To,
             ["measures"] = measures,
             ["weekly"] = weekly,
+            ["monthly"] = monthly,
+            ["disclosure_control"] = view.Suppressed ? Disclosure.Note : null,
             ["hotspot"] = hotspot,
             ["alerts"] = alerts,
         });

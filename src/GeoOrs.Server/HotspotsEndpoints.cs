@@ -100,11 +100,15 @@ internal static class HotspotsEndpoints
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var events = reader.GetInt32(2);
-                var hidden = suppress && events is > 0 and < AccessView.SuppressBelow;
-                cells.Add(new Cell(reader.GetString(0), reader.GetString(1), hidden ? null : events, hidden,
-                    Nullable(reader, 3), Nullable(reader, 4), reader.IsDBNull(5) ? null : reader.GetInt16(5), reader.IsDBNull(6) ? null : reader.GetString(6),
-                    Nullable(reader, 7), Nullable(reader, 8), Nullable(reader, 9)));
+                // The public gets bins and categories, and densities to two significant figures: no
+                // counts and no statistics it could solve back to counts (docs/ACCESS.md).
+                var density = Nullable(reader, 9);
+                cells.Add(suppress
+                    ? new Cell(reader.GetString(0), reader.GetString(1), null, true, null, null, reader.IsDBNull(5) ? null : reader.GetInt16(5),
+                        reader.IsDBNull(6) ? null : reader.GetString(6), null, null, density is > 0 and var d ? TwoFigures(d) : density)
+                    : new Cell(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), false,
+                        Nullable(reader, 3), Nullable(reader, 4), reader.IsDBNull(5) ? null : reader.GetInt16(5), reader.IsDBNull(6) ? null : reader.GetString(6),
+                        Nullable(reader, 7), Nullable(reader, 8), density));
             }
         }
 
@@ -132,6 +136,13 @@ internal static class HotspotsEndpoints
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         await scheduler.TriggerJob(new JobKey(job), new JobDataMap { [AnalysisJob.ReasonKey] = "manual" }, cancellationToken);
         return TypedResults.Accepted($"/api/hotspots/runs?kind={kind}", new Dictionary<string, object> { ["kind"] = kind, ["job"] = job, ["status"] = "triggered" });
+    }
+
+    /// <summary>A positive value to two significant figures, as SQL's <c>round(v, 1 - floor(log(v)))</c> gives it.</summary>
+    private static double TwoFigures(double value)
+    {
+        var digits = 1 - (int)Math.Floor(Math.Log10(value));
+        return digits >= 0 ? Math.Round(value, Math.Min(digits, 15)) : Math.Round(value / Math.Pow(10, -digits)) * Math.Pow(10, -digits);
     }
 
     /// <summary>The public sees what a run was asked and when it ran, not what it counted.</summary>

@@ -73,6 +73,25 @@ internal static class OgcEndpoints
     /// <summary>OGC API documents use camelCase names (conformsTo, itemType), not the rest of the API's snake_case.</summary>
     private static IResult OgcJson(object document) => TypedResults.Json(document, Json);
 
+    /// <summary>An area collection's window as the caller may ask it (the public: fixed windows of whole months).</summary>
+    private static bool TryWindow(HttpRequest request, AccessViews access, FeatureCollection collection, ref FeatureQuery query, out IResult problem)
+    {
+        problem = null!;
+        if (collection.Layer is null)
+        {
+            return true;
+        }
+
+        if (!access.TryQuery(request.HttpContext, query.Measures, out var measures, out var error))
+        {
+            problem = Problem(error!);
+            return false;
+        }
+
+        query = query with { Measures = measures };
+        return true;
+    }
+
     private static IResult Problem(string detail, int status = StatusCodes.Status400BadRequest) =>
         TypedResults.Problem(statusCode: status, title: status == 404 ? "Not found" : "Invalid parameter", detail: detail);
 
@@ -261,6 +280,11 @@ internal static class OgcEndpoints
             return Problem(error!);
         }
 
+        if (!TryWindow(request, access, collection, ref featureQuery, out var windowProblem))
+        {
+            return windowProblem;
+        }
+
         var page = await FeatureCollections.ItemsAsync(dataSource, collection, featureQuery with { View = view }, limit, offset, cancellationToken);
         if (collection.PointLevel)
         {
@@ -293,6 +317,15 @@ internal static class OgcEndpoints
             writer.WriteString("timeStamp", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
             writer.WritePropertyName("links");
             JsonSerializer.Serialize(writer, links, Json);
+            if (collection.Layer is not null && view.Suppressed)
+            {
+                // Public figures say they are protected, and for which window.
+                writer.WritePropertyName("disclosureControl");
+                JsonSerializer.Serialize(writer, Disclosure.Note, Json);
+                writer.WriteString("from", featureQuery.Measures.From?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                writer.WriteString("to", featureQuery.Measures.To?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            }
+
             writer.WritePropertyName("features");
             writer.WriteRawValue(page.Json, skipInputValidation: true);
             writer.WriteEndObject();
@@ -326,6 +359,11 @@ internal static class OgcEndpoints
             return Problem(error!);
         }
 
+        if (!TryWindow(request, access, collection, ref featureQuery, out var windowProblem))
+        {
+            return windowProblem;
+        }
+
         var feature = await FeatureCollections.ItemAsync(dataSource, collection, featureId, featureQuery with { View = view }, cancellationToken);
         if (collection.PointLevel)
         {
@@ -333,9 +371,19 @@ internal static class OgcEndpoints
                 feature is not null && long.TryParse(featureId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? [id] : [], feature is null ? 0 : 1, cancellationToken);
         }
 
-        return feature is not null
-            ? TypedResults.Text(feature, GeoJson, Encoding.UTF8)
-            : Problem($"no feature '{featureId}' in {collectionId}", StatusCodes.Status404NotFound);
+        if (feature is null)
+        {
+            return Problem($"no feature '{featureId}' in {collectionId}", StatusCodes.Status404NotFound);
+        }
+
+        if (collection.Layer is not null && view.Suppressed)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(feature)!.AsObject();
+            node["disclosureControl"] = JsonSerializer.SerializeToNode(Disclosure.Note, Json);
+            feature = node.ToJsonString();
+        }
+
+        return TypedResults.Text(feature, GeoJson, Encoding.UTF8);
     }
 
     /// <summary>

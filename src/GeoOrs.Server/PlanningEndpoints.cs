@@ -56,7 +56,8 @@ internal static class PlanningEndpoints
 
     /// <summary>
     /// Counties or HIDTA regions ranked by the need index (<see cref="NeedIndex"/>), each component
-    /// shown. The public gets the areas whose counts it may see (none suppressed).
+    /// shown. The public gets the areas whose counts it may see (none withheld), ranked from public
+    /// figures only (docs/ACCESS.md).
     /// </summary>
     internal static async Task<IResult> TargetsAsync(
         HttpContext http, NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, CancellationToken cancellationToken)
@@ -105,8 +106,26 @@ internal static class PlanningEndpoints
 
         var view = access.For(http);
         var layer = Data.Layers.AreaLayer.All[kind == "county" ? "counties" : "hidta"];
-        var rates = await TargetInputs.RatesAsync(dataSource, layer, new Data.Layers.LayerQuery(from, to) { View = view }, cancellationToken);
-        var monthly = await TargetInputs.MonthlyAsync(dataSource, layer, from, to, view, radius, cancellationToken);
+        var measures = new Data.Layers.LayerQuery(Date("from"), Date("to"));
+        if (view.Suppressed)
+        {
+            // The public ranks from public figures only: the protected counts and rates of one of its
+            // fixed windows and the hot spot bins. Trends and coverage are counted from events, so
+            // they are left out of its index (every area gets the same) and not shown.
+            if (!access.TryQuery(http, measures, out measures, out var windowError))
+            {
+                return Problem(Title, "to", windowError!);
+            }
+
+            (from, to) = (measures.From!.Value, measures.To!.Value);
+        }
+        else
+        {
+            measures = new Data.Layers.LayerQuery(from, to) { View = view };
+        }
+
+        var rates = await TargetInputs.RatesAsync(dataSource, layer, measures, cancellationToken);
+        var monthly = view.Suppressed ? [] : await TargetInputs.MonthlyAsync(dataSource, layer, from, to, view, radius, cancellationToken);
         var bins = await TargetInputs.CountyBinsAsync(dataSource, cancellationToken);
         var members = kind == "hidta" ? await TargetInputs.HidtaMembersAsync(dataSource, cancellationToken) : null;
 
@@ -116,7 +135,7 @@ internal static class PlanningEndpoints
         double Hot(string id) => members is null
             ? (bins.TryGetValue(id, out var bin) ? (bin + 3) / 6.0 : 0.5)
             : members.TryGetValue(id, out var counties) && counties.Count > 0 ? counties.Count(c => bins.GetValueOrDefault(c) > 0) / (double)counties.Count : 0;
-        double Uncovered(string id) => monthly.TryGetValue(id, out var m) && m.Months.Sum() > 0 ? 1 - (m.Covered / (double)m.Months.Sum()) : 1;
+        double Uncovered(string id) => !view.Suppressed && monthly.TryGetValue(id, out var m) && m.Months.Sum() > 0 ? 1 - (m.Covered / (double)m.Months.Sum()) : 1;
         // Rates of small areas are unreliable: rank them after global empirical Bayes smoothing.
         var smoothed = EmpiricalBayesRates.Smooth([.. areas.Select(a => (double)a.Overdoses!.Value)], [.. areas.Select(a => (double)a.Population!.Value)]);
         var scores = NeedIndex.Compute([.. smoothed.Select(r => r * 100_000)], [.. trends.Select(t => t.Item1)], [.. areas.Select(a => Hot(a.Id))], [.. areas.Select(a => Uncovered(a.Id))]);
@@ -127,6 +146,7 @@ internal static class PlanningEndpoints
             from,
             to,
             radius_meters = radius,
+            disclosure_control = view.Suppressed ? Data.Access.Disclosure.Note : null,
             weights = new { rate = NeedIndex.Weights[0], trend = NeedIndex.Weights[1], hotspot = NeedIndex.Weights[2], uncovered = NeedIndex.Weights[3] },
             areas_ranked = areas.Count,
             targets = ranked.Select((x, rank) => new
@@ -138,10 +158,10 @@ internal static class PlanningEndpoints
                 overdoses = x.Area.Overdoses,
                 rate = x.Area.Rate,
                 smoothed_rate = x.Smoothed,
-                trend_z = x.Trend.Item1,
-                trend_p = x.Trend.Item2,
+                trend_z = view.Suppressed ? (double?)null : x.Trend.Item1,
+                trend_p = view.Suppressed ? null : x.Trend.Item2,
                 hotspot_bin = members is null && bins.TryGetValue(x.Area.Id, out var b) ? b : (int?)null,
-                covered_share = 1 - x.Score.Uncovered,
+                covered_share = view.Suppressed ? (double?)null : 1 - x.Score.Uncovered,
                 need = x.Score.Index,
                 components = new { rate_rank = x.Score.RateRank, trend = x.Score.Trend, hotspot = x.Score.Hotspot, uncovered = x.Score.Uncovered },
             }),

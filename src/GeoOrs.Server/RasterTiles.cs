@@ -1,4 +1,5 @@
 using GeoOrs.Analysis.Raster;
+using GeoOrs.Data.Access;
 using GeoOrs.Data.Hotspots;
 using GeoOrs.Data.Layers;
 using GeoOrs.Data.Tiles;
@@ -94,7 +95,10 @@ internal static class RasterTiles
             return error;
         }
 
-        query = query with { View = access.For(http) };
+        if (!access.TryQuery(http, query, out query, out var window))
+        {
+            return TilesEndpoints.BadParameter(window!);
+        }
 
         if (!TilesEndpoints.TryParseTile(z, x, y, out var tile, out var tileError))
         {
@@ -122,13 +126,17 @@ internal static class RasterTiles
             return error;
         }
 
-        query = query with { View = access.For(http) };
+        if (!access.TryQuery(http, query, out query, out var window))
+        {
+            return TilesEndpoints.BadParameter(window!);
+        }
 
         return await TilesEndpoints.ServeAsync(http, cache, versions, VectorTileLayers.All[layer], $"{layer}/legend.png?{metric}&{query.Key}",
             "image/png", compress: false, async ct =>
             {
                 var c = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);
-                return (PngEncoder.Encode(Choropleth.RenderLegend(MetricsOf(layer)[metric], c.Minimum, c.Breaks, c.Colors)), 1);
+                var footnote = query.View.Suppressed && AreaLayer.All.ContainsKey(layer) ? Disclosure.LegendLine : null;
+                return (PngEncoder.Encode(Choropleth.RenderLegend(MetricsOf(layer)[metric], c.Minimum, c.Breaks, c.Colors, footnote)), 1);
             }, cancellationToken);
     }
 

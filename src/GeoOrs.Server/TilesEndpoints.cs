@@ -80,7 +80,10 @@ internal static class TilesEndpoints
             return BadParameter(error!);
         }
 
-        query = query with { View = view };
+        if (!access.TryQuery(http, query, out query, out error))
+        {
+            return BadParameter(error!);
+        }
 
         // The extent of an event layer is a scan of its table: made once per data version. Only
         // callers who see exact points learn where the outermost events are.
@@ -102,6 +105,12 @@ internal static class TilesEndpoints
             ["bounds"] = bounds,
             ["vector_layers"] = new[] { definition.VectorLayer() },
         };
+        if (view.Suppressed && definition is AreaTileLayer)
+        {
+            tileJson["description"] = Disclosure.Text;
+            tileJson["disclosure_control"] = Disclosure.Note;
+        }
+
         if (RasterTiles.Renders(layer))
         {
             tileJson["raster"] = await RasterTiles.DescribeAsync(layer, metric!, request, query, dataSource, cache, cancellationToken);
@@ -140,7 +149,11 @@ internal static class TilesEndpoints
             return TypedResults.NoContent();
         }
 
-        query = query with { View = view };
+        if (!access.TryQuery(http, query, out query, out error))
+        {
+            return BadParameter(error!);
+        }
+
         Func<int, Task>? audit = definition is PointTileLayer
             ? features => access.AuditAsync(http, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}{http.Request.QueryString}", LonLat(tile), null, features, cancellationToken).AsTask()
             : null;

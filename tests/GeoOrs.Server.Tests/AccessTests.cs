@@ -389,38 +389,43 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
     }
 
     [Fact]
-    public async Task The_public_sees_counts_of_one_to_nine_suppressed_with_what_would_reveal_them()
+    public async Task The_public_sees_perturbed_counts_with_published_values_of_one_to_nine_withheld()
     {
         await SeedAsync();
         using var open = factory.CreateClient();
         using var analyst = factory.CreateClient("analyst");
 
-        // Loving County: 5 overdoses (1 fatal), 4 seizures.
+        // Loving County: 5 overdoses (1 fatal), 4 seizures. Five perturbed by −4…+4 is always 1–9: withheld.
         var loving = await CountyAsync(open, Loving);
         Assert.True(loving.GetProperty("suppressed").GetBoolean());
-        foreach (var name in new[] { "overdoses", "fatal", "nonfatal", "naloxone", "rate", "fatal_rate", "seizures", "seizure_grams" })
+        foreach (var name in new[] { "overdoses", "rate" })
         {
             Assert.Equal(JsonValueKind.Null, loving.GetProperty(name).ValueKind);
         }
 
+        AssertProtected(loving, "fatal", 1);
+        AssertProtected(loving, "nonfatal", 4);
+        AssertProtected(loving, "seizures", 4);
         Assert.True(loving.GetProperty("rate_unstable").GetBoolean());
         var lovingAnalyst = await CountyAsync(analyst, Loving);
         Assert.Equal(5, lovingAnalyst.GetProperty("overdoses").GetInt32());
         Assert.Equal(4, lovingAnalyst.GetProperty("seizures").GetInt32());
         Assert.False(lovingAnalyst.GetProperty("suppressed").GetBoolean());
 
-        // Baltimore, for the public: 25 overdoses shown (the restricted agency's 6 are not the
-        // public's), 3 fatal suppressed, and so the 22 non-fatal too (25 − 22 would give 3 away).
+        // Baltimore, for the public: 25 overdoses (the restricted agency's 6 are not the public's),
+        // 3 fatal, 22 non-fatal, 13 with naloxone — each within 4 of the truth or withheld, and the
+        // rate from the published count. The same request gives the same figures.
         var baltimore = await CountyAsync(open, Baltimore);
-        Assert.Equal(25, baltimore.GetProperty("overdoses").GetInt32());
-        Assert.Equal(JsonValueKind.Null, baltimore.GetProperty("fatal").ValueKind);
-        Assert.Equal(JsonValueKind.Null, baltimore.GetProperty("nonfatal").ValueKind);
-        Assert.Equal(JsonValueKind.Null, baltimore.GetProperty("fatal_rate").ValueKind);
-        Assert.Equal(13, baltimore.GetProperty("naloxone").GetInt32());
-        Assert.True(baltimore.GetProperty("rate").GetDouble() > 0);
-        Assert.False(baltimore.GetProperty("rate_unstable").GetBoolean()); // 25 ≥ 20
-        Assert.True(baltimore.GetProperty("fatal_rate_unstable").GetBoolean());
-        Assert.True(baltimore.GetProperty("suppressed").GetBoolean());
+        AssertProtected(baltimore, "overdoses", 25);
+        AssertProtected(baltimore, "fatal", 3);
+        AssertProtected(baltimore, "nonfatal", 22);
+        AssertProtected(baltimore, "naloxone", 13);
+        var overdoses = baltimore.GetProperty("overdoses").GetInt64();
+        Assert.Equal(Math.Round(overdoses * 100000.0 / baltimore.GetProperty("population").GetInt64(), 2), baltimore.GetProperty("rate").GetDouble());
+        Assert.Equal(overdoses < 20, baltimore.GetProperty("rate_unstable").GetBoolean());
+        Assert.Equal(baltimore.GetRawText(), (await CountyAsync(open, Baltimore)).GetRawText());
+        var baltimoreAnalyst = await CountyAsync(analyst, Baltimore);
+        Assert.Equal(3, baltimoreAnalyst.GetProperty("fatal").GetInt32()); // keyed callers see exact counts
 
         // The same in the public's vector tile.
         var tile = TileMath.TileOf(LovingLon, LovingLat, 7);
@@ -430,6 +435,21 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         Assert.False(feature.Properties.ContainsKey("overdoses")); // null properties are left out of a tile
         var analystBytes = await analyst.GetByteArrayAsync(new Uri($"/tiles/counties/{tile}.mvt?{Window}", UriKind.Relative));
         Assert.Equal(5.0, MvtDecoder.Decode(analystBytes).Single().Items.Single(f => (string)f.Properties["geoid"] == Loving).Properties["overdoses"]);
+    }
+
+    /// <summary>A public figure: withheld, or within the perturbation of the truth and never 1–9.</summary>
+    private static void AssertProtected(JsonElement area, string name, long truth)
+    {
+        var value = area.GetProperty(name);
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            Assert.True(area.GetProperty("suppressed").GetBoolean());
+            return;
+        }
+
+        var shown = value.GetInt64();
+        Assert.False(shown is >= 1 and <= 9, $"{name} = {shown} is published");
+        Assert.InRange(shown, truth - GeoOrs.Analysis.Privacy.CellKeyPerturbation.MaxNoise, truth + GeoOrs.Analysis.Privacy.CellKeyPerturbation.MaxNoise);
     }
 
     [Fact]
@@ -602,7 +622,16 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
             Assert.Equal(strangers.Clustered + 6, seen.Clustered);
         }
 
-        Assert.Equal(25, (await CountyAsync(open, Baltimore)).GetProperty("overdoses").GetInt32());
+        // The public's figure is the perturbation of the 25 events it may count (their own cell key),
+        // not of the 31.
+        var dataSource = await PostGis.DataSourceAsync();
+        await using var expected = dataSource.CreateCommand("""
+            SELECT geoors_public_count(count(*), sum(rkey::bigint), '', ''::bytea) FROM overdose_events
+            WHERE county_fips = $1 AND occurred_at >= '1998-07-01' AND occurred_at < '1998-08-01' AND source_agency <> $2
+            """);
+        expected.Parameters.AddWithValue(Baltimore);
+        expected.Parameters.AddWithValue(Restricted);
+        Assert.Equal((long)(await expected.ExecuteScalarAsync())!, (await CountyAsync(open, Baltimore)).GetProperty("overdoses").GetInt64());
     }
 
     [Theory]

@@ -88,18 +88,40 @@ public class AreasEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFa
     }
 
     [Fact]
-    public async Task The_public_gets_small_weeks_withheld_with_a_complement_and_no_alerts()
+    public async Task The_public_gets_a_monthly_series_of_the_protected_monthly_figures_and_no_alerts()
     {
-        var area = await GetAsync($"/api/areas/county/{Weston}?{Window}", null);
-        Assert.Equal(31, area.GetProperty("measures").GetProperty("overdoses").GetInt64());
-        Assert.Equal(JsonValueKind.Null, area.GetProperty("measures").GetProperty("fatal").ValueKind); // 3 fatal
-        var weeks = Weeks(area, "overdoses");
-        Assert.Null(weeks["1997-01-13"]);      // 4: a small count
-        Assert.Null(weeks["1997-01-06"]);      // 12: withheld too, or 31 − 12 − 15 would give the 4 back
-        Assert.Equal(15L, weeks["1997-02-03"]);
-        Assert.Equal(0L, weeks["1997-01-20"]);
+        // The public asks whole months only: this two-month window is refused.
+        await SeedAsync();
+        using (var client = factory.CreateClient())
+        using (var refused = await client.GetAsync(new Uri($"/api/areas/county/{Weston}?{Window}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        // Twelve months to February 1997: 31 overdoses (16 in January, 3 of them fatal; 15 in February).
+        var area = await GetAsync($"/api/areas/county/{Weston}?from=1996-03-01&to=1997-02-28", null);
+        var total = area.GetProperty("measures").GetProperty("overdoses").GetInt64();
+        Assert.InRange(total, 27, 35);
+        Assert.Equal(JsonValueKind.Null, area.GetProperty("weekly").ValueKind);
         Assert.Equal(JsonValueKind.Null, area.GetProperty("alerts").ValueKind);
-        Assert.True(area.GetProperty("weekly").EnumerateArray().Single(w => w.GetProperty("week").GetString() == "1997-01-13").GetProperty("suppressed").GetBoolean());
+        Assert.Equal("cell-key perturbation", area.GetProperty("disclosure_control").GetProperty("method").GetString());
+        var months = area.GetProperty("monthly").EnumerateArray().ToDictionary(m => m.GetProperty("month").GetString()!, m => m);
+        Assert.Equal(12, months.Count);
+        Assert.Equal("1996-03-01", months.Keys.First());
+        var january = months["1997-01-01"].GetProperty("overdoses");
+        Assert.InRange(january.GetInt64(), 12, 20);
+        Assert.InRange(months["1997-02-01"].GetProperty("overdoses").GetInt64(), 11, 19);
+        foreach (var (month, entry) in months.Where(m => m.Key is not ("1997-01-01" or "1997-02-01")))
+        {
+            // A month of no event is published as 0, or withheld like a small count.
+            var value = entry.GetProperty("overdoses");
+            Assert.True(value.ValueKind == JsonValueKind.Null ? entry.GetProperty("suppressed").GetBoolean() : value.GetInt64() is >= 0 and <= 4, month);
+        }
+
+        // Each month of the series is the figure the area layers publish for that month.
+        var one = await GetAsync($"/api/areas/county/{Weston}?from=1997-01-01&to=1997-01-31", null);
+        Assert.Equal(january.GetInt64(), one.GetProperty("measures").GetProperty("overdoses").GetInt64());
+        Assert.Single(one.GetProperty("monthly").EnumerateArray());
     }
 
     [Fact]

@@ -66,6 +66,10 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
 
     private string Datetime => FormattableString.Invariant($"datetime={Day:yyyy-MM-dd}/{Day:yyyy-MM-dd}");
 
+    /// <summary>The seeded day's calendar month: a window the public may ask.</summary>
+    private string MonthWindow => FormattableString.Invariant(
+        $"from={Day.AddDays(1 - Day.Day):yyyy-MM-dd}&to={Day.AddDays(1 - Day.Day).AddMonths(1).AddDays(-1):yyyy-MM-dd}");
+
     private enum Caller
     {
         Public,
@@ -288,6 +292,13 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
             $"/tiles/counties/legend.png?metric=overdoses&{Window}", "/tiles/overdoses.json", "/tiles",
             "/ogc/collections", "/ogc/collections/overdose-events", "/styles/geoors.json", "/health",
             FormattableString.Invariant($"/api/boundaries/lookup?lon={Lon}&lat={Lat}"), $"/api/boundaries/counties/{Laramie}",
+
+            // The same in the seeded month, a window the public may ask.
+            $"/ogc/collections/county-aggregates/items/{Laramie}?{MonthWindow}",
+            $"/ogc/collections/county-aggregates/items?{MonthWindow}&fatal=true&bbox=-105,41,-104,42",
+            $"{Tile("counties", 6)}?{MonthWindow}", $"{Tile("states", 4)}?{MonthWindow}", $"{Tile("hidta", 6)}?{MonthWindow}",
+            $"/tiles/counties.json?metric=overdoses&{MonthWindow}", $"{Tile("counties", 6, "png")}?metric=overdoses&{MonthWindow}",
+            $"/api/areas/county/{Laramie}?{MonthWindow}", $"/api/areas/state/56?{MonthWindow}",
         ];
         return urls.Select(url => new Probe(ValidRequests, HttpMethod.Get, url));
     }
@@ -954,7 +965,9 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
             }
         }
 
-        var open = baseline.TryGetValue((county, Caller.Public), out var view) ? Encoding.UTF8.GetString(view.Body) : "(not sent)";
+        // Five overdoses, perturbed by −4…+4, are always withheld: the public's month says so.
+        var month = $"/ogc/collections/county-aggregates/items/{Laramie}?{MonthWindow}";
+        var open = baseline.TryGetValue((month, Caller.Public), out var view) ? Encoding.UTF8.GetString(view.Body) : "(not sent)";
         if (!Regex.IsMatch(open, "\"suppressed\"\\s*:\\s*true"))
         {
             yield return $"[canary] the public's view of Laramie County on the seeded day does not say it is suppressed: {Shorten(open, 3000)}";
@@ -997,7 +1010,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
             ("ingest batches of the public's and the partner's agency", await CountAsync("SELECT count(*) FROM ingest_batches WHERE agency = $1", Agency), 0),
             ("sharing rules naming a fuzz agency", await CountAsync("SELECT count(*) FROM agency_sharing WHERE owner = ANY ($1) OR partner = ANY ($1)", (object)fuzz), 0),
             ("column mappings named by the public or the partner", await CountAsync("SELECT count(*) FROM ingest_mappings WHERE name = $1", Agency), 0),
-            ("the seeded overdoses", await CountAsync("SELECT count(*) FROM overdose_events WHERE source_agency = $1", SeedAgency), 3),
+            ("the seeded overdoses", await CountAsync("SELECT count(*) FROM overdose_events WHERE source_agency = $1", SeedAgency), 5),
             ("the seeded seizures", await CountAsync("SELECT count(*) FROM seizure_events WHERE agency = $1", SeedAgency), 2),
         ];
         problems.AddRange(counts.Where(c => c.Count != c.Expected).Select(c => $"[database] {c.What}: {c.Count}, expected {c.Expected}"));
@@ -1013,7 +1026,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
 
     private sealed record SeedIds(long Overdose, long Seizure);
 
-    /// <summary>Three overdoses and two seizures in Laramie County on the seeded day, sent with an admin key: counts of 1–9 to suppress.</summary>
+    /// <summary>Five overdoses and two seizures in Laramie County on the seeded day, sent with an admin key: counts of 1–9 to suppress.</summary>
     private async Task<SeedIds> SeedAsync(NpgsqlDataSource db)
     {
         using var admin = factory.CreateClient("admin");
@@ -1032,7 +1045,9 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
             "external_id,occurred_at,lat,lon,location_precision,fatal,naloxone_administered,naloxone_doses,suspected_drugs,age_band,sex\r\n" +
             $"f1,{day}T08:00:00Z,{at},exact,true,true,1,fentanyl,30-34,M\r\n" +
             $"f2,{day}T12:30:00Z,{at},exact,true,false,,heroin,40-44,F\r\n" +
-            $"f3,{day}T22:00:00Z,{at},exact,false,true,2,fentanyl;cocaine,25-29,M\r\n");
+            $"f3,{day}T22:00:00Z,{at},exact,false,true,2,fentanyl;cocaine,25-29,M\r\n" +
+            $"f4,{day}T23:00:00Z,{at},exact,false,,,cocaine,25-29,F\r\n" +
+            $"f5,{day}T23:30:00Z,{at},exact,false,,,,35-39,M\r\n");
         await IngestAsync("seizures",
             "external_id,seized_at,lat,lon,drug,quantity,unit,case_reference\r\n" +
             $"s1,{day}T10:00:00Z,{at},cocaine,12,g,CASE-FUZZ-1\r\n" +

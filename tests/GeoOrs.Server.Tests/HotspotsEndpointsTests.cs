@@ -73,11 +73,11 @@ public class HotspotsEndpointsTests(HotspotRunFixture fixture) : IClassFixture<H
     public async Task Public_hotspot_tiles_hold_counties_and_hexagons_of_ten_or_more_events_only()
     {
         var shown = await FeaturesAsync("hotspots", null);
+        // The public sees the 12-event hexagon and the county with their bins: no counts, z or p.
         var hex = Assert.Single(shown, f => (string)f.Properties["scale"] == "hex");
-        Assert.Equal((12.0, 3.0), (Number(hex, "events"), Number(hex, "bin")));
+        Assert.Equal(((double?)null, (double?)null, 3.0), (Number(hex, "events"), Number(hex, "z"), Number(hex, "bin")));
         var county = Assert.Single(shown, f => (string)f.Properties["scale"] == "county" && (string)f.Properties["id"] == "24510");
-        Assert.Null(Number(county, "events")); // 5 events: suppressed
-        Assert.Equal(2.0, Number(county, "bin"));
+        Assert.Equal(((double?)null, (double?)null, (double?)null, 2.0), (Number(county, "events"), Number(county, "z"), Number(county, "p"), Number(county, "bin")));
         Assert.All(shown, f => Assert.Equal(3, f.GeometryType));
 
         var analyst = await FeaturesAsync("hotspots", "analyst");
@@ -88,14 +88,24 @@ public class HotspotsEndpointsTests(HotspotRunFixture fixture) : IClassFixture<H
     [Fact]
     public async Task Heat_tiles_and_features_hide_cells_summarising_fewer_than_ten_events_from_the_public()
     {
-        Assert.Equal([15.0], (await FeaturesAsync("heat", null)).Select(f => Number(f, "events")!.Value));
-        Assert.Equal([4.0, 15.0], (await FeaturesAsync("heat", "partner")).Select(f => Number(f, "events")!.Value).Order());
+        // The public sees the cell summarising 15 events, not the one of 4, without its count and with
+        // its density to two significant figures.
+        var open15 = Assert.Single(await FeaturesAsync("heat", null));
+        Assert.Null(Number(open15, "events"));
+        var partnerCells = await FeaturesAsync("heat", "partner");
+        Assert.Equal([4.0, 15.0], partnerCells.Select(f => Number(f, "events")!.Value).Order());
+        var density = Number(partnerCells.Single(f => Number(f, "events") == 15), "density")!.Value;
+        var digits = 1 - (int)Math.Floor(Math.Log10(density));
+        Assert.Equal(Math.Round(density / Math.Pow(10, -digits)) * Math.Pow(10, -digits), Number(open15, "density")!.Value, 1e-9);
 
         using var open = Client();
         using var items = JsonDocument.Parse(await open.GetStringAsync(new Uri("/ogc/collections/heat/items", UriKind.Relative)));
         var features = items.RootElement.GetProperty("features").EnumerateArray().ToList();
-        Assert.All(features, f => Assert.True(f.GetProperty("properties").GetProperty("events").GetInt32() >= 10));
+        Assert.All(features, f => Assert.Equal(JsonValueKind.Null, f.GetProperty("properties").GetProperty("events").ValueKind));
         Assert.Contains(features, f => f.GetProperty("properties").GetProperty("run_id").GetInt64() == fixture.RunId);
+        using var partner = Client("partner");
+        using var partnerItems = JsonDocument.Parse(await partner.GetStringAsync(new Uri("/ogc/collections/heat/items", UriKind.Relative)));
+        Assert.Equal(partnerItems.RootElement.GetProperty("features").EnumerateArray().Count(f => f.GetProperty("properties").GetProperty("events").GetInt32() >= 10), features.Count);
     }
 
     [Fact]
@@ -108,7 +118,9 @@ public class HotspotsEndpointsTests(HotspotRunFixture fixture) : IClassFixture<H
         Assert.All(publicHexes, f =>
         {
             Assert.Equal("hex", f.GetProperty("properties").GetProperty("scale").GetString());
-            Assert.True(f.GetProperty("properties").GetProperty("events").GetInt32() >= 10);
+            Assert.Equal(JsonValueKind.Null, f.GetProperty("properties").GetProperty("events").ValueKind);
+            Assert.Equal(JsonValueKind.Null, f.GetProperty("properties").GetProperty("z").ValueKind);
+            Assert.Equal(JsonValueKind.Number, f.GetProperty("properties").GetProperty("bin").ValueKind);
         });
 
         using var county = JsonDocument.Parse(await open.GetStringAsync(new Uri("/ogc/collections/hotspots/items/county:24510", UriKind.Relative)));
@@ -117,7 +129,9 @@ public class HotspotsEndpointsTests(HotspotRunFixture fixture) : IClassFixture<H
 
         using var analyst = Client("analyst");
         using var all = JsonDocument.Parse(await analyst.GetStringAsync(new Uri("/ogc/collections/hotspots/items?scale=hex&limit=1000", UriKind.Relative)));
-        Assert.Contains(all.RootElement.GetProperty("features").EnumerateArray(), f => f.GetProperty("properties").GetProperty("events").GetInt32() == 3);
+        var analystHexes = all.RootElement.GetProperty("features").EnumerateArray().ToList();
+        Assert.Contains(analystHexes, f => f.GetProperty("properties").GetProperty("events").GetInt32() == 3);
+        Assert.Equal(analystHexes.Count(f => f.GetProperty("properties").GetProperty("events").GetInt32() >= 10), publicHexes.Count);
 
         using var small = await open.GetAsync(new Uri($"/ogc/collections/hotspots/items/hex:{publicHexes[0].GetProperty("properties").GetProperty("cell").GetString()![..3]}nothing", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, small.StatusCode);
@@ -163,8 +177,12 @@ public class HotspotsEndpointsTests(HotspotRunFixture fixture) : IClassFixture<H
         var county = Assert.Single(publicDetail.GetProperty("cells").EnumerateArray());
         Assert.True(county.GetProperty("suppressed").GetBoolean());
         Assert.Equal(JsonValueKind.Null, county.GetProperty("events").ValueKind);
+        Assert.Equal(JsonValueKind.Null, county.GetProperty("z").ValueKind); // statistics of small areas could be solved back to counts
+        Assert.Equal(JsonValueKind.Null, county.GetProperty("p").ValueKind);
+        Assert.Equal(2, county.GetProperty("bin").GetInt32());
         var publicHexes = await open.GetFromJsonAsync<JsonElement>(new Uri($"/api/hotspots/runs/{fixture.RunId}?scale=hex", UriKind.Relative));
-        Assert.Equal([12], publicHexes.GetProperty("cells").EnumerateArray().Select(c => c.GetProperty("events").GetInt32()));
+        var publicHex = Assert.Single(publicHexes.GetProperty("cells").EnumerateArray()); // the 12-event hexagon, not the 3-event one
+        Assert.Equal((JsonValueKind.Null, 3), (publicHex.GetProperty("events").ValueKind, publicHex.GetProperty("bin").GetInt32()));
     }
 
     [Theory]

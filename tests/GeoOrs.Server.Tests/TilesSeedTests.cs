@@ -58,7 +58,10 @@ public class TilesSeedTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory
             Assert.InRange(center[1], 24, 50);
             Assert.InRange(center[2], 0, 3);
             Assert.Contains("counties", metadata["description"], StringComparison.Ordinal);
-            Assert.Contains("all dates", metadata["description"], StringComparison.Ordinal);
+            // Seeded for the public: its default window, the twelve complete months before this one.
+            var latest = Data.Layers.LayerQuery.PublicDefault(DateOnly.FromDateTime(DateTime.UtcNow));
+            Assert.Contains($"{latest.From:yyyy-MM-dd}", metadata["description"], StringComparison.Ordinal);
+            Assert.Contains($"{latest.To:yyyy-MM-dd}", metadata["description"], StringComparison.Ordinal);
             using (var json = JsonDocument.Parse(metadata["json"]))
             {
                 var layer = Assert.Single(json.RootElement.GetProperty("vector_layers").EnumerateArray());

@@ -14,14 +14,17 @@ const LOVING = { fips: '48301', lon: -103.58, lat: 31.85 };
 const BACKGROUND = [0xee, 0xf3, 0xf7];
 
 
-/** 14 overdoses in Baltimore City (3 fatal; 9 with fentanyl), 4 in Loving County (suppressed for the public), 3 seizures. */
+/**
+ * 14 overdoses in Baltimore City (3 fatal; 9 with fentanyl), 5 in Loving County (withheld for the public:
+ * 5 perturbed by −4…+4 is always 1–9), 3 seizures.
+ */
 function overdoseCsv() {
   const rows = ['external_id,occurred_at,lat,lon,location_precision,fatal,naloxone_administered,naloxone_doses,suspected_drugs,age_band,sex'];
   for (let i = 0; i < 14; i++) {
     const day = String(4 + i).padStart(2, '0');
     rows.push(`b${i},2024-03-${day}T12:00:00Z,${(BALTIMORE.lat + (i % 5) * 0.004).toFixed(4)},${(BALTIMORE.lon + (i % 3) * 0.004).toFixed(4)},exact,${i < 3},true,1,${i < 9 ? 'fentanyl' : 'heroin'},30-34,female`);
   }
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 5; i++) {
     rows.push(`l${i},2024-03-${String(10 + i)}T08:00:00Z,${(LOVING.lat + i * 0.01).toFixed(4)},${LOVING.lon},exact,false,,,cocaine,40-44,male`);
   }
   return `${rows.join('\n')}\n`;
@@ -90,7 +93,8 @@ describe('the web map', () => {
       await page.selectOption('#filter-fatal', 'true');
       await fatalTile;
 
-      const windowTile = page.waitForRequest(r => /\/tiles\/counties\/.*\.mvt\?/.test(r.url()) && r.url().includes('from=2024-03-08') && r.url().includes('to=2024-04-07'));
+      // Playing moves the window a week (03-08 – 04-07); the public's tiles ask for the month it ends in.
+      const windowTile = page.waitForRequest(r => /\/tiles\/counties\/.*\.mvt\?/.test(r.url()) && r.url().includes('from=2024-04-01') && r.url().includes('to=2024-04-30'));
       await page.click('#play');
       await windowTile;
       await page.click('#play'); // pause

@@ -14,7 +14,12 @@ import { closeArea, showArea } from './panel.js';
 import { initPlanner } from './planner.js';
 import { startAlerts } from './alerts.js';
 import { openShare, wireCopyButtons } from './share.js';
-import { AREAS, DRUGS, LAYER_TITLES, METRICS, addDays, daysBetween, isoDay, parseState, stateQuery } from './state.js';
+import {
+  AREAS, DRUGS, LAYER_TITLES, METRICS, addDays, daysBetween, isPublicView, isoDay, parseState, publicWindow, setPublicView, stateQuery,
+} from './state.js';
+
+// Requests without a key ask for the public's windows (whole months) from the first tile on.
+setPublicView(!apiKey());
 
 setWorkerUrl(new URL('/dist/maplibre-gl-worker.mjs', location.href).href);
 
@@ -152,9 +157,11 @@ function updateSuppressionNote() {
   const suppressed = new Set(shown.filter(f => f.properties.suppressed === true).map(f => f.properties[AREA_KEYS[state.area]])).size;
   ui.suppression.hidden = false;
   ui.suppression.dataset.suppressed = String(suppressed);
+  const window = publicWindow(state.from, state.to);
+  const protection = `Public figures for ${window.from} – ${window.to} are protected: each count is perturbed by up to ±4 and published counts of 1–9 are withheld.`;
   ui.suppression.textContent = suppressed
-    ? `Public view: ${suppressed} area(s) in view have counts of 1–9, which are suppressed (grey where the measure shown is hidden). Event points need a key.`
-    : 'Public view: counts of 1–9 events are suppressed and event points need a key.';
+    ? `${protection} ${suppressed} area(s) in view are withheld (grey where the measure shown is hidden). Event points need a key.`
+    : `${protection} Event points need a key.`;
 }
 
 // ---------------------------------------------------------------- layers panel
@@ -284,7 +291,9 @@ function syncFilterInputs() {
   ui.slider.min = '0';
   ui.slider.max = String(Math.max(0, Math.floor(daysBetween(min, max) / 7)));
   ui.slider.value = String(Math.floor(daysBetween(min, state.from) / 7));
-  ui.sliderLabel.textContent = `${state.from} – ${state.to} (${daysBetween(state.from, state.to) + 1} days)`;
+  const shown = isPublicView() ? publicWindow(state.from, state.to) : null;
+  ui.sliderLabel.textContent = `${state.from} – ${state.to} (${daysBetween(state.from, state.to) + 1} days)`
+    + (shown ? `; public figures: ${shown.from} – ${shown.to}` : '');
 }
 
 function filtersChanged() {
@@ -422,6 +431,7 @@ async function catalogFor() {
 
 function renderSignin() {
   const signedIn = Boolean(apiKey());
+  setPublicView(!signedIn);
   document.body.dataset.role = signedIn ? (readable.has('overdoses') ? 'events' : 'aggregates') : 'public';
   ui.signout.hidden = !signedIn;
   ui.keyInput.hidden = signedIn;

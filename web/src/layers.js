@@ -227,7 +227,7 @@ export function legendItems(classification, { suppressed = false } = {}) {
     const low = i === 0 ? minimum : breaks[i - 1];
     items.push({ color: colors[i], label: low === b ? format(b) : `${format(low)} – ${format(b)}` });
   });
-  if (suppressed) items.push({ color: COLORS.suppressed, label: '1–9 events (suppressed)' });
+  if (suppressed) items.push({ color: COLORS.suppressed, label: 'withheld (published 1–9; counts perturbed ±4)' });
   items.push({ color: COLORS.noData, label: breaks.length ? 'no value' : 'no data for this window' });
   return items;
 }

@@ -26,7 +26,7 @@ let chart = null;
 let controller = null;
 
 function formatValue(key, value, suppressed) {
-  if (value === null || value === undefined) return suppressed ? '1–9 (suppressed)' : '–';
+  if (value === null || value === undefined) return suppressed ? 'withheld (suppressed)' : '–';
   if (key.endsWith('rate') || key === 'seizure_grams') return Number(value).toLocaleString('en-US', { maximumFractionDigits: 1 });
   return Number(value).toLocaleString('en-US');
 }
@@ -74,28 +74,33 @@ function renderChart(ui, area) {
   chart?.destroy();
   chart = null;
   ui.areaChart.replaceChildren();
-  if (!Array.isArray(area.weekly)) {
-    ui.areaChartNote.textContent = area.source === 'areas' ? 'No weekly series.' : 'The weekly series is not available from this server yet.';
+  // Keyed callers get weeks; the public gets the months of its window (protected figures).
+  const monthly = !Array.isArray(area.weekly) && Array.isArray(area.monthly);
+  const series = monthly ? area.monthly.map(m => ({ ...m, week: m.month })) : area.weekly;
+  if (!Array.isArray(series)) {
+    ui.areaChartNote.textContent = area.source === 'areas' ? 'No series.' : 'The series is not available from this server yet.';
     ui.areaChartNote.hidden = false;
     return;
   }
 
-  const weeks = area.weekly.map(w => Date.parse(`${w.week}T00:00:00Z`) / 1000);
-  const suppressedWeeks = area.weekly.filter(w => w.suppressed).length;
-  ui.areaChartNote.textContent = suppressedWeeks ? `${suppressedWeeks} week(s) with 1–9 events are suppressed (gaps).` : '';
-  ui.areaChartNote.hidden = !suppressedWeeks;
+  const weeks = series.map(w => Date.parse(`${w.week}T00:00:00Z`) / 1000);
+  const suppressedWeeks = series.filter(w => w.suppressed).length;
+  ui.areaChartNote.textContent = monthly
+    ? `Public figures, perturbed by up to ±4${suppressedWeeks ? `; ${suppressedWeeks} month(s) withheld (gaps)` : ''}.`
+    : suppressedWeeks ? `${suppressedWeeks} week(s) are withheld (gaps).` : '';
+  ui.areaChartNote.hidden = !monthly && !suppressedWeeks;
   const width = Math.max(240, ui.areaChart.clientWidth || 300);
   chart = new uPlot({
     width,
     height: 180,
     scales: { x: { time: true } },
-    axes: [{}, { label: 'per week', size: 50 }],
+    axes: [{}, { label: monthly ? 'per month' : 'per week', size: 50 }],
     series: [
       {},
       { label: 'Overdoses', stroke: COLORS.overdose, width: 2, spanGaps: false },
       { label: 'Seizures', stroke: COLORS.seizure, width: 2, dash: [6, 4], spanGaps: false },
     ],
-  }, [weeks, area.weekly.map(w => w.overdoses), area.weekly.map(w => w.seizures)], ui.areaChart);
+  }, [weeks, series.map(w => w.overdoses), series.map(w => w.seizures)], ui.areaChart);
 }
 
 function renderHotspot(ui, area) {

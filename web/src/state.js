@@ -43,6 +43,43 @@ export function daysBetween(a, b) {
   return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
 }
 
+/** The last day of a day's month. */
+export function monthEnd(day) {
+  const d = new Date(`${day.slice(0, 8)}01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  d.setUTCDate(0);
+  return isoDay(d);
+}
+
+/** The first day of the month n months after a day's month. */
+export function monthStart(day, n = 0) {
+  const d = new Date(`${day.slice(0, 8)}01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + n);
+  return isoDay(d);
+}
+
+/**
+ * The public window that stands for a window of days: the server publishes public figures for one
+ * calendar month or twelve, ending by the last complete month (docs/ACCESS.md). A window of up to 45
+ * days becomes the month its last day is in, a longer one the twelve months ending there.
+ */
+export function publicWindow(from, to, today = isoDay(new Date())) {
+  const latest = addDays(monthStart(today), -1);
+  const end = monthEnd(to) > latest ? latest : monthEnd(to);
+  return { from: monthStart(end, daysBetween(from, to) <= 45 ? 0 : -11), to: end };
+}
+
+let publicView = true;
+
+/** Whether requests are the public's (no key): their windows are then public windows. */
+export function setPublicView(value) {
+  publicView = Boolean(value);
+}
+
+export function isPublicView() {
+  return publicView;
+}
+
 export function defaultState(today = isoDay(new Date())) {
   return {
     from: addDays(today, -364),
@@ -109,8 +146,9 @@ export function stateQuery(state) {
 export function filterQuery(state, layer) {
   const q = new URLSearchParams();
   if (layer === 'hotspots' || layer === 'heat') return q;
-  q.set('from', state.from);
-  q.set('to', state.to);
+  const window = publicView ? publicWindow(state.from, state.to) : state;
+  q.set('from', window.from);
+  q.set('to', window.to);
   if (state.drug) q.set('drug', state.drug);
   if (state.fatal && layer !== 'seizures') q.set('fatal', state.fatal);
   return q;

@@ -55,8 +55,9 @@ public static class Choropleth
     /// <param name="minimum">The smallest value classified.</param>
     /// <param name="breaks">Ascending class upper bounds.</param>
     /// <param name="colors">One colour per class.</param>
+    /// <param name="footnote">A line under the classes (the public's disclosure note), or null.</param>
     /// <returns>The image, on white.</returns>
-    public static Rgba32Image RenderLegend(string title, double minimum, IReadOnlyList<double> breaks, IReadOnlyList<Rgba32> colors)
+    public static Rgba32Image RenderLegend(string title, double minimum, IReadOnlyList<double> breaks, IReadOnlyList<Rgba32> colors, string? footnote = null)
     {
         ArgumentNullException.ThrowIfNull(title);
         ArgumentNullException.ThrowIfNull(breaks);
@@ -73,8 +74,10 @@ public static class Choropleth
             labels.Add("NO DATA");
         }
 
-        var width = Math.Max(BitmapFont.Measure(title, Scale), Swatch + 6 + labels.Max(l => BitmapFont.Measure(l, Scale))) + (2 * Margin);
-        var height = Margin + (BitmapFont.Height * Scale) + 8 + (labels.Count * Row) + Margin - (Row - Swatch);
+        var width = Math.Max(Math.Max(BitmapFont.Measure(title, Scale), footnote is null ? 0 : BitmapFont.Measure(footnote, Scale)),
+            Swatch + 6 + labels.Max(l => BitmapFont.Measure(l, Scale))) + (2 * Margin);
+        var height = Margin + (BitmapFont.Height * Scale) + 8 + (labels.Count * Row) + Margin - (Row - Swatch)
+            + (footnote is null ? 0 : (BitmapFont.Height * Scale) + 8);
         var image = new Rgba32Image(width, height);
         image.Fill(Rgba32.White);
         var ink = new Rgba32(33, 33, 33);
@@ -90,6 +93,11 @@ public static class Choropleth
             }
 
             BitmapFont.Draw(image, labels[i], Margin + Swatch + 6, top + ((Swatch - BitmapFont.Height) / 2), ink, Scale);
+        }
+
+        if (footnote is not null)
+        {
+            BitmapFont.Draw(image, footnote, Margin, height - Margin - (BitmapFont.Height * Scale), ink, Scale);
         }
 
         return image;

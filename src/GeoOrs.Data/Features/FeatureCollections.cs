@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 using GeoOrs.Data.Access;
+using GeoOrs.Data.Hotspots;
 using GeoOrs.Data.Ingest;
 using GeoOrs.Data.Layers;
 using Npgsql;
@@ -190,18 +191,18 @@ public static class FeatureCollections
             "The latest hot spot run's cells: hexagons ('hex') with the Gi* z-score, p-value (FDR-corrected) and confidence bin (-3 to 3) " +
             "of their overdose counts, and counties ('county') with those of their rate per 100,000; and the latest emerging hot spot run's " +
             "hexagons ('emerging') with their category and Mann-Kendall trend. The public sees counties, and hexagons holding at least " +
-            "10 events. Filter by 'scale'.",
+            "10 events, with their bins and categories only (no counts, z, p or trends). Filter by 'scale'.",
             "hotspot_features", "id", "geom", new Dictionary<string, string>
             {
                 ["scale"] = "t.scale",
                 ["cell"] = "t.cell_id",
-                ["events"] = $"CASE WHEN @suppress AND t.events BETWEEN 1 AND {AccessView.SuppressBelow - 1} THEN NULL ELSE t.events END",
-                ["z"] = "round(t.z::numeric, 4)",
-                ["p"] = "round(t.p::numeric, 6)",
+                ["events"] = PublicStatistics.Hidden("t.events"),
+                ["z"] = PublicStatistics.Hidden("round(t.z::numeric, 4)"),
+                ["p"] = PublicStatistics.Hidden("round(t.p::numeric, 6)"),
                 ["bin"] = "t.bin",
                 ["category"] = "t.category",
-                ["trend_z"] = "round(t.trend_z::numeric, 4)",
-                ["trend_p"] = "round(t.trend_p::numeric, 6)",
+                ["trend_z"] = PublicStatistics.Hidden("round(t.trend_z::numeric, 4)"),
+                ["trend_p"] = PublicStatistics.Hidden("round(t.trend_p::numeric, 6)"),
                 ["run_id"] = "t.run_id",
             })
         {
@@ -211,11 +212,11 @@ public static class FeatureCollections
         new("heat", "Overdose density",
             "Kernel density of the overdoses of the latest hot spot run's window (quartic kernel, ArcGIS's default bandwidth) at the centres " +
             "of hexagons, in events per square kilometre, with the events within the bandwidth of each centre. The public sees hexagons " +
-            "summarising at least 10 events.",
+            "summarising at least 10 events, with densities to two significant figures and no counts.",
             "heat_features", "id", "geom", new Dictionary<string, string>
             {
-                ["events"] = "t.events",
-                ["density"] = "round(t.density::numeric, 6)",
+                ["events"] = PublicStatistics.Hidden("t.events"),
+                ["density"] = PublicStatistics.Density("t.density"),
                 ["run_id"] = "t.run_id",
             })
         {

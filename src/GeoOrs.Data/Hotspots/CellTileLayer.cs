@@ -10,8 +10,8 @@ namespace GeoOrs.Data.Hotspots;
 /// counties of the latest hot spot run with Gi* z, p and bin; hexagons of the latest emerging hot
 /// spot run with their category and trend) or <c>heat</c> (the latest run's kernel density
 /// hexagons). The public sees counties, and hexagons only when they hold at least
-/// <see cref="AccessView.SuppressBelow"/> events (their counts 1–9 suppressed on counties); other
-/// roles see every cell. Below zoom 8, hexagons neither significant nor in an emerging category are
+/// <see cref="AccessView.SuppressBelow"/> events, with their bins and categories but no counts or
+/// statistics (<see cref="PublicStatistics"/>); other roles see every cell and all its figures. Below zoom 8, hexagons neither significant nor in an emerging category are
 /// left out. Cells are found by <c>&amp;&amp;</c> on their GiST index, counties through the
 /// simplified <c>tile_shapes</c> of the zoom band.
 /// </summary>
@@ -28,20 +28,20 @@ public sealed record CellTileLayer(
     /// <summary>The hot spot layer.</summary>
     public static CellTileLayer Hotspots { get; } = new("hotspots", [("hex", "hotspots"), ("emerging", "emerging")], true,
     [
-        new("events", ($"CASE WHEN @suppress AND c.events BETWEEN 1 AND {AccessView.SuppressBelow - 1} THEN NULL ELSE c.events END", "Number")),
-        new("z", ("round(c.z::numeric, 4)::float8", "Number")),
-        new("p", ("round(c.p::numeric, 6)::float8", "Number")),
+        new("events", (PublicStatistics.Hidden("c.events"), "Number")),
+        new("z", (PublicStatistics.Hidden("round(c.z::numeric, 4)::float8"), "Number")),
+        new("p", (PublicStatistics.Hidden("round(c.p::numeric, 6)::float8"), "Number")),
         new("bin", ("c.bin", "Number")),
         new("category", ("c.category", "String")),
-        new("trend_z", ("round(c.trend_z::numeric, 4)::float8", "Number")),
-        new("trend_p", ("round(c.trend_p::numeric, 6)::float8", "Number")),
+        new("trend_z", (PublicStatistics.Hidden("round(c.trend_z::numeric, 4)::float8"), "Number")),
+        new("trend_p", (PublicStatistics.Hidden("round(c.trend_p::numeric, 6)::float8"), "Number")),
     ]);
 
     /// <summary>The kernel density layer.</summary>
     public static CellTileLayer Heat { get; } = new("heat", [("heat", "hotspots")], false,
     [
-        new("events", ("c.events", "Number")),
-        new("density", ("round(c.density::numeric, 6)::float8", "Number")),
+        new("events", (PublicStatistics.Hidden("c.events"), "Number")),
+        new("density", (PublicStatistics.Density("c.density"), "Number")),
     ]);
 
     /// <summary>The values a PNG tile of the layer can draw, with their titles.</summary>
@@ -59,7 +59,7 @@ public sealed record CellTileLayer(
         {
             "hex_bin" => ("c.bin", "c.scale = 'hex' AND c.bin <> 0"),
             "county_bin" => ("c.bin", "c.scale = 'county' AND c.bin <> 0"),
-            "density" => ("c.density", "true"),
+            "density" => (PublicStatistics.Density("c.density"), "true"),
             _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "not a metric of the layer"),
         };
         return $"""

@@ -7,7 +7,8 @@ namespace GeoOrs.Data.Ingest;
 /// <summary>
 /// Adds up the events a batch stores per county and UTC day, in the drug slots of the
 /// <c>aggregate_drugs</c> table, and merges the sums into the daily and monthly aggregate tables
-/// inside the batch's transaction, so the layers summed from them are never stale. Daily sums are
+/// inside the batch's transaction, so the layers summed from them are never stale. Monthly sums also
+/// add up the events' record keys (the cell keys of public figures, migration 0016). Daily sums are
 /// moved to a staging table every <see cref="FlushKeys"/> county-days, which bounds the memory a large
 /// batch takes, and everything is merged once at the end.
 /// </summary>
@@ -36,8 +37,8 @@ internal sealed class AggregateTally
     /// <summary>Whether the batch changed any aggregate.</summary>
     public bool Changed { get; private set; }
 
-    /// <summary>Counts one stored overdose.</summary>
-    public void Add(OverdoseRow row, string? county)
+    /// <summary>Counts one stored overdose with its record key.</summary>
+    public void Add(OverdoseRow row, string? county, int recordKey)
     {
         if (county is null)
         {
@@ -46,33 +47,40 @@ internal sealed class AggregateTally
 
         var naloxone = row.NaloxoneAdministered == true;
         var (day, month) = Get(county, row.OccurredAt);
-        Tally(day.Counts);
-        Tally(month.Counts);
+        Tally(day.Counts, null);
+        Tally(month.Counts, month.Keys);
 
-        void Tally(int[] counts)
+        void Tally(int[] counts, long[]? keys)
         {
-            Count(counts, 1, row.Fatal, naloxone);
+            Count(counts, keys, 1, row.Fatal, naloxone, recordKey);
             foreach (var drug in row.SuspectedDrugs)
             {
                 if (DrugSlots.TryGetValue(drug, out var slot))
                 {
-                    Count(counts, slot, row.Fatal, naloxone);
+                    Count(counts, keys, slot, row.Fatal, naloxone, recordKey);
                 }
             }
         }
 
-        static void Count(int[] counts, int slot, bool fatal, bool naloxone)
+        static void Count(int[] counts, long[]? keys, int slot, bool fatal, bool naloxone, long key)
         {
             var i = slot - 1;
             counts[i]++;
             counts[Slots + i] += fatal ? 1 : 0;
             counts[(2 * Slots) + i] += naloxone ? 1 : 0;
             counts[(3 * Slots) + i] += fatal && naloxone ? 1 : 0;
+            if (keys is not null)
+            {
+                keys[i] += key;
+                keys[Slots + i] += fatal ? key : 0;
+                keys[(2 * Slots) + i] += naloxone ? key : 0;
+                keys[(3 * Slots) + i] += fatal && naloxone ? key : 0;
+            }
         }
     }
 
-    /// <summary>Counts one stored seizure.</summary>
-    public void Add(SeizureRow row, string? county)
+    /// <summary>Counts one stored seizure with its record key.</summary>
+    public void Add(SeizureRow row, string? county, int recordKey)
     {
         if (county is null)
         {
@@ -85,19 +93,23 @@ internal sealed class AggregateTally
 
         void Tally(Sums sums)
         {
-            Count(sums, 1, row);
+            Count(sums, 1, row, recordKey);
             if (DrugSlots.TryGetValue(row.Drug, out var slot))
             {
-                Count(sums, slot, row);
+                Count(sums, slot, row, recordKey);
             }
         }
 
-        static void Count(Sums sums, int slot, SeizureRow row)
+        static void Count(Sums sums, int slot, SeizureRow row, long key)
         {
             var i = slot - 1;
             sums.Counts[i]++;
             sums.Amounts![i] += row.Grams ?? 0;
             sums.Amounts[Slots + i] += row.DosageUnits ?? 0;
+            if (sums.Keys is not null)
+            {
+                sums.Keys[i] += key;
+            }
         }
     }
 
@@ -123,18 +135,20 @@ internal sealed class AggregateTally
 
         // Element by element, written out: an ARRAY[...] expression is evaluated inline, where a
         // function over unnest() costs a subquery per row and array (ten times slower on large merges).
-        var names = Measures.Split(", ");
-        var type = (string m) => m is "events" or "fatal" or "naloxone" or "fatal_naloxone" ? "integer" : "double precision";
-        var sums = string.Join(", ", names.Select(m =>
-            $"ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"sum({m}[{i}])"))}]::{type(m)}[]"));
-        var merge = string.Join(", ", names.Select(m =>
-            $"{m} = ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"coalesce(a.{m}[{i}], 0) + coalesce(excluded.{m}[{i}], 0)"))}]::{type(m)}[]"));
-        foreach (var (grain, key, staged) in new[] { ("daily", "day", "days"), ("monthly", "month", "months") })
+        var type = (string m) => m.EndsWith("_key", StringComparison.Ordinal) ? "bigint"
+            : m is "events" or "fatal" or "naloxone" or "fatal_naloxone" ? "integer" : "double precision";
+        foreach (var (grain, key, staged, columns) in new[] { ("daily", "day", "days", Measures), ("monthly", "month", "months", $"{Measures}, {Keys}") })
         {
+            var names = columns.Split(", ");
+            var sums = string.Join(", ", names.Select(m =>
+                $"ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"sum({m}[{i}])"))}]::{type(m)}[]"));
+            var merge = string.Join(", ", names.Select(m =>
+                $"{m} = ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"coalesce(a.{m}[{i}], 0) + coalesce(excluded.{m}[{i}], 0)"))}]::{type(m)}[]"));
+
             // Enough memory to add the staged rows up in one hash table instead of sorting them on disk.
             await ExecuteAsync(connection, $"""
                 SET LOCAL work_mem = '256MB';
-                INSERT INTO {Table}_{grain} AS a (county_fips, {key}, {Measures})
+                INSERT INTO {Table}_{grain} AS a (county_fips, {key}, {columns})
                 SELECT county_fips, day, {sums} FROM ingest_{Table}_{staged}
                 GROUP BY county_fips, day ORDER BY county_fips, day
                 ON CONFLICT (county_fips, {key}) DO UPDATE SET {merge}
@@ -145,6 +159,9 @@ internal sealed class AggregateTally
     private string Table => _kind == EventKind.Overdoses ? "overdose" : "seizure";
 
     private string Measures => _kind == EventKind.Overdoses ? "events, fatal, naloxone, fatal_naloxone" : "events, grams, dosage_units";
+
+    /// <summary>The record-key sums of the monthly rows, one per count measure.</summary>
+    private string Keys => _kind == EventKind.Overdoses ? "events_key, fatal_key, naloxone_key, fatal_naloxone_key" : "events_key";
 
     /// <summary>COPYs waiting sums into the batch's staging table for days or months (made on first use, dropped at commit).</summary>
     private async Task StageAsync(NpgsqlConnection connection, Dictionary<(string, DateOnly), Sums> pending, string staged, CancellationToken cancellationToken)
@@ -158,13 +175,15 @@ internal sealed class AggregateTally
         {
             await ExecuteAsync(connection, $"""
                 CREATE TEMP TABLE ingest_{Table}_days ON COMMIT DROP AS SELECT * FROM {Table}_daily WITH NO DATA;
-                CREATE TEMP TABLE ingest_{Table}_months ON COMMIT DROP AS SELECT * FROM {Table}_daily WITH NO DATA
+                CREATE TEMP TABLE ingest_{Table}_months ON COMMIT DROP AS
+                    SELECT county_fips, month AS day, {Measures}, {Keys} FROM {Table}_monthly WITH NO DATA
                 """, cancellationToken).ConfigureAwait(false);
             _staging = true;
         }
 
+        var monthly = staged == "months";
         await using (var copy = await connection.BeginBinaryImportAsync(
-            $"COPY ingest_{Table}_{staged} (county_fips, day, {Measures}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+            $"COPY ingest_{Table}_{staged} (county_fips, day, {Measures}{(monthly ? $", {Keys}" : "")}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
         {
             foreach (var ((county, day), sums) in pending)
             {
@@ -180,6 +199,11 @@ internal sealed class AggregateTally
                 {
                     await copy.WriteAsync(sums.Amounts![(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
                 }
+
+                for (var m = 0; monthly && m < sums.Keys!.Length / Slots; m++)
+                {
+                    await copy.WriteAsync(sums.Keys[(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -193,15 +217,15 @@ internal sealed class AggregateTally
     private (Sums Day, Sums Month) Get(string county, DateTimeOffset at)
     {
         var day = DateOnly.FromDateTime(at.UtcDateTime);
-        return (Of(_days, (county, day)), Of(_months, (county, new DateOnly(day.Year, day.Month, 1))));
+        return (Of(_days, (county, day), false), Of(_months, (county, new DateOnly(day.Year, day.Month, 1)), true));
 
-        Sums Of(Dictionary<(string, DateOnly), Sums> sums, (string, DateOnly) key)
+        Sums Of(Dictionary<(string, DateOnly), Sums> sums, (string, DateOnly) key, bool keyed)
         {
             if (!sums.TryGetValue(key, out var found))
             {
                 found = _kind == EventKind.Overdoses
-                    ? new Sums(new int[4 * Slots], null)
-                    : new Sums(new int[Slots], new double[2 * Slots]);
+                    ? new Sums(new int[4 * Slots], null, keyed ? new long[4 * Slots] : null)
+                    : new Sums(new int[Slots], new double[2 * Slots], keyed ? new long[Slots] : null);
                 sums.Add(key, found);
             }
 
@@ -216,5 +240,5 @@ internal sealed class AggregateTally
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private sealed record Sums(int[] Counts, double[]? Amounts);
+    private sealed record Sums(int[] Counts, double[]? Amounts, long[]? Keys);
 }

@@ -311,25 +311,38 @@ public static class Ingestor
     private static string TableOf(EventKind kind) => kind == EventKind.Overdoses ? "overdoses" : "seizures";
 
     private static string CopySql(EventKind kind) => kind == EventKind.Overdoses
-        ? "COPY overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id, batch_id) FROM STDIN (FORMAT BINARY)"
-        : "COPY seizure_events (agency, external_id, seized_at, geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id) FROM STDIN (FORMAT BINARY)";
+        ? "COPY overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id, batch_id, rkey) FROM STDIN (FORMAT BINARY)"
+        : "COPY seizure_events (agency, external_id, seized_at, geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id, rkey) FROM STDIN (FORMAT BINARY)";
 
-    /// <summary>Writes a stored row to the COPY and counts it in the batch's aggregates.</summary>
+    /// <summary>
+    /// Writes a stored row to the COPY with a new record key (32 strongly random bits, the event's
+    /// part of every public cell key it falls in) and counts it in the batch's aggregates.
+    /// </summary>
     private static void Write(NpgsqlBinaryImporter copy, StagedRow staged, long batchId, AggregateTally tally)
     {
+        var recordKey = RecordKey();
         switch (staged.Row)
         {
             case OverdoseRow o:
                 Write(copy, o, staged.County, staged.Hidta, batchId);
-                tally.Add(o, staged.County);
+                copy.Write(recordKey, NpgsqlDbType.Integer);
+                tally.Add(o, staged.County, recordKey);
                 break;
             case SeizureRow z:
                 Write(copy, z, staged.County, staged.Hidta, batchId);
-                tally.Add(z, staged.County);
+                copy.Write(recordKey, NpgsqlDbType.Integer);
+                tally.Add(z, staged.County, recordKey);
                 break;
             default:
                 throw new InvalidOperationException("no row");
         }
+    }
+
+    private static int RecordKey()
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        return System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes);
     }
 
     private static void Write(NpgsqlBinaryImporter copy, OverdoseRow row, string? county, string? hidta, long batchId)

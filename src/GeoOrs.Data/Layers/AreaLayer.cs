@@ -56,21 +56,23 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
     /// <summary>
     /// Per member county, the measures' drug slot summed over the window: the whole months from the
     /// monthly table, the days at either end from the daily table, each a range scan of the table's
-    /// primary key (county, day) per member county.
+    /// primary key (county, day) per member county. The record-key sums (<paramref name="keys"/>) are
+    /// kept by the monthly table only: they are read for the public, whose windows are whole months.
     /// </summary>
-    private static string WindowSums(string kind, IReadOnlyList<(string Column, string Alias)> measures)
+    private static string WindowSums(string kind, IReadOnlyList<(string Column, string Alias)> measures, IReadOnlyList<(string Column, string Alias)> keys)
     {
-        var slots = string.Join(", ", measures.Select(m => $"a.{m.Column}[@slot] AS {m.Alias}"));
+        var monthly = string.Join(", ", measures.Concat(keys).Select(m => $"a.{m.Column}[@slot] AS {m.Alias}"));
+        var daily = string.Join(", ", measures.Select(m => $"a.{m.Column}[@slot] AS {m.Alias}").Concat(keys.Select(k => $"0::bigint AS {k.Alias}")));
         return $"""
-            SELECT county_fips, {string.Join(", ", measures.Select(m => $"sum({m.Alias}) AS {m.Alias}"))}
+            SELECT county_fips, {string.Join(", ", measures.Concat(keys).Select(m => $"sum({m.Alias}) AS {m.Alias}"))}
             FROM (
-                SELECT a.county_fips, {slots} FROM members mb JOIN {kind}_monthly a
+                SELECT a.county_fips, {monthly} FROM members mb JOIN {kind}_monthly a
                     ON a.county_fips = mb.county_fips AND a.month >= @m_from AND a.month < @m_to
                 UNION ALL
-                SELECT a.county_fips, {slots} FROM members mb JOIN {kind}_daily a
+                SELECT a.county_fips, {daily} FROM members mb JOIN {kind}_daily a
                     ON a.county_fips = mb.county_fips AND a.day >= @d1_from AND a.day < @d1_to
                 UNION ALL
-                SELECT a.county_fips, {slots} FROM members mb JOIN {kind}_daily a
+                SELECT a.county_fips, {daily} FROM members mb JOIN {kind}_daily a
                     ON a.county_fips = mb.county_fips AND a.day >= @d2_from AND a.day < @d2_to
             ) w
             GROUP BY county_fips
@@ -86,7 +88,10 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
         hidden_overdoses AS (
             SELECT e.county_fips, count(*) AS n, count(*) FILTER (WHERE e.fatal) AS f,
                    count(*) FILTER (WHERE e.naloxone_administered) AS x,
-                   count(*) FILTER (WHERE e.fatal AND e.naloxone_administered) AS fx
+                   count(*) FILTER (WHERE e.fatal AND e.naloxone_administered) AS fx,
+                   sum(e.rkey::bigint) AS kn, coalesce(sum(e.rkey::bigint) FILTER (WHERE e.fatal), 0) AS kf,
+                   coalesce(sum(e.rkey::bigint) FILTER (WHERE e.naloxone_administered), 0) AS kx,
+                   coalesce(sum(e.rkey::bigint) FILTER (WHERE e.fatal AND e.naloxone_administered), 0) AS kfx
             FROM overdose_events e
             WHERE e.source_agency = ANY (@hidden) AND e.occurred_at >= @t_from AND e.occurred_at < @t_to
               AND (@drug::text IS NULL OR @drug = ANY (e.suspected_drugs))
@@ -94,7 +99,8 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
             GROUP BY e.county_fips
         ),
         hidden_seizures AS (
-            SELECT e.county_fips, count(*) AS n, coalesce(sum(e.quantity_grams), 0) AS g, coalesce(sum(e.dosage_units), 0) AS u
+            SELECT e.county_fips, count(*) AS n, coalesce(sum(e.quantity_grams), 0) AS g, coalesce(sum(e.dosage_units), 0) AS u,
+                   sum(e.rkey::bigint) AS k
             FROM seizure_events e
             WHERE e.agency = ANY (@hidden) AND e.seized_at >= @t_from AND e.seized_at < @t_to
               AND (@drug::text IS NULL OR e.drug = @drug)
@@ -113,25 +119,39 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
         hiding ? $"(coalesce(sum({all}), 0) - coalesce(sum({hidden}), 0))" : $"coalesce(sum({all}), 0)";
 
     /// <summary>
-    /// Which counts the caller may not see (<c>@suppress</c>, the public): every count from 1 to 9,
-    /// and the fatal or non-fatal count whose partner is suppressed while their total is shown (else
-    /// the difference would give it away). Rates go with their counts; seizure quantities with the
-    /// seizure count.
+    /// What the caller is shown of each count. Keyed roles: the count. The public (<c>@suppress</c>):
+    /// the count perturbed by its cell key (<c>geoors_public_count</c>, migration 0016; docs/ACCESS.md),
+    /// withheld when that is 1–9. A cell is named by layer, area, window, measure and drug, which keys
+    /// the cells that count no event; a measure the filter makes zero (fatal for non-fatal overdoses)
+    /// is a plain 0. Rates go with their counts and come from the published counts; seizure
+    /// quantities go with the seizure count and are rounded to two significant figures for the public.
     /// </summary>
-    private const string Suppression = """
-        small AS (
+    private string Published => $"""
+        cell_secret AS (SELECT secret FROM access_secrets WHERE name = 'cellkey'),
+        published AS (
             SELECT m.*,
-                   @suppress AND m.overdoses BETWEEN 1 AND 9 AS s_o, @suppress AND m.fatal BETWEEN 1 AND 9 AS s_f,
-                   @suppress AND m.nonfatal BETWEEN 1 AND 9 AS s_n, @suppress AND m.naloxone BETWEEN 1 AND 9 AS s_x,
-                   @suppress AND m.seizures BETWEEN 1 AND 9 AS s_z
+                   CASE WHEN @suppress THEN geoors_public_count(m.overdoses, m.k_o, c.cell || (CASE WHEN @fatal IS NULL THEN 'n' WHEN @fatal THEN 'f' ELSE 'nf' END), cs.secret)
+                        ELSE m.overdoses END AS p_o,
+                   CASE WHEN @suppress AND @fatal IS DISTINCT FROM false THEN geoors_public_count(m.fatal, m.k_f, c.cell || 'f', cs.secret) ELSE m.fatal END AS p_f,
+                   CASE WHEN @suppress AND @fatal IS DISTINCT FROM true THEN geoors_public_count(m.nonfatal, m.k_n, c.cell || 'nf', cs.secret) ELSE m.nonfatal END AS p_n,
+                   CASE WHEN @suppress THEN geoors_public_count(m.naloxone, m.k_x, c.cell || (CASE WHEN @fatal IS NULL THEN 'x' WHEN @fatal THEN 'xf' ELSE 'xn' END), cs.secret)
+                        ELSE m.naloxone END AS p_x,
+                   CASE WHEN @suppress THEN geoors_public_count(m.seizures, m.k_z, c.cell || 'z', cs.secret) ELSE m.seizures END AS p_z
             FROM area_measures m
+            LEFT JOIN cell_secret cs ON @suppress
+            CROSS JOIN LATERAL (SELECT '{Id}:' || m.area || ':' || @cell_window || ':' || @slot || ':' AS cell) c
         ),
         shown AS (
-            SELECT m.*, m.s_o AS h_o, m.s_f OR (m.s_n AND NOT m.s_o) AS h_f, m.s_n OR (m.s_f AND NOT m.s_o) AS h_n,
-                   m.s_x AS h_x, m.s_z AS h_z
-            FROM small m
+            SELECT m.*, @suppress AND m.p_o BETWEEN 1 AND 9 AS h_o, @suppress AND m.p_f BETWEEN 1 AND 9 AS h_f,
+                   @suppress AND m.p_n BETWEEN 1 AND 9 AS h_n, @suppress AND m.p_x BETWEEN 1 AND 9 AS h_x,
+                   @suppress AND m.p_z BETWEEN 1 AND 9 AS h_z
+            FROM published m
         ),
         """;
+
+    /// <summary>A seizure quantity as the caller sees it: to two significant figures for the public.</summary>
+    private static string Quantity(string column) =>
+        $"CASE WHEN @suppress AND m.{column} > 0 THEN round(m.{column}::numeric, 1 - floor(log(m.{column}::numeric))::int)::double precision ELSE m.{column} END";
 
     /// <summary>Every column a selection over <see cref="WithMeasures"/> can name: the attributes then the measures.</summary>
     public IEnumerable<string> Columns => Attributes.Select(a => a.Key).Concat(Measures.Select(m => m.Key));
@@ -163,14 +183,17 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
         return $"""
             WITH areas AS ({areas}),
             members AS ({CountiesOf}),
-            overdose_sums AS ({WindowSums("overdose", [("events", "n"), ("fatal", "f"), ("naloxone", "x"), ("fatal_naloxone", "fx")])}),
-            seizure_sums AS ({WindowSums("seizure", [("events", "n"), ("grams", "g"), ("dosage_units", "u")])}),
+            overdose_sums AS ({WindowSums("overdose", [("events", "n"), ("fatal", "f"), ("naloxone", "x"), ("fatal_naloxone", "fx")],
+                [("events_key", "kn"), ("fatal_key", "kf"), ("naloxone_key", "kx"), ("fatal_naloxone_key", "kfx")])}),
+            seizure_sums AS ({WindowSums("seizure", [("events", "n"), ("grams", "g"), ("dosage_units", "u")], [("events_key", "k")])}),
             {(hiding ? HiddenSums : "")}
             area_sums AS (
                 SELECT mb.area, sum(p.population)::bigint AS population,
                        {Sum("o.n", "ho.n", hiding)}::bigint AS n, {Sum("o.f", "ho.f", hiding)}::bigint AS f,
                        {Sum("o.x", "ho.x", hiding)}::bigint AS x, {Sum("o.fx", "ho.fx", hiding)}::bigint AS fx,
-                       {Sum("z.n", "hz.n", hiding)}::bigint AS zn,
+                       {Sum("o.kn", "ho.kn", hiding)}::bigint AS kn, {Sum("o.kf", "ho.kf", hiding)}::bigint AS kf,
+                       {Sum("o.kx", "ho.kx", hiding)}::bigint AS kx, {Sum("o.kfx", "ho.kfx", hiding)}::bigint AS kfx,
+                       {Sum("z.n", "hz.n", hiding)}::bigint AS zn, {Sum("z.k", "hz.k", hiding)}::bigint AS kz,
                        greatest({Sum("z.g", "hz.g", hiding)}, 0) AS zg,
                        greatest({Sum("z.u", "hz.u", hiding)}, 0) AS zu
                 FROM members mb
@@ -188,23 +211,27 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
                        CASE WHEN @fatal THEN 0 ELSE n - f END AS nonfatal,
                        CASE WHEN @fatal IS NULL THEN x WHEN @fatal THEN fx ELSE x - fx END AS naloxone,
                        zn AS seizures, round(zg::numeric, 3)::double precision AS seizure_grams,
-                       round(zu::numeric, 3)::double precision AS seizure_dosage_units
+                       round(zu::numeric, 3)::double precision AS seizure_dosage_units,
+                       CASE WHEN @fatal IS NULL THEN kn WHEN @fatal THEN kf ELSE kn - kf END AS k_o,
+                       kf AS k_f, kn - kf AS k_n,
+                       CASE WHEN @fatal IS NULL THEN kx WHEN @fatal THEN kfx ELSE kx - kfx END AS k_x,
+                       kz AS k_z
                 FROM area_sums
             ),
-            {Suppression}
+            {Published}
             rows AS (
                 SELECT a.*, {attributes}m.population,
-                       CASE WHEN m.h_o THEN NULL ELSE m.overdoses END AS overdoses,
-                       CASE WHEN m.h_f THEN NULL ELSE m.fatal END AS fatal,
-                       CASE WHEN m.h_n THEN NULL ELSE m.nonfatal END AS nonfatal,
-                       CASE WHEN m.h_x THEN NULL ELSE m.naloxone END AS naloxone,
-                       CASE WHEN m.h_o THEN NULL ELSE round(m.overdoses * 100000.0 / nullif(m.population, 0), 2)::double precision END AS rate,
-                       CASE WHEN m.h_f THEN NULL ELSE round(m.fatal * 100000.0 / nullif(m.population, 0), 2)::double precision END AS fatal_rate,
-                       CASE WHEN m.h_z THEN NULL ELSE m.seizures END AS seizures,
-                       CASE WHEN m.h_z THEN NULL ELSE m.seizure_grams END AS seizure_grams,
-                       CASE WHEN m.h_z THEN NULL ELSE m.seizure_dosage_units END AS seizure_dosage_units,
-                       m.overdoses < {AccessView.StableEvents} AS rate_unstable,
-                       m.fatal < {AccessView.StableEvents} AS fatal_rate_unstable,
+                       CASE WHEN m.h_o THEN NULL ELSE m.p_o END AS overdoses,
+                       CASE WHEN m.h_f THEN NULL ELSE m.p_f END AS fatal,
+                       CASE WHEN m.h_n THEN NULL ELSE m.p_n END AS nonfatal,
+                       CASE WHEN m.h_x THEN NULL ELSE m.p_x END AS naloxone,
+                       CASE WHEN m.h_o THEN NULL ELSE round(m.p_o * 100000.0 / nullif(m.population, 0), 2)::double precision END AS rate,
+                       CASE WHEN m.h_f THEN NULL ELSE round(m.p_f * 100000.0 / nullif(m.population, 0), 2)::double precision END AS fatal_rate,
+                       CASE WHEN m.h_z THEN NULL ELSE m.p_z END AS seizures,
+                       CASE WHEN m.h_z THEN NULL ELSE {Quantity("seizure_grams")} END AS seizure_grams,
+                       CASE WHEN m.h_z THEN NULL ELSE {Quantity("seizure_dosage_units")} END AS seizure_dosage_units,
+                       m.p_o < {AccessView.StableEvents} AS rate_unstable,
+                       m.p_f < {AccessView.StableEvents} AS fatal_rate_unstable,
                        (m.h_o OR m.h_f OR m.h_n OR m.h_x OR m.h_z) AS suppressed
                 FROM areas a
                 JOIN {Table} t ON t.{Key} = a.area_id::bpchar

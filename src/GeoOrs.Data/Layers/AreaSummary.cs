@@ -11,6 +11,13 @@ namespace GeoOrs.Data.Layers;
 /// <param name="Suppressed">Whether a count of the week is withheld.</param>
 public sealed record WeekCounts(DateOnly Week, long? Overdoses, long? Seizures, bool Suppressed);
 
+/// <summary>One month of an area's series for the public: its first day and its protected counts, null where withheld.</summary>
+/// <param name="Month">The month's first day.</param>
+/// <param name="Overdoses">Overdoses that month as published, or null.</param>
+/// <param name="Seizures">Seizures that month as published, or null.</param>
+/// <param name="Suppressed">Whether a count of the month is withheld.</param>
+public sealed record MonthCounts(DateOnly Month, long? Overdoses, long? Seizures, bool Suppressed);
+
 /// <summary>The hot spot finding of an area in the latest hot spot run.</summary>
 /// <param name="RunId">The run.</param>
 /// <param name="Z">Gi* z-score of the area's rate.</param>
@@ -21,9 +28,8 @@ public sealed record AreaHotspot(long RunId, double? Z, double? P, int? Bin);
 /// <summary>
 /// What the web map's area panel shows of one county, HIDTA region or state: its measures for a
 /// query (those of the area layers, suppression included), its weekly overdoses and seizures, and its
-/// latest hot spot finding. Weekly counts of 1–9 are withheld from the public, and where that would
-/// leave a single week withheld beside a shown total, the smallest other week with events too, so the
-/// total cannot give it back.
+/// latest hot spot finding. Keyed callers get a weekly series; the public a monthly one of the same
+/// protected cells as the area layers (docs/ACCESS.md).
 /// </summary>
 public static class AreaSummary
 {
@@ -58,23 +64,29 @@ public static class AreaSummary
         return document.RootElement.Clone();
     }
 
-    /// <summary>The area's overdoses and seizures per week (weeks starting on Monday, UTC) over the window.</summary>
+    /// <summary>
+    /// The area's overdoses and seizures per week (weeks starting on Monday, UTC) over the window, for
+    /// keyed callers (the public's series is <see cref="MonthlyAsync"/>).
+    /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="layer">The area layer.</param>
     /// <param name="id">The area's id.</param>
     /// <param name="from">The first day.</param>
     /// <param name="to">The last day.</param>
     /// <param name="query">The filters and view (its window is not used).</param>
-    /// <param name="totalShown">Whether the area's totals are shown beside the series (for complementary suppression).</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>One entry per week.</returns>
     public static async Task<IReadOnlyList<WeekCounts>> WeeklyAsync(
-        NpgsqlDataSource dataSource, AreaLayer layer, string id, DateOnly from, DateOnly to, LayerQuery query, (bool Overdoses, bool Seizures) totalShown,
-        CancellationToken cancellationToken = default)
+        NpgsqlDataSource dataSource, AreaLayer layer, string id, DateOnly from, DateOnly to, LayerQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(query);
+        if (query.View.Suppressed)
+        {
+            throw new ArgumentException("the public's series is monthly", nameof(query));
+        }
+
         await using var command = dataSource.CreateCommand($"""
             WITH areas AS (SELECT @area::text AS area_id),
             members AS ({layer.CountiesOf}),
@@ -104,45 +116,47 @@ public static class AreaSummary
         command.Parameters.Add(new NpgsqlParameter("drug", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)query.Drug ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("fatal", NpgsqlTypes.NpgsqlDbType.Boolean) { Value = (object?)query.Fatal ?? DBNull.Value });
         query.View.Bind(command.Parameters);
-        var weeks = new List<DateOnly>();
-        var overdoses = new List<long>();
-        var seizures = new List<long>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        var weeks = new List<WeekCounts>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                weeks.Add(reader.GetFieldValue<DateOnly>(0));
-                overdoses.Add(reader.GetInt64(1));
-                seizures.Add(reader.GetInt64(2));
-            }
+            weeks.Add(new WeekCounts(reader.GetFieldValue<DateOnly>(0), reader.GetInt64(1), reader.GetInt64(2), false));
         }
 
-        var hideOverdoses = query.View.Suppressed ? Withheld(overdoses, totalShown.Overdoses) : new bool[overdoses.Count];
-        var hideSeizures = query.View.Suppressed ? Withheld(seizures, totalShown.Seizures) : new bool[seizures.Count];
-        return [.. weeks.Select((w, i) => new WeekCounts(w, hideOverdoses[i] ? null : overdoses[i], hideSeizures[i] ? null : seizures[i], hideOverdoses[i] || hideSeizures[i]))];
+        return weeks;
     }
 
     /// <summary>
-    /// Which counts of a series to withhold from the public: every count of 1–9, and when that is a
-    /// single count while the total is shown, also the smallest other positive count.
+    /// The area's overdoses and seizures per calendar month of the query's window, as the public sees
+    /// them: each month is the protected cell the area layers publish for that one-month window (the
+    /// same perturbed count, withheld alike), so the series gives away nothing the layers do not.
     /// </summary>
-    /// <param name="counts">The series.</param>
-    /// <param name="totalShown">Whether the series' total is shown beside it.</param>
-    /// <returns>One flag per count.</returns>
-    public static bool[] Withheld(IReadOnlyList<long> counts, bool totalShown)
+    /// <param name="dataSource">The database.</param>
+    /// <param name="layer">The area layer.</param>
+    /// <param name="id">The area's id.</param>
+    /// <param name="query">The window (whole months), filters and view.</param>
+    /// <param name="cancellationToken">Cancels the queries.</param>
+    /// <returns>One entry per month.</returns>
+    public static async Task<IReadOnlyList<MonthCounts>> MonthlyAsync(
+        NpgsqlDataSource dataSource, AreaLayer layer, string id, LayerQuery query, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(counts);
-        var hidden = counts.Select(c => c is >= 1 and < AccessView.SuppressBelow).ToArray();
-        if (totalShown && hidden.Count(h => h) == 1)
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.From is not { } from || query.To is not { } to)
         {
-            var other = Enumerable.Range(0, counts.Count).Where(i => !hidden[i] && counts[i] > 0).OrderBy(i => counts[i]).ThenBy(i => i).FirstOrDefault(-1);
-            if (other >= 0)
-            {
-                hidden[other] = true;
-            }
+            throw new ArgumentException("a monthly series needs a window", nameof(query));
         }
 
-        return hidden;
+        var months = new List<MonthCounts>();
+        for (var month = new DateOnly(from.Year, from.Month, 1); month <= to; month = month.AddMonths(1))
+        {
+            var measures = await MeasuresAsync(dataSource, layer, id, query with { From = month, To = month.AddMonths(1).AddDays(-1) }, cancellationToken)
+                .ConfigureAwait(false);
+            long? Count(string name) => measures?.GetProperty(name) is { ValueKind: JsonValueKind.Number } v ? v.GetInt64() : null;
+            var (overdoses, seizures) = (Count("overdoses"), Count("seizures"));
+            months.Add(new MonthCounts(month, overdoses, seizures, overdoses is null || seizures is null));
+        }
+
+        return months;
     }
 
     /// <summary>The county's finding in the latest succeeded hot spot run, or null (other kinds of area are not analysed as such).</summary>

@@ -32,6 +32,89 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
     /// <summary>Whose view of the data the query reads (the public's unless told otherwise).</summary>
     public AccessView View { get; init; } = AccessView.Public;
 
+    /// <summary>The months a public window may span: one calendar month, or twelve.</summary>
+    public static readonly IReadOnlyList<int> PublicWindowMonths = [1, 12];
+
+    /// <summary>
+    /// The last day the public may see: the end of the last complete calendar month before
+    /// <paramref name="today"/> (a month still filling would publish its days one by one).
+    /// </summary>
+    /// <param name="today">Today (UTC).</param>
+    /// <returns>The last day of the previous month.</returns>
+    public static DateOnly PublicLatest(DateOnly today) => new DateOnly(today.Year, today.Month, 1).AddDays(-1);
+
+    /// <summary>The public's default window: the twelve complete months before <paramref name="today"/>'s month.</summary>
+    /// <param name="today">Today (UTC).</param>
+    /// <returns>The first and last days.</returns>
+    public static (DateOnly From, DateOnly To) PublicDefault(DateOnly today)
+    {
+        var to = PublicLatest(today);
+        return (new DateOnly(to.Year, to.Month, 1).AddMonths(-11), to);
+    }
+
+    /// <summary>
+    /// This query as <paramref name="view"/> may ask it. Keyed roles ask any window. The public asks
+    /// only the fixed windows that disclosure control publishes (docs/ACCESS.md): one calendar month
+    /// or twelve consecutive ones, ending by the last complete month; no window means the latest
+    /// twelve. Arbitrary days would let differences of windows isolate single days.
+    /// </summary>
+    /// <param name="view">The caller's view.</param>
+    /// <param name="today">Today (UTC).</param>
+    /// <param name="query">The query with its view (and, for the public, its window), when allowed.</param>
+    /// <param name="error">Why not, else null.</param>
+    /// <returns>Whether the view may ask this query.</returns>
+    public bool TryFor(AccessView view, DateOnly today, out LayerQuery query, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        query = this with { View = view };
+        error = null;
+        if (!view.Suppressed)
+        {
+            return true;
+        }
+
+        var latest = PublicLatest(today);
+        if (From is null && To is null)
+        {
+            var (from, to) = PublicDefault(today);
+            query = query with { From = from, To = to };
+            return true;
+        }
+
+        var example = $"from={latest.AddDays(1 - latest.Day):yyyy-MM-dd}&to={latest:yyyy-MM-dd} or from={latest.AddDays(1 - latest.Day).AddMonths(-11):yyyy-MM-dd}&to={latest:yyyy-MM-dd}";
+        if (To is not { } last || last.Day != DateTime.DaysInMonth(last.Year, last.Month) || (From is { } f && f.Day != 1))
+        {
+            error = $"public figures are published for whole calendar months: 'from' the first day of a month and 'to' the last day of one (e.g. {example}); keyed callers may ask any window";
+            return false;
+        }
+
+        if (last > latest)
+        {
+            error = $"public figures are published for complete months only: 'to' may be {latest:yyyy-MM-dd} at the latest";
+            return false;
+        }
+
+        if (last < Earliest.AddYears(1) || From < Earliest)
+        {
+            error = $"public windows lie between {Earliest:yyyy-MM-dd} and {latest:yyyy-MM-dd}, in whole calendar months";
+            return false;
+        }
+
+        var first = From ?? new DateOnly(last.Year, last.Month, 1).AddMonths(-11);
+        var months = ((last.Year - first.Year) * 12) + last.Month - first.Month + 1;
+        if (!PublicWindowMonths.Contains(months))
+        {
+            error = $"public windows span one calendar month or twelve (this one spans {months}; e.g. {example}); keyed callers may ask any window";
+            return false;
+        }
+
+        query = query with { From = first, To = last };
+        return true;
+    }
+
+    /// <summary>The name of the query's window in public cell names: its first and last days.</summary>
+    public string CellWindow => $"{From:yyyy-MM-dd}/{To:yyyy-MM-dd}";
+
     /// <summary>A canonical text of the query, for cache keys and ETags.</summary>
     public string Key => $"{From:yyyyMMdd}-{To:yyyyMMdd}-{Drug}-{(Fatal is { } f ? (f ? "f" : "n") : "")}-{View.Key}";
 
@@ -151,6 +234,7 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
         parameters.Add(new NpgsqlParameter<int>("slot", NpgsqlDbType.Integer) { TypedValue = Slot });
         parameters.Add(new NpgsqlParameter("drug", NpgsqlDbType.Text) { Value = (object?)Drug ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("fatal", NpgsqlDbType.Boolean) { Value = (object?)Fatal ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter<string>("cell_window", NpgsqlDbType.Text) { TypedValue = CellWindow });
         View.Bind(parameters);
 
         static DateOnly Clamp(DateOnly day, DateOnly min, DateOnly max) => day < min ? min : day > max ? max : day;

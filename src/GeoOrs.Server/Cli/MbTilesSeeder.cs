@@ -125,6 +125,11 @@ internal static class MbTilesSeeder
             ({ } f, { } t) => $"{f:yyyy-MM-dd} to {t:yyyy-MM-dd}",
         };
         var parts = new List<string> { window, query.Drug is null ? "every drug" : $"drug {query.Drug}" };
+        if (query.View.Suppressed && layer is AreaTileLayer)
+        {
+            parts.Add("public figures protected by cell-key perturbation (docs/ACCESS.md)");
+        }
+
         if (layer.Parameters.Contains("fatal"))
         {
             parts.Add(query.Fatal switch { true => "fatal overdoses only", false => "non-fatal overdoses only", null => "fatal and non-fatal overdoses" });

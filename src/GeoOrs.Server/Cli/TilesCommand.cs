@@ -38,7 +38,13 @@ internal static class TilesCommand
             return 2;
         }
 
-        Console.WriteLine(TileSqlText.ForPgbench(definition, zoom, query with { View = view }));
+        if (!query.TryFor(view, DateOnly.FromDateTime(DateTime.UtcNow), out query, out error))
+        {
+            Console.Error.WriteLine($"geoors: {error}");
+            return 2;
+        }
+
+        Console.WriteLine(TileSqlText.ForPgbench(definition, zoom, query));
         return 0;
     }
 
@@ -227,7 +233,13 @@ internal static class TilesCommand
             return false;
         }
 
-        request = new SeedRequest(layer, minZoom, maxZoom, query with { View = view }, output);
+        // Public tiles are seeded for one of the public's windows, as the server would serve them.
+        if (!query.TryFor(view, DateOnly.FromDateTime(DateTime.UtcNow), out query, out error))
+        {
+            return false;
+        }
+
+        request = new SeedRequest(layer, minZoom, maxZoom, query, output);
         return true;
     }
 
