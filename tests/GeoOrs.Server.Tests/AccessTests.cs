@@ -626,7 +626,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         // not of the 31.
         var dataSource = await PostGis.DataSourceAsync();
         await using var expected = dataSource.CreateCommand("""
-            SELECT geoors_public_count(count(*), sum(rkey::bigint), '', ''::bytea) FROM overdose_events
+            SELECT geoors_public_count(count(*), sum(rkey::bigint)::bigint, '', ''::bytea) FROM overdose_events
             WHERE county_fips = $1 AND occurred_at >= '1998-07-01' AND occurred_at < '1998-08-01' AND source_agency <> $2
             """);
         expected.Parameters.AddWithValue(Baltimore);
