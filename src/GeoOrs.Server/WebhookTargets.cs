@@ -97,9 +97,9 @@ internal sealed class WebhookTargets
             limit.CancelAfter(TimeSpan.FromSeconds(5));
             addresses = await _resolver.ResolveAsync(host, limit.Token);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is SocketException or ArgumentException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return null;
+            return null; // not resolvable now: every delivery resolves and checks it again
         }
 
         return addresses.Select(Blocked).FirstOrDefault(why => why is not null) is { } reason
