@@ -45,13 +45,15 @@ public sealed record IngestRequest(
 /// <summary>A batch as recorded in <c>ingest_batches</c>.</summary>
 /// <remarks>
 /// <see cref="KeyPrefix"/> is the key that sent it (<c>cli</c> for the command line, null before
-/// migration 0014); <see cref="Agencies"/> the events it stored under each agency.
+/// migration 0014); <see cref="Agencies"/> the events it stored under each agency;
+/// <see cref="HeldForReview"/> how many of its duplicates are of events flagged for agency review
+/// (stored under that agency by another's key before 0014), which an admin settles.
 /// </remarks>
 public sealed record IngestBatch(
     long Id, string Kind, string Agency, string? Sender, string Format, string? Mapping, string Mode, string Status,
     DateTime ReceivedAt, DateTime? FinishedAt, long Bytes, string? Sha256, int RowsRead, int Accepted, int Rejected,
     int Duplicates, int OutsideCounties, long? DuplicateOf, string? Error, IReadOnlyList<RowError> Errors,
-    string? KeyPrefix, IReadOnlyDictionary<string, int> Agencies);
+    string? KeyPrefix, IReadOnlyDictionary<string, int> Agencies, int HeldForReview);
 
 /// <summary>
 /// Streams a batch of events into PostGIS: each record is read, mapped, validated, placed in its
@@ -145,6 +147,7 @@ public static class Ingestor
         public int OutsideCounties;
         public readonly List<RowError> Errors = [];
         public readonly Dictionary<string, int> Stored = new(StringComparer.Ordinal); // events stored per agency (by the consumer)
+        public int HeldForReview; // duplicates of events flagged for agency review (by the consumer)
     }
 
     /// <summary>
@@ -206,7 +209,7 @@ public static class Ingestor
                 }
 
                 staged += chunk.Count;
-                accepted += await StoreAsync(connection, request, batchId, chunk, locked, tally, state.Stored, stop.Token).ConfigureAwait(false);
+                accepted += await StoreAsync(connection, request, batchId, chunk, locked, tally, state, stop.Token).ConfigureAwait(false);
                 await tally.FlushIfFullAsync(connection, stop.Token).ConfigureAwait(false);
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {
@@ -306,7 +309,7 @@ public static class Ingestor
     /// </summary>
     private static async Task<int> StoreAsync(
         NpgsqlConnection connection, IngestRequest request, long batchId, List<StagedRow> chunk, HashSet<string> locked, AggregateTally tally,
-        Dictionary<string, int> perAgency, CancellationToken cancellationToken)
+        BatchState state, CancellationToken cancellationToken)
     {
         var kind = request.Kind;
         var agencies = new List<string>();
@@ -329,7 +332,7 @@ public static class Ingestor
             }
         }
 
-        var stored = new HashSet<(string, string)>();
+        var stored = new Dictionary<(string, string), bool>(); // key → whether the stored event is flagged for agency review
         await using (var existing = new NpgsqlCommand(SqlText.Get($"ingest_{TableOf(kind)}_existing"), connection))
         {
             existing.Parameters.AddWithValue(agencies.ToArray());
@@ -337,7 +340,7 @@ public static class Ingestor
             await using var reader = await existing.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                stored.Add((reader.GetString(0), reader.GetString(1)));
+                stored[(reader.GetString(0), reader.GetString(1))] = reader.GetBoolean(2);
             }
         }
 
@@ -345,11 +348,15 @@ public static class Ingestor
         await using var copy = await connection.BeginBinaryImportAsync(CopySql(kind), cancellationToken).ConfigureAwait(false);
         foreach (var row in fresh)
         {
-            if (stored.Count == 0 || !stored.Contains((row.Agency, row.ExternalId)))
+            if (stored.Count == 0 || !stored.TryGetValue((row.Agency, row.ExternalId), out var flagged))
             {
                 Write(copy, row, batchId, request.Submitter.KeyPrefix, tally); // buffered: only a full buffer goes to the socket
                 written++;
-                perAgency[row.Agency] = perAgency.GetValueOrDefault(row.Agency) + 1;
+                state.Stored[row.Agency] = state.Stored.GetValueOrDefault(row.Agency) + 1;
+            }
+            else if (flagged)
+            {
+                state.HeldForReview++;
             }
         }
 
@@ -487,7 +494,7 @@ public static class Ingestor
         const string Sql = """
             UPDATE ingest_batches
             SET status = $2, finished_at = clock_timestamp(), bytes = $3, sha256 = $4, rows_read = $5, accepted = $6,
-                rejected = $7, duplicates = $8, outside_counties = $9, errors = $10::jsonb, error = $11, agencies = $12::jsonb,
+                rejected = $7, duplicates = $8, outside_counties = $9, errors = $10::jsonb, error = $11, agencies = $12::jsonb, held_for_review = $13,
                 duplicate_of = (SELECT min(p.id) FROM ingest_batches p
                                 WHERE p.id <> $1 AND p.status = 'committed' AND p.sha256 = $4
                                   AND p.kind = ingest_batches.kind AND p.agency = ingest_batches.agency)
@@ -508,6 +515,7 @@ public static class Ingestor
         command.Parameters.AddWithValue(JsonSerializer.Serialize(state.Errors.Select(e => e with { Field = NoNul(e.Field), Reason = NoNul(e.Reason) }), ErrorJson));
         command.Parameters.AddWithValue(NpgsqlDbType.Text, error is null ? DBNull.Value : NoNul(error));
         command.Parameters.AddWithValue(JsonSerializer.Serialize(status == "committed" ? state.Stored : [], ErrorJson));
+        command.Parameters.AddWithValue(status == "committed" ? state.HeldForReview : 0);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return (await BatchesAsync(dataSource, connection, batchId, 1, cancellationToken).ConfigureAwait(false))[0];
     }
@@ -525,7 +533,7 @@ public static class Ingestor
         ArgumentNullException.ThrowIfNull(dataSource);
         const string Sql = """
             SELECT id, kind, agency, sender, format, mapping, mode, status, received_at, finished_at, bytes, sha256,
-                   rows_read, accepted, rejected, duplicates, outside_counties, duplicate_of, error, errors::text, key_prefix, agencies::text
+                   rows_read, accepted, rejected, duplicates, outside_counties, duplicate_of, error, errors::text, key_prefix, agencies::text, held_for_review
             FROM ingest_batches WHERE $1::bigint IS NULL OR id = $1 ORDER BY id DESC LIMIT $2
             """;
         await using var command = connection is null ? dataSource.CreateCommand(Sql) : new NpgsqlCommand(Sql, connection);
@@ -543,7 +551,8 @@ public static class Ingestor
                 reader.IsDBNull(17) ? null : reader.GetInt64(17), Text(18),
                 JsonSerializer.Deserialize<List<RowError>>(reader.GetString(19), ErrorJson) ?? [], Text(20),
                 JsonSerializer.Deserialize<SortedDictionary<string, int>>(reader.GetString(21), ErrorJson) is { } agencies
-                    ? new SortedDictionary<string, int>(agencies, StringComparer.Ordinal) : new SortedDictionary<string, int>(StringComparer.Ordinal)));
+                    ? new SortedDictionary<string, int>(agencies, StringComparer.Ordinal) : new SortedDictionary<string, int>(StringComparer.Ordinal),
+                reader.GetInt32(22)));
         }
 
         return batches;

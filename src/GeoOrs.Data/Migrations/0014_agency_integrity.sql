@@ -6,10 +6,12 @@
 -- The key that sent a batch and each of its events: an API key's 8-hex prefix, 'jwt:SUBJECT' for a
 -- token, 'cli' for the command line and the demo loader. NULL for what was stored before 0014.
 -- agencies: agency -> events the batch stored under it (several when a delegated key or an admin
--- forwards other agencies' records).
+-- forwards other agencies' records). held_for_review: of its duplicates, those of events flagged
+-- for agency review (below), so a sender sees why an event it sent was not stored.
 ALTER TABLE ingest_batches
-    ADD COLUMN key_prefix text,
-    ADD COLUMN agencies   jsonb NOT NULL DEFAULT '{}';
+    ADD COLUMN key_prefix      text,
+    ADD COLUMN agencies        jsonb   NOT NULL DEFAULT '{}',
+    ADD COLUMN held_for_review integer NOT NULL DEFAULT 0;
 ALTER TABLE overdose_events
     ADD COLUMN key_prefix     text,
     ADD COLUMN agency_flagged boolean NOT NULL DEFAULT false;
@@ -49,7 +51,8 @@ CREATE INDEX audit_log_acting_for_idx ON audit_log (acting_for, at) WHERE acting
 -- the event). Admins read the list at GET /api/admin/agency-review and settle each row with
 -- PUT /api/admin/agency-review/{id}: "confirmed" (the sender was entitled to name that agency; the
 -- flag is cleared) or "reattributed" (the event is moved to the agency of the batch that sent it,
--- freeing the external id for its rightful agency; the flag is cleared). Batches sent by admin keys,
+-- freeing the external id for its rightful agency; the flag is cleared). Until then, the named
+-- agency's own upload of that external id is a duplicate counted in its batch's held_for_review. Batches sent by admin keys,
 -- the command line and the demo loader were entitled to name any agency and are not listed.
 CREATE TABLE agency_review (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

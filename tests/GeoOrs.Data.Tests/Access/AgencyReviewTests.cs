@@ -97,7 +97,7 @@ public class AgencyReviewTests
 
         // Before: agA's own upload of e1 is held by the event agB's key stored under agA's name.
         var before = await IngestAsync(dataSource, "agA", "e1");
-        Assert.Equal((0, 1), (before.Accepted, before.Duplicates));
+        Assert.Equal((0, 1, 1), (before.Accepted, before.Duplicates, before.HeldForReview));
 
         Assert.Equal(AgencyReviewOutcome.Settled, await AgencyReview.SettleAsync(dataSource, ReviewOf(101), "reattributed", "cccc0001", "agB's key sent it"));
         Assert.Equal("agB", await ScalarAsync<string>(dataSource, "SELECT source_agency FROM overdose_events WHERE id = 101"));
@@ -108,7 +108,7 @@ public class AgencyReviewTests
 
         // After: agA's upload of e1 is stored as agA's.
         var after = await IngestAsync(dataSource, "agA", "e1");
-        Assert.Equal((1, 0), (after.Accepted, after.Duplicates));
+        Assert.Equal((1, 0, 0), (after.Accepted, after.Duplicates, after.HeldForReview));
 
         // agB already has a 'dup' of its own: that one cannot be moved there, but may be confirmed.
         Assert.Equal(AgencyReviewOutcome.Conflict, await AgencyReview.SettleAsync(dataSource, ReviewOf(106), "reattributed", "cccc0001", null));
