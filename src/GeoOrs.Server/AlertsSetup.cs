@@ -54,11 +54,41 @@ internal sealed class WebhooksOptions : IValidatableObject
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 20;
 
+    /// <summary>
+    /// Internal receivers webhooks may go to besides public addresses: host names (exact, any case),
+    /// IP addresses and CIDR ranges (<c>10.20.0.0/16</c>, <c>fd00::/8</c>). A name admitted here is
+    /// trusted whatever it resolves to.
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
     /// <summary>How long a claimed row stays away from other servers: longer than an attempt can take.</summary>
     public TimeSpan Lease => Timeout + TimeSpan.FromMinutes(1);
 
+    /// <summary>An entry of <see cref="AllowedHosts"/> as an <see cref="IPNetwork"/> (an address is a /32 or /128) or a lower-case host name; null when it is neither.</summary>
+    public static object? ParseAllowed(string? entry)
+    {
+        var text = entry?.Trim() ?? "";
+        if (IPAddress.TryParse(text.Trim('[', ']'), out var address))
+        {
+            return new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        }
+
+        if (text.Contains('/', StringComparison.Ordinal))
+        {
+            return IPNetwork.TryParse(text, out var network) ? network : null;
+        }
+
+        return Uri.CheckHostName(text) == UriHostNameType.Dns ? text.ToLowerInvariant() : null;
+    }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var entry in AllowedHosts.Where(e => ParseAllowed(e) is null))
+        {
+            yield return new ValidationResult(
+                $"{Section}:{nameof(AllowedHosts)} has '{entry}', which is not a host name, an IP address or a CIDR range", [nameof(AllowedHosts)]);
+        }
+
         if (MaxDelay < BaseDelay)
         {
             yield return new ValidationResult(
@@ -81,15 +111,21 @@ internal static class AlertsSetup
         services.AddSingleton<AlertFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertFeed>());
         services.AddHostedService<WebhookDelivery>();
+        services.AddSingleton<IWebhookResolver, DnsWebhookResolver>();
+        services.AddSingleton<WebhookTargets>();
 
         // Receivers answer; they do not redirect the alert elsewhere. The timeout is the delivery's own.
+        // Every connection is made by WebhookTargets, which checks the addresses it connects to (and
+        // no proxy stands in between: the proxy's address would be the one checked).
         services.AddHttpClient(WebhookClient, c => c.Timeout = System.Threading.Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.None,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 UseCookies = false,
+                UseProxy = false,
+                ConnectCallback = sp.GetRequiredService<WebhookTargets>().ConnectAsync,
             });
         return builder;
     }

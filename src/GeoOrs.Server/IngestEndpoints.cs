@@ -37,6 +37,7 @@ internal static class IngestEndpoints
         group.MapGet("/mappings", ListMappingsAsync).WithName("ListMappings");
         group.MapGet("/mappings/{name}", GetMappingAsync).WithName("GetMapping");
         group.MapPut("/mappings/{name}", PutMappingAsync).WithName("PutMapping");
+        group.MapDelete("/mappings/{name}", DeleteMappingAsync).WithName("DeleteMapping");
         return app;
     }
 
@@ -276,24 +277,27 @@ internal static class IngestEndpoints
             return (null, TypedResults.ValidationProblem(errors));
         }
 
-        // A key ingests for its own agency, whatever the parameter or the mapping's constant say;
-        // only an admin may attribute a batch to another agency.
+        // A batch is attributed to the key's own agency, or to the agency= it names: an agency an admin
+        // has delegated to the key, or any agency for an admin key (acting for it, audited). Each row
+        // is then checked against the same rule (IngestSender.MayName): naming any other agency, in
+        // the row or through the mapping's constant, rejects that row.
+        var role = Access.RoleOf(http.User);
         var keyAgency = http.User.FindFirstValue(GeoOrsClaims.Agency);
-        if (Access.RoleOf(http.User) != Role.Admin && keyAgency is not null)
+        var keyPrefix = http.User.FindFirstValue(GeoOrsClaims.Key) ?? "unknown";
+        var delegated = role == Role.Admin
+            ? new HashSet<string>(StringComparer.Ordinal)
+            : new HashSet<string>(await IngestDelegations.OfAsync(dataSource, keyPrefix, cancellationToken), StringComparer.Ordinal);
+        if (role != Role.Admin && agency.Length > 0 && agency != keyAgency && !delegated.Contains(agency))
         {
-            if (agency.Length > 0 && agency != keyAgency)
-            {
-                return (null, Problem(StatusCodes.Status403Forbidden, "Forbidden",
-                    $"this key ingests for '{keyAgency}'; only an admin key may attribute events to another agency"));
-            }
-
-            agency = keyAgency;
+            return (null, Problem(StatusCodes.Status403Forbidden, "Forbidden",
+                $"this key submits for '{keyAgency}'{(delegated.Count > 0 ? $" and the agencies delegated to it ({string.Join(", ", delegated.Order(StringComparer.Ordinal).Select(a => $"'{a}'"))})" : "")}, " +
+                $"not for '{agency}': only an admin key may attribute events to any agency"));
         }
 
-        agency = agency.Length > 0 ? agency
-            : mapping.Constants.GetValueOrDefault(kind == EventKind.Overdoses ? "source_agency" : "agency") ?? keyAgency ?? "unattributed";
-        var sender = $"{http.User.FindFirstValue(GeoOrsClaims.Key)}@{http.Connection.RemoteIpAddress}";
-        return (new IngestRequest(kind, format.Value, http.Request.Body, agency, sender, mapping, mode, encoding), null);
+        agency = agency.Length > 0 ? agency : keyAgency ?? "unattributed";
+        var sender = $"{keyPrefix}@{http.Connection.RemoteIpAddress}";
+        var by = new IngestSender(keyPrefix, role, keyAgency, delegated, $"{http.Request.Method} {http.Request.Path}");
+        return (new IngestRequest(kind, format.Value, http.Request.Body, agency, sender, mapping, mode, encoding, by), null);
     }
 
     private static IngestMode Invalid(Dictionary<string, string[]> errors, string field, string message)
@@ -326,9 +330,13 @@ internal static class IngestEndpoints
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such batch", detail: $"No ingest batch has the id {id}.");
     }
 
-    /// <summary>Whether the caller may read a batch's record (its rejected rows quote the file): admins all, others their agency's.</summary>
+    /// <summary>
+    /// Whether the caller may read a batch's record (its rejected rows quote the file): admins all,
+    /// others their agency's and those their own key sent (a delegated key's batches for another agency).
+    /// </summary>
     private static bool OwnBatch(HttpContext http, IngestBatch batch) =>
-        Access.RoleOf(http.User) == Role.Admin || batch.Agency == http.User.FindFirstValue(GeoOrsClaims.Agency);
+        Access.RoleOf(http.User) == Role.Admin || batch.Agency == http.User.FindFirstValue(GeoOrsClaims.Agency)
+        || (batch.KeyPrefix is not null && batch.KeyPrefix == http.User.FindFirstValue(GeoOrsClaims.Key));
 
     internal static async Task<Ok<IReadOnlyList<ColumnMapping>>> ListMappingsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         TypedResults.Ok(await MappingStore.ListAsync(dataSource, cancellationToken));
@@ -364,12 +372,43 @@ internal static class IngestEndpoints
 
         if (MappingStore.BuiltIn.Any(m => m.Name == name))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Built-in mapping", detail: $"'{name}' ships with GeoOrs; store yours under another name.");
+            return BuiltInMapping(name);
         }
 
-        await MappingStore.SaveAsync(dataSource, mapping, builtIn: false, cancellationToken);
-        return TypedResults.Ok(mapping);
+        var (change, existing) = await MappingStore.PutAsync(dataSource, mapping, http.User.FindFirstValue(GeoOrsClaims.Agency),
+            http.User.FindFirstValue(GeoOrsClaims.Key), Access.RoleOf(http.User) == Role.Admin, cancellationToken);
+        return change switch
+        {
+            MappingChange.Done => TypedResults.Ok(mapping),
+            MappingChange.BuiltIn => BuiltInMapping(name),
+            _ => NotOwner(name, existing?.Owner, "replace"),
+        };
     }
+
+    /// <summary>Deletes a stored mapping: its owner agency's callers and admins; built-in mappings stay (409).</summary>
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteMappingAsync(
+        string name, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var (change, existing) = await MappingStore.DeleteAsync(dataSource, name, http.User.FindFirstValue(GeoOrsClaims.Agency),
+            Access.RoleOf(http.User) == Role.Admin, cancellationToken);
+        return change switch
+        {
+            MappingChange.Done => TypedResults.NoContent(),
+            MappingChange.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such mapping", detail: $"No mapping is named '{name}'."),
+            MappingChange.BuiltIn => BuiltInMapping(name),
+            _ => NotOwner(name, existing?.Owner, "delete"),
+        };
+    }
+
+    private static ProblemHttpResult BuiltInMapping(string name) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Built-in mapping", detail: $"'{name}' ships with GeoOrs; store yours under another name.");
+
+    private static ProblemHttpResult NotOwner(string name, string? owner, string verb) =>
+        Problem(StatusCodes.Status403Forbidden, "Not your agency's mapping",
+            (owner is null
+                ? $"The mapping '{name}' has no recorded owner (it was stored before mappings had owners): only an admin may {verb} it."
+                : $"The mapping '{name}' belongs to '{owner}': only that agency's keys and admins may {verb} it.")
+            + $" Any agency may read, use and copy it: GET /api/ingest/mappings/{name}, change its name, and PUT it under the new one.");
 
     private static ProblemHttpResult TooLarge(long maxBytes) =>
         Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using GeoOrs.Data.Alerts;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -141,7 +142,7 @@ internal sealed class WebhookDelivery(
                 return;
             }
 
-            error = $"HTTP {status} {response.ReasonPhrase}".TrimEnd();
+            error = $"HTTP {status} {ReasonPhrases.GetReasonPhrase(status.Value)}".TrimEnd();
             retryAfter = response.Headers.RetryAfter switch
             {
                 { Delta: { } delta } => delta,
@@ -157,15 +158,17 @@ internal sealed class WebhookDelivery(
         }
         catch (OperationCanceledException)
         {
-            error = $"no answer within {settings.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
+            error = $"timeout: no answer within {settings.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
         }
         catch (HttpRequestException e)
         {
-            error = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+            error = FailureClass(e);
+            log.LogDebug(e, "Webhook {Webhook} attempt {Attempt}: {Error}", item.WebhookId, item.Attempt, error);
         }
         catch (Exception e) when (e is UriFormatException or InvalidOperationException or NotSupportedException or FormatException)
         {
-            error = $"the URL cannot be requested: {e.Message}";
+            error = "invalid URL: it cannot be requested";
+            log.LogDebug(e, "Webhook {Webhook} attempt {Attempt}: {Error}", item.WebhookId, item.Attempt, error);
         }
 
         var last = item.Attempt >= settings.MaxAttempts;
@@ -178,6 +181,46 @@ internal sealed class WebhookDelivery(
         log.LogInformation("Webhook {Webhook} attempt {Attempt} for alert {Alert} failed: {Error}; {Next}",
             item.WebhookId, item.Attempt, item.Alert.Id, error, last ? "giving up" : $"next attempt in {wait.TotalSeconds:0.#} s");
         await WebhookOutbox.AttemptFailedAsync(dataSource, item.Id, status, error, last ? null : wait, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// What kind of failure a request ended in, as subscribers see it: a class ("connection refused",
+    /// "timeout", "blocked address: …", "TLS error", …), never the socket's own message, so the
+    /// delivery record does not describe the network behind the receiver.
+    /// </summary>
+    internal static string FailureClass(HttpRequestException exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case WebhookTargetBlockedException blocked:
+                    return $"blocked address: the receiver's host is {blocked.Reason} (webhooks go to public addresses)";
+                case System.Security.Authentication.AuthenticationException:
+                    return "TLS error";
+                case System.Net.Sockets.SocketException socket:
+                    return socket.SocketErrorCode switch
+                    {
+                        System.Net.Sockets.SocketError.ConnectionRefused => "connection refused",
+                        System.Net.Sockets.SocketError.TimedOut => "timeout: the connection was not made",
+                        System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData or System.Net.Sockets.SocketError.TryAgain => "name not resolved",
+                        System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable
+                            or System.Net.Sockets.SocketError.HostDown or System.Net.Sockets.SocketError.NetworkDown => "host unreachable",
+                        System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.ConnectionAborted => "connection reset",
+                        _ => "connection failed",
+                    };
+            }
+        }
+
+        return exception.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => "name not resolved",
+            HttpRequestError.SecureConnectionError => "TLS error",
+            HttpRequestError.ConnectionError => "connection failed",
+            HttpRequestError.ResponseEnded => "connection closed before an answer",
+            HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError => "invalid HTTP response",
+            _ => "request failed",
+        };
     }
 
     private async Task ReleaseSafelyAsync(OutboxItem item)

@@ -51,7 +51,7 @@ internal static class WebhooksEndpoints
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The webhook is not valid");
 
     internal static async Task<Results<Created<CreatedWebhook>, ValidationProblem>> CreateAsync(
-        HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        HttpRequest request, NpgsqlDataSource dataSource, WebhookTargets targets, CancellationToken cancellationToken)
     {
         if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
@@ -69,6 +69,7 @@ internal static class WebhooksEndpoints
         }
 
         string url;
+        Uri? target;
         string? areaKind = null, areaId = null;
         var methods = new List<string>();
         using (document)
@@ -93,9 +94,9 @@ internal static class WebhooksEndpoints
             }
 
             url = urlElement.GetString()!;
-            if (url.Length > Webhooks.MaxUrlLength || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
-                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || uri.Host.Length == 0
-                || url.Any(char.IsControl) || url.Any(char.IsWhiteSpace) || uri.Fragment.Length > 0)
+            if (url.Length > Webhooks.MaxUrlLength || !Uri.TryCreate(url, UriKind.Absolute, out target)
+                || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps) || target.Host.Length == 0
+                || url.Any(char.IsControl) || url.Any(char.IsWhiteSpace) || target.Fragment.Length > 0)
             {
                 return Problem("url", $"'url' is an absolute http or https URL without a fragment, at most {Webhooks.MaxUrlLength} characters");
             }
@@ -135,6 +136,12 @@ internal static class WebhooksEndpoints
                     }
                 }
             }
+        }
+
+        // Where it may go: public addresses, or receivers an admin admitted (checked again at every delivery).
+        if (await targets.RefusalAsync(target, cancellationToken) is { } refusal)
+        {
+            return Problem("url", refusal);
         }
 
         var user = request.HttpContext.User;

@@ -223,6 +223,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
             .Concat(OversizedBodies(random))
             .Concat(WrongBodies(random))
             .Concat(ForgedCredentials(random, keys, revoked))
+            .Concat(ForeignWrites())
             .ToList();
 
         using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
@@ -611,6 +612,30 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
         {
             yield return new("wrong-typed bodies", HttpMethod.Post, "/api/ingest/overdoses?agency={agency}", Body.Text(Csv, "text/csv"), [("GeoOrs-Mapping", mapping)]);
             yield return new("wrong-typed bodies", HttpMethod.Put, "/api/ingest/mappings/{agency}", Body.Text(mapping, "application/json"));
+        }
+    }
+
+    /// <summary>
+    /// Writes aimed at someone else: rows, a mapping constant and a single event naming another agency
+    /// (refused per row, so the analyst's all-or-nothing batch is 422), and webhooks aimed at internal
+    /// addresses or carrying credentials (400).
+    /// </summary>
+    private static IEnumerable<Probe> ForeignWrites()
+    {
+        const string Category = "foreign writes";
+        const string Other = "fuzz-someone-else";
+        yield return new(Category, HttpMethod.Post, "/api/ingest/overdoses",
+            Body.Text($"external_id,occurred_at,lat,lon,fatal,source_agency\r\nf1,2003-01-01T00:00:00Z,41.14,-104.82,true,{Other}\r\n", "text/csv")) { AnalystStatus = 422 };
+        yield return new(Category, HttpMethod.Post, "/api/ingest/overdoses",
+            Body.Text("external_id,occurred_at,lat,lon,fatal\r\nf2,2003-01-01T00:00:00Z,41.14,-104.82,true\r\n", "text/csv"),
+            [("GeoOrs-Mapping", $"{{\"name\":\"x\",\"kind\":\"overdoses\",\"constants\":{{\"source_agency\":\"{Other}\"}}}}")]) { AnalystStatus = 422 };
+        yield return new(Category, HttpMethod.Post, "/api/ingest/overdoses/event",
+            Body.Text($"{{\"external_id\":\"f3\",\"occurred_at\":\"2003-01-01T00:00:00Z\",\"lat\":41.14,\"lon\":-104.82,\"fatal\":true,\"source_agency\":\"{Other}\"}}", "application/json")) { AnalystStatus = 422 };
+        yield return new(Category, HttpMethod.Post, "/api/ingest/seizures",
+            Body.Text($"external_id,seized_at,lat,lon,drug,quantity,unit,agency\r\nf4,2003-01-01T00:00:00Z,41.14,-104.82,cocaine,1,g,{Other}\r\n", "text/csv")) { AnalystStatus = 422 };
+        foreach (var url in new[] { "http://127.0.0.2:5432/", "http://[::1]/", "http://0.0.0.0:22/", "http://169.254.169.254/latest/meta-data/", "http://[::ffff:10.0.0.1]/", "http://user:pass@hooks.example.org/" })
+        {
+            yield return new(Category, HttpMethod.Post, "/api/webhooks", Body.Text(JsonSerializer.Serialize(new { url }), "application/json")) { AnalystStatus = 400 };
         }
     }
 

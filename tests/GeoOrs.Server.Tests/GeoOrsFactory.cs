@@ -2,6 +2,8 @@ using GeoOrs.Data.Access;
 using GeoOrs.Tests;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace GeoOrs.Server.Tests;
@@ -32,7 +34,13 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
         ["Webhooks:BaseDelay"] = "00:00:00.200",
         ["Webhooks:MaxDelay"] = "00:00:01",
         ["Webhooks:Timeout"] = "00:00:05",
+
+        // The suite's webhook receivers listen on 127.0.0.1, which webhooks may not reach by default:
+        // this address alone is admitted, as an admin would admit an internal receiver.
+        ["Webhooks:AllowedHosts:0"] = "127.0.0.1",
     };
+
+    private readonly Action<IServiceCollection>? _services;
 
     /// <summary>The attempts a webhook delivery gets in the tests' servers.</summary>
     internal const int WebhookMaxAttempts = 4;
@@ -41,13 +49,15 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
     {
     }
 
-    /// <summary>A factory with settings of its own (another database, another scheduler instance id).</summary>
-    internal GeoOrsFactory(IReadOnlyDictionary<string, string?> settings)
+    /// <summary>A factory with settings of its own (another database, another scheduler instance id) and, optionally, services of its own.</summary>
+    internal GeoOrsFactory(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         foreach (var (key, value) in settings)
         {
             _settings[key] = value;
         }
+
+        _services = services;
     }
 
     private readonly Dictionary<string, string> _keys = [];
@@ -93,5 +103,32 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
         }
 
         builder.UseEnvironment("Production");
+
+        // Webhook host names resolve through TestDns (the system's resolver for names no test has set),
+        // the same in every server of the suite, so a test can make a name change its address.
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<IWebhookResolver>(TestDns.Instance);
+            _services?.Invoke(services);
+        });
     }
+}
+
+/// <summary>
+/// The webhook resolver of the tests' servers: names a test has set resolve to the addresses it set
+/// (and a test may change them, as a DNS server that rebinds a name would); other names go to the
+/// system's resolver.
+/// </summary>
+internal sealed class TestDns : IWebhookResolver
+{
+    public static TestDns Instance { get; } = new();
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Net.IPAddress[]> _names = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Makes <paramref name="name"/> resolve to <paramref name="addresses"/> from now on.</summary>
+    public static void Set(string name, params string[] addresses) =>
+        Instance._names[name] = [.. addresses.Select(System.Net.IPAddress.Parse)];
+
+    public Task<System.Net.IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) =>
+        _names.TryGetValue(host, out var addresses) ? Task.FromResult(addresses) : System.Net.Dns.GetHostAddressesAsync(host, cancellationToken);
 }

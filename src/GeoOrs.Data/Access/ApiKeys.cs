@@ -125,6 +125,23 @@ public static class ApiKeys
         return keys;
     }
 
+    /// <summary>The key with this prefix (revoked or not), without the key itself; null when there is none.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="prefix">The key's prefix.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The key's record.</returns>
+    public static async Task<ApiKeyInfo?> InfoAsync(NpgsqlDataSource dataSource, string prefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand("SELECT prefix, role, agency, note, created_at, revoked_at FROM api_keys WHERE prefix = $1");
+        command.Parameters.AddWithValue(prefix);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new ApiKeyInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetDateTime(4), reader.IsDBNull(5) ? null : reader.GetDateTime(5))
+            : null;
+    }
+
     /// <summary>The SHA-256 of a key, as stored.</summary>
     /// <param name="key">A key.</param>
     /// <returns>Its hash.</returns>

@@ -20,6 +20,9 @@ public sealed record AuditEntry(
 
     /// <summary>The row's id.</summary>
     public long Id { get; init; }
+
+    /// <summary>The agency a write was made for when it is not the caller's own (an admin's or a delegated key's ingest), else null.</summary>
+    public string? ActingFor { get; init; }
 }
 
 /// <summary>The audit log of point-level reads and exports, written before the data leaves the server.</summary>
@@ -36,10 +39,21 @@ public static class AuditLog
     public static async Task WriteManyAsync(NpgsqlDataSource dataSource, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(entries);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await WriteManyAsync(connection, entries, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes entries through an open connection, inside its transaction if one is under way (so they commit with the write they record).</summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="entries">The entries.</param>
+    /// <param name="cancellationToken">Cancels the copy.</param>
+    /// <returns>A task.</returns>
+    public static async Task WriteManyAsync(NpgsqlConnection connection, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(entries);
         await using var writer = await connection.BeginBinaryImportAsync(
-            "COPY audit_log (at, key_prefix, role, agency, endpoint, detail, bbox, ids, row_count) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+            "COPY audit_log (at, key_prefix, role, agency, endpoint, detail, bbox, ids, row_count, acting_for) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
         foreach (var entry in entries)
         {
             await writer.StartRowAsync(cancellationToken).ConfigureAwait(false);
@@ -52,6 +66,7 @@ public static class AuditLog
             await WriteNullableAsync(writer, entry.Bbox, NpgsqlDbType.Array | NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
             await WriteNullableAsync(writer, entry.Ids is { Length: <= MaxIds } ids ? ids : null, NpgsqlDbType.Array | NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
             await writer.WriteAsync(entry.RowCount, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(writer, entry.ActingFor, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         }
 
         await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -67,22 +82,25 @@ public static class AuditLog
     /// <param name="keyPrefix">Only this key's entries, or null.</param>
     /// <param name="agency">Only this agency's entries, or null.</param>
     /// <param name="limit">The most entries returned.</param>
+    /// <param name="actingFor">Only the writes made for this agency, or null.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The entries.</returns>
     public static async Task<IReadOnlyList<AuditEntry>> ListAsync(
-        NpgsqlDataSource dataSource, DateTimeOffset? since, string? keyPrefix, string? agency, int limit, CancellationToken cancellationToken = default)
+        NpgsqlDataSource dataSource, DateTimeOffset? since, string? keyPrefix, string? agency, int limit, string? actingFor = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var command = dataSource.CreateCommand(
             """
-            SELECT id, at, key_prefix, role, agency, endpoint, detail, bbox, ids, row_count FROM audit_log
+            SELECT id, at, key_prefix, role, agency, endpoint, detail, bbox, ids, row_count, acting_for FROM audit_log
             WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::text IS NULL OR key_prefix = $2) AND ($3::text IS NULL OR agency = $3)
+              AND ($5::text IS NULL OR acting_for = $5)
             ORDER BY id DESC LIMIT $4
             """);
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)since ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)keyPrefix ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)agency ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter<int>() { TypedValue = limit });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)actingFor ?? DBNull.Value });
         var entries = new List<AuditEntry>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -95,6 +113,7 @@ public static class AuditLog
             {
                 Id = reader.GetInt64(0),
                 At = reader.GetDateTime(1),
+                ActingFor = reader.IsDBNull(10) ? null : reader.GetString(10),
             });
         }
 

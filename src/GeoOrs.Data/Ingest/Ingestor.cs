@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -29,15 +30,30 @@ public enum IngestMode
 /// <param name="Mapping">The column mapping.</param>
 /// <param name="Mode">What to do with invalid rows.</param>
 /// <param name="Encoding">The CSV text encoding when the sender stated one.</param>
+/// <param name="By">
+/// The key that sends it, which decides the agencies its rows may name; null for the operator's
+/// command line (<see cref="IngestSender.CommandLine"/>).
+/// </param>
 public sealed record IngestRequest(
     EventKind Kind, IngestFormat Format, Stream Body, string Agency, string? Sender, ColumnMapping Mapping,
-    IngestMode Mode = IngestMode.AllOrNothing, Encoding? Encoding = null);
+    IngestMode Mode = IngestMode.AllOrNothing, Encoding? Encoding = null, IngestSender? By = null)
+{
+    /// <summary>The sender, the command line when none is named.</summary>
+    public IngestSender Submitter => By ?? IngestSender.CommandLine;
+}
 
 /// <summary>A batch as recorded in <c>ingest_batches</c>.</summary>
+/// <remarks>
+/// <see cref="KeyPrefix"/> is the key that sent it (<c>cli</c> for the command line, null before
+/// migration 0014); <see cref="Agencies"/> the events it stored under each agency;
+/// <see cref="HeldForReview"/> how many of its duplicates are of events flagged for agency review
+/// (stored under that agency by another's key before 0014), which an admin settles.
+/// </remarks>
 public sealed record IngestBatch(
     long Id, string Kind, string Agency, string? Sender, string Format, string? Mapping, string Mode, string Status,
     DateTime ReceivedAt, DateTime? FinishedAt, long Bytes, string? Sha256, int RowsRead, int Accepted, int Rejected,
-    int Duplicates, int OutsideCounties, long? DuplicateOf, string? Error, IReadOnlyList<RowError> Errors);
+    int Duplicates, int OutsideCounties, long? DuplicateOf, string? Error, IReadOnlyList<RowError> Errors,
+    string? KeyPrefix, IReadOnlyDictionary<string, int> Agencies, int HeldForReview);
 
 /// <summary>
 /// Streams a batch of events into PostGIS: each record is read, mapped, validated, placed in its
@@ -71,7 +87,9 @@ public static class Ingestor
         ArgumentNullException.ThrowIfNull(request);
         var counties = await CountyIndex.CurrentAsync(dataSource, cancellationToken).ConfigureAwait(false);
         var centroid = request.Mapping.CountyCentroid is { } fips ? await CentroidAsync(dataSource, fips, cancellationToken).ConfigureAwait(false) : null;
-        var builder = new RowBuilder(request.Mapping, request.Agency, clock, centroid, counties.County);
+        var sender = request.Submitter;
+        var builder = new RowBuilder(request.Mapping, request.Agency, clock, centroid, counties.County,
+            sender.MayNameAnyAgency ? null : agency => sender.MayName(agency, request.Agency));
         var batchId = await StartAsync(dataSource, request, cancellationToken).ConfigureAwait(false);
         var body = new HashingStream(request.Body);
         var state = new BatchState();
@@ -99,6 +117,7 @@ public static class Ingestor
             }
 
             var batch = await FinishAsync(dataSource, connection, batchId, "committed", state, body, accepted, staged - accepted, null, cancellationToken).ConfigureAwait(false);
+            await AuditActingForAsync(connection, request, batch, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return batch;
         }
@@ -127,6 +146,36 @@ public static class Ingestor
         public int Rejected;
         public int OutsideCounties;
         public readonly List<RowError> Errors = [];
+        public readonly Dictionary<string, int> Stored = new(StringComparer.Ordinal); // events stored per agency (by the consumer)
+        public int HeldForReview; // duplicates of events flagged for agency review (by the consumer)
+    }
+
+    /// <summary>
+    /// Audits, in the batch's transaction, each agency other than the sender's own that it stored
+    /// events under (an admin's or a delegated key's), and the batch's agency when it is another's,
+    /// so that no write for another agency is made without its record.
+    /// </summary>
+    private static async Task AuditActingForAsync(NpgsqlConnection connection, IngestRequest request, IngestBatch batch, CancellationToken cancellationToken)
+    {
+        var sender = request.Submitter;
+        var agencies = batch.Agencies.Keys.Append(request.Agency).Distinct(StringComparer.Ordinal).Where(sender.ActsFor).Order(StringComparer.Ordinal).ToList();
+        if (agencies.Count == 0)
+        {
+            return;
+        }
+
+        var entries = agencies.Select(agency =>
+        {
+            var stored = batch.Agencies.GetValueOrDefault(agency);
+            return new Access.AuditEntry(
+                sender.KeyPrefix, sender.Role, sender.Agency, sender.Endpoint,
+                string.Create(CultureInfo.InvariantCulture, $"batch {batch.Id}: {stored} {batch.Kind} stored for '{agency}' ({sender.Authority(agency)})"),
+                null, null, stored)
+            {
+                ActingFor = agency,
+            };
+        }).ToList();
+        await Access.AuditLog.WriteManyAsync(connection, entries, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -160,7 +209,7 @@ public static class Ingestor
                 }
 
                 staged += chunk.Count;
-                accepted += await StoreAsync(connection, request.Kind, batchId, chunk, locked, tally, stop.Token).ConfigureAwait(false);
+                accepted += await StoreAsync(connection, request, batchId, chunk, locked, tally, state, stop.Token).ConfigureAwait(false);
                 await tally.FlushIfFullAsync(connection, stop.Token).ConfigureAwait(false);
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {
@@ -259,8 +308,10 @@ public static class Ingestor
     /// and COPYs the rest into the event table. Returns how many were stored.
     /// </summary>
     private static async Task<int> StoreAsync(
-        NpgsqlConnection connection, EventKind kind, long batchId, List<StagedRow> chunk, HashSet<string> locked, AggregateTally tally, CancellationToken cancellationToken)
+        NpgsqlConnection connection, IngestRequest request, long batchId, List<StagedRow> chunk, HashSet<string> locked, AggregateTally tally,
+        BatchState state, CancellationToken cancellationToken)
     {
+        var kind = request.Kind;
         var agencies = new List<string>();
         var ids = new List<string>();
         var seen = new HashSet<(string, string)>();
@@ -281,7 +332,7 @@ public static class Ingestor
             }
         }
 
-        var stored = new HashSet<(string, string)>();
+        var stored = new Dictionary<(string, string), bool>(); // key → whether the stored event is flagged for agency review
         await using (var existing = new NpgsqlCommand(SqlText.Get($"ingest_{TableOf(kind)}_existing"), connection))
         {
             existing.Parameters.AddWithValue(agencies.ToArray());
@@ -289,7 +340,7 @@ public static class Ingestor
             await using var reader = await existing.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                stored.Add((reader.GetString(0), reader.GetString(1)));
+                stored[(reader.GetString(0), reader.GetString(1))] = reader.GetBoolean(2);
             }
         }
 
@@ -297,10 +348,15 @@ public static class Ingestor
         await using var copy = await connection.BeginBinaryImportAsync(CopySql(kind), cancellationToken).ConfigureAwait(false);
         foreach (var row in fresh)
         {
-            if (stored.Count == 0 || !stored.Contains((row.Agency, row.ExternalId)))
+            if (stored.Count == 0 || !stored.TryGetValue((row.Agency, row.ExternalId), out var flagged))
             {
-                Write(copy, row, batchId, tally); // buffered: only a full buffer goes to the socket
+                Write(copy, row, batchId, request.Submitter.KeyPrefix, tally); // buffered: only a full buffer goes to the socket
                 written++;
+                state.Stored[row.Agency] = state.Stored.GetValueOrDefault(row.Agency) + 1;
+            }
+            else if (flagged)
+            {
+                state.HeldForReview++;
             }
         }
 
@@ -311,25 +367,25 @@ public static class Ingestor
     private static string TableOf(EventKind kind) => kind == EventKind.Overdoses ? "overdoses" : "seizures";
 
     private static string CopySql(EventKind kind) => kind == EventKind.Overdoses
-        ? "COPY overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id, batch_id, rkey) FROM STDIN (FORMAT BINARY)"
-        : "COPY seizure_events (agency, external_id, seized_at, geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id, rkey) FROM STDIN (FORMAT BINARY)";
+        ? "COPY overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id, batch_id, key_prefix, rkey) FROM STDIN (FORMAT BINARY)"
+        : "COPY seizure_events (agency, external_id, seized_at, geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id, key_prefix, rkey) FROM STDIN (FORMAT BINARY)";
 
     /// <summary>
     /// Writes a stored row to the COPY with a new record key (32 strongly random bits, the event's
     /// part of every public cell key it falls in) and counts it in the batch's aggregates.
     /// </summary>
-    private static void Write(NpgsqlBinaryImporter copy, StagedRow staged, long batchId, AggregateTally tally)
+    private static void Write(NpgsqlBinaryImporter copy, StagedRow staged, long batchId, string keyPrefix, AggregateTally tally)
     {
         var recordKey = RecordKey();
         switch (staged.Row)
         {
             case OverdoseRow o:
-                Write(copy, o, staged.County, staged.Hidta, batchId);
+                Write(copy, o, staged.County, staged.Hidta, batchId, keyPrefix);
                 copy.Write(recordKey, NpgsqlDbType.Integer);
                 tally.Add(o, staged.County, recordKey);
                 break;
             case SeizureRow z:
-                Write(copy, z, staged.County, staged.Hidta, batchId);
+                Write(copy, z, staged.County, staged.Hidta, batchId, keyPrefix);
                 copy.Write(recordKey, NpgsqlDbType.Integer);
                 tally.Add(z, staged.County, recordKey);
                 break;
@@ -345,7 +401,7 @@ public static class Ingestor
         return System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes);
     }
 
-    private static void Write(NpgsqlBinaryImporter copy, OverdoseRow row, string? county, string? hidta, long batchId)
+    private static void Write(NpgsqlBinaryImporter copy, OverdoseRow row, string? county, string? hidta, long batchId, string keyPrefix)
     {
         copy.StartRow();
         copy.Write(row.Agency, NpgsqlDbType.Text);
@@ -362,9 +418,10 @@ public static class Ingestor
         WriteText(copy, county);
         WriteText(copy, hidta);
         copy.Write(batchId, NpgsqlDbType.Bigint);
+        copy.Write(keyPrefix, NpgsqlDbType.Text);
     }
 
-    private static void Write(NpgsqlBinaryImporter copy, SeizureRow row, string? county, string? hidta, long batchId)
+    private static void Write(NpgsqlBinaryImporter copy, SeizureRow row, string? county, string? hidta, long batchId, string keyPrefix)
     {
         copy.StartRow();
         copy.Write(row.Agency, NpgsqlDbType.Text);
@@ -380,6 +437,7 @@ public static class Ingestor
         WriteText(copy, county);
         WriteText(copy, hidta);
         copy.Write(batchId, NpgsqlDbType.Bigint);
+        copy.Write(keyPrefix, NpgsqlDbType.Text);
     }
 
     private static void WriteText(NpgsqlBinaryImporter copy, string? value)
@@ -410,8 +468,8 @@ public static class Ingestor
     private static async Task<long> StartAsync(NpgsqlDataSource dataSource, IngestRequest request, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO ingest_batches (kind, agency, sender, format, mapping, mode, status)
-            VALUES ($1, $2, $3, $4, $5, $6, 'running') RETURNING id
+            INSERT INTO ingest_batches (kind, agency, sender, format, mapping, mode, status, key_prefix)
+            VALUES ($1, $2, $3, $4, $5, $6, 'running', $7) RETURNING id
             """);
         command.Parameters.AddWithValue(request.Kind == EventKind.Overdoses ? "overdoses" : "seizures");
         command.Parameters.AddWithValue(request.Agency);
@@ -419,6 +477,7 @@ public static class Ingestor
         command.Parameters.AddWithValue(FormatName(request.Format));
         command.Parameters.AddWithValue(request.Mapping.Name);
         command.Parameters.AddWithValue(ModeName(request.Mode));
+        command.Parameters.AddWithValue(request.Submitter.KeyPrefix);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -448,7 +507,7 @@ public static class Ingestor
         const string Sql = """
             UPDATE ingest_batches
             SET status = $2, finished_at = clock_timestamp(), bytes = $3, sha256 = $4, rows_read = $5, accepted = $6,
-                rejected = $7, duplicates = $8, outside_counties = $9, errors = $10::jsonb, error = $11,
+                rejected = $7, duplicates = $8, outside_counties = $9, errors = $10::jsonb, error = $11, agencies = $12::jsonb, held_for_review = $13,
                 duplicate_of = (SELECT min(p.id) FROM ingest_batches p
                                 WHERE p.id <> $1 AND p.status = 'committed' AND p.sha256 = $4
                                   AND p.kind = ingest_batches.kind AND p.agency = ingest_batches.agency)
@@ -468,6 +527,8 @@ public static class Ingestor
         static string NoNul(string text) => text.Replace('\0', '\uFFFD');
         command.Parameters.AddWithValue(JsonSerializer.Serialize(state.Errors.Select(e => e with { Field = NoNul(e.Field), Reason = NoNul(e.Reason) }), ErrorJson));
         command.Parameters.AddWithValue(NpgsqlDbType.Text, error is null ? DBNull.Value : NoNul(error));
+        command.Parameters.AddWithValue(JsonSerializer.Serialize(status == "committed" ? state.Stored : [], ErrorJson));
+        command.Parameters.AddWithValue(status == "committed" ? state.HeldForReview : 0);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return (await BatchesAsync(dataSource, connection, batchId, 1, cancellationToken).ConfigureAwait(false))[0];
     }
@@ -485,7 +546,7 @@ public static class Ingestor
         ArgumentNullException.ThrowIfNull(dataSource);
         const string Sql = """
             SELECT id, kind, agency, sender, format, mapping, mode, status, received_at, finished_at, bytes, sha256,
-                   rows_read, accepted, rejected, duplicates, outside_counties, duplicate_of, error, errors::text
+                   rows_read, accepted, rejected, duplicates, outside_counties, duplicate_of, error, errors::text, key_prefix, agencies::text, held_for_review
             FROM ingest_batches WHERE $1::bigint IS NULL OR id = $1 ORDER BY id DESC LIMIT $2
             """;
         await using var command = connection is null ? dataSource.CreateCommand(Sql) : new NpgsqlCommand(Sql, connection);
@@ -501,7 +562,10 @@ public static class Ingestor
                 reader.GetString(7), reader.GetDateTime(8), reader.IsDBNull(9) ? null : reader.GetDateTime(9), reader.GetInt64(10), Text(11),
                 reader.GetInt32(12), reader.GetInt32(13), reader.GetInt32(14), reader.GetInt32(15), reader.GetInt32(16),
                 reader.IsDBNull(17) ? null : reader.GetInt64(17), Text(18),
-                JsonSerializer.Deserialize<List<RowError>>(reader.GetString(19), ErrorJson) ?? []));
+                JsonSerializer.Deserialize<List<RowError>>(reader.GetString(19), ErrorJson) ?? [], Text(20),
+                JsonSerializer.Deserialize<SortedDictionary<string, int>>(reader.GetString(21), ErrorJson) is { } agencies
+                    ? new SortedDictionary<string, int>(agencies, StringComparer.Ordinal) : new SortedDictionary<string, int>(StringComparer.Ordinal),
+                reader.GetInt32(22)));
         }
 
         return batches;

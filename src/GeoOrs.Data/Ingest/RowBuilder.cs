@@ -32,6 +32,7 @@ public sealed class RowBuilder
     private readonly TimeProvider _clock;
     private readonly (double X, double Y)? _centroid;
     private readonly Func<double, double, string?> _locate;
+    private readonly Func<string, bool>? _mayName;
     private readonly GeometryTransformer? _toWgs84;
     private readonly TimeZoneInfo _zone;
     private readonly Dictionary<string, Dictionary<string, string>> _values;
@@ -42,7 +43,13 @@ public sealed class RowBuilder
     /// <param name="clock">The clock that says what "in the future" is.</param>
     /// <param name="countyCentroid">Where events without coordinates go when the mapping says so.</param>
     /// <param name="locate">The county holding a lon/lat, used to recognise swapped coordinates.</param>
-    public RowBuilder(ColumnMapping mapping, string agency, TimeProvider clock, (double X, double Y)? countyCentroid, Func<double, double, string?> locate)
+    /// <param name="mayName">
+    /// Whether a row may be stored under an agency other than <paramref name="agency"/> (the sender's
+    /// own, or one it is delegated for); null when any agency may be named (admins, the command line).
+    /// </param>
+    public RowBuilder(
+        ColumnMapping mapping, string agency, TimeProvider clock, (double X, double Y)? countyCentroid, Func<double, double, string?> locate,
+        Func<string, bool>? mayName = null)
     {
         ArgumentNullException.ThrowIfNull(mapping);
         _mapping = mapping;
@@ -50,6 +57,7 @@ public sealed class RowBuilder
         _clock = clock;
         _centroid = countyCentroid;
         _locate = locate;
+        _mayName = mayName;
         _toWgs84 = mapping.Crs == Crs.Wgs84Srid ? null : CoordinateSystems.Wgs84From(mapping.Crs);
         _zone = mapping.TimeZone is { Length: > 0 } zone ? TimeZoneInfo.FindSystemTimeZoneById(zone) : TimeZoneInfo.Utc;
         _values = mapping.Values.ToDictionary(
@@ -108,7 +116,7 @@ public sealed class RowBuilder
             errors.Add(new RowError(record.Line, "sex", $"'{sexText}' is not female, male or unknown"));
         }
 
-        var agency = Stored(record, "source_agency", errors) ?? _agency;
+        var agency = Agency(record, "source_agency", errors);
         if (errors.Count > before)
         {
             return null;
@@ -169,7 +177,7 @@ public sealed class RowBuilder
             errors.Add(new RowError(record.Line, "unit", $"'{unitText}' is not one of {string.Join(", ", Vocabulary.Units.Order())}"));
         }
 
-        var agency = Stored(record, "agency", errors) ?? _agency;
+        var agency = Agency(record, "agency", errors);
         var caseReference = Stored(record, "case_reference", errors);
         if (errors.Count > before)
         {
@@ -262,6 +270,27 @@ public sealed class RowBuilder
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// The agency a row is stored under: its own agency field, else the mapping's constant, else the
+    /// batch's agency. Naming an agency the sender may not submit for is the row's error: one agency
+    /// cannot write as another (and block that agency's own later upload of the same ids).
+    /// </summary>
+    private string Agency(SourceRecord record, string field, List<RowError> errors)
+    {
+        var named = Stored(record, field, errors);
+        if (named is null || named == _agency || _mayName is null || _mayName(named))
+        {
+            return named ?? _agency;
+        }
+
+        var fromConstant = _mapping.Constants.TryGetValue(field, out var constant) && constant == named
+            && !(_mapping.Fields.TryGetValue(field, out var columns) && columns.Any(c => record.Get(c) is not null));
+        errors.Add(new RowError(record.Line, field,
+            $"names the agency '{named}'{(fromConstant ? " (the mapping's constant)" : "")}, but this key submits for '{_agency}': " +
+            "a row may name only the sending key's agency or one an admin has delegated to the key"));
+        return _agency;
     }
 
     private bool? Boolean(SourceRecord record, string field, List<RowError> errors, bool required)
