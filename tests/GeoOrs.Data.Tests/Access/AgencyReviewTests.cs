@@ -63,6 +63,13 @@ public class AgencyReviewTests
             VALUES (201, 'agA', 's1', '2023-05-01T00:00:00Z', ST_SetSRID(ST_MakePoint(-106.49, 31.76), 4326), 'cocaine', 1, 'kg', 1005);
             """);
         await ExecuteAsync(dataSource, Migrator.All.Single(m => m.Version == 14).Sql);
+
+        // And the migrations after it, as a server's start would apply them.
+        foreach (var migration in Migrator.All.Where(m => m.Version > 14))
+        {
+            await ExecuteAsync(dataSource, migration.Sql);
+        }
+
         return dataSource;
     }
 
