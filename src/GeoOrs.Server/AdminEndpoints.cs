@@ -35,7 +35,7 @@ internal static class AdminEndpoints
         long Id, DateTime At, string? KeyPrefix, string Role, string? Agency, string Endpoint, string? Detail, double[]? Bbox, long[]? Ids, int RowCount);
 
     internal static async Task<Results<Ok<AuditRow[]>, ValidationProblem>> AuditAsync(
-        HttpRequest request, NpgsqlDataSource dataSource, AuditWriter writer, CancellationToken cancellationToken)
+        HttpRequest request, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, AuditWriter writer, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         foreach (var (name, values) in request.Query)
@@ -53,13 +53,13 @@ internal static class AdminEndpoints
         DateTimeOffset? since = null;
         if (request.Query["since"].ToString() is { Length: > 0 } text)
         {
-            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) && Data.EventDays.Contains(parsed))
             {
                 since = parsed;
             }
             else
             {
-                errors["since"] = [$"'{text}' is not a date or an RFC 3339 time"];
+                errors["since"] = [$"'{text}' is not a date or an RFC 3339 time from {Data.EventDays.Range}"];
             }
         }
 
@@ -86,7 +86,7 @@ internal static class AdminEndpoints
         TypedResults.Ok(access.Rules.Restricted.ToDictionary(r => r.Key, r => r.Value.Order(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal));
 
     internal static async Task<Results<Ok<Dictionary<string, string[]>>, ValidationProblem>> RestrictAsync(
-        string agency, SharingRule? rule, NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
+        string agency, SharingRule? rule, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
     {
         var partners = rule?.Partners ?? [];
         static bool Bad(string? name) => string.IsNullOrWhiteSpace(name) || name.Length > 200 || name.Any(char.IsControl);
@@ -104,7 +104,7 @@ internal static class AdminEndpoints
     }
 
     internal static async Task<Results<NoContent, ValidationProblem>> OpenAsync(
-        string agency, NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
+        string agency, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(agency) || agency.Length > 200 || agency.Any(char.IsControl))
         {
@@ -129,7 +129,7 @@ internal static class AdminEndpoints
 
     internal sealed record AreaThreshold(string AreaKind, string AreaId, int Threshold);
 
-    internal static async Task<Ok<List<AreaThreshold>>> ThresholdsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<Ok<List<AreaThreshold>>> ThresholdsAsync([FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT area_kind, area_id, threshold FROM alert_thresholds ORDER BY area_kind, area_id");
         var thresholds = new List<AreaThreshold>();
@@ -143,7 +143,7 @@ internal static class AdminEndpoints
     }
 
     internal static async Task<Results<Ok<AreaThreshold>, ValidationProblem>> PutThresholdAsync(
-        string kind, string id, ThresholdBody? body, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string kind, string id, ThresholdBody? body, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (ThresholdArea(kind, id) is { } problem)
         {
@@ -167,7 +167,7 @@ internal static class AdminEndpoints
     }
 
     internal static async Task<Results<NoContent, ValidationProblem>> DeleteThresholdAsync(
-        string kind, string id, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string kind, string id, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (ThresholdArea(kind, id) is { } problem)
         {

@@ -68,6 +68,7 @@ public static class AreaSummary
     /// <param name="totalShown">Whether the area's totals are shown beside the series (for complementary suppression).</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>One entry per week.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A day lies outside <see cref="EventDays"/> (callers refuse those with a 400).</exception>
     public static async Task<IReadOnlyList<WeekCounts>> WeeklyAsync(
         NpgsqlDataSource dataSource, AreaLayer layer, string id, DateOnly from, DateOnly to, LayerQuery query, (bool Overdoses, bool Seizures) totalShown,
         CancellationToken cancellationToken = default)
@@ -75,6 +76,12 @@ public static class AreaSummary
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(query);
+        if (!EventDays.Contains(from) || !EventDays.Contains(to))
+        {
+            // to.AddDays(1) below would overflow at DateOnly's end.
+            throw new ArgumentOutOfRangeException(nameof(to), $"the window {from:yyyy-MM-dd}..{to:yyyy-MM-dd} is not within {EventDays.Range}");
+        }
+
         await using var command = dataSource.CreateCommand($"""
             WITH areas AS (SELECT @area::text AS area_id),
             members AS ({layer.CountiesOf}),
