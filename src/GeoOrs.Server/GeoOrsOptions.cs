@@ -243,7 +243,7 @@ internal sealed class LimitsOptions : IValidatableObject
 
     /// <summary>The most cells of a candidate grid over the planning area's extent (in EPSG:5070), before those outside are left out.</summary>
     [Range(1, 1_000_000_000)]
-    public int MaxGridCells { get; set; } = 1_000_000;
+    public int MaxGridCells { get; set; } = 200_000;
 
     /// <summary>The most candidate (or existing) sites one plan considers.</summary>
     [Range(1, 10_000_000)]

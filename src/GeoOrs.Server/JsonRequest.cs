@@ -68,6 +68,10 @@ internal static class JsonRequest
         {
             return TooLarge(maxBytes);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge(maxBytes); // Kestrel's own count got there first
+        }
 
         using (document)
         {

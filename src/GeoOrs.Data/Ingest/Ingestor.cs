@@ -52,6 +52,9 @@ public static class Ingestor
     /// <summary>How many row errors a batch keeps (all are counted).</summary>
     public const int MaxStoredErrors = 1000;
 
+    /// <summary>How many row errors of each batch a listing of batches shows (one batch shows all it keeps).</summary>
+    public const int ListedErrors = 10;
+
     /// <summary>The most characters of a batch's own error that are kept.</summary>
     private const int MaxErrorText = 2000;
 
@@ -471,7 +474,11 @@ public static class Ingestor
         return (await BatchesAsync(dataSource, connection, batchId, 1, cancellationToken).ConfigureAwait(false))[0];
     }
 
-    /// <summary>Reads one batch (<paramref name="id"/>) or the latest <paramref name="limit"/> batches.</summary>
+    /// <summary>
+    /// Reads one batch (<paramref name="id"/>), with the row errors it keeps, or the latest
+    /// <paramref name="limit"/> batches with the first <see cref="ListedErrors"/> row errors of each
+    /// and a line counting the rest.
+    /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="connection">An open connection to read through (to see an uncommitted batch), or null.</param>
     /// <param name="id">One batch's id, or null for the latest.</param>
@@ -490,8 +497,12 @@ public static class Ingestor
                                'line', x.e -> 'line',
                                'field', left(x.e ->> 'field', $4),
                                'reason', CASE WHEN length(x.e ->> 'reason') > $5 THEN left(x.e ->> 'reason', $5) || '… (cut)' ELSE x.e ->> 'reason' END)
-                             ORDER BY x.o), '[]'::jsonb)::text
-                    FROM jsonb_array_elements(errors) WITH ORDINALITY AS x(e, o) WHERE x.o <= $6)
+                             ORDER BY x.o), '[]'::jsonb)
+                           || CASE WHEN jsonb_array_length(errors) > $6 THEN jsonb_build_array(jsonb_build_object(
+                                  'line', 0, 'field', 'errors',
+                                  'reason', (jsonb_array_length(errors) - $6) || ' more entries: GET /api/ingest/batches/' || ingest_batches.id || ' lists them (up to ' || $7 || ' row errors)'))
+                              ELSE '[]'::jsonb END
+                    FROM jsonb_array_elements(errors) WITH ORDINALITY AS x(e, o) WHERE x.o <= $6)::text
             FROM ingest_batches WHERE $1::bigint IS NULL OR id = $1 ORDER BY id DESC LIMIT $2
             """;
         await using var command = connection is null ? dataSource.CreateCommand(Sql) : new NpgsqlCommand(Sql, connection);
@@ -500,7 +511,8 @@ public static class Ingestor
         command.Parameters.AddWithValue(MaxErrorText + 1);
         command.Parameters.AddWithValue(RowError.MaxField);
         command.Parameters.AddWithValue(RowError.MaxReason + 60); // a cut reason's note of how much was cut
-        command.Parameters.AddWithValue(MaxStoredErrors + 1);
+        command.Parameters.AddWithValue(id is null ? ListedErrors : MaxStoredErrors + 1); // one more: the line that counts the rest
+        command.Parameters.AddWithValue(MaxStoredErrors.ToString("N0", CultureInfo.InvariantCulture));
         var batches = new List<IngestBatch>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
