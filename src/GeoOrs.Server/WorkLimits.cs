@@ -48,7 +48,18 @@ internal static class WorkLimits
                         $"(Limits:HeavyConcurrencyPerClient, Limits:HeavyConcurrency); retry after {BusyRetryAfterSeconds} s.");
             }
 
-            return await next(context);
+            // A handler that returns a task hands it back unawaited: hold the permit until it is done.
+            var result = await next(context);
+            switch (result)
+            {
+                case Task<IResult> pending:
+                    return await pending;
+                case Task pending:
+                    await pending;
+                    break;
+            }
+
+            return result;
         });
 
     /// <summary>

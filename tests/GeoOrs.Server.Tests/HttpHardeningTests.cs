@@ -399,9 +399,24 @@ public sealed class HttpHardeningTests(GeoOrsFactory factory) : IClassFixture<Ge
     {
         await using var server = Server(("Limits:HeavyConcurrency", "2"), ("Limits:HeavyConcurrencyPerClient", "1"));
         server.UseKestrel(0);
-        using var first = await server.ClientForAsync("analyst");
-        using var second = await server.ClientForAsync("analyst");
-        using var third = await server.ClientForAsync("analyst");
+
+        // Plain clients on the real socket: the factory's own clients buffer a request's body (to follow redirects), and these must not.
+        Uri address;
+        using (var factoryClient = server.CreateClient())
+        {
+            address = factoryClient.BaseAddress!;
+        }
+
+        async Task<HttpClient> ClientAsync()
+        {
+            var client = new HttpClient { BaseAddress = address };
+            client.DefaultRequestHeaders.Add("X-Api-Key", await server.KeyForAsync("analyst"));
+            return client;
+        }
+
+        using var first = await ClientAsync();
+        using var second = await ClientAsync();
+        using var third = await ClientAsync();
         var spikes = new Uri("/api/analysis/spikes", UriKind.Relative);
         const string Json = """{"method":"ears_c1","series":[{"date":"2024-01-01","count":1}]}""";
         async Task<HttpResponseMessage> PostAsync(HttpClient client) =>
@@ -463,15 +478,24 @@ public sealed class HttpHardeningTests(GeoOrsFactory factory) : IClassFixture<Ge
     }
 
     /// <summary>A JSON body sent in two parts: the second only when <c>release</c> completes, so the request stays in its endpoint meanwhile.</summary>
-    private sealed class HeldContent(string json, Task release) : HttpContent
+    private sealed class HeldContent : HttpContent
     {
+        private readonly byte[] _json;
+        private readonly Task _release;
+
+        public HeldContent(string json, Task release)
+        {
+            _json = Encoding.UTF8.GetBytes(json);
+            _release = release;
+            Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
         {
-            var bytes = Encoding.UTF8.GetBytes(json);
-            await stream.WriteAsync(bytes.AsMemory(0, 10));
+            await stream.WriteAsync(_json.AsMemory(0, 10));
             await stream.FlushAsync();
-            await release;
-            await stream.WriteAsync(bytes.AsMemory(10));
+            await _release;
+            await stream.WriteAsync(_json.AsMemory(10));
         }
 
         protected override bool TryComputeLength(out long length)

@@ -44,7 +44,11 @@ internal sealed class TcpProxy : IAsyncDisposable
             {
                 try
                 {
-                    client.Client.LingerState = new LingerOption(true, 0); // a reset, as from a host that went away
+                    if (client.Client is { } socket)
+                    {
+                        socket.LingerState = new LingerOption(true, 0); // a reset, as from a host that went away
+                    }
+
                     client.Close();
                 }
                 catch (SocketException)
