@@ -45,7 +45,7 @@ internal static class AdminEndpoints
         string? ActingFor);
 
     internal static async Task<Results<Ok<AuditRow[]>, ValidationProblem>> AuditAsync(
-        HttpRequest request, NpgsqlDataSource dataSource, AuditWriter writer, CancellationToken cancellationToken)
+        HttpRequest request, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, AuditWriter writer, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         foreach (var (name, values) in request.Query)
@@ -63,13 +63,13 @@ internal static class AdminEndpoints
         DateTimeOffset? since = null;
         if (request.Query["since"].ToString() is { Length: > 0 } text)
         {
-            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) && Data.EventDays.Contains(parsed))
             {
                 since = parsed;
             }
             else
             {
-                errors["since"] = [$"'{text}' is not a date or an RFC 3339 time"];
+                errors["since"] = [$"'{text}' is not a date or an RFC 3339 time from {Data.EventDays.Range}"];
             }
         }
 
@@ -96,7 +96,7 @@ internal static class AdminEndpoints
         TypedResults.Ok(access.Rules.Restricted.ToDictionary(r => r.Key, r => r.Value.Order(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal));
 
     internal static async Task<Results<Ok<Dictionary<string, string[]>>, ValidationProblem>> RestrictAsync(
-        string agency, SharingRule? rule, NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
+        string agency, SharingRule? rule, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
     {
         var partners = rule?.Partners ?? [];
         static bool Bad(string? name) => string.IsNullOrWhiteSpace(name) || name.Length > 200 || name.Any(char.IsControl);
@@ -114,7 +114,7 @@ internal static class AdminEndpoints
     }
 
     internal static async Task<Results<NoContent, ValidationProblem>> OpenAsync(
-        string agency, NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
+        string agency, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(agency) || agency.Length > 200 || agency.Any(char.IsControl))
         {
@@ -139,7 +139,7 @@ internal static class AdminEndpoints
 
     internal sealed record AreaThreshold(string AreaKind, string AreaId, int Threshold);
 
-    internal static async Task<Ok<List<AreaThreshold>>> ThresholdsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<Ok<List<AreaThreshold>>> ThresholdsAsync([FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT area_kind, area_id, threshold FROM alert_thresholds ORDER BY area_kind, area_id");
         var thresholds = new List<AreaThreshold>();
@@ -153,7 +153,7 @@ internal static class AdminEndpoints
     }
 
     internal static async Task<Results<Ok<AreaThreshold>, ValidationProblem>> PutThresholdAsync(
-        string kind, string id, ThresholdBody? body, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string kind, string id, ThresholdBody? body, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (ThresholdArea(kind, id) is { } problem)
         {
@@ -177,7 +177,7 @@ internal static class AdminEndpoints
     }
 
     internal static async Task<Results<NoContent, ValidationProblem>> DeleteThresholdAsync(
-        string kind, string id, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string kind, string id, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (ThresholdArea(kind, id) is { } problem)
         {
@@ -205,11 +205,11 @@ internal static class AdminEndpoints
     /// <summary>A key's delegation as served: the key, its own agency and the others it may submit for.</summary>
     internal sealed record Delegation(string KeyPrefix, string KeyAgency, string KeyRole, IReadOnlyList<string> Agencies);
 
-    internal static async Task<Ok<IReadOnlyDictionary<string, string[]>>> DelegationsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+    internal static async Task<Ok<IReadOnlyDictionary<string, string[]>>> DelegationsAsync([FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         TypedResults.Ok(await IngestDelegations.ListAsync(dataSource, cancellationToken));
 
     internal static async Task<Results<Ok<Delegation>, ProblemHttpResult>> DelegationAsync(
-        string keyPrefix, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string keyPrefix, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (await ApiKeys.InfoAsync(dataSource, keyPrefix, cancellationToken) is not { } key)
         {
@@ -224,7 +224,7 @@ internal static class AdminEndpoints
     /// and keep them as their agency, and every batch that does is audited. Admins only; the grant is audited.
     /// </summary>
     internal static async Task<Results<Ok<Delegation>, ValidationProblem, ProblemHttpResult>> PutDelegationAsync(
-        string keyPrefix, DelegationBody? body, HttpContext http, NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
+        string keyPrefix, DelegationBody? body, HttpContext http, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
     {
         var agencies = body?.Agencies;
         static bool Bad(string? name) => string.IsNullOrWhiteSpace(name) || name.Length > 200 || name.Any(char.IsControl);
@@ -248,7 +248,7 @@ internal static class AdminEndpoints
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteDelegationAsync(
-        string keyPrefix, HttpContext http, NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
+        string keyPrefix, HttpContext http, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
     {
         if (await ApiKeys.InfoAsync(dataSource, keyPrefix, cancellationToken) is not { } key)
         {
@@ -264,7 +264,7 @@ internal static class AdminEndpoints
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such key", detail: $"No API key has the prefix '{keyPrefix}' (./geoors keys list shows them).");
 
     internal static async Task<Results<Ok<IReadOnlyList<AgencyReviewItem>>, ValidationProblem>> AgencyReviewAsync(
-        HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        HttpRequest request, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         foreach (var (name, _) in request.Query)
@@ -303,7 +303,7 @@ internal static class AdminEndpoints
     internal sealed record Settlement(string? Resolution, string? Note);
 
     internal static async Task<Results<Ok<AgencyReviewItem>, ValidationProblem, ProblemHttpResult>> SettleAgencyReviewAsync(
-        long id, Settlement? body, HttpContext http, NpgsqlDataSource dataSource, DataVersions versions, CancellationToken cancellationToken)
+        long id, Settlement? body, HttpContext http, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, DataVersions versions, CancellationToken cancellationToken)
     {
         if (body?.Resolution is not { } resolution || !AgencyReview.Resolutions.Contains(resolution))
         {

@@ -26,7 +26,7 @@ internal static partial class AlertsEndpoints
     }
 
     internal static async Task<Results<Ok<IReadOnlyList<StoredAlert>>, ValidationProblem>> ListAsync(
-        HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        HttpRequest request, [FromKeyedServices(RequestClass.Analysis)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var (filter, limit, errors) = Parse(request.Query, ["area", "method", "since", "from", "to", "limit"]);
         if (errors.Count > 0)
@@ -104,6 +104,11 @@ internal static partial class AlertsEndpoints
             {
                 errors["since"] = [$"'{sinceText}' is not an RFC 3339 time (2024-05-01T12:00:00Z) or a date (2024-05-01)"];
             }
+            else if (!Data.EventDays.Contains(since.Value))
+            {
+                errors["since"] = [$"'since' must lie from {Data.EventDays.Range} (got '{sinceText}')"];
+                since = null;
+            }
         }
 
         DateOnly? Day(string name)
@@ -113,12 +118,12 @@ internal static partial class AlertsEndpoints
                 return null;
             }
 
-            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && Data.EventDays.Contains(day))
             {
                 return day;
             }
 
-            errors[name] = [$"'{text}' is not a date (YYYY-MM-DD)"];
+            errors[name] = [$"'{text}' is not a date (YYYY-MM-DD) from {Data.EventDays.Range}"];
             return null;
         }
 
@@ -202,7 +207,7 @@ internal sealed class AlertStream(AlertFilter filter, long? lastEventId) : IResu
             var sent = lastEventId ?? subscription.StartSeq;
             if (lastEventId is { } last && last < subscription.StartSeq)
             {
-                var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+                var dataSource = services.GetRequiredKeyedService<NpgsqlDataSource>(RequestClass.Analysis);
                 var missed = await AlertQuery.AfterAsync(dataSource, last, subscription.StartSeq, filter, options.ReplayLimit + 1, stop.Token);
                 foreach (var alert in missed.Take(options.ReplayLimit))
                 {

@@ -5,6 +5,7 @@ using GeoOrs.Analysis.Spatial;
 using GeoOrs.Analysis.Spikes;
 using GeoOrs.Data.Geometry;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 using static GeoOrs.Server.JsonRequest;
 
@@ -16,15 +17,11 @@ namespace GeoOrs.Server;
 /// </summary>
 internal static class AnalysisEndpoints
 {
-    /// <summary>The largest request body: a FeatureCollection of a few thousand county polygons.</summary>
-    public const long MaxBodyBytes = 64L * 1024 * 1024;
-
-    /// <summary>The most features or days one request may analyse.</summary>
-    public const int MaxItems = 200_000;
-
     public static IEndpointRouteBuilder MapAnalysis(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/analysis").WithTags("Analysis").RequireAuthorization(AccessPolicies.Analysts);
+        // Computing is bounded three ways: the body (Http:MaxAnalysisBodyBytes), the caps and work
+        // budget of Limits checked before the work starts, and a few such requests at once.
+        var group = app.MapGroup("/api/analysis").WithTags("Analysis").RequireAuthorization(AccessPolicies.Analysts).RequireHeavyLimit();
         group.MapPost("/hotspots", HotspotsAsync).WithName("AnalyseHotspots");
         group.MapPost("/spikes", SpikesAsync).WithName("AnalyseSpikes");
         return app;
@@ -32,15 +29,16 @@ internal static class AnalysisEndpoints
 
     // ---- hot spots ----
 
-    internal static Task<IResult> HotspotsAsync(HttpRequest request) => AnswerAsync(request, Hotspots);
+    internal static Task<IResult> HotspotsAsync(HttpRequest request, IOptions<LimitsOptions> limits) =>
+        AnswerAsync(request, "the analysis", (root, ct) => Hotspots(root, limits.Value, ct));
 
-    private static Task<IResult> AnswerAsync(HttpRequest request, Func<JsonElement, object> analyse) =>
-        JsonRequest.AnswerAsync(request, MaxBodyBytes, "The analysis request is not valid", (root, _) => Task.FromResult(analyse(root)));
+    private static Task<IResult> AnswerAsync(HttpRequest request, string what, Func<JsonElement, CancellationToken, object> analyse) =>
+        JsonRequest.AnswerAsync(request, "The analysis request is not valid", what, (root, ct) => Task.FromResult(analyse(root, ct)));
 
     private static readonly string[] Methods = ["gi_star", "gi", "local_moran", "global_moran"];
     private static readonly string[] WeightTypes = ["queen", "rook", "knn", "distance_band"];
 
-    private static object Hotspots(JsonElement root)
+    private static object Hotspots(JsonElement root, LimitsOptions limits, CancellationToken cancellationToken)
     {
         foreach (var property in root.EnumerateObject())
         {
@@ -57,11 +55,16 @@ internal static class AnalysisEndpoints
         }
 
         var field = Text(root, "field") ?? throw new Invalid("field", "'field' names the numeric property to analyse");
-        var permutations = Whole(root, "permutations", 0, 99_999) ?? 999;
+        var permutations = Whole(root, "permutations", 0, int.MaxValue) ?? Math.Min(999, limits.MaxPermutations);
+        if (permutations > limits.MaxPermutations)
+        {
+            throw new Invalid("permutations", $"at most {limits.MaxPermutations:N0} permutations (Limits:MaxPermutations); got {permutations:N0}");
+        }
+
         var seed = Whole(root, "seed", int.MinValue, int.MaxValue) ?? 1;
         var fdr = Flag(root, "fdr") ?? false;
-        var (ids, geometries, values) = Features(root, field);
-        var (weights, weightsType) = Weights(root, geometries, method);
+        var (ids, geometries, values) = Features(root, field, limits.MaxFeatures);
+        var (weights, weightsType) = Weights(root, geometries, method, method == "local_moran" ? permutations : 0, limits, cancellationToken);
 
         var described = new Dictionary<string, object?>
         {
@@ -83,7 +86,7 @@ internal static class AnalysisEndpoints
                     results = gi.Select((r, i) => new { index = i, id = ids[i], g = r.G, z = r.Z, p = r.P, bin = r.Bin }),
                 };
             case "local_moran":
-                var local = LocalMoran.Compute(values, weights, permutations, seed);
+                var local = LocalMoran.Compute(values, weights, permutations, seed, cancellationToken);
                 var global = GlobalMoran.Compute(values, weights);
                 var adjusted = fdr ? FalseDiscoveryRate.Adjust([.. local.Select(r => r.PseudoP)]) : null;
                 return new
@@ -118,7 +121,7 @@ internal static class AnalysisEndpoints
     private static object Global(GlobalMoranResult r) => new { i = r.I, expectation = r.Expectation, variance = r.Variance, z = r.Z, p = r.P };
 
     /// <summary>The features' ids, geometries (valid, EPSG:4326) and the field's values, in input order.</summary>
-    private static (object?[] Ids, NetTopologySuite.Geometries.Geometry[] Geometries, double[] Values) Features(JsonElement root, string field)
+    private static (object?[] Ids, NetTopologySuite.Geometries.Geometry[] Geometries, double[] Values) Features(JsonElement root, string field, int maxFeatures)
     {
         if (!root.TryGetProperty("features", out var collection) || collection.ValueKind != JsonValueKind.Object
             || !collection.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "FeatureCollection"
@@ -133,9 +136,9 @@ internal static class AnalysisEndpoints
             throw new Invalid("features", $"hot spot statistics need at least 3 features (got {count})");
         }
 
-        if (count > MaxItems)
+        if (count > maxFeatures)
         {
-            throw new Invalid("features", $"at most {MaxItems:N0} features per request (got {count:N0})");
+            throw new Invalid("features", $"at most {maxFeatures:N0} features per request (Limits:MaxFeatures); got {count:N0}");
         }
 
         var ids = new object?[count];
@@ -191,9 +194,13 @@ internal static class AnalysisEndpoints
     /// The weights the request asks for: contiguity on the geometries as given, k nearest neighbours or a
     /// distance band between centroids in metres (EPSG:5070); queen for polygons and 8 nearest
     /// neighbours for other features unless told. Binary by default for Gi and Gi* (their z does not
-    /// depend on it), row-standardised for Moran's I.
+    /// depend on it), row-standardised for Moran's I. Their size is known or bounded before they are
+    /// built — k per feature, the pairs within the band counted with an early stop, the pairs whose
+    /// extents overlap for contiguity — and refused over <see cref="LimitsOptions.MaxNeighbors"/> on
+    /// average, or when pairs × permutations is over <see cref="LimitsOptions.MaxAnalysisWork"/>.
     /// </summary>
-    private static (SpatialWeights Weights, string Type) Weights(JsonElement root, NetTopologySuite.Geometries.Geometry[] geometries, string method)
+    private static (SpatialWeights Weights, string Type) Weights(
+        JsonElement root, NetTopologySuite.Geometries.Geometry[] geometries, string method, int permutations, LimitsOptions limits, CancellationToken cancellationToken)
     {
         var spec = root.TryGetProperty("weights", out var w) ? w : default;
         if (spec.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object))
@@ -226,6 +233,8 @@ internal static class AnalysisEndpoints
             throw new Invalid("weights.style", $"'{style}' is not a style: binary or row");
         }
 
+        var n = geometries.Length;
+        var maxPairs = (long)n * limits.MaxNeighbors;
         SpatialWeights weights;
         switch (type)
         {
@@ -235,11 +244,27 @@ internal static class AnalysisEndpoints
                     throw new Invalid("weights.type", $"{type} contiguity needs polygons; for points use knn or distance_band");
                 }
 
-                weights = type == "queen" ? ContiguityWeights.Queen(geometries) : ContiguityWeights.Rook(geometries);
+                if (ContiguityWeights.CountOverlappingEnvelopes(geometries, maxPairs, cancellationToken) > maxPairs)
+                {
+                    throw new Invalid("weights.type", $"the polygons' extents overlap in more than {maxPairs:N0} pairs, more than {limits.MaxNeighbors:N0} per feature " +
+                        "on average (Limits:MaxNeighbors): contiguity would test too many pairs; send polygons that overlap less, or use knn");
+                }
+
+                weights = type == "queen"
+                    ? ContiguityWeights.Queen(geometries, exactCoordinatesOnly: false, cancellationToken)
+                    : ContiguityWeights.Rook(geometries, exactCoordinatesOnly: false, cancellationToken);
+                CheckWork(n, weights.PairCount, permutations, limits);
                 break;
             case "knn":
-                var k = spec.ValueKind == JsonValueKind.Object ? Whole(spec, "k", 1, geometries.Length - 1) : null;
-                weights = NearestNeighborWeights.Build(Centroids(geometries), k ?? Math.Min(8, geometries.Length - 1));
+                var k = spec.ValueKind == JsonValueKind.Object ? Whole(spec, "k", 1, n - 1) : null;
+                if (k > limits.MaxNeighbors)
+                {
+                    throw new Invalid("weights.k", $"'k' is at most {limits.MaxNeighbors:N0} (Limits:MaxNeighbors); got {k:N0}");
+                }
+
+                k ??= Math.Min(Math.Min(8, n - 1), limits.MaxNeighbors);
+                CheckWork(n, (long)n * k.Value, permutations, limits);
+                weights = NearestNeighborWeights.Build(Centroids(geometries), k.Value, cancellationToken);
                 break;
             default:
                 var distance = (spec.ValueKind == JsonValueKind.Object ? Number(spec, "distanceMeters") : null)
@@ -249,11 +274,32 @@ internal static class AnalysisEndpoints
                     throw new Invalid("weights.distanceMeters", "distanceMeters is positive");
                 }
 
-                weights = DistanceBandWeights.Build(Centroids(geometries), distance);
+                var centroids = Centroids(geometries);
+                var pairs = DistanceBandWeights.CountPairs(centroids, distance, maxPairs, cancellationToken);
+                if (pairs > maxPairs)
+                {
+                    throw new Invalid("weights.distanceMeters", string.Create(CultureInfo.InvariantCulture,
+                        $"a band of {distance:N0} m gives these features more than {limits.MaxNeighbors:N0} neighbours each on average (Limits:MaxNeighbors); choose a narrower band, or knn"));
+                }
+
+                CheckWork(n, pairs, permutations, limits);
+                weights = DistanceBandWeights.Build(centroids, distance, cancellationToken);
                 break;
         }
 
         return (style == "row" ? weights.RowStandardized() : weights, type);
+    }
+
+    /// <summary>Refuses an analysis whose neighbour pairs times permutations are over <see cref="LimitsOptions.MaxAnalysisWork"/>.</summary>
+    private static void CheckWork(int features, long pairs, int permutations, LimitsOptions limits)
+    {
+        var work = (double)pairs * Math.Max(1, permutations);
+        if (work > limits.MaxAnalysisWork)
+        {
+            throw new Invalid(permutations > 1 ? "permutations" : "features", string.Create(CultureInfo.InvariantCulture,
+                $"the analysis would take {features:N0} features × {(double)pairs / features:N1} neighbours on average × {Math.Max(1, permutations):N0} permutations = {work:N0} steps, " +
+                $"more than {limits.MaxAnalysisWork:N0} (Limits:MaxAnalysisWork): use fewer permutations, fewer neighbours or fewer features"));
+        }
     }
 
     private static (double X, double Y)[] Centroids(NetTopologySuite.Geometries.Geometry[] geometries) =>
@@ -263,9 +309,10 @@ internal static class AnalysisEndpoints
 
     private static readonly string[] SpikeMethods = ["ears_c1", "ears_c2", "ears_c3", "ewma", "threshold"];
 
-    internal static Task<IResult> SpikesAsync(HttpRequest request) => AnswerAsync(request, Spikes);
+    internal static Task<IResult> SpikesAsync(HttpRequest request, IOptions<LimitsOptions> limits) =>
+        AnswerAsync(request, "the spike detection", (root, _) => Spikes(root, limits.Value));
 
-    private static object Spikes(JsonElement root)
+    private static object Spikes(JsonElement root, LimitsOptions limits)
     {
         foreach (var property in root.EnumerateObject())
         {
@@ -293,7 +340,7 @@ internal static class AnalysisEndpoints
             throw new Invalid("threshold", "the threshold method needs 'threshold', a whole number of overdoses in a day (≥ 1)");
         }
 
-        var series = Series(root);
+        var series = Series(root, limits.MaxSeriesDays);
         IReadOnlyList<SpikeDay> days = method switch
         {
             "ears_c1" => Ears.C1(series, minSigma ?? 0.2, threshold ?? 3),
@@ -311,16 +358,21 @@ internal static class AnalysisEndpoints
     }
 
     /// <summary>The series as consecutive days: dates ascending, each once; days left out count 0.</summary>
-    private static IReadOnlyList<(DateOnly Date, int Count)> Series(JsonElement root)
+    private static IReadOnlyList<(DateOnly Date, int Count)> Series(JsonElement root, int maxDays)
     {
         if (!root.TryGetProperty("series", out var series) || series.ValueKind != JsonValueKind.Array)
         {
             throw new Invalid("series", "'series' is an array of {\"date\": \"YYYY-MM-DD\", \"count\": N}");
         }
 
-        if (series.GetArrayLength() is 0 or > MaxItems)
+        if (series.GetArrayLength() == 0)
         {
-            throw new Invalid("series", $"'series' holds 1 to {MaxItems:N0} days");
+            throw new Invalid("series", "'series' holds at least one day");
+        }
+
+        if (series.GetArrayLength() > maxDays)
+        {
+            throw new Invalid("series", $"'series' holds at most {maxDays:N0} days (Limits:MaxSeriesDays); got {series.GetArrayLength():N0}");
         }
 
         var days = new List<(DateOnly, int)>();
@@ -329,9 +381,10 @@ internal static class AnalysisEndpoints
         {
             var at = $"series[{index++}]";
             if (day.ValueKind != JsonValueKind.Object || !day.TryGetProperty("date", out var date) || date.ValueKind != JsonValueKind.String
-                || !DateOnly.TryParseExact(date.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+                || !DateOnly.TryParseExact(date.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)
+                || !Data.EventDays.Contains(parsed))
             {
-                throw new Invalid(at, $"{at}.date is a date as YYYY-MM-DD");
+                throw new Invalid(at, $"{at}.date is a date as YYYY-MM-DD from {Data.EventDays.Range}");
             }
 
             if (!day.TryGetProperty("count", out var count) || count.ValueKind != JsonValueKind.Number || !count.TryGetInt32(out var n) || n < 0)
@@ -347,9 +400,9 @@ internal static class AnalysisEndpoints
             days.Add((parsed, n));
         }
 
-        if (days[^1].Item1.DayNumber - days[0].Item1.DayNumber >= MaxItems)
+        if (days[^1].Item1.DayNumber - days[0].Item1.DayNumber >= maxDays)
         {
-            throw new Invalid("series", $"the series spans at most {MaxItems:N0} days");
+            throw new Invalid("series", $"the series spans {days[^1].Item1.DayNumber - days[0].Item1.DayNumber + 1:N0} days, more than {maxDays:N0} (Limits:MaxSeriesDays)");
         }
 
         return Analysis.Spikes.Series.FillDays(days);

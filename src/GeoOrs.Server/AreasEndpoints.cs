@@ -33,7 +33,7 @@ internal static class AreasEndpoints
     }
 
     internal static async Task<Results<Ok<Dictionary<string, object?>>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
-        string kind, string id, HttpContext http, NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, CancellationToken cancellationToken)
+        string kind, string id, HttpContext http, [FromKeyedServices(RequestClass.Areas)] NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (!Kinds.TryGetValue(kind, out var k))
         {
@@ -57,8 +57,9 @@ internal static class AreasEndpoints
         }
         else
         {
+            // LayerQuery takes only days of Data.EventDays, so the arithmetic here stays inside DateOnly.
             var to = query.To ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-            var from = query.From ?? to.AddDays(-364);
+            var from = query.From ?? DateOnly.FromDayNumber(Math.Max(Data.EventDays.First.DayNumber, to.DayNumber - 364));
             if (to.DayNumber - from.DayNumber >= AreaSummary.MaxWeeks * 7)
             {
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = [$"the window may span at most {AreaSummary.MaxWeeks} weeks"] });

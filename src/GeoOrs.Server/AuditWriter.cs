@@ -14,6 +14,7 @@ namespace GeoOrs.Server;
 internal sealed class AuditWriter(NpgsqlDataSource dataSource, ILogger<AuditWriter> log) : BackgroundService
 {
     private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan FinalFlush = TimeSpan.FromSeconds(2);
     private const int MaxBatch = 10_000;
 
     private readonly Channel<object> _queue = Channel.CreateBounded<object>(
@@ -44,10 +45,20 @@ internal sealed class AuditWriter(NpgsqlDataSource dataSource, ILogger<AuditWrit
         {
         }
 
-        await WriteQueuedAsync(CancellationToken.None); // what came in before the stop
+        // What came in before the stop, in one quick attempt: a stop must not wait on a database
+        // that does not answer (the rows are then lost, as in a crash, and the log says so).
+        using var last = new CancellationTokenSource(FinalFlush);
+        try
+        {
+            await WriteQueuedAsync(last.Token, attempts: 1);
+        }
+        catch (OperationCanceledException)
+        {
+            log.LogError("Audit rows queued at the stop could not be written within {Seconds} s and are lost", FinalFlush.TotalSeconds);
+        }
     }
 
-    private async Task WriteQueuedAsync(CancellationToken cancellationToken)
+    private async Task WriteQueuedAsync(CancellationToken cancellationToken, int attempts = 5)
     {
         var entries = new List<AuditEntry>();
         var flushes = new List<TaskCompletionSource>();
@@ -70,14 +81,14 @@ internal sealed class AuditWriter(NpgsqlDataSource dataSource, ILogger<AuditWrit
                 await AuditLog.WriteManyAsync(dataSource, entries, cancellationToken);
                 break;
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException && attempt < 5)
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && attempt < attempts)
             {
                 log.LogWarning(e, "Writing {Count} audit rows failed (attempt {Attempt}); retrying", entries.Count, attempt);
                 await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
-                log.LogError(e, "Lost {Count} audit rows after 5 attempts", entries.Count);
+                log.LogError(e, "Lost {Count} audit rows after {Attempts} attempts", entries.Count, attempt);
                 break;
             }
         }

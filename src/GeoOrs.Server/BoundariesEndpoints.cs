@@ -16,7 +16,7 @@ internal static class BoundariesEndpoints
     }
 
     internal static async Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> GetCounty(
-        string fips, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string fips, [FromKeyedServices(RequestClass.Areas)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (fips.Length != 5 || !fips.All(char.IsAsciiDigit))
         {
@@ -33,7 +33,7 @@ internal static class BoundariesEndpoints
     }
 
     internal static async Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> Lookup(
-        string? lon, string? lat, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string? lon, string? lat, [FromKeyedServices(RequestClass.Areas)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var x = Coordinate(lon, "lon", -180, 180, errors);

@@ -6,6 +6,24 @@ using Npgsql;
 
 namespace GeoOrs.Server;
 
+/// <summary>
+/// The kinds of request that read the database. Each reads through a pool of its own (a keyed
+/// <see cref="NpgsqlDataSource"/>, <c>[FromKeyedServices(RequestClass.Tiles)]</c>) whose statements
+/// time out after the class's <see cref="StatementTimeouts"/>.
+/// </summary>
+internal static class RequestClass
+{
+    public const string Tiles = "tiles";
+    public const string Ogc = "ogc";
+    public const string Areas = "areas";
+    public const string Analysis = "analysis";
+    public const string Planning = "planning";
+    public const string Ingest = "ingest";
+    public const string Api = "api";
+
+    public static readonly string[] All = [Tiles, Ogc, Areas, Analysis, Planning, Ingest, Api];
+}
+
 /// <summary>Registers the database and prepares it (migrations, boundaries) before the server listens.</summary>
 internal static class DatabaseSetup
 {
@@ -19,25 +37,50 @@ internal static class DatabaseSetup
 
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<BoundariesOptions>().BindConfiguration(BoundariesOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton(sp =>
+        builder.Services.AddSingleton(sp => Build(sp, null));
+        foreach (var requestClass in RequestClass.All)
         {
-            var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString);
-            dataSource.ConnectionStringBuilder.ApplicationName ??= "geoors";
-            if (dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0)
-            {
-                // Tile, feature and lookup statements are few and repeated: prepared on each
-                // connection after their second use, parsed once. They are still planned for their
-                // values: a generic plan cannot know how many days a window holds, and for a county
-                // tile it was twenty times slower (1.4 s against 68 ms, docs/BENCHMARKS.md).
-                dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
-                dataSource.ConnectionStringBuilder.Options = $"{dataSource.ConnectionStringBuilder.Options} -c plan_cache_mode=force_custom_plan".Trim();
-            }
+            builder.Services.AddKeyedSingleton(requestClass, (sp, _) => Build(sp, requestClass));
+        }
 
-            dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
-            return dataSource.Build();
-        });
         return builder;
+    }
+
+    /// <summary>
+    /// The database for background work (migrations, jobs, listeners), without a statement timeout, or
+    /// for one <see cref="RequestClass"/>: a pool of its own whose sessions cancel any statement that
+    /// runs longer than the class's <see cref="StatementTimeouts"/> (PostgreSQL's
+    /// <c>statement_timeout</c>, so the server stops the work, with Npgsql's command timeout a few
+    /// seconds later in case the server cannot be reached), named <c>APPLICATION:CLASS</c> in
+    /// <c>pg_stat_activity</c>.
+    /// </summary>
+    private static NpgsqlDataSource Build(IServiceProvider services, string? requestClass)
+    {
+        var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString);
+        var settings = dataSource.ConnectionStringBuilder;
+        settings.ApplicationName ??= "geoors";
+        if (settings.MaxAutoPrepare == 0)
+        {
+            // Tile, feature and lookup statements are few and repeated: prepared on each
+            // connection after their second use, parsed once. They are still planned for their
+            // values: a generic plan cannot know how many days a window holds, and for a county
+            // tile it was twenty times slower (1.4 s against 68 ms, docs/BENCHMARKS.md).
+            settings.MaxAutoPrepare = 64;
+            settings.Options = $"{settings.Options} -c plan_cache_mode=force_custom_plan".Trim();
+        }
+
+        if (requestClass is not null)
+        {
+            var timeout = options.StatementTimeouts.For(requestClass);
+            var milliseconds = Math.Max(1, (long)Math.Ceiling(timeout.TotalMilliseconds));
+            settings.ApplicationName = $"{settings.ApplicationName}:{requestClass}";
+            settings.Options = $"{settings.Options} -c statement_timeout={milliseconds}".Trim();
+            settings.CommandTimeout = (int)Math.Min(int.MaxValue, Math.Ceiling(timeout.TotalSeconds) + 5);
+        }
+
+        dataSource.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
+        return dataSource.Build();
     }
 
     /// <summary>Applies pending migrations and loads the boundaries when the database has none.</summary>

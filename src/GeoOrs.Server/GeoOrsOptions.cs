@@ -3,13 +3,71 @@ using System.ComponentModel.DataAnnotations;
 namespace GeoOrs.Server;
 
 /// <summary>The PostGIS database (section <c>Database</c>; the <c>GEOORS_DB</c> environment variable fills it when unset).</summary>
-internal sealed class DatabaseOptions
+internal sealed class DatabaseOptions : IValidatableObject
 {
     public const string Section = "Database";
 
     /// <summary>An Npgsql connection string.</summary>
     [Required(ErrorMessage = "Database:ConnectionString (or GEOORS_DB) must name a PostGIS database")]
     public string ConnectionString { get; set; } = "";
+
+    /// <summary>How long one statement of each kind of request may run (<see cref="RequestClass"/>).</summary>
+    public StatementTimeouts StatementTimeouts { get; set; } = new();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var requestClass in RequestClass.All)
+        {
+            var timeout = StatementTimeouts.For(requestClass);
+            if (timeout < TimeSpan.FromMilliseconds(1) || timeout > TimeSpan.FromDays(1))
+            {
+                var name = $"{Section}:{nameof(StatementTimeouts)}:{char.ToUpperInvariant(requestClass[0])}{requestClass[1..]}";
+                yield return new ValidationResult($"{name} is from 00:00:00.001 to 1.00:00:00, not {timeout}", [nameof(StatementTimeouts)]);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The statement timeout of each kind of request (<c>Database:StatementTimeouts:Tiles</c> …): a
+/// statement that runs longer is cancelled by PostgreSQL and the request answers 503 with
+/// <c>Retry-After</c>.
+/// </summary>
+internal sealed class StatementTimeouts
+{
+    /// <summary>Vector and PNG tiles, TileJSON.</summary>
+    public TimeSpan Tiles { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>OGC API – Features.</summary>
+    public TimeSpan Ogc { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Area panels and boundaries.</summary>
+    public TimeSpan Areas { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Stored analysis results: hot spot runs and alerts.</summary>
+    public TimeSpan Analysis { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The naloxone planner, its targets and sites.</summary>
+    public TimeSpan Planning { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Ingest (each statement of a batch: a chunk's COPY, the merges).</summary>
+    public TimeSpan Ingest { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Everything else that answers a request: administration, jobs, webhooks.</summary>
+    public TimeSpan Api { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The timeout of one <see cref="RequestClass"/>.</summary>
+    public TimeSpan For(string requestClass) => requestClass switch
+    {
+        RequestClass.Tiles => Tiles,
+        RequestClass.Ogc => Ogc,
+        RequestClass.Areas => Areas,
+        RequestClass.Analysis => Analysis,
+        RequestClass.Planning => Planning,
+        RequestClass.Ingest => Ingest,
+        RequestClass.Api => Api,
+        _ => throw new ArgumentOutOfRangeException(nameof(requestClass), requestClass, "not a request class"),
+    };
 }
 
 /// <summary>Where the boundary layers come from (section <c>Boundaries</c>).</summary>
@@ -140,4 +198,95 @@ internal sealed class TilesOptions
     /// <summary>Memory for made tiles, in megabytes; 0 turns the cache off.</summary>
     [Range(0, 65536)]
     public int CacheMegabytes { get; set; } = 256;
+}
+
+/// <summary>
+/// How much work one request may ask of the server (section <c>Limits</c>): the caps of the
+/// analysis and planning endpoints, their work budgets, how many of the expensive requests run at
+/// once, and how long a stop may take. A request over a cap is a 400 naming it.
+/// </summary>
+internal sealed class LimitsOptions : IValidatableObject
+{
+    public const string Section = "Limits";
+
+    /// <summary>The most features one hot spot analysis takes.</summary>
+    [Range(3, 10_000_000)]
+    public int MaxFeatures { get; set; } = 50_000;
+
+    /// <summary>
+    /// The most neighbours per feature, on average, a hot spot analysis's weights may give (and the
+    /// largest k of k nearest neighbours); for contiguity, counted as the features whose extents
+    /// overlap, which bounds the neighbours from above.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxNeighbors { get; set; } = 1_000;
+
+    /// <summary>The most permutations of local Moran's I.</summary>
+    [Range(0, 99_999)]
+    public int MaxPermutations { get; set; } = 9_999;
+
+    /// <summary>
+    /// The most work one hot spot analysis may do: neighbour pairs (features × mean neighbours) ×
+    /// permutations (1 when there are none). About 14 ns each on the benchmark machine, so the default
+    /// is some 7 s of one core.
+    /// </summary>
+    [Range(typeof(long), "1", "1000000000000000")]
+    public long MaxAnalysisWork { get; set; } = 500_000_000;
+
+    /// <summary>The most days one spike series may span.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxSeriesDays { get; set; } = 3_660;
+
+    /// <summary>The largest planning area, in km² (its true area on the ellipsoid's authalic sphere, of the polygon as drawn in longitude and latitude).</summary>
+    [Range(1, 1_000_000_000)]
+    public double MaxPlannerAreaKm2 { get; set; } = 1_000_000;
+
+    /// <summary>The most cells of a candidate grid over the planning area's extent (in EPSG:5070), before those outside are left out.</summary>
+    [Range(1, 1_000_000_000)]
+    public int MaxGridCells { get; set; } = 200_000;
+
+    /// <summary>The most candidate (or existing) sites one plan considers.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxPlannerSites { get; set; } = 20_000;
+
+    /// <summary>The most overdoses (demand points) one plan reads.</summary>
+    [Range(1, 100_000_000)]
+    public int MaxDemandPoints { get; set; } = 200_000;
+
+    /// <summary>The most work one plan may do: candidate sites × demand points.</summary>
+    [Range(typeof(long), "1", "1000000000000000")]
+    public long MaxPlannerWork { get; set; } = 1_000_000_000;
+
+    /// <summary>
+    /// The most (candidate site, demand point) pairs within the coverage radius one plan may hold: the
+    /// solver's memory (8 bytes a pair) and the greedy, swaps and subgradient iterations all go over them.
+    /// </summary>
+    [Range(typeof(long), "1", "1000000000000")]
+    public long MaxCoveragePairs { get; set; } = 5_000_000;
+
+    /// <summary>How long one analysis or plan may compute; then it stops and the request answers 503.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan ComputeTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Expensive requests (analysis, planning) this server runs at once; more get 429 with <c>Retry-After</c>.</summary>
+    [Range(1, 10_000)]
+    public int HeavyConcurrency { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>Expensive requests one API key (or client address) runs at once.</summary>
+    [Range(1, 10_000)]
+    public int HeavyConcurrencyPerClient { get; set; } = 1;
+
+    /// <summary>How long a stop (SIGTERM, Ctrl-C) waits for requests and background work before it ends them.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (HeavyConcurrencyPerClient > HeavyConcurrency)
+        {
+            yield return new ValidationResult(
+                $"{Section}:{nameof(HeavyConcurrencyPerClient)} ({HeavyConcurrencyPerClient}) is more than {Section}:{nameof(HeavyConcurrency)} ({HeavyConcurrency})",
+                [nameof(HeavyConcurrencyPerClient)]);
+        }
+    }
 }

@@ -44,7 +44,7 @@ internal static class HotspotsEndpoints
     internal sealed record StartRequest(string? Kind);
 
     internal static async Task<Results<Ok<IReadOnlyList<AnalysisRun>>, ValidationProblem>> ListAsync(
-        string? kind, int? limit, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string? kind, int? limit, HttpContext http, [FromKeyedServices(RequestClass.Analysis)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (kind is not null && !AnalysisRuns.Kinds.Contains(kind))
         {
@@ -61,7 +61,7 @@ internal static class HotspotsEndpoints
     }
 
     internal static async Task<Results<Ok<Dictionary<string, object?>>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
-        string id, string? scale, int? limit, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string id, string? scale, int? limit, HttpContext http, [FromKeyedServices(RequestClass.Analysis)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var runId))
         {

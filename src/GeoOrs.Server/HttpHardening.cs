@@ -34,6 +34,13 @@ internal sealed class HttpOptions : IValidatableObject
     /// <summary>The largest batch, in bytes, that the ingest endpoints take (they stream it).</summary>
     public long MaxIngestBytes { get; set; } = 4L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// The largest body, in bytes, of the analysis and planning endpoints (<c>/api/analysis</c>,
+    /// <c>POST /api/planning/naloxone</c>, <c>PUT /api/planning/sites</c>), which take features,
+    /// series and sites; it is read whole into memory.
+    /// </summary>
+    public long MaxAnalysisBodyBytes { get; set; } = 8 * 1024 * 1024;
+
     /// <summary>Whether <see cref="CorsOrigins"/> is the single wildcard <c>*</c>.</summary>
     public bool AnyOrigin => CorsOrigins is ["*"];
 
@@ -45,6 +52,7 @@ internal sealed class HttpOptions : IValidatableObject
             (nameof(KeyPermitsPerMinute), KeyPermitsPerMinute),
             (nameof(MaxBodyBytes), MaxBodyBytes),
             (nameof(MaxIngestBytes), MaxIngestBytes),
+            (nameof(MaxAnalysisBodyBytes), MaxAnalysisBodyBytes),
         })
         {
             if (value < 1)
@@ -200,13 +208,13 @@ internal static class HttpHardening
             return RateLimitPartition.GetNoLimiter("health");
         }
 
-        if (context.User.FindFirst(GeoOrsClaims.Key)?.Value is { Length: > 0 } key)
-        {
-            return RateLimitPartition.GetTokenBucketLimiter("key:" + key, _ => Bucket(options.KeyPermitsPerMinute));
-        }
-
-        return RateLimitPartition.GetTokenBucketLimiter("ip:" + ClientAddress(context.Connection.RemoteIpAddress), _ => Bucket(options.PublicPermitsPerMinute));
+        var client = ClientOf(context);
+        return RateLimitPartition.GetTokenBucketLimiter(client, _ => Bucket(client.StartsWith("key:", StringComparison.Ordinal) ? options.KeyPermitsPerMinute : options.PublicPermitsPerMinute));
     }
+
+    /// <summary>Who a request counts against: <c>key:PREFIX</c> for a caller with an API key, else <c>ip:ADDRESS</c>.</summary>
+    internal static string ClientOf(HttpContext context) =>
+        context.User.FindFirst(GeoOrsClaims.Key)?.Value is { Length: > 0 } key ? "key:" + key : "ip:" + ClientAddress(context.Connection.RemoteIpAddress);
 
     /// <summary>
     /// A bucket of a minute's permits, refilled evenly over the minute: a caller may spend the minute

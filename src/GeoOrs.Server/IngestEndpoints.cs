@@ -27,9 +27,9 @@ internal static class IngestEndpoints
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/ingest").WithTags("Ingest").RequireAuthorization(AccessPolicies.Analysts);
-        group.MapPost("/overdoses", (HttpContext http, NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
+        group.MapPost("/overdoses", (HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
             IngestBatchAsync(EventKind.Overdoses, http, db, clock, log)).WithName("IngestOverdoses");
-        group.MapPost("/seizures", (HttpContext http, NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
+        group.MapPost("/seizures", (HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
             IngestBatchAsync(EventKind.Seizures, http, db, clock, log)).WithName("IngestSeizures");
         group.MapPost("/overdoses/event", IngestEventAsync).WithName("IngestOverdoseEvent");
         group.MapGet("/batches", ListBatchesAsync).WithName("ListIngestBatches");
@@ -70,7 +70,7 @@ internal static class IngestEndpoints
         return await RunAsync(dataSource, http.RequestServices, request!, maxBytes, clock, log, http.RequestAborted);
     }
 
-    internal static async Task<IResult> IngestEventAsync(HttpContext http, NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
+    internal static async Task<IResult> IngestEventAsync(HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
     {
         var media = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type) ? type.MediaType.Value : null;
         if (media is not ("application/json" or null))
@@ -307,7 +307,7 @@ internal static class IngestEndpoints
     }
 
     internal static async Task<Results<Ok<IReadOnlyList<IngestBatch>>, ValidationProblem>> ListBatchesAsync(
-        int? limit, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        int? limit, HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var take = limit ?? 50;
         if (take is < 1 or > 1000)
@@ -321,7 +321,7 @@ internal static class IngestEndpoints
     }
 
     internal static async Task<Results<Ok<IngestBatch>, ProblemHttpResult>> GetBatchAsync(
-        long id, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        long id, HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         await Ingestor.FailOrphansAsync(dataSource, cancellationToken);
         var batches = await Ingestor.BatchesAsync(dataSource, null, id, 1, cancellationToken);
@@ -338,16 +338,16 @@ internal static class IngestEndpoints
         Access.RoleOf(http.User) == Role.Admin || batch.Agency == http.User.FindFirstValue(GeoOrsClaims.Agency)
         || (batch.KeyPrefix is not null && batch.KeyPrefix == http.User.FindFirstValue(GeoOrsClaims.Key));
 
-    internal static async Task<Ok<IReadOnlyList<ColumnMapping>>> ListMappingsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+    internal static async Task<Ok<IReadOnlyList<ColumnMapping>>> ListMappingsAsync([FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         TypedResults.Ok(await MappingStore.ListAsync(dataSource, cancellationToken));
 
-    internal static async Task<Results<Ok<ColumnMapping>, ProblemHttpResult>> GetMappingAsync(string name, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+    internal static async Task<Results<Ok<ColumnMapping>, ProblemHttpResult>> GetMappingAsync(string name, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         await MappingStore.FindAsync(dataSource, name, cancellationToken) is { } mapping
             ? TypedResults.Ok(mapping)
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such mapping", detail: $"No mapping is named '{name}'.");
 
     internal static async Task<Results<Ok<ColumnMapping>, ValidationProblem, ProblemHttpResult>> PutMappingAsync(
-        string name, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string name, HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         string json;
         using (var reader = new StreamReader(http.Request.Body))
@@ -387,7 +387,7 @@ internal static class IngestEndpoints
 
     /// <summary>Deletes a stored mapping: its owner agency's callers and admins; built-in mappings stay (409).</summary>
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteMappingAsync(
-        string name, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string name, HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var (change, existing) = await MappingStore.DeleteAsync(dataSource, name, http.User.FindFirstValue(GeoOrsClaims.Agency),
             Access.RoleOf(http.User) == Role.Admin, cancellationToken);

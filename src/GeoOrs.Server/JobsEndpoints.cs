@@ -16,7 +16,7 @@ internal static class JobsEndpoints
     internal sealed record JobRun(long Id, string Job, string InstanceId, DateTime? ScheduledFor, DateTime StartedAt, DateTime? FinishedAt, string Status, System.Text.Json.JsonElement? Detail);
 
     internal static async Task<Results<Ok<List<JobRun>>, ValidationProblem>> GetRuns(
-        string? job, int? limit, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string? job, int? limit, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var take = limit ?? 50;
         if (take is < 1 or > 1000)

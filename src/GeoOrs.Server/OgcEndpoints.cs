@@ -123,7 +123,7 @@ internal static class OgcEndpoints
     /// <summary>Whether the caller may read a collection: events need a role that sees points.</summary>
     private static bool Readable(FeatureCollection collection, AccessView view) => !collection.PointLevel || view.Points != PointAccess.None;
 
-    internal static async Task<IResult> CollectionsAsync(HttpRequest request, NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
+    internal static async Task<IResult> CollectionsAsync(HttpRequest request, [FromKeyedServices(RequestClass.Ogc)] NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
     {
         if (CheckParameters(request) is { } problem)
         {
@@ -146,7 +146,7 @@ internal static class OgcEndpoints
     }
 
     internal static async Task<IResult> CollectionAsync(
-        string collectionId, HttpRequest request, NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
+        string collectionId, HttpRequest request, [FromKeyedServices(RequestClass.Ogc)] NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
     {
         if (CheckParameters(request) is { } problem)
         {
@@ -216,7 +216,7 @@ internal static class OgcEndpoints
             .Select(p => new KeyValuePair<string, string?[]>(p.Key, p.Value.ToArray()));
 
     internal static async Task<IResult> ItemsAsync(
-        string collectionId, HttpRequest request, NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
+        string collectionId, HttpRequest request, [FromKeyedServices(RequestClass.Ogc)] NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
     {
         if (!FeatureCollections.All.TryGetValue(collectionId, out var collection))
         {
@@ -335,7 +335,7 @@ internal static class OgcEndpoints
     }
 
     internal static async Task<IResult> ItemAsync(
-        string collectionId, string featureId, HttpRequest request, NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
+        string collectionId, string featureId, HttpRequest request, [FromKeyedServices(RequestClass.Ogc)] NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
     {
         if (!FeatureCollections.All.TryGetValue(collectionId, out var collection))
         {

@@ -5,6 +5,7 @@ using GeoOrs.Analysis.Spatial;
 using GeoOrs.Data.Csv;
 using GeoOrs.Data.Geometry;
 using GeoOrs.Data.Planning;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using static GeoOrs.Server.JsonRequest;
 
@@ -18,40 +19,37 @@ namespace GeoOrs.Server;
 /// </summary>
 internal static class PlanningEndpoints
 {
-    /// <summary>The largest request: candidate and existing sites as GeoJSON or CSV.</summary>
-    public const long MaxBodyBytes = 32L * 1024 * 1024;
-
-    /// <summary>The most candidate (or existing) sites one plan considers.</summary>
-    public const int MaxSites = 20_000;
-
     private const string Title = "The planning request is not valid";
 
     public static IEndpointRouteBuilder MapPlanning(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/planning").WithTags("Planning").RequireAuthorization(AccessPolicies.Analysts);
-        group.MapPost("/naloxone", NaloxoneAsync).WithName("PlanNaloxone");
+        group.MapPost("/naloxone", NaloxoneAsync).WithName("PlanNaloxone").RequireHeavyLimit();
         group.MapPut("/sites", PutSitesAsync).WithName("PutNaloxoneSites");
         var open = app.MapGroup("/api/planning").WithTags("Planning");
         open.MapGet("/sites", GetSitesAsync).WithName("GetNaloxoneSites");
-        open.MapGet("/targets", TargetsAsync).WithName("GetPlanningTargets");
+        open.MapGet("/targets", TargetsAsync).WithName("GetPlanningTargets").RequireHeavyLimit();
         return app;
     }
 
-    internal static Task<IResult> NaloxoneAsync(HttpRequest request, NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock) =>
-        AnswerAsync(request, MaxBodyBytes, Title, (root, ct) => PlanAsync(root, dataSource, access.For(request.HttpContext), DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), ct));
+    internal static Task<IResult> NaloxoneAsync(
+        HttpRequest request, [FromKeyedServices(RequestClass.Planning)] NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, IOptions<LimitsOptions> limits) =>
+        AnswerAsync(request, Title, "the plan", (root, ct) =>
+            PlanAsync(root, dataSource, access.For(request.HttpContext), DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), limits.Value, ct));
 
     /// <summary>Replaces the caller's agency's naloxone sites: <c>{"features": …}</c> or <c>{"csv": "name,lat,lon …"}</c>.</summary>
-    internal static Task<IResult> PutSitesAsync(HttpRequest request, NpgsqlDataSource dataSource) =>
-        AnswerAsync(request, MaxBodyBytes, Title, async (root, ct) =>
+    internal static Task<IResult> PutSitesAsync(
+        HttpRequest request, [FromKeyedServices(RequestClass.Planning)] NpgsqlDataSource dataSource, IOptions<LimitsOptions> limits) =>
+        AnswerAsync(request, Title, "the sites' update", async (root, ct) =>
         {
             var agency = request.HttpContext.User.FindFirst(GeoOrsClaims.Agency)?.Value ?? throw new Invalid("agency", "the key names no agency");
-            var sites = await SitesAsync(root, "sites", dataSource, null, ct);
+            var sites = await SitesAsync(root, "sites", dataSource, null, limits.Value, ct);
             await NaloxoneSites.ReplaceAsync(dataSource, agency, sites, ct);
             return new { agency, sites = sites.Count };
         });
 
     /// <summary>Every listed naloxone site (public: the places are public services).</summary>
-    internal static async Task<IResult> GetSitesAsync(string? agency, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+    internal static async Task<IResult> GetSitesAsync(string? agency, [FromKeyedServices(RequestClass.Planning)] NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         TypedResults.Ok(await NaloxoneSites.ListAsync(dataSource, agency, cancellationToken));
 
     /// <summary>
@@ -60,7 +58,7 @@ internal static class PlanningEndpoints
     /// figures only (docs/ACCESS.md).
     /// </summary>
     internal static async Task<IResult> TargetsAsync(
-        HttpContext http, NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, CancellationToken cancellationToken)
+        HttpContext http, [FromKeyedServices(RequestClass.Planning)] NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, CancellationToken cancellationToken)
     {
         var query = http.Request.Query;
         foreach (var name in query.Keys)
@@ -78,7 +76,7 @@ internal static class PlanningEndpoints
         }
 
         DateOnly? Date(string name) => query[name].ToString() is { Length: > 0 } text
-            ? DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) && d.Year is >= 1900 and <= 2200 ? d : throw new Invalid(name, $"'{name}' is a date as YYYY-MM-DD")
+            ? DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) && Data.EventDays.Contains(d) ? d : throw new Invalid(name, $"'{name}' is a date as YYYY-MM-DD from {Data.EventDays.Range}")
             : null;
         DateOnly from, to;
         double radius;
@@ -174,7 +172,8 @@ internal static class PlanningEndpoints
         return (double.IsFinite(r.Z) ? r.Z : 0, double.IsFinite(r.P) ? r.P : null);
     }
 
-    internal static async Task<object> PlanAsync(JsonElement root, NpgsqlDataSource dataSource, Data.Access.AccessView view, DateOnly today, CancellationToken cancellationToken)
+    internal static async Task<object> PlanAsync(
+        JsonElement root, NpgsqlDataSource dataSource, Data.Access.AccessView view, DateOnly today, LimitsOptions limits, CancellationToken cancellationToken)
     {
         Only(root, "area", "from", "to", "weights", "halfLifeDays", "candidates", "existing", "k", "radiusMeters", "format");
         var k = Whole(root, "k", 1, 1000) ?? throw new Invalid("k", "'k', the number of sites to choose, is required (1 to 1000)");
@@ -204,20 +203,38 @@ internal static class PlanningEndpoints
             throw new Invalid("halfLifeDays", "'halfLifeDays' is a positive number of days");
         }
 
-        var (area, areaName, areaDescription) = await AreaAsync(root, dataSource, cancellationToken);
+        var (area, areaName, areaDescription) = await AreaAsync(root, dataSource, limits, cancellationToken);
         if (!root.TryGetProperty("candidates", out var candidatesElement))
         {
             throw new Invalid("candidates", "'candidates' is required: {\"grid\": spacing in metres}, {\"features\": a FeatureCollection of points} or {\"csv\": \"name,lat,lon …\"}");
         }
 
-        var candidates = await SitesAsync(candidatesElement, "candidates", dataSource, area, cancellationToken);
+        var candidates = await SitesAsync(candidatesElement, "candidates", dataSource, area, limits, cancellationToken);
         var existing = root.TryGetProperty("existing", out var existingElement) && existingElement.ValueKind != JsonValueKind.Null
-            ? await SitesAsync(existingElement, "existing", dataSource, null, cancellationToken) : [];
+            ? await SitesAsync(existingElement, "existing", dataSource, null, limits, cancellationToken) : [];
 
-        var events = await PlanningInputs.DemandAsync(dataSource, area, from, to, view, cancellationToken);
+        var events = await PlanningInputs.DemandAsync(dataSource, area.Ewkb, from, to, view, limits.MaxDemandPoints, cancellationToken);
+        if (events.Count > limits.MaxDemandPoints)
+        {
+            throw new Invalid("area", $"more than {limits.MaxDemandPoints:N0} overdoses lie in the area over the window (Limits:MaxDemandPoints): choose a smaller area or a shorter window");
+        }
+
         var demand = events.Select(e => (e.X, e.Y)).ToArray();
+        var sitesXy = candidates.Select(c => (c.X, c.Y)).ToArray();
+        if ((double)sitesXy.Length * demand.Length > limits.MaxPlannerWork)
+        {
+            throw new Invalid("candidates", string.Create(CultureInfo.InvariantCulture,
+                $"{sitesXy.Length:N0} candidate sites × {demand.Length:N0} overdoses is more than {limits.MaxPlannerWork:N0} (Limits:MaxPlannerWork): use fewer candidates (a wider grid), a smaller area or a shorter window"));
+        }
+
+        if (MaximalCovering.CountCoverage(demand, sitesXy, radius, limits.MaxCoveragePairs, cancellationToken) > limits.MaxCoveragePairs)
+        {
+            throw new Invalid("radiusMeters", string.Create(CultureInfo.InvariantCulture,
+                $"within {radius:N0} m the candidate sites reach more than {limits.MaxCoveragePairs:N0} (site, overdose) pairs (Limits:MaxCoveragePairs): use a smaller radius or fewer candidates"));
+        }
+
         var weights = events.Select(e => (e.Fatal ? fatalWeight : nonfatalWeight) * (halfLife is { } h ? Math.Pow(0.5, (to.DayNumber - e.Day.DayNumber) / h) : 1)).ToArray();
-        var solution = MaximalCovering.Solve(demand, weights, [.. candidates.Select(c => (c.X, c.Y))], [.. existing.Select(c => (c.X, c.Y))], k, radius);
+        var solution = MaximalCovering.Solve(demand, weights, sitesXy, [.. existing.Select(c => (c.X, c.Y))], k, radius, cancellationToken: cancellationToken);
 
         double cumulative = solution.ExistingDemand;
         var sites = solution.Sites.Select((s, rank) =>
@@ -287,8 +304,8 @@ internal static class PlanningEndpoints
 
     private static DateOnly? Day(JsonElement root, string name) =>
         Text(root, name) is not { } text ? null
-        : DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && day.Year is >= 1900 and <= 2200 ? day
-        : throw new Invalid(name, $"'{name}' is a date as YYYY-MM-DD (got '{text}')");
+        : DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && Data.EventDays.Contains(day) ? day
+        : throw new Invalid(name, $"'{name}' is a date as YYYY-MM-DD from {Data.EventDays.Range} (got '{text}')");
 
     private static (double Fatal, double Nonfatal) Weights(JsonElement root)
     {
@@ -310,7 +327,23 @@ internal static class PlanningEndpoints
             : (fatal, nonfatal);
     }
 
-    private static async Task<(byte[] Ewkb, string Name, object Description)> AreaAsync(JsonElement root, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    /// <summary>The planning area: its boundary (EWKB for PostGIS, the geometry for the bounds), name and description; refused over <see cref="LimitsOptions.MaxPlannerAreaKm2"/>.</summary>
+    private static async Task<((byte[] Ewkb, NetTopologySuite.Geometries.Geometry Geometry) Area, string Name, object Description)> AreaAsync(
+        JsonElement root, NpgsqlDataSource dataSource, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        var (ewkb, geometry, name, description) = await ReadAreaAsync(root, dataSource, cancellationToken);
+        var km2 = LonLatArea.Of(geometry) / 1e6;
+        if (km2 > limits.MaxPlannerAreaKm2)
+        {
+            throw new Invalid("area", string.Create(CultureInfo.InvariantCulture,
+                $"the area covers {km2:N0} km², more than {limits.MaxPlannerAreaKm2:N0} km² (Limits:MaxPlannerAreaKm2): plan a county, a HIDTA region or a smaller polygon"));
+        }
+
+        return ((ewkb, geometry), name, description);
+    }
+
+    private static async Task<(byte[] Ewkb, NetTopologySuite.Geometries.Geometry Geometry, string Name, object Description)> ReadAreaAsync(
+        JsonElement root, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (!root.TryGetProperty("area", out var area) || area.ValueKind != JsonValueKind.Object)
         {
@@ -342,17 +375,20 @@ internal static class PlanningEndpoints
             }
 
             geometry.SRID = 4326;
-            return (GeometryWkb.Write(geometry), "the polygon given", new { geometry = "polygon" });
+            return (GeometryWkb.Write(geometry), geometry, "the polygon given", new { geometry = "polygon" });
         }
 
         var id = member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString()! : throw new Invalid($"area.{member.Name}", $"'area.{member.Name}' is a string");
         var found = await PlanningInputs.AreaAsync(dataSource, member.Name, id, cancellationToken)
             ?? throw new Invalid($"area.{member.Name}", $"no {member.Name} has id '{id}'");
-        return (found.Ewkb, found.Name, new Dictionary<string, string> { [member.Name] = id });
+        return (found.Ewkb, GeometryWkb.Read(found.Ewkb), found.Name, new Dictionary<string, string> { [member.Name] = id });
     }
 
-    private static async Task<List<PlanningSite>> SitesAsync(JsonElement element, string field, NpgsqlDataSource dataSource, byte[]? area, CancellationToken cancellationToken)
+    private static async Task<List<PlanningSite>> SitesAsync(
+        JsonElement element, string field, NpgsqlDataSource dataSource, (byte[] Ewkb, NetTopologySuite.Geometries.Geometry Geometry)? area, LimitsOptions limits,
+        CancellationToken cancellationToken)
     {
+        var maxSites = limits.MaxPlannerSites;
         if (element.ValueKind != JsonValueKind.Object || element.EnumerateObject().Count() != 1)
         {
             throw new Invalid(field, $"'{field}' names one of {(area is null ? "listed, " : "grid, ")}features or csv");
@@ -362,16 +398,24 @@ internal static class PlanningEndpoints
         List<PlanningSite> sites;
         switch (member.Name)
         {
-            case "grid" when area is not null:
+            case "grid" when area is { } within:
                 if (member.Value.ValueKind != JsonValueKind.Number || member.Value.GetDouble() is not (>= 50 and <= 100_000))
                 {
                     throw new Invalid($"{field}.grid", $"'{field}.grid' is a spacing in metres from 50 to 100,000");
                 }
 
-                sites = await PlanningInputs.GridAsync(dataSource, area, member.Value.GetDouble(), MaxSites, cancellationToken);
-                if (sites.Count > MaxSites)
+                var spacing = member.Value.GetDouble();
+                var cells = GridCells(within.Geometry, spacing);
+                if (!(cells <= limits.MaxGridCells))
                 {
-                    throw new Invalid($"{field}.grid", $"a grid this fine puts more than {MaxSites:N0} candidates in the area: choose a wider spacing");
+                    throw new Invalid($"{field}.grid", string.Create(CultureInfo.InvariantCulture,
+                        $"a grid of {spacing:N0} m over the area's extent has {cells:N0} cells, more than {limits.MaxGridCells:N0} (Limits:MaxGridCells): choose a wider spacing or a smaller area"));
+                }
+
+                sites = await PlanningInputs.GridAsync(dataSource, within.Ewkb, spacing, maxSites, cancellationToken);
+                if (sites.Count > maxSites)
+                {
+                    throw new Invalid($"{field}.grid", $"a grid this fine puts more than {maxSites:N0} candidates in the area (Limits:MaxPlannerSites): choose a wider spacing");
                 }
 
                 return sites;
@@ -387,13 +431,35 @@ internal static class PlanningEndpoints
                 sites = FromFeatures(member.Value, $"{field}.features");
                 break;
             case "csv":
-                sites = FromCsv(member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString()! : throw new Invalid($"{field}.csv", $"'{field}.csv' is the CSV text"), $"{field}.csv");
+                sites = FromCsv(member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString()! : throw new Invalid($"{field}.csv", $"'{field}.csv' is the CSV text"), $"{field}.csv", maxSites);
                 break;
             default:
                 throw new Invalid(field, $"'{field}' names one of {(area is null ? "listed, " : "grid, ")}features or csv");
         }
 
-        return sites.Count > MaxSites ? throw new Invalid(field, $"at most {MaxSites:N0} sites") : sites;
+        return sites.Count > maxSites ? throw new Invalid(field, $"at most {maxSites:N0} sites (Limits:MaxPlannerSites)") : sites;
+    }
+
+    /// <summary>
+    /// The cells <c>ST_SquareGrid</c> makes over the area's extent in EPSG:5070 (as PostGIS projects
+    /// its vertices), before the cells outside are left out: what a grid costs to make. Infinite when
+    /// a vertex does not project.
+    /// </summary>
+    private static double GridCells(NetTopologySuite.Geometries.Geometry area, double spacing)
+    {
+        double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
+        foreach (var c in area.Coordinates)
+        {
+            var (x, y) = EqualArea.Project(c.X, c.Y);
+            if (!double.IsFinite(x) || !double.IsFinite(y))
+            {
+                return double.PositiveInfinity;
+            }
+
+            (minX, minY, maxX, maxY) = (Math.Min(minX, x), Math.Min(minY, y), Math.Max(maxX, x), Math.Max(maxY, y));
+        }
+
+        return (Math.Floor(maxX / spacing) - Math.Floor(minX / spacing) + 1) * (Math.Floor(maxY / spacing) - Math.Floor(minY / spacing) + 1);
     }
 
     private static PlanningSite Site(string name, double lon, double lat, string field)
@@ -436,7 +502,7 @@ internal static class PlanningEndpoints
         return sites;
     }
 
-    private static List<PlanningSite> FromCsv(string text, string field)
+    private static List<PlanningSite> FromCsv(string text, string field, int maxSites)
     {
         using var reader = new CsvReader(new StringReader(text));
         try
@@ -461,7 +527,7 @@ internal static class PlanningEndpoints
                 }
 
                 sites.Add(Site(name >= 0 && name < row.Length && row[name].Length > 0 ? row[name] : $"site-{sites.Count + 1}", x, y, $"{field} line {line}"));
-                if (sites.Count > MaxSites)
+                if (sites.Count > maxSites)
                 {
                     break;
                 }

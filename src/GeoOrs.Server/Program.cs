@@ -19,6 +19,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 builder.AddGeoOrsHardening();
+builder.AddGeoOrsLimits();
 builder.AddGeoOrsWebMap();
 
 var app = builder.Build();

@@ -87,7 +87,7 @@ internal static class RasterTiles
     }
 
     internal static async Task<IResult> PngTileAsync(
-        string layer, string z, string x, string y, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions,
+        string layer, string z, string x, string y, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, DataVersions versions,
         AccessViews access, CancellationToken cancellationToken)
     {
         if (!TryRequest(layer, http.Request, out var query, out var metric, out var error))
@@ -119,7 +119,7 @@ internal static class RasterTiles
     }
 
     internal static async Task<IResult> LegendAsync(
-        string layer, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions, AccessViews access, CancellationToken cancellationToken)
+        string layer, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, DataVersions versions, AccessViews access, CancellationToken cancellationToken)
     {
         if (!TryRequest(layer, http.Request, out var query, out var metric, out var error))
         {

@@ -57,9 +57,12 @@ internal static class SchedulingSetup
             q.ScheduleJob<SpikesJob>(t => t.WithIdentity(SpikesJob.Name).WithCronSchedule(options.SpikesCron, Utc), j => j.WithIdentity(SpikesJob.Name).RequestRecovery().StoreDurably());
         });
         // The scheduler is running before the server listens, so /health is true from its first answer.
+        // A stop does not wait for a running job (a hot spot run takes minutes; a stop must take
+        // seconds, Limits:ShutdownTimeout): the job is cut off as in a crash, its transaction rolls
+        // back, and the cluster runs it again (RequestRecovery) on another node or on this one's return.
         builder.AddQuartzHostedService(o =>
         {
-            o.WaitForJobsToComplete = true;
+            o.WaitForJobsToComplete = false;
             o.AwaitApplicationStarted = false;
         });
         return builder;

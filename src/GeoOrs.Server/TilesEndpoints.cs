@@ -59,7 +59,7 @@ internal static class TilesEndpoints
 
     /// <summary>TileJSON 3.0.0 for a layer (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0).</summary>
     internal static async Task<IResult> TileJsonAsync(
-        string layer, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, AccessViews access, CancellationToken cancellationToken)
+        string layer, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, AccessViews access, CancellationToken cancellationToken)
     {
         var request = http.Request;
         if (!VectorTileLayers.All.TryGetValue(layer, out var definition))
@@ -120,7 +120,7 @@ internal static class TilesEndpoints
     }
 
     internal static async Task<IResult> VectorTileAsync(
-        string layer, string z, string x, string y, HttpContext http, NpgsqlDataSource dataSource, TileCache cache, DataVersions versions,
+        string layer, string z, string x, string y, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, DataVersions versions,
         AccessViews access, CancellationToken cancellationToken)
     {
         if (!VectorTileLayers.All.TryGetValue(layer, out var definition))

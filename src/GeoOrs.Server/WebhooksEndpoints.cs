@@ -51,7 +51,7 @@ internal static class WebhooksEndpoints
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The webhook is not valid");
 
     internal static async Task<Results<Created<CreatedWebhook>, ValidationProblem>> CreateAsync(
-        HttpRequest request, NpgsqlDataSource dataSource, WebhookTargets targets, CancellationToken cancellationToken)
+        HttpRequest request, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, WebhookTargets targets, CancellationToken cancellationToken)
     {
         if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
@@ -154,13 +154,13 @@ internal static class WebhooksEndpoints
             new CreatedWebhook(view.Id, view.Url, view.Area, view.Methods, view.Agency, view.KeyPrefix, view.CreatedAt, secret));
     }
 
-    internal static async Task<Ok<WebhookView[]>> ListAsync(HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<Ok<WebhookView[]>> ListAsync(HttpContext http, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var webhooks = await Webhooks.ListAsync(dataSource, IsAdmin(http) ? null : http.User.FindFirstValue(GeoOrsClaims.Agency) ?? "", cancellationToken);
         return TypedResults.Ok(webhooks.Select(WebhookView.Of).ToArray());
     }
 
-    internal static async Task<Results<Ok<WebhookDetail>, NotFound>> GetAsync(long id, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<WebhookDetail>, NotFound>> GetAsync(long id, HttpContext http, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (await Webhooks.GetAsync(dataSource, id, cancellationToken) is not { } webhook || !Owns(http, webhook))
         {
@@ -175,7 +175,7 @@ internal static class WebhooksEndpoints
                 d.AlertId, d.Status, d.Attempts, d.Status == "pending" ? d.NextAttemptAt : null, d.DeliveredAt, d.FailedAt, d.LastStatus, d.LastError))]));
     }
 
-    internal static async Task<Results<NoContent, NotFound>> DeleteAsync(long id, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, NotFound>> DeleteAsync(long id, HttpContext http, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (await Webhooks.GetAsync(dataSource, id, cancellationToken) is not { } webhook || !Owns(http, webhook))
         {

@@ -179,4 +179,110 @@ public class AnalysisEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOr
         var (partner, _) = await PostAsync("/api/analysis/spikes", "{}", role: "partner");
         Assert.Equal(HttpStatusCode.Forbidden, partner);
     }
+
+    // ---- bounded work ----
+
+    /// <summary>
+    /// The body of the probe that kept a server computing for minutes: 9,000 points within 0.3° of
+    /// Pittsburgh, local Moran's I over a 50 km distance band (every point a neighbour of nearly every
+    /// other) with 9,999 permutations, some 977 KB.
+    /// </summary>
+    private static string Probe()
+    {
+        var random = new Random(9000);
+        var features = new StringBuilder();
+        for (var i = 0; i < 9000; i++)
+        {
+            features.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture,
+                $$$"""{"type":"Feature","id":{{{i}}},"geometry":{"type":"Point","coordinates":[{{{-80 + ((random.NextDouble() - 0.5) * 0.6):F5}}},{{{40.4 + ((random.NextDouble() - 0.5) * 0.6):F5}}}]},"properties":{"n":{{{random.Next(21)}}}}}""");
+        }
+
+        return $$$"""{"method":"local_moran","field":"n","weights":{"type":"distance_band","distanceMeters":50000},"permutations":9999,"features":{"type":"FeatureCollection","features":[{{{features}}}]}}""";
+    }
+
+    [Fact]
+    public async Task The_probes_own_body_is_refused_before_any_work_naming_the_cap_it_exceeds()
+    {
+        var probe = Probe();
+        Assert.InRange(probe.Length, 900_000, 1_100_000);
+        using var client = factory.CreateClient("analyst");
+        client.Timeout = TimeSpan.FromSeconds(60); // computing it would take many minutes; refusing it takes well under a second
+        using var response = await client.PostAsync(new Uri("/api/analysis/hotspots", UriKind.Relative), new StringContent(probe, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
+        var (field, messages) = Assert.Single(errors.EnumerateObject().Select(e => (e.Name, e.Value)));
+        Assert.Equal("weights.distanceMeters", field);
+        Assert.Contains("Limits:MaxNeighbors", messages[0].GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A server whose caps are small enough to reach with the 3 × 3 grid.</summary>
+    private static GeoOrsFactory SmallCaps() => new(new Dictionary<string, string?>
+    {
+        ["Scheduling:Enabled"] = "false",
+        ["Limits:MaxFeatures"] = "20",
+        ["Limits:MaxNeighbors"] = "5",
+        ["Limits:MaxPermutations"] = "99",
+        ["Limits:MaxAnalysisWork"] = "2000",
+        ["Limits:MaxSeriesDays"] = "30",
+    });
+
+    public static TheoryData<string, string, string, string> OverCaps()
+    {
+        var grid = Grid(Peak).ToJsonString();
+        var points = new JsonArray();
+        for (var i = 0; i < 21; i++)
+        {
+            points.Add(new JsonObject
+            {
+                ["type"] = "Feature",
+                ["geometry"] = new JsonObject { ["type"] = "Point", ["coordinates"] = new JsonArray(-105 + (i * 0.01), 39.5) },
+                ["properties"] = new JsonObject { ["rate"] = i % 4 },
+            });
+        }
+
+        var many = new JsonObject { ["type"] = "FeatureCollection", ["features"] = points }.ToJsonString();
+        var days = string.Join(",", Enumerable.Range(0, 31).Select(d => $$"""{"date":"{{new DateOnly(2024, 1, 1).AddDays(d):yyyy-MM-dd}}","count":1}"""));
+        return new()
+        {
+            { "/api/analysis/hotspots", $$"""{"method":"gi_star","field":"rate","features":{{many}}}""", "features", "Limits:MaxFeatures" },
+            { "/api/analysis/hotspots", $$"""{"method":"local_moran","field":"rate","permutations":100,"features":{{grid}}}""", "permutations", "Limits:MaxPermutations" },
+            { "/api/analysis/hotspots", $$"""{"method":"gi_star","field":"rate","weights":{"type":"knn","k":6},"features":{{grid}}}""", "weights.k", "Limits:MaxNeighbors" },
+            // Every cell within 50 km of every other: 8 neighbours each.
+            { "/api/analysis/hotspots", $$"""{"method":"gi_star","field":"rate","weights":{"type":"distance_band","distanceMeters":50000},"features":{{grid}}}""", "weights.distanceMeters", "Limits:MaxNeighbors" },
+            // Queen: 40 neighbour pairs; × 99 permutations = 3,960 steps.
+            { "/api/analysis/hotspots", $$"""{"method":"local_moran","field":"rate","permutations":99,"weights":{"type":"queen"},"features":{{grid}}}""", "permutations", "Limits:MaxAnalysisWork" },
+            { "/api/analysis/spikes", $$"""{"method":"ears_c1","series":[{{days}}]}""", "series", "Limits:MaxSeriesDays" },
+            { "/api/analysis/spikes", """{"method":"ears_c1","series":[{"date":"2024-01-01","count":1},{"date":"2024-03-01","count":1}]}""", "series", "Limits:MaxSeriesDays" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(OverCaps))]
+    public async Task Requests_over_a_cap_are_400_naming_the_field_and_the_cap(string path, string json, string field, string cap)
+    {
+        await using var server = SmallCaps();
+        using var client = await server.ClientForAsync("analyst");
+        using var response = await client.PostAsync(new Uri(path, UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out var messages), text);
+        Assert.Contains(cap, messages[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Work_just_within_the_budget_is_done()
+    {
+        await using var server = SmallCaps();
+        using var client = await server.ClientForAsync("analyst");
+
+        // 40 queen pairs × 49 permutations = 1,960 steps, within 2,000; 30 days within 30.
+        var request = new JsonObject { ["method"] = "local_moran", ["field"] = "rate", ["permutations"] = 49, ["weights"] = new JsonObject { ["type"] = "queen" }, ["features"] = Grid(Peak) };
+        using var analysed = await client.PostAsync(new Uri("/api/analysis/hotspots", UriKind.Relative), new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, analysed.StatusCode);
+        var days = string.Join(",", Enumerable.Range(0, 30).Select(d => $$"""{"date":"{{new DateOnly(2024, 1, 1).AddDays(d):yyyy-MM-dd}}","count":1}"""));
+        using var spikes = await client.PostAsync(new Uri("/api/analysis/spikes", UriKind.Relative), new StringContent($$"""{"method":"ears_c1","series":[{{days}}]}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, spikes.StatusCode);
+    }
 }

@@ -224,6 +224,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
             .Concat(WrongBodies(random))
             .Concat(ForgedCredentials(random, keys, revoked))
             .Concat(ForeignWrites())
+            .Concat(BoundedWork(random))
             .ToList();
 
         using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
@@ -685,6 +686,74 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
                 yield return new Probe("forged credentials", method, route[(space + 1)..], body, headers) { Forged = name };
             }
         }
+    }
+
+    /// <summary>
+    /// Requests that ask for unbounded work: analysis bodies over their limit, huge permutations, long
+    /// series, dense distance bands, world polygons with tiny grids, and dates at the ends of their type
+    /// on every route family. The analyst (who may send the bodies) gets a 400 or a 413, never the work.
+    /// </summary>
+    private static IEnumerable<Probe> BoundedWork(Random random)
+    {
+        const string Category = "bounded work";
+        static string Points(Random random, int count, double spread) => string.Join(",", Enumerable.Range(0, count).Select(i => string.Create(CultureInfo.InvariantCulture,
+            $$$"""{"type":"Feature","id":{{{i}}},"geometry":{"type":"Point","coordinates":[{{{-80 + ((random.NextDouble() - 0.5) * spread):F5}}},{{{40.4 + ((random.NextDouble() - 0.5) * spread):F5}}}]},"properties":{"n":{{{random.Next(21)}}}}}""")));
+        string Hotspots(string method, string weights, long permutations, string features) =>
+            $$$"""{"method":"{{{method}}}","field":"n","weights":{{{weights}}},"permutations":{{{permutations}}},"features":{"type":"FeatureCollection","features":[{{{features}}}]}}""";
+        var few = Points(random, 30, 1);
+        var dense = Points(random, 2000, 0.3);
+        var nineMegabytes = Hotspots("gi_star", "{\"type\":\"knn\"}", 0, string.Join(",", Enumerable.Repeat(Points(random, 1, 1), 9 * 1024 * 1024 / 90)));
+        var days = new StringBuilder();
+        for (var d = 0; d < 40_000; d++)
+        {
+            days.Append(d == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $$"""{"date":"{{new DateOnly(1950, 1, 1).AddDays(d):yyyy-MM-dd}}","count":{{d % 7}}}""");
+        }
+
+        (string Url, string Json, int Status)[] bodies =
+        [
+            ("/api/analysis/hotspots", nineMegabytes, 413),
+            ("/api/analysis/hotspots", Hotspots("local_moran", "{\"type\":\"knn\",\"k\":5}", 99_999, few), 400),
+            ("/api/analysis/hotspots", Hotspots("local_moran", "{\"type\":\"knn\",\"k\":5}", 1_000_000_000_000, few), 400),
+            ("/api/analysis/hotspots", Hotspots("local_moran", "{\"type\":\"distance_band\",\"distanceMeters\":50000}", 9999, dense), 400),
+            ("/api/analysis/hotspots", Hotspots("gi_star", "{\"type\":\"knn\",\"k\":100000}", 0, dense), 400),
+            ("/api/analysis/hotspots", Hotspots("gi_star", "{\"type\":\"distance_band\",\"distanceMeters\":1e300}", 0, dense), 400),
+            ("/api/analysis/spikes", $$"""{"method":"ears_c2","series":[{{days}}]}""", 400),
+            ("/api/analysis/spikes", """{"method":"ears_c2","series":[{"date":"0001-01-01","count":1},{"date":"9999-12-31","count":1}]}""", 400),
+            ("/api/analysis/spikes", """{"method":"ewma","series":[{"date":"9999-12-31","count":1}]}""", 400),
+            ("/api/planning/naloxone", """{"area":{"geometry":{"type":"Polygon","coordinates":[[[-180,-90],[180,-90],[180,90],[-180,90],[-180,-90]]]}},"candidates":{"grid":50},"k":1000,"radiusMeters":50000}""", 400),
+            ("/api/planning/naloxone", """{"area":{"geometry":{"type":"Polygon","coordinates":[[[-100,35],[-95,35],[-95,39],[-100,39],[-100,35]]]}},"candidates":{"grid":50},"k":5,"radiusMeters":800}""", 400),
+            ("/api/planning/naloxone", """{"area":{"county":"56021"},"from":"0001-01-01","to":"9999-12-31","candidates":{"grid":1000},"k":5,"radiusMeters":800}""", 400),
+        ];
+        foreach (var (url, json, status) in bodies)
+        {
+            yield return new(Category, HttpMethod.Post, url, Body.Text(json, "application/json")) { AnalystStatus = status };
+        }
+
+        yield return new(Category, HttpMethod.Post, "/api/analysis/hotspots", new(Encoding.UTF8.GetBytes(nineMegabytes), "application/json", Unsized: true)) { AnalystStatus = 413 };
+
+        string[] extremes = ["to=9999-12-31", "to=0001-01-01", "from=0001-01-01", "from=9999-12-31&to=9999-12-31", "from=0001-01-01&to=9999-12-31"];
+        string[] routes =
+        [
+            "/api/areas/county/42003?", "/api/areas/state/42?", "/api/areas/hidta/any?", "/tiles/counties/3/2/3.mvt?", "/tiles/hidta/3/2/3.png?",
+            "/tiles/states.json?", "/tiles/counties/legend.png?", "/ogc/collections/county-aggregates/items?", "/ogc/collections/county-aggregates/items/42003?",
+            "/api/alerts?", "/api/planning/targets?",
+        ];
+        foreach (var route in routes)
+        {
+            foreach (var window in Some(random, extremes, 2))
+            {
+                yield return new(Category, HttpMethod.Get, route + window) { AnalystStatus = 400 };
+            }
+        }
+
+        foreach (var datetime in new[] { "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z/..", "../9999-12-31", "0001-01-01/9999-12-31" })
+        {
+            yield return new(Category, HttpMethod.Get, $"/ogc/collections/overdose-events/items?datetime={Uri.EscapeDataString(datetime)}") { AnalystStatus = 400 };
+            yield return new(Category, HttpMethod.Get, $"/ogc/collections/county-aggregates/items?datetime={Uri.EscapeDataString(datetime)}") { AnalystStatus = 400 };
+        }
+
+        yield return new(Category, HttpMethod.Get, "/api/alerts?since=0001-01-01T00:00:00Z") { AnalystStatus = 400 };
+        yield return new(Category, HttpMethod.Get, "/api/alerts?since=9999-12-31T23:59:59-14:00") { AnalystStatus = 400 };
     }
 
     // ------------------------------------------------------------------ sending and checking

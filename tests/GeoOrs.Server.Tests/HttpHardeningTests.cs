@@ -361,9 +361,158 @@ public sealed class HttpHardeningTests(GeoOrsFactory factory) : IClassFixture<Ge
         }
     }
 
+    [Fact]
+    public async Task Analysis_and_planning_bodies_have_a_larger_limit_of_their_own_through_kestrel()
+    {
+        await using var server = Server(("Http:MaxBodyBytes", "1000"), ("Http:MaxAnalysisBodyBytes", "4000"));
+        server.UseKestrel(0);
+        using var client = server.CreateClient("analyst");
+        static string Series(int days) =>
+            "{\"method\":\"ears_c1\",\"series\":[" + string.Join(",", Enumerable.Range(0, days).Select(d =>
+                "{\"date\":\"" + new DateOnly(2024, 1, 1).AddDays(d).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + "\",\"count\":1}")) + "]}";
+
+        // Over Http:MaxBodyBytes but within Http:MaxAnalysisBodyBytes: read and analysed, with a length and chunked.
+        var within = Series(100);
+        Assert.InRange(within.Length, 1001, 4000);
+        foreach (var chunked in new[] { false, true })
+        {
+            using var analysed = await client.PostAsync(new Uri("/api/analysis/spikes", UriKind.Relative), Body(within, "application/json", chunked));
+            Assert.True(analysed.StatusCode == HttpStatusCode.OK, await analysed.Content.ReadAsStringAsync());
+        }
+
+        // Beyond it: 413 naming the setting, with a length and chunked, on analysis and planning.
+        var beyond = Series(150);
+        Assert.True(beyond.Length > 4000);
+        foreach (var chunked in new[] { false, true })
+        {
+            await AssertTooLargeAsync(await client.PostAsync(new Uri("/api/analysis/spikes", UriKind.Relative), Body(beyond, "application/json", chunked)), "Http:MaxAnalysisBodyBytes");
+            await AssertTooLargeAsync(await client.PostAsync(new Uri("/api/analysis/hotspots", UriKind.Relative), Body(beyond, "application/json", chunked)), "Http:MaxAnalysisBodyBytes");
+        }
+
+        var plan = "{\"area\":{\"county\":\"56027\"},\"k\":1,\"radiusMeters\":500,\"candidates\":{\"csv\":\"" + new string('x', 5000) + "\"}}";
+        await AssertTooLargeAsync(await client.PostAsync(new Uri("/api/planning/naloxone", UriKind.Relative), Body(plan, "application/json", chunked: false)), "Http:MaxAnalysisBodyBytes");
+        await AssertTooLargeAsync(await client.PutAsync(new Uri("/api/planning/sites", UriKind.Relative), Body(plan, "application/json", chunked: true)), "Http:MaxAnalysisBodyBytes");
+    }
+
+    [Fact]
+    public async Task Expensive_requests_beyond_the_concurrency_limits_get_429_with_retry_after()
+    {
+        await using var server = Server(("Limits:HeavyConcurrency", "2"), ("Limits:HeavyConcurrencyPerClient", "1"));
+        server.UseKestrel(0);
+
+        // Plain clients on the real socket: the factory's own clients buffer a request's body (to follow redirects), and these must not.
+        Uri address;
+        using (var factoryClient = server.CreateClient())
+        {
+            address = factoryClient.BaseAddress!;
+        }
+
+        async Task<HttpClient> ClientAsync()
+        {
+            var client = new HttpClient { BaseAddress = address };
+            client.DefaultRequestHeaders.Add("X-Api-Key", await server.KeyForAsync("analyst"));
+            return client;
+        }
+
+        using var first = await ClientAsync();
+        using var second = await ClientAsync();
+        using var third = await ClientAsync();
+        var spikes = new Uri("/api/analysis/spikes", UriKind.Relative);
+        const string Json = """{"method":"ears_c1","series":[{"date":"2024-01-01","count":1}]}""";
+        async Task<HttpResponseMessage> PostAsync(HttpClient client) =>
+            await client.PostAsync(spikes, new StringContent(Json, Encoding.UTF8, "application/json"));
+
+        // The first and second keys each hold an analysis open (their bodies not yet sent in full).
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holdingFirst = first.PostAsync(spikes, new HeldContent(Json, release.Task));
+        await WaitForAsync(first, holdingFirst);
+        var holdingSecond = second.PostAsync(spikes, new HeldContent(Json, release.Task));
+        await WaitForAsync(second, holdingSecond);
+
+        // The first key is at its own limit, and a third key finds the server at its limit.
+        foreach (var client in new[] { first, third })
+        {
+            using var refused = await PostAsync(client);
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(WorkLimits.BusyRetryAfterSeconds), refused.Headers.RetryAfter?.Delta);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Limits:HeavyConcurrency", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // Cheap requests are not limited meanwhile; and once the held ones end, the permits are free again.
+        using (var tiles = await third.GetAsync(new Uri("/tiles", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, tiles.StatusCode);
+        }
+
+        release.SetResult();
+        using (var held = await holdingFirst)
+        {
+            Assert.Equal(HttpStatusCode.OK, held.StatusCode);
+        }
+
+        using (var held = await holdingSecond)
+        {
+            Assert.Equal(HttpStatusCode.OK, held.StatusCode);
+        }
+
+        using var again = await PostAsync(first);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+
+        // Holds until the client's held request has its permit: another request of the same key is then refused.
+        async Task WaitForAsync(HttpClient client, Task<HttpResponseMessage> holding)
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                Assert.False(holding.IsCompleted, "the held request ended early");
+                using var probe = await PostAsync(client);
+                if (probe.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    return;
+                }
+
+                Assert.True(attempt < 40, "the held request never took its permit");
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    /// <summary>A JSON body sent in two parts: the second only when <c>release</c> completes, so the request stays in its endpoint meanwhile.</summary>
+    private sealed class HeldContent : HttpContent
+    {
+        private readonly byte[] _json;
+        private readonly Task _release;
+
+        public HeldContent(string json, Task release)
+        {
+            _json = Encoding.UTF8.GetBytes(json);
+            _release = release;
+            Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(_json.AsMemory(0, 10));
+            await stream.FlushAsync();
+            await _release;
+            await stream.WriteAsync(_json.AsMemory(10));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
     [Theory]
     [InlineData("Http:CorsOrigins:0", "not a url", "Http:CorsOrigins")]
     [InlineData("Http:MaxBodyBytes", "0", "Http:MaxBodyBytes")]
+    [InlineData("Http:MaxAnalysisBodyBytes", "0", "Http:MaxAnalysisBodyBytes")]
+    [InlineData("Limits:MaxPermutations", "-1", "MaxPermutations")]
+    [InlineData("Limits:ComputeTimeout", "00:00:00", "ComputeTimeout")]
+    [InlineData("Limits:HeavyConcurrencyPerClient", "10000", "Limits:HeavyConcurrencyPerClient")]
+    [InlineData("Database:StatementTimeouts:Tiles", "00:00:00", "Database:StatementTimeouts:Tiles")]
     public async Task Invalid_settings_stop_the_server_at_start(string key, string value, string named)
     {
         await using var server = Server((key, value));
@@ -403,6 +552,8 @@ public sealed class HttpHardeningTests(GeoOrsFactory factory) : IClassFixture<Ge
         Assert.True(Validate(new HttpOptions { KeyPermitsPerMinute = -1 }).Failed);
         Assert.True(Validate(new HttpOptions { MaxBodyBytes = 0 }).Failed);
         Assert.True(Validate(new HttpOptions { MaxIngestBytes = -5 }).Failed);
+        Assert.True(Validate(new HttpOptions { MaxAnalysisBodyBytes = 0 }).Failed);
+        Assert.Equal(8L << 20, new HttpOptions().MaxAnalysisBodyBytes);
 
         Assert.True(Validate(new HttpOptions()).Succeeded);
         Assert.True(Validate(new HttpOptions { CorsOrigins = ["*"] }).Succeeded);

@@ -259,4 +259,63 @@ public class PlanningEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOr
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
         Assert.True(JsonDocument.Parse(text).RootElement.GetProperty("errors").TryGetProperty(field, out _), text);
     }
+
+    // ---- bounded work ----
+
+    public static TheoryData<string, string, string> OverDefaultCaps => new()
+    {
+        // A polygon of the whole world with a 100 m grid: it kept PostgreSQL busy for minutes.
+        { """{"area": {"geometry": {"type": "Polygon", "coordinates": [[[-180,-90],[180,-90],[180,90],[-180,90],[-180,-90]]]}}, "candidates": {"grid": 100}, "k": 5, "radiusMeters": 800}""", "area", "Limits:MaxPlannerAreaKm2" },
+        // Five degrees by four (450,000 km², within the area cap) with a 100 m grid: 20 million cells.
+        { """{"area": {"geometry": {"type": "Polygon", "coordinates": [[[-100,35],[-95,35],[-95,39],[-100,39],[-100,35]]]}}, "candidates": {"grid": 100}, "k": 5, "radiusMeters": 800}""", "candidates.grid", "Limits:MaxGridCells" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OverDefaultCaps))]
+    public async Task Plans_over_the_default_caps_are_400_naming_the_cap(string body, string field, string cap)
+    {
+        using var client = factory.CreateClient("analyst");
+        using var response = await client.PostAsync(new Uri("/api/planning/naloxone", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out var messages), text);
+        Assert.Contains(cap, messages[0].GetString(), StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string, string, string> OverSmallCaps => new()
+    {
+        // 15 overdoses in Niobrara County in 1996.
+        { "Limits:MaxDemandPoints", "14", "area", "Limits:MaxDemandPoints" },
+        // 4 candidates × 15 overdoses = 60.
+        { "Limits:MaxPlannerWork", "59", "candidates", "Limits:MaxPlannerWork" },
+        // Within 50 km every candidate reaches every overdose: 60 pairs.
+        { "Limits:MaxCoveragePairs", "59", "radiusMeters", "Limits:MaxCoveragePairs" },
+        { "Limits:MaxPlannerSites", "3", "candidates", "Limits:MaxPlannerSites" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OverSmallCaps))]
+    public async Task Plans_over_a_cap_are_400_naming_it_and_just_within_it_are_made(string setting, string value, string field, string cap)
+    {
+        await SeedAsync();
+        var request = JsonSerializer.Serialize(new { area = new { county = Niobrara }, from = "1996-01-01", to = "1996-12-31", candidates = Candidates, k = 2, radiusMeters = 50_000 });
+        foreach (var (limit, refused) in new[] { (value, true), ((long.Parse(value, System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), false) })
+        {
+            await using var server = new GeoOrsFactory(new Dictionary<string, string?> { ["Scheduling:Enabled"] = "false", [setting] = limit });
+            using var client = await server.ClientForAsync("analyst");
+            using var response = await client.PostAsync(new Uri("/api/planning/naloxone", UriKind.Relative), new StringContent(request, Encoding.UTF8, "application/json"));
+            var text = await response.Content.ReadAsStringAsync();
+            if (!refused)
+            {
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{setting}={limit}: {(int)response.StatusCode} {text}");
+                continue;
+            }
+
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{setting}={limit}: {(int)response.StatusCode} {text}");
+            var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
+            Assert.True(errors.TryGetProperty(field, out var messages), text);
+            Assert.Contains(cap, messages[0].GetString(), StringComparison.Ordinal);
+        }
+    }
 }

@@ -64,10 +64,13 @@ public static class LocalMoran
     /// <param name="weights">The weights, without self-neighbours; row-standardised in the usual analysis.</param>
     /// <param name="permutations">The number R of conditional permutations per feature, ≥ 0 (999 as GeoDa's default; 0 skips the test).</param>
     /// <param name="seed">The seed of the random permutations.</param>
+    /// <param name="cancellationToken">Stops the work (checked before each feature's permutations).</param>
     /// <returns>One result per feature, in the order of the values.</returns>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     /// <exception cref="ArgumentException">The numbers of values and features differ, a value is not finite, or a feature is its own neighbour.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="permutations"/> is negative.</exception>
-    public static IReadOnlyList<LocalMoranResult> Compute(IReadOnlyList<double> values, SpatialWeights weights, int permutations = 999, int seed = 1)
+    public static IReadOnlyList<LocalMoranResult> Compute(
+        IReadOnlyList<double> values, SpatialWeights weights, int permutations = 999, int seed = 1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentOutOfRangeException.ThrowIfNegative(permutations);
@@ -123,6 +126,7 @@ public static class LocalMoran
         var permuter = new Permuter(x, permutations, seed);
         for (int i = 0; i < n; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var neighbors = weights.Neighbors(i);
             int k = neighbors.Length;
             if (k == 0)
@@ -159,7 +163,7 @@ public static class LocalMoran
             }
 
             double zScore = (ii - expectation) / Math.Sqrt(variance);
-            double pseudoP = permuter.FoldedPValue(i, neighbors);
+            double pseudoP = permuter.FoldedPValue(i, neighbors, cancellationToken);
             results[i] = new LocalMoranResult(ii, expectation, variance, zScore, StandardNormal.TwoSided(zScore), pseudoP, quadrant);
         }
 
@@ -187,7 +191,7 @@ public static class LocalMoran
         }
 
         /// <summary>(M + 1) / (R + 1), comparing the sums of the drawn neighbour values with the observed sum.</summary>
-        public double FoldedPValue(int i, ReadOnlySpan<int> neighbors)
+        public double FoldedPValue(int i, ReadOnlySpan<int> neighbors, CancellationToken cancellationToken)
         {
             double observed = 0;
             foreach (int j in neighbors)
@@ -198,6 +202,11 @@ public static class LocalMoran
             int k = neighbors.Length, others = _pool.Length, atLeast = 0, atMost = 0;
             for (int r = 0; r < _permutations; r++)
             {
+                if ((r & 255) == 255)
+                {
+                    cancellationToken.ThrowIfCancellationRequested(); // a feature with thousands of neighbours takes a while
+                }
+
                 double sum = 0;
                 for (int s = 0; s < k; s++)
                 {

@@ -74,7 +74,8 @@ internal sealed class CoverageSets
         IReadOnlyList<double> weights,
         IReadOnlyList<(double X, double Y)> candidates,
         IReadOnlyList<(double X, double Y)> existing,
-        double radius)
+        double radius,
+        CancellationToken cancellationToken = default)
     {
         int n = demand.Count, m = candidates.Count;
         var xs = new double[n];
@@ -124,6 +125,11 @@ internal sealed class CoverageSets
         var reached = new bool[n];
         for (int j = 0; j < m; j++)
         {
+            if ((j & 255) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             found.Clear();
             tree.WithinRadius(candidates[j].X, candidates[j].Y, r2, found);
             int start = covered.Count;

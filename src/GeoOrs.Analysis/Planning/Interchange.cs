@@ -64,14 +64,16 @@ internal sealed class Interchange
     /// <param name="start">The chosen sites to start from (distinct).</param>
     /// <param name="maxSwaps">The most swaps to make.</param>
     /// <param name="timeLimit">The time after which no further pass starts, or <see langword="null"/> for none.</param>
+    /// <param name="cancellationToken">Stops the work (checked before each swap).</param>
     /// <returns>The improved sites (same size), the number of swaps made and whether the set is swap-optimal.</returns>
-    public static (int[] Sites, int Swaps, bool LocalOptimum) Run(CoverageSets sets, int[] start, int maxSwaps, TimeSpan? timeLimit)
+    public static (int[] Sites, int Swaps, bool LocalOptimum) Run(CoverageSets sets, int[] start, int maxSwaps, TimeSpan? timeLimit, CancellationToken cancellationToken = default)
     {
         var search = new Interchange(sets, start);
         var clock = Stopwatch.StartNew();
         int swaps = 0;
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (start.Length == 0 || start.Length == sets.CandidateCount)
             {
                 return (search._sites, swaps, true);

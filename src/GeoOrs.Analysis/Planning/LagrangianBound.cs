@@ -67,17 +67,19 @@ internal sealed class LagrangianBound
     /// <param name="p">The number of sites, 1 ≤ p &lt; the number of candidates.</param>
     /// <param name="lowerBound">The value of the best solution known.</param>
     /// <param name="iterations">The most subgradient iterations.</param>
+    /// <param name="cancellationToken">Stops the work (checked at every iteration).</param>
     /// <returns>
     /// The lowest L(λ) found, the iterations run, and the best subproblem solution with its value
     /// (<see langword="null"/> when no iteration ran).
     /// </returns>
-    public static (double Bound, int Iterations, int[]? BestPrimal, double BestPrimalValue) Compute(CoverageSets sets, int p, double lowerBound, int iterations)
+    public static (double Bound, int Iterations, int[]? BestPrimal, double BestPrimalValue) Compute(
+        CoverageSets sets, int p, double lowerBound, int iterations, CancellationToken cancellationToken = default)
     {
         var state = new LagrangianBound(sets, p);
-        return state.Run(lowerBound, iterations);
+        return state.Run(lowerBound, iterations, cancellationToken);
     }
 
-    private (double Bound, int Iterations, int[]? BestPrimal, double BestPrimalValue) Run(double lowerBound, int iterations)
+    private (double Bound, int Iterations, int[]? BestPrimal, double BestPrimalValue) Run(double lowerBound, int iterations, CancellationToken cancellationToken)
     {
         var w = _sets.Weight;
         int n = w.Length;
@@ -97,6 +99,7 @@ internal sealed class LagrangianBound
         int stale = 0, iteration = 0;
         while (iteration < iterations)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             iteration++;
             double value = Evaluate();
             if (value < best)

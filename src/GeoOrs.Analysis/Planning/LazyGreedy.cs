@@ -21,8 +21,9 @@ internal static class LazyGreedy
     /// <param name="sets">The coverage sets.</param>
     /// <param name="pool">The candidates to choose from, each once.</param>
     /// <param name="k">The number of sites to choose; at most the size of the pool are chosen.</param>
+    /// <param name="cancellationToken">Stops the work (checked at every step).</param>
     /// <returns>The sites in the order chosen and the demand each added.</returns>
-    public static (int[] Sites, double[] Gains) Run(CoverageSets sets, IReadOnlyCollection<int> pool, int k)
+    public static (int[] Sites, double[] Gains) Run(CoverageSets sets, IReadOnlyCollection<int> pool, int k, CancellationToken cancellationToken = default)
     {
         k = Math.Min(k, pool.Count);
         var covered = new bool[sets.DemandCount];
@@ -33,6 +34,7 @@ internal static class LazyGreedy
         var gains = new double[k];
         for (int step = 0; step < k; step++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             while (true)
             {
                 heap.TryDequeue(out int j, out var key);

@@ -59,7 +59,9 @@ public static class MaximalCovering
     /// <param name="k">The number of sites to choose, ≥ 0; all candidates are chosen when there are fewer.</param>
     /// <param name="radius">The coverage radius in metres, finite and ≥ 0 (inclusive).</param>
     /// <param name="options">Limits on the work, or <see langword="null"/> for <see cref="CoveringOptions.Default"/>.</param>
+    /// <param name="cancellationToken">Stops the work (checked in every phase's loops).</param>
     /// <returns>The chosen sites, the coverage and the bound.</returns>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     /// <exception cref="ArgumentNullException">An input list is null.</exception>
     /// <exception cref="ArgumentException">
     /// The numbers of demand points and weights differ, a coordinate is not finite, a weight is negative or
@@ -72,20 +74,21 @@ public static class MaximalCovering
         IReadOnlyList<(double X, double Y)> existing,
         int k,
         double radius,
-        CoveringOptions? options = null)
+        CoveringOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         Validate(demand, weights, candidates, existing, k, radius);
         options ??= CoveringOptions.Default;
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxSwaps, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(options.LagrangianIterations, nameof(options));
 
-        var sets = CoverageSets.Build(demand, weights, candidates, existing, radius);
+        var sets = CoverageSets.Build(demand, weights, candidates, existing, radius, cancellationToken);
         int m = sets.CandidateCount;
         int p = Math.Min(k, m);
         var all = Enumerable.Range(0, m).ToArray();
 
         // (1) Greedy and its curve.
-        var (greedy, greedyGains) = LazyGreedy.Run(sets, all, p);
+        var (greedy, greedyGains) = LazyGreedy.Run(sets, all, p, cancellationToken);
         var curve = new double[p];
         double running = 0;
         for (int q = 0; q < p; q++)
@@ -97,7 +100,7 @@ public static class MaximalCovering
         double greedyValue = sets.Value(greedy);
 
         // (2) Swaps.
-        var (sites, swaps, localOptimum) = Interchange.Run(sets, greedy, options.MaxSwaps, options.SwapTimeLimit);
+        var (sites, swaps, localOptimum) = Interchange.Run(sets, greedy, options.MaxSwaps, options.SwapTimeLimit, cancellationToken);
         double value = sets.Value(sites);
 
         // (3) Lagrangian bound; a better subproblem solution is improved by swaps too.
@@ -105,12 +108,12 @@ public static class MaximalCovering
         int iterations = 0;
         if (p > 0 && p < m && options.LagrangianIterations > 0)
         {
-            (lagrangian, iterations, var better, _) = LagrangianBound.Compute(sets, p, value, options.LagrangianIterations);
+            (lagrangian, iterations, var better, _) = LagrangianBound.Compute(sets, p, value, options.LagrangianIterations, cancellationToken);
 
             // Swap from the best subproblem solution unless it is the set already found.
             if (better is not null && !better.Order().SequenceEqual(sites.Order()))
             {
-                var (improved, moreSwaps, optimum) = Interchange.Run(sets, better, options.MaxSwaps, options.SwapTimeLimit);
+                var (improved, moreSwaps, optimum) = Interchange.Run(sets, better, options.MaxSwaps, options.SwapTimeLimit, cancellationToken);
                 double improvedValue = sets.Value(improved);
                 if (improvedValue > value)
                 {
@@ -128,7 +131,7 @@ public static class MaximalCovering
             var combinations = Combinations(useful.Length, Math.Min(p, useful.Length));
             if (value < bound && combinations <= options.ExhaustiveCombinations && (double)combinations * sets.DemandCount <= ExhaustiveWork)
             {
-                var (best, bestValue) = Enumerate(sets, useful, Math.Min(p, useful.Length), value);
+                var (best, bestValue) = Enumerate(sets, useful, Math.Min(p, useful.Length), value, cancellationToken);
                 if (best is not null)
                 {
                     // Fill up to p with candidates that add nothing, as the heuristic's answer would.
@@ -141,7 +144,7 @@ public static class MaximalCovering
         }
 
         // (4) The final sites in greedy order among themselves.
-        var (ordered, added) = LazyGreedy.Run(sets, sites, p);
+        var (ordered, added) = LazyGreedy.Run(sets, sites, p, cancellationToken);
         var chosen = new ChosenSite[p];
         for (int q = 0; q < p; q++)
         {
@@ -152,6 +155,49 @@ public static class MaximalCovering
         var bounds = new CoveringBounds(Coverable(sets), lagrangian, GreedyRatioBound(greedyValue, p, m), OnlineBound(sets, ordered, newDemand, p), exhaustive);
         return new CoveringSolution(
             chosen, curve, sets.TotalDemand, sets.ExistingDemand, newDemand, Math.Max(bounds.Least, newDemand), bounds, swaps, localOptimum, iterations);
+    }
+
+    /// <summary>
+    /// Counts the (candidate, demand point) pairs within the radius — the size of the coverage sets
+    /// <see cref="Solve"/> builds, and what its greedy, swaps and subgradient iterations go over —
+    /// with a k-d tree over the demand, stopping as soon as the count passes <paramref name="limit"/>:
+    /// so an instance too large to solve in time can be refused first, at a cost of at most
+    /// O(n log n + m log n + limit).
+    /// </summary>
+    /// <param name="demand">The demand points, planar coordinates in metres.</param>
+    /// <param name="candidates">The candidate sites, in the same coordinates.</param>
+    /// <param name="radius">The coverage radius in metres, finite and ≥ 0.</param>
+    /// <param name="limit">The count at which to stop, ≥ 0.</param>
+    /// <param name="cancellationToken">Stops the count (checked every 256 candidates).</param>
+    /// <returns>The number of pairs when it is at most <paramref name="limit"/>; otherwise some number above it.</returns>
+    /// <exception cref="ArgumentException">A coordinate is not finite, or the radius is negative or not finite.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static long CountCoverage(
+        IReadOnlyList<(double X, double Y)> demand, IReadOnlyList<(double X, double Y)> candidates, double radius, long limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(demand);
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        if (!double.IsFinite(radius) || radius < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(radius), radius, "The coverage radius must be a finite number of metres, 0 or more.");
+        }
+
+        CheckFinite(candidates, nameof(candidates));
+        var tree = new Spatial.KdTree(demand);
+        double r2 = radius * radius;
+        long count = 0;
+        for (int j = 0; j < candidates.Count && count <= limit; j++)
+        {
+            if ((j & 255) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            count += tree.CountWithinRadius(candidates[j].X, candidates[j].Y, r2, limit - count + 1);
+        }
+
+        return count;
     }
 
     /// <summary>The most demand points times combinations an enumeration may visit.</summary>
@@ -180,14 +226,20 @@ public static class MaximalCovering
     }
 
     /// <summary>Every r-subset of the candidates in lexicographic order; the best strictly above <paramref name="incumbent"/>, or null.</summary>
-    private static (int[]? Sites, double Value) Enumerate(CoverageSets sets, int[] candidates, int r, double incumbent)
+    private static (int[]? Sites, double Value) Enumerate(CoverageSets sets, int[] candidates, int r, double incumbent, CancellationToken cancellationToken)
     {
+        long visited = 0;
         int[]? best = null;
         double bestValue = incumbent;
         var index = Enumerable.Range(0, r).ToArray();
         var subset = new int[r];
         while (true)
         {
+            if ((++visited & 1023) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             for (int q = 0; q < r; q++)
             {
                 subset[q] = candidates[index[q]];

@@ -54,9 +54,11 @@ public static class ContiguityWeights
     /// <see langword="true"/> to rely on shared vertices alone (PySAL's behaviour; faster, right for a clean
     /// coverage); <see langword="false"/> to also ask NTS whether pairs without a shared vertex intersect.
     /// </param>
+    /// <param name="cancellationToken">Stops the work (checked every 256 polygons).</param>
     /// <returns>Symmetric binary weights.</returns>
-    public static SpatialWeights Queen(IReadOnlyList<Geometry> polygons, bool exactCoordinatesOnly) =>
-        new Builder(polygons, rook: false, exactCoordinatesOnly).Build();
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static SpatialWeights Queen(IReadOnlyList<Geometry> polygons, bool exactCoordinatesOnly, CancellationToken cancellationToken = default) =>
+        new Builder(polygons, rook: false, exactCoordinatesOnly, cancellationToken).Build();
 
     /// <summary>Builds binary rook contiguity weights: polygons sharing a boundary segment of positive length are neighbours.</summary>
     /// <param name="polygons">The polygons or multipolygons, in one planar or geographic CRS.</param>
@@ -69,9 +71,54 @@ public static class ContiguityWeights
     /// <see langword="true"/> to rely on shared edges alone (PySAL's behaviour; faster, right for a clean
     /// coverage); <see langword="false"/> to also ask NTS whether touching pairs without a shared edge share a line.
     /// </param>
+    /// <param name="cancellationToken">Stops the work (checked every 256 polygons).</param>
     /// <returns>Symmetric binary weights.</returns>
-    public static SpatialWeights Rook(IReadOnlyList<Geometry> polygons, bool exactCoordinatesOnly) =>
-        new Builder(polygons, rook: true, exactCoordinatesOnly).Build();
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static SpatialWeights Rook(IReadOnlyList<Geometry> polygons, bool exactCoordinatesOnly, CancellationToken cancellationToken = default) =>
+        new Builder(polygons, rook: true, exactCoordinatesOnly, cancellationToken).Build();
+
+    /// <summary>
+    /// Counts the ordered pairs (i, j), i ≠ j, of polygons whose envelopes intersect — the pairs that
+    /// contiguity must test, and an upper bound on the neighbour pairs <see cref="Queen(IReadOnlyList{Geometry})"/>
+    /// and <see cref="Rook(IReadOnlyList{Geometry})"/> find — with an R-tree of the envelopes, stopping
+    /// as soon as the count passes <paramref name="limit"/>; so polygons that would make a huge
+    /// neighbour list, or a long contiguity test, can be refused before either is built.
+    /// </summary>
+    /// <param name="polygons">The polygons or multipolygons.</param>
+    /// <param name="limit">The count at which to stop, ≥ 0.</param>
+    /// <param name="cancellationToken">Stops the count (checked every 256 polygons).</param>
+    /// <returns>The number of pairs when it is at most <paramref name="limit"/>; otherwise some number above it.</returns>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static long CountOverlappingEnvelopes(IReadOnlyList<Geometry> polygons, long limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(polygons);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var tree = new STRtree<int>();
+        for (int i = 0; i < polygons.Count; i++)
+        {
+            if (polygons[i] is { IsEmpty: false } polygon)
+            {
+                tree.Insert(polygon.EnvelopeInternal, i);
+            }
+        }
+
+        tree.Build();
+        long count = 0;
+        for (int i = 0; i < polygons.Count && count <= limit; i++)
+        {
+            if ((i & 255) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (polygons[i] is { IsEmpty: false } polygon)
+            {
+                count += tree.Query(polygon.EnvelopeInternal).Count - 1; // itself
+            }
+        }
+
+        return count;
+    }
 
     /// <summary>A vertex, ordered by X then Y.</summary>
     private readonly record struct Vertex(double X, double Y) : IComparable<Vertex>
@@ -102,9 +149,11 @@ public static class ContiguityWeights
         private readonly Vertex[][] _vertices;
         private readonly Edge[][] _edges;
         private readonly IPreparedGeometry?[] _prepared;
+        private readonly CancellationToken _cancellationToken;
 
-        public Builder(IReadOnlyList<Geometry> polygons, bool rook, bool exactOnly)
+        public Builder(IReadOnlyList<Geometry> polygons, bool rook, bool exactOnly, CancellationToken cancellationToken)
         {
+            _cancellationToken = cancellationToken;
             ArgumentNullException.ThrowIfNull(polygons);
             _polygons = polygons;
             _rook = rook;
@@ -141,6 +190,11 @@ public static class ContiguityWeights
 
             for (int i = 0; i < n; i++)
             {
+                if ((i & 255) == 0)
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                }
+
                 if (_polygons[i].IsEmpty)
                 {
                     continue;

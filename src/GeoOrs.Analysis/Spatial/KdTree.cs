@@ -66,6 +66,26 @@ internal sealed class KdTree
     public void WithinRadius(int query, double radiusSquared, List<int> result) =>
         SearchRadius(0, Count, _x[query], _y[query], query, radiusSquared, result);
 
+    /// <summary>
+    /// Counts the points other than <paramref name="query"/> within squared distance
+    /// <paramref name="radiusSquared"/> (inclusive), stopping once the count reaches
+    /// <paramref name="stopAt"/> (the result is then at least <paramref name="stopAt"/>).
+    /// </summary>
+    public long CountWithinRadius(int query, double radiusSquared, long stopAt)
+    {
+        long count = 0;
+        CountRadius(0, Count, _x[query], _y[query], query, radiusSquared, stopAt, ref count);
+        return count;
+    }
+
+    /// <summary>As <see cref="CountWithinRadius(int, double, long)"/>, around a location (x, y) that need not be one of the points.</summary>
+    public long CountWithinRadius(double x, double y, double radiusSquared, long stopAt)
+    {
+        long count = 0;
+        CountRadius(0, Count, x, y, -1, radiusSquared, stopAt, ref count);
+        return count;
+    }
+
     /// <summary>Adds to <paramref name="result"/> every point within squared distance <paramref name="radiusSquared"/> (inclusive) of the location (x, y), which need not be one of the points.</summary>
     public void WithinRadius(double x, double y, double radiusSquared, List<int> result) =>
         SearchRadius(0, Count, x, y, -1, radiusSquared, result);
@@ -237,6 +257,57 @@ internal sealed class KdTree
                 lo = mid + 1;
             }
         }
+    }
+
+    private void CountRadius(int lo, int hi, double qx, double qy, int query, double r2, long stopAt, ref long count)
+    {
+        while (count < stopAt)
+        {
+            if (hi - lo <= LeafSize)
+            {
+                for (int p = lo; p < hi; p++)
+                {
+                    count += IsWithin(_order[p], qx, qy, query, r2) ? 1 : 0;
+                }
+
+                return;
+            }
+
+            int mid = lo + ((hi - lo) / 2);
+            int node = _order[mid];
+            double delta = _axis[mid] == 0 ? qx - _x[node] : qy - _y[node];
+            count += IsWithin(node, qx, qy, query, r2) ? 1 : 0;
+            bool far = delta * delta <= r2;
+            if (delta < 0)
+            {
+                if (far)
+                {
+                    CountRadius(mid + 1, hi, qx, qy, query, r2, stopAt, ref count);
+                }
+
+                hi = mid;
+            }
+            else
+            {
+                if (far)
+                {
+                    CountRadius(lo, mid, qx, qy, query, r2, stopAt, ref count);
+                }
+
+                lo = mid + 1;
+            }
+        }
+    }
+
+    private bool IsWithin(int i, double qx, double qy, int query, double r2)
+    {
+        if (i == query)
+        {
+            return false;
+        }
+
+        double dx = _x[i] - qx, dy = _y[i] - qy;
+        return (dx * dx) + (dy * dy) <= r2;
     }
 
     private void AddIfWithin(int i, double qx, double qy, int query, double r2, List<int> result)

@@ -24,10 +24,12 @@ public static class NearestNeighborWeights
     /// <summary>Builds binary k-nearest-neighbour weights.</summary>
     /// <param name="points">The points, in planar coordinates (metres).</param>
     /// <param name="k">The number of neighbours of each point, 1 ≤ k &lt; number of points.</param>
+    /// <param name="cancellationToken">Stops the search (checked every 1,024 points).</param>
     /// <returns>Binary weights whose rows list each point's k nearest others, ascending by index.</returns>
     /// <exception cref="ArgumentOutOfRangeException">k is less than 1 or not less than the number of points.</exception>
     /// <exception cref="ArgumentException">A coordinate is NaN or infinite.</exception>
-    public static SpatialWeights Build(IReadOnlyList<(double X, double Y)> points, int k)
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static SpatialWeights Build(IReadOnlyList<(double X, double Y)> points, int k, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(points);
         int n = points.Count;
@@ -41,6 +43,11 @@ public static class NearestNeighborWeights
         var indices = new int[checked(n * k)];
         for (int i = 0; i < n; i++)
         {
+            if ((i & 1023) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var row = indices.AsSpan(i * k, k);
             tree.Nearest(i, k, row);
             row.Sort();

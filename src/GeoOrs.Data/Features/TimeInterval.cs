@@ -57,6 +57,12 @@ public sealed partial record TimeInterval(DateTimeOffset? Start, DateTimeOffset?
                 return false;
             }
 
+            if (!EventDays.Contains(at.Value))
+            {
+                error = OutOfRange(value);
+                return false;
+            }
+
             interval = day is { } d
                 ? new TimeInterval(at, DayAfter(d), false) { StartDay = d, EndDay = d }
                 : new TimeInterval(at, at, true);
@@ -66,6 +72,12 @@ public sealed partial record TimeInterval(DateTimeOffset? Start, DateTimeOffset?
         if (!TryBound(parts[0], out var start, out var startDay) || !TryBound(parts[1], out var end, out var endDay))
         {
             error = $"each end of a 'datetime' interval must be an RFC 3339 date-time, a date, '..' or empty (got '{value}')";
+            return false;
+        }
+
+        if ((start is { } startsAt && !EventDays.Contains(startsAt)) || (end is { } endsAt && !EventDays.Contains(endsAt)))
+        {
+            error = OutOfRange(value);
             return false;
         }
 
@@ -107,6 +119,9 @@ public sealed partial record TimeInterval(DateTimeOffset? Start, DateTimeOffset?
         to = interval.EndDay;
         return true;
     }
+
+    private static string OutOfRange(string value) =>
+        $"'datetime' must lie from {EventDays.Range} (UTC; no event lies outside), got '{value}'";
 
     private static DateTimeOffset Midnight(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 

@@ -67,6 +67,12 @@ public static class Ingestor
     /// <summary>How many row errors a batch keeps (all are counted).</summary>
     public const int MaxStoredErrors = 1000;
 
+    /// <summary>How many row errors of each batch a listing of batches shows (one batch shows all it keeps).</summary>
+    public const int ListedErrors = 10;
+
+    /// <summary>The most characters of a batch's own error that are kept.</summary>
+    private const int MaxErrorText = 2000;
+
     /// <summary>Rows staged and merged at a time; the producer may read at most this far ahead.</summary>
     private const int ChunkRows = 50_000;
 
@@ -145,6 +151,7 @@ public static class Ingestor
         public int RowsRead; // written by the producer, read for progress by the consumer
         public int Rejected;
         public int OutsideCounties;
+        public long TotalErrors;
         public readonly List<RowError> Errors = [];
         public readonly Dictionary<string, int> Stored = new(StringComparer.Ordinal); // events stored per agency (by the consumer)
         public int HeldForReview; // duplicates of events flagged for agency review (by the consumer)
@@ -176,6 +183,12 @@ public static class Ingestor
             };
         }).ToList();
         await Access.AuditLog.WriteManyAsync(connection, entries, cancellationToken).ConfigureAwait(false);
+
+        /// <summary>The errors as stored: the first <see cref="MaxStoredErrors"/>, then one line counting the rest.</summary>
+        public IEnumerable<RowError> StoredErrors => TotalErrors > Errors.Count
+            ? Errors.Append(new RowError(0, "errors", string.Create(CultureInfo.InvariantCulture,
+                $"{TotalErrors - Errors.Count:N0} more row errors are not listed (the first {MaxStoredErrors:N0} are)")))
+            : Errors;
     }
 
     /// <summary>
@@ -265,9 +278,10 @@ public static class Ingestor
                 if (errors.Count > 0)
                 {
                     state.Rejected++;
+                    state.TotalErrors += errors.Count;
                     foreach (var error in errors.Take(MaxStoredErrors - state.Errors.Count))
                     {
-                        state.Errors.Add(error);
+                        state.Errors.Add(error.Cut());
                     }
 
                     continue;
@@ -525,15 +539,19 @@ public static class Ingestor
         command.Parameters.AddWithValue(status == "committed" ? state.OutsideCounties : 0);
         // A rejected row's error quotes what was sent, NULs and all, which jsonb and text cannot hold.
         static string NoNul(string text) => text.Replace('\0', '\uFFFD');
-        command.Parameters.AddWithValue(JsonSerializer.Serialize(state.Errors.Select(e => e with { Field = NoNul(e.Field), Reason = NoNul(e.Reason) }), ErrorJson));
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, error is null ? DBNull.Value : NoNul(error));
+        command.Parameters.AddWithValue(JsonSerializer.Serialize(state.StoredErrors.Select(e => e with { Field = NoNul(e.Field), Reason = NoNul(e.Reason) }), ErrorJson));
+        command.Parameters.AddWithValue(NpgsqlDbType.Text, error is null ? DBNull.Value : NoNul(error.Length <= MaxErrorText ? error : error[..MaxErrorText] + "…"));
         command.Parameters.AddWithValue(JsonSerializer.Serialize(status == "committed" ? state.Stored : [], ErrorJson));
         command.Parameters.AddWithValue(status == "committed" ? state.HeldForReview : 0);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return (await BatchesAsync(dataSource, connection, batchId, 1, cancellationToken).ConfigureAwait(false))[0];
     }
 
-    /// <summary>Reads one batch (<paramref name="id"/>) or the latest <paramref name="limit"/> batches.</summary>
+    /// <summary>
+    /// Reads one batch (<paramref name="id"/>), with the row errors it keeps, or the latest
+    /// <paramref name="limit"/> batches with the first <see cref="ListedErrors"/> row errors of each
+    /// and a line counting the rest.
+    /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="connection">An open connection to read through (to see an uncommitted batch), or null.</param>
     /// <param name="id">One batch's id, or null for the latest.</param>
@@ -546,12 +564,28 @@ public static class Ingestor
         ArgumentNullException.ThrowIfNull(dataSource);
         const string Sql = """
             SELECT id, kind, agency, sender, format, mapping, mode, status, received_at, finished_at, bytes, sha256,
-                   rows_read, accepted, rejected, duplicates, outside_counties, duplicate_of, error, errors::text, key_prefix, agencies::text, held_for_review
+                   rows_read, accepted, rejected, duplicates, outside_counties, duplicate_of, left(error, $3),
+                   -- Errors are cut as they are stored; this also cuts those stored before that was so.
+                   (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                               'line', x.e -> 'line',
+                               'field', left(x.e ->> 'field', $4),
+                               'reason', CASE WHEN length(x.e ->> 'reason') > $5 THEN left(x.e ->> 'reason', $5) || '… (cut)' ELSE x.e ->> 'reason' END)
+                             ORDER BY x.o), '[]'::jsonb)
+                           || CASE WHEN jsonb_array_length(errors) > $6 THEN jsonb_build_array(jsonb_build_object(
+                                  'line', 0, 'field', 'errors',
+                                  'reason', (jsonb_array_length(errors) - $6) || ' more entries: GET /api/ingest/batches/' || ingest_batches.id || ' lists them (up to ' || $7 || ' row errors)'))
+                              ELSE '[]'::jsonb END
+                    FROM jsonb_array_elements(errors) WITH ORDINALITY AS x(e, o) WHERE x.o <= $6)::text, key_prefix, agencies::text, held_for_review
             FROM ingest_batches WHERE $1::bigint IS NULL OR id = $1 ORDER BY id DESC LIMIT $2
             """;
         await using var command = connection is null ? dataSource.CreateCommand(Sql) : new NpgsqlCommand(Sql, connection);
         command.Parameters.AddWithValue(NpgsqlDbType.Bigint, (object?)id ?? DBNull.Value);
         command.Parameters.AddWithValue(limit);
+        command.Parameters.AddWithValue(MaxErrorText + 1);
+        command.Parameters.AddWithValue(RowError.MaxField);
+        command.Parameters.AddWithValue(RowError.MaxReason + 60); // a cut reason's note of how much was cut
+        command.Parameters.AddWithValue(id is null ? ListedErrors : MaxStoredErrors + 1); // one more: the line that counts the rest
+        command.Parameters.AddWithValue(MaxStoredErrors.ToString("N0", CultureInfo.InvariantCulture));
         var batches = new List<IngestBatch>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -7,7 +7,38 @@ namespace GeoOrs.Data.Ingest;
 /// <param name="Line">The line (CSV, NDJSON) or feature number (GeoJSON).</param>
 /// <param name="Field">The canonical field, or <c>record</c> for the row as a whole.</param>
 /// <param name="Reason">Why, in words a sender can act on.</param>
-public sealed record RowError(long Line, string Field, string Reason);
+public sealed record RowError(long Line, string Field, string Reason)
+{
+    /// <summary>The most characters of a sent value an error quotes.</summary>
+    public const int MaxQuoted = 200;
+
+    /// <summary>The most characters of a field name an error keeps.</summary>
+    public const int MaxField = 100;
+
+    /// <summary>The most characters of a reason an error keeps (a quoted value and the words around it).</summary>
+    public const int MaxReason = 400;
+
+    /// <summary>
+    /// A sent value as an error quotes it: in single quotes, its first <see cref="MaxQuoted"/>
+    /// characters and, when there were more, how many were cut — so a 50 MB field makes a short
+    /// error, not a 50 MB one.
+    /// </summary>
+    /// <param name="value">The value as sent.</param>
+    /// <returns>The quotation.</returns>
+    public static string Quote(string? value) =>
+        value is null ? "''"
+        : value.Length <= MaxQuoted ? $"'{value}'"
+        : string.Create(CultureInfo.InvariantCulture, $"'{value[..MaxQuoted]}…' ({value.Length - MaxQuoted:N0} more characters cut)");
+
+    /// <summary>This error with its field and reason cut to <see cref="MaxField"/> and <see cref="MaxReason"/> characters, as it is stored.</summary>
+    /// <returns>The error, cut where it was longer.</returns>
+    public RowError Cut() => Field.Length <= MaxField && Reason.Length <= MaxReason
+        ? this
+        : this with { Field = Cut(Field, MaxField), Reason = Cut(Reason, MaxReason) };
+
+    private static string Cut(string text, int max) =>
+        text.Length <= max ? text : string.Create(CultureInfo.InvariantCulture, $"{text[..max]}… ({text.Length - max:N0} more characters cut)");
+}
 
 /// <summary>An overdose event ready to store, with the county (GEOID) its point is in, or null.</summary>
 public sealed record OverdoseRow(
@@ -85,7 +116,7 @@ public sealed class RowBuilder
         var precision = Value(record, "location_precision") ?? "exact";
         if (!Vocabulary.LocationPrecisions.Contains(precision))
         {
-            errors.Add(new RowError(record.Line, "location_precision", $"'{precision}' is not one of {string.Join(", ", Vocabulary.LocationPrecisions.Order())}"));
+            errors.Add(new RowError(record.Line, "location_precision", $"{RowError.Quote(precision)} is not one of {string.Join(", ", Vocabulary.LocationPrecisions.Order())}"));
         }
 
         var fatal = Boolean(record, "fatal", errors, required: true);
@@ -99,7 +130,7 @@ public sealed class RowBuilder
             }
             else
             {
-                errors.Add(new RowError(record.Line, "naloxone_doses", $"'{dosesText}' is not a whole number of doses from 0 to 100"));
+                errors.Add(new RowError(record.Line, "naloxone_doses", $"{RowError.Quote(dosesText)} is not a whole number of doses from 0 to 100"));
             }
         }
 
@@ -107,13 +138,13 @@ public sealed class RowBuilder
         string? ageBand = null;
         if (Value(record, "age_band") is { } ageText && !Vocabulary.TryParseAgeBand(ageText, out ageBand))
         {
-            errors.Add(new RowError(record.Line, "age_band", $"'{ageText}' is not an age or an age band such as 25-29"));
+            errors.Add(new RowError(record.Line, "age_band", $"{RowError.Quote(ageText)} is not an age or an age band such as 25-29"));
         }
 
         string? sex = null;
         if (Value(record, "sex") is { } sexText && !Vocabulary.TryParseSex(sexText, out sex))
         {
-            errors.Add(new RowError(record.Line, "sex", $"'{sexText}' is not female, male or unknown"));
+            errors.Add(new RowError(record.Line, "sex", $"{RowError.Quote(sexText)} is not female, male or unknown"));
         }
 
         var agency = Agency(record, "source_agency", errors);
@@ -154,7 +185,7 @@ public sealed class RowBuilder
             }
             else
             {
-                errors.Add(new RowError(record.Line, "drug", $"'{drugText}' is not a known drug name (see the synonym table in docs/INGEST.md)"));
+                errors.Add(new RowError(record.Line, "drug", $"{RowError.Quote(drugText)} is not a known drug name (see the synonym table in docs/INGEST.md)"));
             }
         }
 
@@ -163,18 +194,18 @@ public sealed class RowBuilder
         {
             if (!RecordSources.TryParseNumber(quantityText, out quantity))
             {
-                errors.Add(new RowError(record.Line, "quantity", $"'{quantityText}' is not a number"));
+                errors.Add(new RowError(record.Line, "quantity", $"{RowError.Quote(quantityText)} is not a number"));
             }
             else if (quantity < 0)
             {
-                errors.Add(new RowError(record.Line, "quantity", $"{quantityText} is negative"));
+                errors.Add(new RowError(record.Line, "quantity", $"{RowError.Quote(quantityText)} is negative"));
             }
         }
 
         string? unit = null;
         if (Required(record, "unit", errors) is { } unitText && !Vocabulary.TryParseUnit(unitText, out unit))
         {
-            errors.Add(new RowError(record.Line, "unit", $"'{unitText}' is not one of {string.Join(", ", Vocabulary.Units.Order())}"));
+            errors.Add(new RowError(record.Line, "unit", $"{RowError.Quote(unitText)} is not one of {string.Join(", ", Vocabulary.Units.Order())}"));
         }
 
         var agency = Agency(record, "agency", errors);
@@ -306,7 +337,7 @@ public sealed class RowBuilder
             return value;
         }
 
-        errors.Add(new RowError(record.Line, field, $"'{text}' is not true or false (yes/no, 1/0)"));
+        errors.Add(new RowError(record.Line, field, $"{RowError.Quote(text)} is not true or false (yes/no, 1/0)"));
         return null;
     }
 
@@ -320,7 +351,7 @@ public sealed class RowBuilder
         if (!TryParseDate(text, out var date))
         {
             var expected = _mapping.DateFormats.Length > 0 ? string.Join(" or ", _mapping.DateFormats) : "ISO 8601 (2024-03-01T22:15:00-05:00)";
-            errors.Add(new RowError(record.Line, field, $"'{text}' is not a date in the form {expected}"));
+            errors.Add(new RowError(record.Line, field, $"{RowError.Quote(text)} is not a date in the form {expected}"));
             return null;
         }
 
@@ -395,7 +426,7 @@ public sealed class RowBuilder
 
         if (!RecordSources.TryParseNumber(lonText, out var x) || !RecordSources.TryParseNumber(latText, out var y))
         {
-            errors.Add(new RowError(record.Line, RecordSources.TryParseNumber(lonText, out _) ? "lat" : "lon", $"'{(RecordSources.TryParseNumber(lonText, out _) ? latText : lonText)}' is not a number"));
+            errors.Add(new RowError(record.Line, RecordSources.TryParseNumber(lonText, out _) ? "lat" : "lon", $"{RowError.Quote((RecordSources.TryParseNumber(lonText, out _) ? latText : lonText))} is not a number"));
             return (0, 0, null);
         }
 
@@ -462,7 +493,7 @@ public sealed class RowBuilder
             }
             else
             {
-                errors.Add(new RowError(record.Line, "suspected_drugs", $"'{name}' is not a known drug name (see the synonym table in docs/INGEST.md)"));
+                errors.Add(new RowError(record.Line, "suspected_drugs", $"{RowError.Quote(name)} is not a known drug name (see the synonym table in docs/INGEST.md)"));
             }
         }
 

@@ -76,6 +76,7 @@ public static class AreaSummary
     /// <param name="query">The filters and view (its window is not used).</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>One entry per week.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A day lies outside <see cref="EventDays"/> (callers refuse those with a 400).</exception>
     public static async Task<IReadOnlyList<WeekCounts>> WeeklyAsync(
         NpgsqlDataSource dataSource, AreaLayer layer, string id, DateOnly from, DateOnly to, LayerQuery query, CancellationToken cancellationToken = default)
     {
@@ -85,6 +86,12 @@ public static class AreaSummary
         if (query.View.Suppressed)
         {
             throw new ArgumentException("the public's series is monthly", nameof(query));
+        }
+
+        if (!EventDays.Contains(from) || !EventDays.Contains(to))
+        {
+            // to.AddDays(1) below would overflow at DateOnly's end.
+            throw new ArgumentOutOfRangeException(nameof(to), $"the window {from:yyyy-MM-dd}..{to:yyyy-MM-dd} is not within {EventDays.Range}");
         }
 
         await using var command = dataSource.CreateCommand($"""

@@ -156,6 +156,12 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
                         return false;
                     }
 
+                    if (!EventDays.Contains(day))
+                    {
+                        error = $"'{name}' must be a day from {EventDays.Range} (got '{value}')";
+                        return false;
+                    }
+
                     if (name == "from")
                     {
                         from = day;

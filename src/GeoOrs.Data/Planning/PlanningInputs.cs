@@ -43,16 +43,20 @@ public static class PlanningInputs
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetFieldValue<byte[]>(0), reader.GetString(1)) : null;
     }
 
-    /// <summary>The overdoses inside the area over the days <paramref name="from"/>…<paramref name="to"/> that the view may see.</summary>
+    /// <summary>
+    /// The overdoses inside the area over the days <paramref name="from"/>…<paramref name="to"/> that the
+    /// view may see, at most <paramref name="limit"/> + 1 of them (one more than allowed says there are too many).
+    /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="area">The area as EWKB (EPSG:4326).</param>
     /// <param name="from">The first day.</param>
     /// <param name="to">The last day.</param>
     /// <param name="view">The caller's view (agencies hidden from it are left out).</param>
+    /// <param name="limit">The most events wanted.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The events.</returns>
     public static async Task<List<DemandEvent>> DemandAsync(
-        NpgsqlDataSource dataSource, byte[] area, DateOnly from, DateOnly to, AccessView view, CancellationToken cancellationToken = default)
+        NpgsqlDataSource dataSource, byte[] area, DateOnly from, DateOnly to, AccessView view, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(view);
@@ -63,13 +67,14 @@ public static class PlanningInputs
                 FROM overdose_events e, a
                 WHERE e.geom && a.g AND ST_Intersects(e.geom, a.g)
                   AND e.occurred_at >= @t_from AND e.occurred_at < @t_to AND NOT (e.source_agency = ANY (@hidden))
+                LIMIT @limit + 1
             ) q
             """);
         command.Parameters.Add(new NpgsqlParameter("area", NpgsqlDbType.Bytea) { Value = area });
         command.Parameters.AddWithValue("t_from", from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
         command.Parameters.AddWithValue("t_to", to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        command.Parameters.AddWithValue("limit", (long)limit);
         view.Bind(command.Parameters);
-        command.CommandTimeout = 300;
         var events = new List<DemandEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -106,7 +111,6 @@ public static class PlanningInputs
         command.Parameters.Add(new NpgsqlParameter("area", NpgsqlDbType.Bytea) { Value = area });
         command.Parameters.AddWithValue("spacing", spacing);
         command.Parameters.AddWithValue("limit", limit);
-        command.CommandTimeout = 300;
         var sites = new List<PlanningSite>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

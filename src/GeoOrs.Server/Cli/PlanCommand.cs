@@ -95,7 +95,7 @@ internal static class PlanCommand
         try
         {
             using var document = JsonDocument.Parse(request.ToJsonString());
-            plan = await PlanningEndpoints.PlanAsync(document.RootElement, dataSource, AccessView.Everything, DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None);
+            plan = await PlanningEndpoints.PlanAsync(document.RootElement, dataSource, AccessView.Everything, DateOnly.FromDateTime(DateTime.UtcNow), new LimitsOptions(), CancellationToken.None);
         }
         catch (JsonRequest.Invalid e)
         {
