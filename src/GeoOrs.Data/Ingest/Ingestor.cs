@@ -155,6 +155,12 @@ public static class Ingestor
         public readonly List<RowError> Errors = [];
         public readonly Dictionary<string, int> Stored = new(StringComparer.Ordinal); // events stored per agency (by the consumer)
         public int HeldForReview; // duplicates of events flagged for agency review (by the consumer)
+
+        /// <summary>The errors as stored: the first <see cref="MaxStoredErrors"/>, then one line counting the rest.</summary>
+        public IEnumerable<RowError> StoredErrors => TotalErrors > Errors.Count
+            ? Errors.Append(new RowError(0, "errors", string.Create(CultureInfo.InvariantCulture,
+                $"{TotalErrors - Errors.Count:N0} more row errors are not listed (the first {MaxStoredErrors:N0} are)")))
+            : Errors;
     }
 
     /// <summary>
@@ -183,12 +189,6 @@ public static class Ingestor
             };
         }).ToList();
         await Access.AuditLog.WriteManyAsync(connection, entries, cancellationToken).ConfigureAwait(false);
-
-        /// <summary>The errors as stored: the first <see cref="MaxStoredErrors"/>, then one line counting the rest.</summary>
-        public IEnumerable<RowError> StoredErrors => TotalErrors > Errors.Count
-            ? Errors.Append(new RowError(0, "errors", string.Create(CultureInfo.InvariantCulture,
-                $"{TotalErrors - Errors.Count:N0} more row errors are not listed (the first {MaxStoredErrors:N0} are)")))
-            : Errors;
     }
 
     /// <summary>
