@@ -72,6 +72,7 @@ public static class Ingestor
         var counties = await CountyIndex.CurrentAsync(dataSource, cancellationToken).ConfigureAwait(false);
         var centroid = request.Mapping.CountyCentroid is { } fips ? await CentroidAsync(dataSource, fips, cancellationToken).ConfigureAwait(false) : null;
         var builder = new RowBuilder(request.Mapping, request.Agency, clock, centroid, counties.County);
+        var mask = await EventMask.LoadAsync(dataSource, cancellationToken).ConfigureAwait(false);
         var batchId = await StartAsync(dataSource, request, cancellationToken).ConfigureAwait(false);
         var body = new HashingStream(request.Body);
         var state = new BatchState();
@@ -89,7 +90,7 @@ public static class Ingestor
                 await plan.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var (staged, accepted) = await PipeAsync(dataSource, connection, request, body, builder, counties, batchId, state, progress, cancellationToken)
+            var (staged, accepted) = await PipeAsync(dataSource, connection, request, body, builder, counties, mask, batchId, state, progress, cancellationToken)
                 .ConfigureAwait(false);
             if (state.Rejected > 0 && request.Mode == IngestMode.AllOrNothing)
             {
@@ -133,11 +134,13 @@ public static class Ingestor
     /// Reads and checks rows on one core while the database stores the previous chunk on the other:
     /// a producer maps, validates and places each record and hands it over a bounded channel; the
     /// consumer takes a chunk, leaves out the events already stored (or repeated in the chunk), and
-    /// COPYs the rest straight into the event table, chunk after chunk, in the batch's one transaction.
+    /// COPYs the rest straight into the event table, chunk after chunk, in the batch's one transaction,
+    /// each with its geomasked position; the county aggregates and the cluster cells of the stored
+    /// events are merged at the end, in the same transaction.
     /// </summary>
     private static async Task<(int Staged, int Accepted)> PipeAsync(
         NpgsqlDataSource dataSource, NpgsqlConnection connection, IngestRequest request, HashingStream body,
-        RowBuilder builder, CountyIndex counties, long batchId, BatchState state, Action<long>? progress, CancellationToken cancellationToken)
+        RowBuilder builder, CountyIndex counties, EventMask mask, long batchId, BatchState state, Action<long>? progress, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var rows = Channel.CreateBounded<StagedRow>(new BoundedChannelOptions(ChunkRows) { SingleReader = true, SingleWriter = true });
@@ -147,6 +150,7 @@ public static class Ingestor
         var locked = new HashSet<string>(StringComparer.Ordinal);
         var chunk = new List<StagedRow>(ChunkRows);
         var tally = new AggregateTally(request.Kind);
+        var cells = new CellTally(request.Kind);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         try
@@ -160,8 +164,9 @@ public static class Ingestor
                 }
 
                 staged += chunk.Count;
-                accepted += await StoreAsync(connection, request.Kind, batchId, chunk, locked, tally, stop.Token).ConfigureAwait(false);
+                accepted += await StoreAsync(connection, request.Kind, batchId, chunk, locked, mask, tally, cells, stop.Token).ConfigureAwait(false);
                 await tally.FlushIfFullAsync(connection, stop.Token).ConfigureAwait(false);
+                await cells.FlushIfFullAsync(connection, stop.Token).ConfigureAwait(false);
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {
                     lastReport = clock.Elapsed;
@@ -188,6 +193,7 @@ public static class Ingestor
 
         await producer.ConfigureAwait(false); // a body that could not be read surfaces here
         await tally.FlushAsync(connection, cancellationToken).ConfigureAwait(false);
+        await cells.FlushAsync(connection, cancellationToken).ConfigureAwait(false);
         if (accepted > 0)
         {
             // The layers built on this kind of event change at commit: a new version, announced then.
@@ -256,10 +262,12 @@ public static class Ingestor
     /// <summary>
     /// Stores one chunk: takes each agency's advisory lock (so concurrent batches of one agency
     /// cannot both store an event), leaves out events already stored or repeated within the chunk,
-    /// and COPYs the rest into the event table. Returns how many were stored.
+    /// takes ids for the rest from the table's sequence (the geomask is keyed by the id), and COPYs
+    /// them into the event table with their masked positions. Returns how many were stored.
     /// </summary>
     private static async Task<int> StoreAsync(
-        NpgsqlConnection connection, EventKind kind, long batchId, List<StagedRow> chunk, HashSet<string> locked, AggregateTally tally, CancellationToken cancellationToken)
+        NpgsqlConnection connection, EventKind kind, long batchId, List<StagedRow> chunk, HashSet<string> locked, EventMask mask,
+        AggregateTally tally, CellTally cells, CancellationToken cancellationToken)
     {
         var agencies = new List<string>();
         var ids = new List<string>();
@@ -293,52 +301,77 @@ public static class Ingestor
             }
         }
 
-        var written = 0;
-        await using var copy = await connection.BeginBinaryImportAsync(CopySql(kind), cancellationToken).ConfigureAwait(false);
-        foreach (var row in fresh)
+        var rows = stored.Count == 0 ? fresh : fresh.FindAll(row => !stored.Contains((row.Agency, row.ExternalId)));
+        if (rows.Count == 0)
         {
-            if (stored.Count == 0 || !stored.Contains((row.Agency, row.ExternalId)))
+            return 0;
+        }
+
+        var eventIds = new long[rows.Count];
+        await using (var next = new NpgsqlCommand(
+            $"SELECT nextval(pg_get_serial_sequence('{(kind == EventKind.Overdoses ? "overdose_events" : "seizure_events")}', 'id')) FROM generate_series(1, $1)", connection))
+        {
+            next.Parameters.AddWithValue(rows.Count);
+            await using var reader = await next.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            for (var i = 0; await reader.ReadAsync(cancellationToken).ConfigureAwait(false); i++)
             {
-                Write(copy, row, batchId, tally); // buffered: only a full buffer goes to the socket
-                written++;
+                eventIds[i] = reader.GetInt64(0);
             }
         }
 
+        await using var copy = await connection.BeginBinaryImportAsync(CopySql(kind), cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Write(copy, rows[i], eventIds[i], batchId, mask, tally, cells); // buffered: only a full buffer goes to the socket
+        }
+
         await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        return written;
+        return rows.Count;
     }
 
     private static string TableOf(EventKind kind) => kind == EventKind.Overdoses ? "overdoses" : "seizures";
 
     private static string CopySql(EventKind kind) => kind == EventKind.Overdoses
-        ? "COPY overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id, batch_id) FROM STDIN (FORMAT BINARY)"
-        : "COPY seizure_events (agency, external_id, seized_at, geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id) FROM STDIN (FORMAT BINARY)";
+        ? "COPY overdose_events (id, source_agency, external_id, occurred_at, geom, masked_geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id, batch_id) FROM STDIN (FORMAT BINARY)"
+        : "COPY seizure_events (id, agency, external_id, seized_at, geom, masked_geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id) FROM STDIN (FORMAT BINARY)";
 
-    /// <summary>Writes a stored row to the COPY and counts it in the batch's aggregates.</summary>
-    private static void Write(NpgsqlBinaryImporter copy, StagedRow staged, long batchId, AggregateTally tally)
+    /// <summary>Writes a stored row to the COPY with its id and masked position, and counts it in the batch's aggregates and cells.</summary>
+    private static void Write(NpgsqlBinaryImporter copy, StagedRow staged, long id, long batchId, EventMask mask, AggregateTally tally, CellTally cells)
     {
         switch (staged.Row)
         {
             case OverdoseRow o:
-                Write(copy, o, staged.County, staged.Hidta, batchId);
+            {
+                var (lon, lat) = mask.Of(o.Lon, o.Lat, id, staged.County);
+                Write(copy, o, id, lon, lat, staged.County, staged.Hidta, batchId);
                 tally.Add(o, staged.County);
+                cells.Add(o, lon, lat);
                 break;
+            }
+
             case SeizureRow z:
-                Write(copy, z, staged.County, staged.Hidta, batchId);
+            {
+                var (lon, lat) = mask.Of(z.Lon, z.Lat, id, staged.County);
+                Write(copy, z, id, lon, lat, staged.County, staged.Hidta, batchId);
                 tally.Add(z, staged.County);
+                cells.Add(z, lon, lat);
                 break;
+            }
+
             default:
                 throw new InvalidOperationException("no row");
         }
     }
 
-    private static void Write(NpgsqlBinaryImporter copy, OverdoseRow row, string? county, string? hidta, long batchId)
+    private static void Write(NpgsqlBinaryImporter copy, OverdoseRow row, long id, double maskedLon, double maskedLat, string? county, string? hidta, long batchId)
     {
         copy.StartRow();
+        copy.Write(id, NpgsqlDbType.Bigint);
         copy.Write(row.Agency, NpgsqlDbType.Text);
         copy.Write(row.ExternalId, NpgsqlDbType.Text);
         copy.Write(row.OccurredAt, NpgsqlDbType.TimestampTz);
         copy.Write(GeometryWkb.PointEwkb(row.Lon, row.Lat, 4326), NpgsqlDbType.Bytea);
+        copy.Write(GeometryWkb.PointEwkb(maskedLon, maskedLat, 4326), NpgsqlDbType.Bytea);
         copy.Write(row.LocationPrecision, NpgsqlDbType.Text);
         copy.Write(row.Fatal, NpgsqlDbType.Boolean);
         WriteNullable(copy, row.NaloxoneAdministered, NpgsqlDbType.Boolean);
@@ -351,13 +384,15 @@ public static class Ingestor
         copy.Write(batchId, NpgsqlDbType.Bigint);
     }
 
-    private static void Write(NpgsqlBinaryImporter copy, SeizureRow row, string? county, string? hidta, long batchId)
+    private static void Write(NpgsqlBinaryImporter copy, SeizureRow row, long id, double maskedLon, double maskedLat, string? county, string? hidta, long batchId)
     {
         copy.StartRow();
+        copy.Write(id, NpgsqlDbType.Bigint);
         copy.Write(row.Agency, NpgsqlDbType.Text);
         copy.Write(row.ExternalId, NpgsqlDbType.Text);
         copy.Write(row.SeizedAt, NpgsqlDbType.TimestampTz);
         copy.Write(GeometryWkb.PointEwkb(row.Lon, row.Lat, 4326), NpgsqlDbType.Bytea);
+        copy.Write(GeometryWkb.PointEwkb(maskedLon, maskedLat, 4326), NpgsqlDbType.Bytea);
         copy.Write(row.Drug, NpgsqlDbType.Text);
         copy.Write(row.Quantity, NpgsqlDbType.Double);
         copy.Write(row.Unit, NpgsqlDbType.Text);
