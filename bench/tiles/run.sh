@@ -87,6 +87,7 @@ cmd_latency() {
     awk -v l="$layer" -v q="$qs" '{printf "/tiles/%s/%d/%d/%d.mvt%s\n", l, $1, $2, $3, (q == "" ? "" : "?" q)}' "$tiles" >"$paths"
     for role in "${roles[@]}"; do
       bench_key "$db" "$role"
+      TILE_ROLE=$role check_same_bytes "$db" "$layer" "$tiles" "$PORT_LATENCY" "$qs"
       local scripts; scripts=$(TILE_ROLE=$role pgbench_script "$layer" "$tiles" "$WORK/pgbench-latency-$layer-$role.sql" "${opts[@]}")
       say "$layer as $role: warming up both ($((SECS / 2)) s each)"
       WRK_LATENCY=1 run_wrk "http://127.0.0.1:$PORT_LATENCY" "$paths" $((SECS / 2)) >/dev/null
@@ -120,13 +121,14 @@ cmd_latency() {
   stop_server
 }
 
-# check_same_bytes DB LAYER TILES PORT: the first tiles of the list from GeoOrs and from psql running
-# the printed SQL are byte for byte the same.
+# check_same_bytes DB LAYER TILES PORT [QUERY]: the first tile of each zoom of the list from GeoOrs
+# (with $KEY) and from psql running the SQL printed for TILE_ROLE (analyst) are byte for byte the same.
 check_same_bytes() {
-  local db=$1 layer=$2 tiles=$3 port=$4 z x y a b
+  local db=$1 layer=$2 tiles=$3 port=$4 qs=${5:-} z x y a b opts=() kv
+  for kv in ${qs//&/ }; do opts+=("--${kv%%=*}" "${kv#*=}"); done
   while read -r z x y; do
-    a=$(curl -fsS -H "X-Api-Key: $KEY" "http://127.0.0.1:$port/tiles/$layer/$z/$x/$y.mvt" | md5sum | cut -c1-32)
-    b=$( { echo 'SELECT md5(q.tile) FROM ('; (cd src/GeoOrs.Server && dotnet "$DLL" tiles sql "$layer" "$z" --role analyst); echo ') AS q(tile, features);'; } \
+    a=$(curl -fsS -H "X-Api-Key: $KEY" "http://127.0.0.1:$port/tiles/$layer/$z/$x/$y.mvt${qs:+?$qs}" | md5sum | cut -c1-32)
+    b=$( { echo 'SELECT md5(q.tile) FROM ('; (cd src/GeoOrs.Server && dotnet "$DLL" tiles sql "$layer" "$z" "${opts[@]}" --role "${TILE_ROLE:-analyst}"); echo ') AS q(tile, features);'; } \
       | psql_q "$db" -tA -v z="$z" -v x="$x" -v y="$y")
     [ "$a" = "$b" ] || say "warning: $layer $z/$x/$y differs between GeoOrs and psql ($a vs $b)"
   done < <(awk '!seen[$1]++' "$tiles")
