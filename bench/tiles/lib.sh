@@ -68,13 +68,16 @@ data_db() {
   [ "$(psql_q "$db" -tAc "SELECT count(*) FROM overdose_events")" = "$rows" ] || die "$db does not hold $rows events"
 }
 
-# bench_key DB: an analyst API key in DB (made once per database, kept in $WORK), in $KEY. Every
-# benchmark request carries it: the point layers are not served without one, and the per-request
-# key lookup (and the audit row of each point tile) is part of what is measured.
+# bench_key DB [ROLE]: an API key of ROLE (analyst by default) in DB (made once per database and
+# role, kept in $WORK), in $KEY. Every benchmark request carries it: the point layers are not served
+# without one, and the per-request key lookup (and the audit row of each point tile) is part of what
+# is measured.
 bench_key() {
-  local db=$1 file="$WORK/key-$1.txt"
+  local db=$1 role=${2:-analyst} file
+  file="$WORK/key-$1.txt"
+  [ "$role" = analyst ] || file="$WORK/key-$1-$role.txt"
   if [ ! -s "$file" ] || [ -z "$(psql_q "$db" -tAc "SELECT 1 FROM api_keys WHERE prefix = '$(cut -c5-12 "$file")' AND revoked_at IS NULL" 2>/dev/null || true)" ]; then
-    (cd src/GeoOrs.Server && GEOORS_DB=$(db_url "$db") dotnet "$DLL" keys create --role analyst --agency bench --note benchmark) \
+    (cd src/GeoOrs.Server && GEOORS_DB=$(db_url "$db") dotnet "$DLL" keys create --role "$role" --agency bench --note benchmark) \
       | grep -o 'gok_[A-Za-z0-9_-]*' | head -1 >"$file"
   fi
   KEY=$(cat "$file")
@@ -145,13 +148,20 @@ end
 LUA
 }
 
-# run_wrk URL PATHS SECONDS: prints requests/s; fails when any response is not 2xx/3xx.
+# run_wrk URL PATHS SECONDS: prints requests/s; fails when any response is not 2xx/3xx. With
+# WRK_LATENCY=1 it prints "requests/s p50_ms p99_ms" from wrk's latency distribution instead.
 run_wrk() {
   local url=$1 paths=$2 secs=$3 out
-  out=$(wrk -t"$CONNS" -c"$CONNS" -d"${secs}s" --timeout 30s -s "$WORK/paths.lua" "$url" -- "$paths" "$CONNS" "$KEY")
+  out=$(wrk -t"$CONNS" -c"$CONNS" -d"${secs}s" --timeout 30s ${WRK_LATENCY:+--latency} -s "$WORK/paths.lua" "$url" -- "$paths" "$CONNS" "$KEY")
   echo "$out" >>"$WORK/wrk.log"
   if echo "$out" | grep -q 'Non-2xx'; then echo "$out" >&2; die "non-2xx responses from $url"; fi
-  echo "$out" | awk '/Requests\/sec/ {print $2}'
+  if echo "$out" | grep -q 'Socket errors'; then echo "$out" >&2; die "socket errors (timeouts) from $url"; fi
+  if [ -n "${WRK_LATENCY:-}" ]; then
+    echo "$out" | awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; return v * 1000 }
+      /Requests\/sec/ {r = $2} $1 == "50%" {p50 = ms($2)} $1 == "99%" {p99 = ms($2)} END {printf "%s %.1f %.1f\n", r, p50, p99}'
+  else
+    echo "$out" | awk '/Requests\/sec/ {print $2}'
+  fi
 }
 
 # tile_sql LAYER Z [query options]: the server's tile SQL for pgbench (./geoors tiles sql) as an
@@ -189,14 +199,23 @@ pgbench_script() {
 }
 
 # run_pgbench DB SECS SCRIPT_ARGS...: prints transactions (tiles) per second; fails on any error.
+# With PGBENCH_LATENCY=1 it prints "tiles/s p50_ms p99_ms" from a log of every transaction's latency.
 run_pgbench() {
   local db=$1 secs=$2; shift 2
-  local out
+  local out logs=()
+  [ -z "${PGBENCH_LATENCY:-}" ] || { rm -f "$WORK"/pgblat.*; logs=(-l --log-prefix="$WORK/pgblat"); }
   # Prepared and planned for each tile's values, as the server runs its statements (Npgsql
   # auto-prepare with plan_cache_mode=force_custom_plan): a generic plan is far slower for windows.
-  out=$(PGOPTIONS="-c plan_cache_mode=force_custom_plan" "$PGBENCH" -n -M prepared -c "$CONNS" -j "$THREADS" -T "$secs" "$@" "$db" 2>&1) \
+  out=$(PGOPTIONS="-c plan_cache_mode=force_custom_plan" "$PGBENCH" -n -M prepared -c "$CONNS" -j "$THREADS" -T "$secs" "${logs[@]}" "$@" "$db" 2>&1) \
     || { echo "$out" | tail -20 >&2; die "pgbench failed"; }
   echo "$out" >>"$WORK/pgbench.log"
   if echo "$out" | grep -Eq 'number of failed transactions: [1-9]|aborted'; then echo "$out" | tail -20 >&2; die "pgbench had failures"; fi
-  echo "$out" | awk '/^tps = / {print $3}'
+  local tps; tps=$(echo "$out" | awk '/^tps = / {print $3}')
+  if [ -n "${PGBENCH_LATENCY:-}" ]; then
+    # Each log line: client, transaction, latency in microseconds, ...
+    cat "$WORK"/pgblat.* | awk '{print $3 / 1000}' | sort -g | awk -v tps="$tps" '{a[NR] = $1}
+      END {i50 = int(NR * 0.5); i99 = int(NR * 0.99); if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1; printf "%s %.1f %.1f\n", tps, a[i50], a[i99]}'
+  else
+    echo "$tps"
+  fi
 }

@@ -5,9 +5,11 @@
 #   bench/tiles/run.sh uncached [LAYER...]     GeoOrs, cache off, vs pgbench -M prepared on the same tile SQL, 1M events
 #   bench/tiles/run.sh cached                  GeoOrs, cache on and warm, vs nginx serving the same bytes as files
 #   bench/tiles/run.sh counties10m             uncached z5 county tiles over 10M events, per window, vs the 50 ms limit
-#   bench/tiles/run.sh all                     the three, in that order
+#   bench/tiles/run.sh latency [LAYER...]      uncached tile latency (p50, p99) per role, GeoOrs vs pgbench on the same SQL
+#   bench/tiles/run.sh all                     prepare, uncached, cached, counties10m, in that order
 #
-# Environment: ROUNDS (3), SECS (20, per measurement), CONNS (4), THREADS (2), ROWS (1000000), BIG_ROWS (10000000).
+# Environment: ROUNDS (3), SECS (20, per measurement), CONNS (4), THREADS (2), ROWS (1000000), BIG_ROWS (10000000),
+# ROLES (analyst partner, for latency), QUERY (a tile query string for latency, e.g. from=2025-01-01&to=2025-12-31).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROWS=${ROWS:-1000000}
@@ -26,6 +28,7 @@ PORT_UNCACHED=18211
 PORT_CACHED=18212
 PORT_NGINX=18213
 PORT_BIG=18214
+PORT_LATENCY=18215
 
 # 1. Uncached tiles: GeoOrs (Tiles__CacheMegabytes=0) under wrk vs pgbench -M prepared running the
 # same tile SQL, same tile list, same concurrency; ROUNDS rounds of SECS s each, order alternating.
@@ -67,13 +70,65 @@ cmd_uncached() {
   stop_server
 }
 
-# check_same_bytes DB LAYER TILES PORT: the first tiles of the list from GeoOrs and from psql running
-# the printed SQL are byte for byte the same.
+# 4. Uncached tile latency by role: GeoOrs (cache off) under wrk --latency and pgbench -M prepared
+# running the role's tile SQL (every tile's latency logged), same tile list, same 4 connections;
+# ROUNDS rounds of SECS s each, order alternating. p50 and p99 per round, medians over the rounds.
+cmd_latency() {
+  local layers=("$@"); [ ${#layers[@]} -gt 0 ] || layers=(overdoses)
+  local roles=(${ROLES:-analyst partner}) qs=${QUERY:-}
+  need_tools; start_cluster; build; data_db "$ROWS"
+  local db=$DB tiles="$WORK/tiles-$ROWS.txt"
+  tile_list "$db" "$tiles"; write_wrk_lua
+  start_server "$PORT_LATENCY" "$db" Tiles__CacheMegabytes=0
+  local layer role opts=() kv
+  for kv in ${qs//&/ }; do opts+=("--${kv%%=*}" "${kv#*=}"); done
+  for layer in "${layers[@]}"; do
+    local paths="$WORK/latency-paths-$layer.txt"
+    awk -v l="$layer" -v q="$qs" '{printf "/tiles/%s/%d/%d/%d.mvt%s\n", l, $1, $2, $3, (q == "" ? "" : "?" q)}' "$tiles" >"$paths"
+    for role in "${roles[@]}"; do
+      bench_key "$db" "$role"
+      TILE_ROLE=$role check_same_bytes "$db" "$layer" "$tiles" "$PORT_LATENCY" "$qs"
+      local scripts; scripts=$(TILE_ROLE=$role pgbench_script "$layer" "$tiles" "$WORK/pgbench-latency-$layer-$role.sql" "${opts[@]}")
+      say "$layer as $role: warming up both ($((SECS / 2)) s each)"
+      WRK_LATENCY=1 run_wrk "http://127.0.0.1:$PORT_LATENCY" "$paths" $((SECS / 2)) >/dev/null
+      # shellcheck disable=SC2086
+      PGBENCH_LATENCY=1 run_pgbench "$db" $((SECS / 2)) $scripts >/dev/null
+      local g=() p=() r
+      for r in $(seq 1 "$ROUNDS"); do
+        if [ $((r % 2)) -eq 1 ]; then
+          g+=("$(WRK_LATENCY=1 run_wrk "http://127.0.0.1:$PORT_LATENCY" "$paths" "$SECS")")
+          # shellcheck disable=SC2086
+          p+=("$(PGBENCH_LATENCY=1 run_pgbench "$db" "$SECS" $scripts)")
+        else
+          # shellcheck disable=SC2086
+          p+=("$(PGBENCH_LATENCY=1 run_pgbench "$db" "$SECS" $scripts)")
+          g+=("$(WRK_LATENCY=1 run_wrk "http://127.0.0.1:$PORT_LATENCY" "$paths" "$SECS")")
+        fi
+        say "$layer as $role round $r: GeoOrs ${g[-1]}; pgbench ${p[-1]} (tiles/s p50_ms p99_ms)"
+      done
+      local col gm=() pm=()
+      for col in 1 2 3; do
+        gm+=("$(median $(printf '%s\n' "${g[@]}" | cut -d' ' -f"$col"))")
+        pm+=("$(median $(printf '%s\n' "${p[@]}" | cut -d' ' -f"$col"))")
+      done
+      awk -v date="$(date -u +%Y-%m-%d)" -v cores="$(nproc)" -v rows="$ROWS" -v tiles="$(wc -l <"$tiles")" -v layer="$layer" -v role="$role" \
+          -v q="${qs:-(none)}" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" -v rounds="$ROUNDS" -v secs="$SECS" \
+          -v gt="${gm[0]}" -v g50="${gm[1]}" -v g99="${gm[2]}" -v pt="${pm[0]}" -v p50="${pm[1]}" -v p99="${pm[2]}" 'BEGIN {
+        printf "| %s | %d | %s | %s | %s | `%s` | %d tiles z3-12 | %d × %d s | %.1f tiles/s, p50 %.0f ms, **p99 %.0f ms** | %.1f tiles/s, p50 %.0f ms, p99 %.0f ms | %s |\n",
+          date, cores, rows, layer, role, q, tiles, rounds, secs, gt, g50, g99, pt, p50, p99, load }' | tee -a "$WORK/summary-latency.md"
+    done
+  done
+  stop_server
+}
+
+# check_same_bytes DB LAYER TILES PORT [QUERY]: the first tile of each zoom of the list from GeoOrs
+# (with $KEY) and from psql running the SQL printed for TILE_ROLE (analyst) are byte for byte the same.
 check_same_bytes() {
-  local db=$1 layer=$2 tiles=$3 port=$4 z x y a b
+  local db=$1 layer=$2 tiles=$3 port=$4 qs=${5:-} z x y a b opts=() kv
+  for kv in ${qs//&/ }; do opts+=("--${kv%%=*}" "${kv#*=}"); done
   while read -r z x y; do
-    a=$(curl -fsS -H "X-Api-Key: $KEY" "http://127.0.0.1:$port/tiles/$layer/$z/$x/$y.mvt" | md5sum | cut -c1-32)
-    b=$( { echo 'SELECT md5(q.tile) FROM ('; (cd src/GeoOrs.Server && dotnet "$DLL" tiles sql "$layer" "$z" --role analyst); echo ') AS q(tile, features);'; } \
+    a=$(curl -fsS -H "X-Api-Key: $KEY" "http://127.0.0.1:$port/tiles/$layer/$z/$x/$y.mvt${qs:+?$qs}" | md5sum | cut -c1-32)
+    b=$( { echo 'SELECT md5(q.tile) FROM ('; (cd src/GeoOrs.Server && dotnet "$DLL" tiles sql "$layer" "$z" "${opts[@]}" --role "${TILE_ROLE:-analyst}"); echo ') AS q(tile, features);'; } \
       | psql_q "$db" -tA -v z="$z" -v x="$x" -v y="$y")
     [ "$a" = "$b" ] || say "warning: $layer $z/$x/$y differs between GeoOrs and psql ($a vs $b)"
   done < <(awk '!seen[$1]++' "$tiles")
@@ -236,6 +291,7 @@ case "${1:-}" in
   uncached) shift; cmd_uncached "$@" ;;
   cached) shift; cmd_cached "$@" ;;
   counties10m) cmd_counties10m ;;
+  latency) shift; cmd_latency "$@" ;;
   all) cmd_prepare; cmd_uncached; cmd_cached; cmd_counties10m ;;
-  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

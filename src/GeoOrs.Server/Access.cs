@@ -217,19 +217,17 @@ internal static class Access
 /// <summary>
 /// Makes each request's <see cref="AccessView"/>: the caller's role and agency, the agencies hidden
 /// from them by the sharing rules (reloaded when a rule change is notified, or after listening
-/// resumes) and the geomask secret. Writes the audit rows of point-level reads.
+/// resumes). Writes the audit rows of point-level reads.
 /// </summary>
 internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions versions, AuditWriter audit, TimeProvider clock, ILogger<AccessViews> log) : IHostedService
 {
     private SharingRules _rules = SharingRules.None;
-    private byte[] _secret = [];
 
     /// <summary>The sharing rules in force.</summary>
     public SharingRules Rules => Volatile.Read(ref _rules);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _secret = await GeomaskSecret.GetAsync(dataSource, cancellationToken);
         await ReloadAsync(cancellationToken);
         versions.Signalled += OnSignalled;
     }
@@ -254,7 +252,7 @@ internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions vers
 
         var role = Access.RoleOf(http.User);
         var agency = role == Role.Public ? null : http.User.FindFirstValue(GeoOrsClaims.Agency);
-        view = new AccessView(role, agency, Rules.HiddenFrom(role, agency)) { MaskSecret = _secret };
+        view = new AccessView(role, agency, Rules.HiddenFrom(role, agency));
         http.Items[typeof(AccessView)] = view;
         return view;
     }

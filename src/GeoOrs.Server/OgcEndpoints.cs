@@ -285,6 +285,12 @@ internal static class OgcEndpoints
             return windowProblem;
         }
 
+        if (view.Points == PointAccess.Geomasked && featureQuery.Filters.Keys.FirstOrDefault(collection.MaskNarrowing.Contains) is { } narrowing)
+        {
+            // Asking by it would tell it: the answer is the events that have it.
+            return Problem($"'{narrowing}' is not a filter for partners: it tells where an event is more closely than its geomasked point (docs/ACCESS.md)");
+        }
+
         var page = await FeatureCollections.ItemsAsync(dataSource, collection, featureQuery with { View = view }, limit, offset, cancellationToken);
         if (collection.PointLevel)
         {

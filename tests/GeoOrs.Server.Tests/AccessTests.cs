@@ -548,6 +548,107 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         }
     }
 
+    /// <summary>The test agency's overdoses as stored: true and masked positions.</summary>
+    private static async Task<List<(long Id, double Lon, double Lat, double MaskedLon, double MaskedLat)>> StoredAsync(long[] ids)
+    {
+        var dataSource = await PostGis.DataSourceAsync();
+        await using var command = dataSource.CreateCommand(
+            "SELECT id, ST_X(geom), ST_Y(geom), ST_X(masked_geom), ST_Y(masked_geom) FROM overdose_events WHERE id = ANY ($1) ORDER BY id");
+        command.Parameters.AddWithValue(ids);
+        var rows = new List<(long, double, double, double, double)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetInt64(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>A lon/lat point in a tile's coordinates (0..4096, y from the top), by the Web Mercator formulas.</summary>
+    private static (double X, double Y) InTile(TileId tile, double lon, double lat)
+    {
+        const double R = 6378137;
+        var (minX, _, maxX, maxY) = TileMath.Bounds3857(tile);
+        var x = R * lon * Math.PI / 180;
+        var y = R * Math.Log(Math.Tan((Math.PI / 4) + (lat * Math.PI / 360)));
+        return ((x - minX) / (maxX - minX) * 4096, (maxY - y) / (maxX - minX) * 4096);
+    }
+
+    [Fact]
+    public async Task Partners_get_clusters_of_masked_points_at_every_zoom_below_10_and_nothing_that_narrows_them()
+    {
+        var seeded = await SeedAsync();
+        using var partner = factory.CreateClient("partner"); // an agency the restricted one does not share with
+        var stored = await StoredAsync(seeded.OverdoseIds);
+        Assert.Equal(30, stored.Count);
+        var trueMeanDiffers = 0;
+        for (var z = 0; z < 10; z++)
+        {
+            // Every tile that holds a masked point of the test's events, with the clusters they should make:
+            // grouped by the cell (the tile of zoom z + 4) of their masked points, at the mean masked point.
+            foreach (var inTile in stored.GroupBy(e => TileMath.TileOf(e.MaskedLon, e.MaskedLat, z)))
+            {
+                var tile = inTile.Key;
+                using var response = await partner.GetAsync(new Uri($"/tiles/overdoses/{tile}.mvt?{Window}", UriKind.Relative));
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"z{z} {tile}: {(int)response.StatusCode}");
+                var layer = Assert.Single(MvtDecoder.Decode(await response.Content.ReadAsByteArrayAsync()));
+                Assert.DoesNotContain("county_fips", layer.Keys);
+                Assert.DoesNotContain("agency", layer.Keys);
+                var expected = inTile.GroupBy(e => TileMath.TileOf(e.MaskedLon, e.MaskedLat, z + 4)).Select(cell => (
+                    Count: cell.Count(),
+                    Masked: InTile(tile, cell.Average(e => e.MaskedLon), cell.Average(e => e.MaskedLat)),
+                    True: InTile(tile, cell.Average(e => e.Lon), cell.Average(e => e.Lat)))).ToList();
+                Assert.Equal(expected.Count, layer.Features);
+                foreach (var cluster in expected)
+                {
+                    // The cluster is at the mean of the masked points (the mean of Mercator coordinates and
+                    // of degrees differ by far less than a pixel across one cell), never at the true mean.
+                    var shown = Assert.Single(layer.Items, f => Math.Abs(f.Points[0].X - cluster.Masked.X) <= 1.5 && Math.Abs(f.Points[0].Y - cluster.Masked.Y) <= 1.5);
+                    Assert.Equal((double)cluster.Count, shown.Properties["count"]);
+                    var apart = Math.Max(Math.Abs(cluster.True.X - cluster.Masked.X), Math.Abs(cluster.True.Y - cluster.Masked.Y));
+                    if (apart > 3)
+                    {
+                        trueMeanDiffers++;
+                        Assert.False(Math.Abs(shown.Points[0].X - cluster.True.X) <= 1 && Math.Abs(shown.Points[0].Y - cluster.True.Y) <= 1,
+                            $"z{z} {tile}: a cluster of {cluster.Count} is at the true mean");
+                    }
+                }
+            }
+        }
+
+        Assert.True(trueMeanDiffers > 10, $"only {trueMeanDiffers} clusters where the masked and true means are apart");
+
+        // Seizures too, at the zooms that timed out before.
+        for (var z = 0; z < 4; z++)
+        {
+            using var response = await partner.GetAsync(new Uri($"/tiles/seizures/{TileMath.TileOf(LovingLon, LovingLat, z)}.mvt?{Window}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(4.0, MvtDecoder.Decode(await response.Content.ReadAsByteArrayAsync()).Single().Items.Sum(f => (double)f.Properties["count"]));
+        }
+
+        // Features: no county and no agency beside a masked point, and no asking by agency.
+        var features = await EventsAsync(partner, "overdose-events");
+        Assert.True(features.Count >= 25);
+        Assert.All(features, f =>
+        {
+            Assert.False(f.Properties.TryGetProperty("county_fips", out _));
+            Assert.False(f.Properties.TryGetProperty("agency", out _));
+        });
+        Assert.All(await EventsAsync(partner, "seizure-events"), f => Assert.False(f.Properties.TryGetProperty("county_fips", out _) || f.Properties.TryGetProperty("agency", out _)));
+        using (var one = await partner.GetAsync(new Uri($"/ogc/collections/overdose-events/items/{seeded.OverdoseIds[0]}", UriKind.Relative)))
+        {
+            using var doc = JsonDocument.Parse(await one.Content.ReadAsStringAsync());
+            Assert.False(doc.RootElement.GetProperty("properties").TryGetProperty("county_fips", out _));
+        }
+
+        using var byAgency = await partner.GetAsync(new Uri($"/ogc/collections/overdose-events/items?agency={Uri.EscapeDataString(Agency)}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, byAgency.StatusCode);
+        Assert.Contains("agency", await byAgency.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var analyst = factory.CreateClient("analyst");
+        Assert.All(await EventsAsync(analyst, "overdose-events"), f => Assert.True(f.Properties.TryGetProperty("county_fips", out _)));
+    }
+
     private static async Task<Dictionary<string, double>> DensityAsync()
     {
         var dataSource = await PostGis.DataSourceAsync();
@@ -632,6 +733,32 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         expected.Parameters.AddWithValue(Baltimore);
         expected.Parameters.AddWithValue(Restricted);
         Assert.Equal((long)(await expected.ExecuteScalarAsync())!, (await CountyAsync(open, Baltimore)).GetProperty("overdoses").GetInt64());
+
+        // Clusters at every zoom below 10, from the month's cells (the whole of July), from events read
+        // one by one (days that are no whole month; a drug), with the fatal split, for partner keys too:
+        // the restricted events (6, non-fatal, no drug named) count only for those who may see them.
+        using var strangerPartner = await factory.ClientForAsync("partner", "Access Test Other County");
+        using var partnerPartner = await factory.ClientForAsync("partner", Partner);
+        foreach (var (query, added) in new[] { (Window, 6), ("from=1998-07-02&to=1998-07-30", 6), (Window + "&fatal=false", 6), (Window + "&fatal=true", 0), (Window + "&drug=heroin", 0) })
+        {
+            for (var z = 0; z < 10; z++)
+            {
+                var baltimore = TileMath.TileOf(BaltimoreLon, BaltimoreLat, z);
+                async Task<double> Clustered(HttpClient client)
+                {
+                    using var response = await client.GetAsync(new Uri($"/tiles/overdoses/{baltimore}.mvt?{query}", UriKind.Relative));
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                    return MvtDecoder.Decode(await response.Content.ReadAsByteArrayAsync()).Single().Items.Sum(f => (double)f.Properties["count"]);
+                }
+
+                foreach (var (hidden, shown) in new[] { (stranger, partner), (strangerPartner, partnerPartner) })
+                {
+                    var without = await Clustered(hidden);
+                    Assert.True(without > 0, $"z{z} {query}: the test's other events are in the tile");
+                    Assert.Equal(without + added, await Clustered(shown));
+                }
+            }
+        }
     }
 
     [Theory]

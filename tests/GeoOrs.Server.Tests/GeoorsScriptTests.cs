@@ -6,8 +6,9 @@ using GeoOrs.Tests;
 namespace GeoOrs.Server.Tests;
 
 /// <summary>
-/// The <c>./geoors serve</c> command end to end, on an embedded cluster of its own (GEOORS_STATE):
-/// it starts PostGIS and the server, SIGTERM or Ctrl-C stops both, and the next start reuses the data.
+/// The <c>./geoors serve</c> and <c>./geoors db</c> commands end to end, on an embedded cluster of their
+/// own (GEOORS_STATE): serve starts PostGIS and the server, SIGTERM or Ctrl-C stops both, and the next
+/// start reuses the data; the cluster keeps its port across stops and starts.
 /// </summary>
 public sealed class GeoorsScriptTests : IDisposable
 {
@@ -46,6 +47,67 @@ public sealed class GeoorsScriptTests : IDisposable
         Assert.True(second.WaitForExit(60_000), "the script did not exit within 60 s of Ctrl-C");
         Assert.Equal("stopped", await ClusterStatusAsync());
         Assert.True(restart < TimeSpan.FromSeconds(30), $"a warm start took {restart}");
+    }
+
+    [Fact]
+    public async Task Db_keeps_its_port_across_stop_and_start_and_refuses_a_port_another_program_took()
+    {
+        var (code, log) = await DbAsync("start");
+        Assert.True(code == 0, log);
+        var port = PortIn(log);
+        Assert.Equal(port.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(Path.Combine(_state.FullName, "db.port")).Trim());
+
+        // A connection open while the cluster stops: the cluster closes it, which leaves the port's
+        // side of it in TIME-WAIT (or FIN-WAIT) for a while. The cluster comes back on the same port.
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            (code, log) = await DbAsync("stop");
+            Assert.True(code == 0, log);
+        }
+
+        (code, log) = await DbAsync("start");
+        Assert.True(code == 0, log);
+        Assert.Equal(port, PortIn(log));
+        (code, log) = await DbAsync("stop");
+        Assert.True(code == 0, log);
+
+        // Another program listens on the port while the cluster is stopped: start says so and fails.
+        using (var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            squatter.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            squatter.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            squatter.Listen();
+            (code, log) = await DbAsync("start");
+            Assert.NotEqual(0, code);
+            Assert.Contains($"port {port}", log, StringComparison.Ordinal);
+            Assert.Contains("taken by another program", log, StringComparison.Ordinal);
+            Assert.Equal("stopped", await ClusterStatusAsync());
+        }
+
+        // Freed, the port is the cluster's again.
+        (code, log) = await DbAsync("start");
+        Assert.True(code == 0, log);
+        Assert.Equal(port, PortIn(log));
+    }
+
+    private static int PortIn(string log)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(log, @"running on 127\.0\.0\.1:(\d+)");
+        Assert.True(match.Success, log);
+        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private async Task<(int Code, string Log)> DbAsync(string verb)
+    {
+        var info = new ProcessStartInfo(Path.Combine(PostGis.RepoRoot, "geoors"), ["db", verb]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        info.Environment.Remove("GEOORS_DB");
+        info.Environment["GEOORS_STATE"] = _state.FullName;
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     private (Process Process, System.Text.StringBuilder Log) Start(int port)

@@ -274,8 +274,8 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
 
         var clusterTile = TileMath.TileOf(Lon, Lat, 6);
         var clusters = await TileAsync(client, "overdoses", clusterTile, Query);
-        Assert.Equal(await EventsInTileAsync(clusterTile), clusters.Items.Sum(f => (double)f.Properties["count"]));
-        Assert.True(clusters.Features < await EventsInTileAsync(clusterTile), "nearby events share a cluster");
+        Assert.Equal(await EventsInTileAsync(clusterTile, margin: false), clusters.Items.Sum(f => (double)f.Properties["count"]));
+        Assert.True(clusters.Features < await EventsInTileAsync(clusterTile, margin: false), "nearby events share a cluster");
 
         var fentanyl = await TileAsync(client, "overdoses", pointsTile, Query + "&drug=fentanyl&fatal=true");
         Assert.All(fentanyl.Items, f =>
@@ -285,18 +285,78 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
         });
         Assert.Equal(3, fentanyl.Features);
 
-        static async Task<long> EventsInTileAsync(TileId tile)
+        // Points are drawn with the tile's buffer (64 of 4096 units around it), clusters count the tile's own events.
+        static async Task<long> EventsInTileAsync(TileId tile, bool margin = true)
         {
             var dataSource = await PostGis.DataSourceAsync();
             await using var command = dataSource.CreateCommand("""
                 SELECT count(*) FROM overdose_events
-                WHERE ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096))
+                WHERE ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3, margin => $4))
                   AND occurred_at >= '2002-03-01' AND occurred_at < '2002-06-01'
                 """);
             command.Parameters.AddWithValue(tile.Z);
             command.Parameters.AddWithValue(tile.X);
             command.Parameters.AddWithValue(tile.Y);
+            command.Parameters.AddWithValue(margin ? 64.0 / 4096 : 0.0);
             return (long)(await command.ExecuteScalarAsync())!;
+        }
+    }
+
+    public static TheoryData<string, string, string?, bool?> ClusterQueries => new()
+    {
+        { "2002-03-01", "2002-05-31", null, null },       // whole months: from the cells
+        { "2002-03-31", "2002-04-30", null, null },       // a day at one end, a whole month
+        { "2002-03-30", "2002-04-02", null, true },       // days only, fatal
+        { "2002-03-01", "2002-05-31", null, false },      // whole months, non-fatal
+        { "2002-03-01", "2002-05-31", "fentanyl", null }, // a drug: the events one by one
+        { "2002-03-31", "2002-05-15", "fentanyl", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(ClusterQueries))]
+    public async Task Clusters_at_every_zoom_below_10_add_up_to_the_events_of_the_tile(string from, string to, string? drug, bool? fatal)
+    {
+        await SeedAsync();
+        using var client = factory.CreateClient("admin");
+        var query = $"from={from}&to={to}" + (drug is null ? "" : $"&drug={drug}") + (fatal is null ? "" : $"&fatal={(fatal.Value ? "true" : "false")}");
+        var dataSource = await PostGis.DataSourceAsync();
+        for (var z = 0; z < 10; z++)
+        {
+            foreach (var tile in new[] { TileMath.TileOf(Lon, Lat, z), TileMath.TileOf(-157.8583, 21.3069, z) })
+            {
+                // Counted straight from the events whose point is in the tile (not its buffer).
+                await using var command = dataSource.CreateCommand("""
+                    SELECT count(*), count(*) FILTER (WHERE fatal), count(*) FILTER (WHERE naloxone_administered)
+                    FROM overdose_events
+                    WHERE ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3))
+                      AND (occurred_at AT TIME ZONE 'UTC')::date BETWEEN $4::date AND $5::date
+                      AND ($6::text IS NULL OR $6 = ANY (suspected_drugs)) AND ($7::boolean IS NULL OR fatal = $7)
+                    """);
+                command.Parameters.AddWithValue(tile.Z);
+                command.Parameters.AddWithValue(tile.X);
+                command.Parameters.AddWithValue(tile.Y);
+                command.Parameters.AddWithValue(from);
+                command.Parameters.AddWithValue(to);
+                command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)drug ?? DBNull.Value);
+                command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Boolean, (object?)fatal ?? DBNull.Value);
+                await using var reader = await command.ExecuteReaderAsync();
+                await reader.ReadAsync();
+                var (events, fatalEvents, naloxone) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+
+                using var response = await client.GetAsync(new Uri($"/tiles/overdoses/{tile}.mvt?{query}", UriKind.Relative));
+                if (events == 0)
+                {
+                    Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+                    continue;
+                }
+
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                var clusters = Assert.Single(MvtDecoder.Decode(await response.Content.ReadAsByteArrayAsync())).Items;
+                Assert.Equal(events, clusters.Sum(f => (double)f.Properties["count"]));
+                Assert.Equal(fatalEvents, clusters.Sum(f => (double)f.Properties["fatal"]));
+                Assert.Equal(naloxone, clusters.Sum(f => (double)f.Properties["naloxone"]));
+                Assert.All(clusters, f => Assert.True(f.Points[0] is { X: >= 0 and <= 4096, Y: >= 0 and <= 4096 }, $"z{z} {tile}: a cluster outside its tile"));
+            }
         }
     }
 
@@ -316,7 +376,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
             await using var command = dataSource.CreateCommand("""
                 SELECT count(*) FROM overdose_events
                 WHERE external_id <> 'honolulu' AND occurred_at >= '2002-04-10' AND occurred_at < '2002-04-11'
-                  AND ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope(3, 0, 3, margin => 64.0 / 4096))
+                  AND ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope(3, 0, 3))
                 """);
             return (long)(await command.ExecuteScalarAsync())!;
         }

@@ -5,7 +5,7 @@ namespace GeoOrs.Server.Tests;
 /// <summary>
 /// Just enough of a Mapbox Vector Tile (v2.1, a protocol buffer) reader to check tiles independently
 /// of the server: layer names, extents, attribute keys, feature counts, and each feature's
-/// geometry type and properties.
+/// geometry type and properties, and the points of point features (tile coordinates).
 /// </summary>
 internal static class MvtDecoder
 {
@@ -15,7 +15,11 @@ internal static class MvtDecoder
         public IReadOnlyList<Feature> Items { get; init; } = [];
     }
 
-    public sealed record Feature(int GeometryType, IReadOnlyDictionary<string, object> Properties);
+    public sealed record Feature(int GeometryType, IReadOnlyDictionary<string, object> Properties)
+    {
+        /// <summary>A point feature's points in tile coordinates (0..extent, y from the top); empty for other geometries.</summary>
+        public IReadOnlyList<(int X, int Y)> Points { get; init; } = [];
+    }
 
     public static IReadOnlyList<Layer> Decode(byte[] tile)
     {
@@ -68,6 +72,7 @@ internal static class MvtDecoder
         var reader = new Reader(bytes);
         var type = 0;
         var properties = new Dictionary<string, object>(StringComparer.Ordinal);
+        var commands = new List<uint>();
         while (!reader.End)
         {
             var (field, wire) = reader.Tag();
@@ -83,11 +88,39 @@ internal static class MvtDecoder
 
                     break;
                 case 3: type = (int)reader.Varint(); break;
+                case 4:
+                    var packed = new Reader(reader.Bytes());
+                    while (!packed.End)
+                    {
+                        commands.Add((uint)packed.Varint());
+                    }
+
+                    break;
                 default: reader.Skip(wire); break;
             }
         }
 
-        return new Feature(type, properties);
+        return new Feature(type, properties) { Points = type == 1 ? PointsOf(commands) : [] };
+
+        // A point geometry is MoveTo (command 1) with a count, then zigzag-encoded dx, dy pairs.
+        static List<(int X, int Y)> PointsOf(List<uint> commands)
+        {
+            var points = new List<(int, int)>();
+            int x = 0, y = 0, i = 0;
+            while (i < commands.Count)
+            {
+                var (id, count) = (commands[i] & 7, (int)(commands[i] >> 3));
+                i++;
+                for (var k = 0; k < count && id == 1; k++, i += 2)
+                {
+                    x += (int)((commands[i] >> 1) ^ (uint)-(int)(commands[i] & 1));
+                    y += (int)((commands[i + 1] >> 1) ^ (uint)-(int)(commands[i + 1] & 1));
+                    points.Add((x, y));
+                }
+            }
+
+            return points;
+        }
     }
 
     private static object DecodeValue(byte[] bytes)

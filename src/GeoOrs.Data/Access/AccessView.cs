@@ -90,35 +90,18 @@ public sealed record AccessView(Role Role, string? Agency, IReadOnlyList<string>
     public const int StableEvents = 20;
 
     /// <summary>
-    /// How far (degrees of longitude, latitude) a geomasked point can lie from its event: the 10 km
-    /// outer radius of <see cref="Analysis.Privacy.DonutGeomask"/> at 71.5°N, the northernmost US
-    /// latitude, is 0.28° of longitude and 0.09° of latitude. For <c>ST_Expand(box, …)</c>.
-    /// </summary>
-    public const string MaskReach = "0.3, 0.1";
-
-    /// <summary>
-    /// SQL for the point of an event (alias <paramref name="e"/>) as the view shows it: geomasked by
-    /// <c>geoors_geomask</c> with its county's density when <c>@masked</c>, else as stored. Needs
-    /// <see cref="DensityJoin"/> in the FROM clause.
+    /// SQL for the point of an event (alias <paramref name="e"/>) as the view shows it: its masked
+    /// position (<c>masked_geom</c>, computed once when it was stored) when <c>@masked</c>, else as stored.
     /// </summary>
     /// <param name="e">The event table's alias.</param>
     /// <returns>The SQL expression.</returns>
-    public static string ShownPoint(string e) =>
-        $"CASE WHEN @masked THEN geoors_geomask({e}.geom, {e}.id, coalesce(d.people_per_km2, 0), @mask_secret) ELSE {e}.geom END";
-
-    /// <summary>The join of an event's county density (<c>d</c>) that <see cref="ShownPoint"/> reads; it costs nothing unless <c>@masked</c>.</summary>
-    /// <param name="e">The event table's alias.</param>
-    /// <returns>The SQL join.</returns>
-    public static string DensityJoin(string e) => $"LEFT JOIN county_density d ON @masked AND d.geoid = {e}.county_fips";
+    public static string ShownPoint(string e) => $"CASE WHEN @masked THEN {e}.masked_geom ELSE {e}.geom END";
 
     /// <summary>The public, with no sharing rule in force.</summary>
     public static AccessView Public { get; } = new(Role.Public, null, []);
 
     /// <summary>Everything, for the server's own administration (never a request's view).</summary>
     public static AccessView Everything { get; } = new(Role.Admin, null, []);
-
-    /// <summary>The secret keyed hash of geomasking; needed only for <see cref="PointAccess.Geomasked"/>.</summary>
-    public ReadOnlyMemory<byte> MaskSecret { get; init; }
 
     /// <summary>Whether counts of 1–9 (and what would reveal them) are suppressed.</summary>
     public bool Suppressed => Role == Role.Public;
@@ -140,21 +123,15 @@ public sealed record AccessView(Role Role, string? Agency, IReadOnlyList<string>
     /// </summary>
     public string Key => HiddenAgencies.Count == 0 ? Roles.Name(Role) : $"{Roles.Name(Role)}:{string.Join('\u001f', HiddenAgencies)}";
 
-    /// <summary>Binds <c>@suppress</c>, <c>@points</c>, <c>@masked</c>, <c>@cases</c>, <c>@hidden</c> and <c>@mask_secret</c>.</summary>
+    /// <summary>Binds <c>@suppress</c>, <c>@points</c>, <c>@masked</c>, <c>@cases</c> and <c>@hidden</c>.</summary>
     /// <param name="parameters">The command's parameters.</param>
     public void Bind(NpgsqlParameterCollection parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (Points == PointAccess.Geomasked && MaskSecret.Length < 16)
-        {
-            throw new InvalidOperationException("a geomasked view needs the geomask secret");
-        }
-
         parameters.Add(new NpgsqlParameter<bool>("suppress", NpgsqlDbType.Boolean) { TypedValue = Suppressed });
         parameters.Add(new NpgsqlParameter<bool>("points", NpgsqlDbType.Boolean) { TypedValue = Points != PointAccess.None });
         parameters.Add(new NpgsqlParameter<bool>("masked", NpgsqlDbType.Boolean) { TypedValue = Points == PointAccess.Geomasked });
         parameters.Add(new NpgsqlParameter<bool>("cases", NpgsqlDbType.Boolean) { TypedValue = CaseReferences });
         parameters.Add(new NpgsqlParameter<string[]>("hidden", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. HiddenAgencies] });
-        parameters.Add(new NpgsqlParameter<byte[]>("mask_secret", NpgsqlDbType.Bytea) { TypedValue = MaskSecret.ToArray() });
     }
 }

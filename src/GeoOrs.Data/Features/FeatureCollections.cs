@@ -60,6 +60,13 @@ public sealed record FeatureCollection(
     public IReadOnlyList<string> CaseProperties { get; init; } = [];
 
     /// <summary>
+    /// Properties (and filters) that tell where an event is more closely than its geomasked point
+    /// does — its county, its reporting agency's jurisdiction — and are left out for partners: near a
+    /// county line or a city limit they would cut the mask's donut down to the part on the true side.
+    /// </summary>
+    public IReadOnlyList<string> MaskNarrowing { get; init; } = [];
+
+    /// <summary>
     /// A condition over the table (alias <c>t</c>) that the caller's view puts on every feature, with
     /// the view's parameters (<c>@suppress</c> …), or null.
     /// </summary>
@@ -150,6 +157,7 @@ public static class FeatureCollections
         {
             TimeColumn = "occurred_at",
             AgencyColumn = "source_agency",
+            MaskNarrowing = ["county_fips", "agency"],
             NumericId = true,
             Times = [new("overdose_events", "occurred_at")],
             Filters =
@@ -178,6 +186,7 @@ public static class FeatureCollections
         {
             TimeColumn = "seized_at",
             AgencyColumn = "agency",
+            MaskNarrowing = ["county_fips", "agency"],
             CaseProperties = ["case_reference"],
             NumericId = true,
             Times = [new("seizure_events", "seized_at")],
@@ -361,9 +370,10 @@ public static class FeatureCollections
 
         if (query.Bbox is not null && collection.PointLevel)
         {
-            // The shown (perhaps geomasked) point decides, found near the stored one through its index.
-            conditions.Add($"t.{collection.GeometryColumn} && ST_Expand(ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326), {AccessView.MaskReach}) " +
-                           "AND ST_Intersects(t.shown_geom, ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326))");
+            // The shown point decides: for partners the masked one, through its own index.
+            var shown = query.View.Points == PointAccess.Geomasked ? "masked_geom" : collection.GeometryColumn;
+            conditions.Add($"t.{shown} && ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326) " +
+                           $"AND ST_Intersects(t.{shown}, ST_MakeEnvelope(@xmin, @ymin, @xmax, @ymax, 4326))");
         }
         else if (query.Bbox is not null)
         {
@@ -443,13 +453,13 @@ public static class FeatureCollections
 
     /// <summary>
     /// The rows of a collection: its table, or for events the events the caller may see with the
-    /// point shown to them (<c>shown_geom</c>: geomasked for partners), none for the public.
+    /// point shown to them (<c>shown_geom</c>: the stored masked position for partners), none for the public.
     /// </summary>
     private static string Source(FeatureCollection collection) => collection.AgencyColumn is not { } agency
         ? collection.Table
         : $"""
           (SELECT e.*, {AccessView.ShownPoint("e")} AS shown_geom
-           FROM {collection.Table} e {AccessView.DensityJoin("e")}
+           FROM {collection.Table} e
            WHERE @points AND NOT (e.{agency} = ANY (@hidden)))
           """;
 
@@ -457,7 +467,9 @@ public static class FeatureCollections
     private static string FeatureExpression(FeatureCollection collection, AccessView view)
     {
         var properties = new StringBuilder();
-        foreach (var (name, expression) in collection.Properties.Where(p => view.CaseReferences || !collection.CaseProperties.Contains(p.Key)))
+        var masked = view.Points == PointAccess.Geomasked;
+        foreach (var (name, expression) in collection.Properties.Where(p =>
+            (view.CaseReferences || !collection.CaseProperties.Contains(p.Key)) && !(masked && collection.MaskNarrowing.Contains(p.Key))))
         {
             properties.Append(CultureInfo.InvariantCulture, $"'{name}', {expression}, ");
         }

@@ -96,6 +96,7 @@ public static class Ingestor
         var sender = request.Submitter;
         var builder = new RowBuilder(request.Mapping, request.Agency, clock, centroid, counties.County,
             sender.MayNameAnyAgency ? null : agency => sender.MayName(agency, request.Agency));
+        var mask = await EventMask.LoadAsync(dataSource, cancellationToken).ConfigureAwait(false);
         var batchId = await StartAsync(dataSource, request, cancellationToken).ConfigureAwait(false);
         var body = new HashingStream(request.Body);
         var state = new BatchState();
@@ -113,7 +114,7 @@ public static class Ingestor
                 await plan.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var (staged, accepted) = await PipeAsync(dataSource, connection, request, body, builder, counties, batchId, state, progress, cancellationToken)
+            var (staged, accepted) = await PipeAsync(dataSource, connection, request, body, builder, counties, mask, batchId, state, progress, cancellationToken)
                 .ConfigureAwait(false);
             if (state.Rejected > 0 && request.Mode == IngestMode.AllOrNothing)
             {
@@ -195,11 +196,13 @@ public static class Ingestor
     /// Reads and checks rows on one core while the database stores the previous chunk on the other:
     /// a producer maps, validates and places each record and hands it over a bounded channel; the
     /// consumer takes a chunk, leaves out the events already stored (or repeated in the chunk), and
-    /// COPYs the rest straight into the event table, chunk after chunk, in the batch's one transaction.
+    /// COPYs the rest straight into the event table, chunk after chunk, in the batch's one transaction,
+    /// each with its geomasked position; the county aggregates and the cluster cells of the stored
+    /// events are merged at the end, in the same transaction.
     /// </summary>
     private static async Task<(int Staged, int Accepted)> PipeAsync(
         NpgsqlDataSource dataSource, NpgsqlConnection connection, IngestRequest request, HashingStream body,
-        RowBuilder builder, CountyIndex counties, long batchId, BatchState state, Action<long>? progress, CancellationToken cancellationToken)
+        RowBuilder builder, CountyIndex counties, EventMask mask, long batchId, BatchState state, Action<long>? progress, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var rows = Channel.CreateBounded<StagedRow>(new BoundedChannelOptions(ChunkRows) { SingleReader = true, SingleWriter = true });
@@ -209,6 +212,7 @@ public static class Ingestor
         var locked = new HashSet<string>(StringComparer.Ordinal);
         var chunk = new List<StagedRow>(ChunkRows);
         var tally = new AggregateTally(request.Kind);
+        var cells = new CellTally(request.Kind);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         try
@@ -222,8 +226,9 @@ public static class Ingestor
                 }
 
                 staged += chunk.Count;
-                accepted += await StoreAsync(connection, request, batchId, chunk, locked, tally, state, stop.Token).ConfigureAwait(false);
+                accepted += await StoreAsync(connection, request, batchId, chunk, locked, mask, tally, cells, state, stop.Token).ConfigureAwait(false);
                 await tally.FlushIfFullAsync(connection, stop.Token).ConfigureAwait(false);
+                await cells.FlushIfFullAsync(connection, stop.Token).ConfigureAwait(false);
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {
                     lastReport = clock.Elapsed;
@@ -250,6 +255,7 @@ public static class Ingestor
 
         await producer.ConfigureAwait(false); // a body that could not be read surfaces here
         await tally.FlushAsync(connection, cancellationToken).ConfigureAwait(false);
+        await cells.FlushAsync(connection, cancellationToken).ConfigureAwait(false);
         if (accepted > 0)
         {
             // The layers built on this kind of event change at commit: a new version, announced then.
@@ -319,11 +325,12 @@ public static class Ingestor
     /// <summary>
     /// Stores one chunk: takes each agency's advisory lock (so concurrent batches of one agency
     /// cannot both store an event), leaves out events already stored or repeated within the chunk,
-    /// and COPYs the rest into the event table. Returns how many were stored.
+    /// takes ids for the rest from the table's sequence (the geomask is keyed by the id), and COPYs
+    /// them into the event table with their masked positions. Returns how many were stored.
     /// </summary>
     private static async Task<int> StoreAsync(
-        NpgsqlConnection connection, IngestRequest request, long batchId, List<StagedRow> chunk, HashSet<string> locked, AggregateTally tally,
-        BatchState state, CancellationToken cancellationToken)
+        NpgsqlConnection connection, IngestRequest request, long batchId, List<StagedRow> chunk, HashSet<string> locked, EventMask mask,
+        AggregateTally tally, CellTally cells, BatchState state, CancellationToken cancellationToken)
     {
         var kind = request.Kind;
         var agencies = new List<string>();
@@ -358,14 +365,12 @@ public static class Ingestor
             }
         }
 
-        var written = 0;
-        await using var copy = await connection.BeginBinaryImportAsync(CopySql(kind), cancellationToken).ConfigureAwait(false);
+        var rows = new List<StagedRow>(fresh.Count);
         foreach (var row in fresh)
         {
             if (stored.Count == 0 || !stored.TryGetValue((row.Agency, row.ExternalId), out var flagged))
             {
-                Write(copy, row, batchId, request.Submitter.KeyPrefix, tally); // buffered: only a full buffer goes to the socket
-                written++;
+                rows.Add(row);
                 state.Stored[row.Agency] = state.Stored.GetValueOrDefault(row.Agency) + 1;
             }
             else if (flagged)
@@ -374,35 +379,71 @@ public static class Ingestor
             }
         }
 
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+
+        var eventIds = new long[rows.Count];
+        await using (var next = new NpgsqlCommand(
+            $"SELECT nextval(pg_get_serial_sequence('{(kind == EventKind.Overdoses ? "overdose_events" : "seizure_events")}', 'id')) FROM generate_series(1, $1)", connection))
+        {
+            next.Parameters.AddWithValue(rows.Count);
+            await using var reader = await next.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            for (var i = 0; await reader.ReadAsync(cancellationToken).ConfigureAwait(false); i++)
+            {
+                eventIds[i] = reader.GetInt64(0);
+            }
+        }
+
+        await using var copy = await connection.BeginBinaryImportAsync(CopySql(kind), cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Write(copy, rows[i], eventIds[i], batchId, request.Submitter.KeyPrefix, mask, tally, cells); // buffered: only a full buffer goes to the socket
+        }
+
         await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        return written;
+        return rows.Count;
     }
 
     private static string TableOf(EventKind kind) => kind == EventKind.Overdoses ? "overdoses" : "seizures";
 
     private static string CopySql(EventKind kind) => kind == EventKind.Overdoses
-        ? "COPY overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id, batch_id, key_prefix, rkey) FROM STDIN (FORMAT BINARY)"
-        : "COPY seizure_events (agency, external_id, seized_at, geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id, key_prefix, rkey) FROM STDIN (FORMAT BINARY)";
+        ? "COPY overdose_events (id, source_agency, external_id, occurred_at, geom, masked_geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id, batch_id, key_prefix, rkey) FROM STDIN (FORMAT BINARY)"
+        : "COPY seizure_events (id, agency, external_id, seized_at, geom, masked_geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id, key_prefix, rkey) FROM STDIN (FORMAT BINARY)";
 
     /// <summary>
-    /// Writes a stored row to the COPY with a new record key (32 strongly random bits, the event's
-    /// part of every public cell key it falls in) and counts it in the batch's aggregates.
+    /// Writes a stored row to the COPY with its id, masked position, sending key and a new record key
+    /// (32 strongly random bits, the event's part of every public cell key it falls in), and counts it
+    /// in the batch's aggregates and cluster cells.
     /// </summary>
-    private static void Write(NpgsqlBinaryImporter copy, StagedRow staged, long batchId, string keyPrefix, AggregateTally tally)
+    private static void Write(NpgsqlBinaryImporter copy, StagedRow staged, long id, long batchId, string keyPrefix, EventMask mask, AggregateTally tally, CellTally cells)
     {
         var recordKey = RecordKey();
         switch (staged.Row)
         {
             case OverdoseRow o:
-                Write(copy, o, staged.County, staged.Hidta, batchId, keyPrefix);
+            {
+                var (lon, lat) = mask.Of(o.Lon, o.Lat, id, staged.County);
+                Write(copy, o, id, lon, lat, staged.County, staged.Hidta, batchId);
+                copy.Write(keyPrefix, NpgsqlDbType.Text);
                 copy.Write(recordKey, NpgsqlDbType.Integer);
                 tally.Add(o, staged.County, recordKey);
+                cells.Add(o, lon, lat);
                 break;
+            }
+
             case SeizureRow z:
-                Write(copy, z, staged.County, staged.Hidta, batchId, keyPrefix);
+            {
+                var (lon, lat) = mask.Of(z.Lon, z.Lat, id, staged.County);
+                Write(copy, z, id, lon, lat, staged.County, staged.Hidta, batchId);
+                copy.Write(keyPrefix, NpgsqlDbType.Text);
                 copy.Write(recordKey, NpgsqlDbType.Integer);
                 tally.Add(z, staged.County, recordKey);
+                cells.Add(z, lon, lat);
                 break;
+            }
+
             default:
                 throw new InvalidOperationException("no row");
         }
@@ -415,13 +456,15 @@ public static class Ingestor
         return System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes);
     }
 
-    private static void Write(NpgsqlBinaryImporter copy, OverdoseRow row, string? county, string? hidta, long batchId, string keyPrefix)
+    private static void Write(NpgsqlBinaryImporter copy, OverdoseRow row, long id, double maskedLon, double maskedLat, string? county, string? hidta, long batchId)
     {
         copy.StartRow();
+        copy.Write(id, NpgsqlDbType.Bigint);
         copy.Write(row.Agency, NpgsqlDbType.Text);
         copy.Write(row.ExternalId, NpgsqlDbType.Text);
         copy.Write(row.OccurredAt, NpgsqlDbType.TimestampTz);
         copy.Write(GeometryWkb.PointEwkb(row.Lon, row.Lat, 4326), NpgsqlDbType.Bytea);
+        copy.Write(GeometryWkb.PointEwkb(maskedLon, maskedLat, 4326), NpgsqlDbType.Bytea);
         copy.Write(row.LocationPrecision, NpgsqlDbType.Text);
         copy.Write(row.Fatal, NpgsqlDbType.Boolean);
         WriteNullable(copy, row.NaloxoneAdministered, NpgsqlDbType.Boolean);
@@ -432,16 +475,17 @@ public static class Ingestor
         WriteText(copy, county);
         WriteText(copy, hidta);
         copy.Write(batchId, NpgsqlDbType.Bigint);
-        copy.Write(keyPrefix, NpgsqlDbType.Text);
     }
 
-    private static void Write(NpgsqlBinaryImporter copy, SeizureRow row, string? county, string? hidta, long batchId, string keyPrefix)
+    private static void Write(NpgsqlBinaryImporter copy, SeizureRow row, long id, double maskedLon, double maskedLat, string? county, string? hidta, long batchId)
     {
         copy.StartRow();
+        copy.Write(id, NpgsqlDbType.Bigint);
         copy.Write(row.Agency, NpgsqlDbType.Text);
         copy.Write(row.ExternalId, NpgsqlDbType.Text);
         copy.Write(row.SeizedAt, NpgsqlDbType.TimestampTz);
         copy.Write(GeometryWkb.PointEwkb(row.Lon, row.Lat, 4326), NpgsqlDbType.Bytea);
+        copy.Write(GeometryWkb.PointEwkb(maskedLon, maskedLat, 4326), NpgsqlDbType.Bytea);
         copy.Write(row.Drug, NpgsqlDbType.Text);
         copy.Write(row.Quantity, NpgsqlDbType.Double);
         copy.Write(row.Unit, NpgsqlDbType.Text);
@@ -451,7 +495,6 @@ public static class Ingestor
         WriteText(copy, county);
         WriteText(copy, hidta);
         copy.Write(batchId, NpgsqlDbType.Bigint);
-        copy.Write(keyPrefix, NpgsqlDbType.Text);
     }
 
     private static void WriteText(NpgsqlBinaryImporter copy, string? value)

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Globalization;
 using GeoOrs.Analysis.Tiles;
 using GeoOrs.Data.Access;
 using GeoOrs.Data.Layers;
@@ -155,94 +156,204 @@ public sealed record AreaTileLayer(AreaLayer Area) : VectorTileLayer(
 }
 
 /// <summary>
-/// Overdose or seizure events as points from zoom <see cref="PointTileLayer.PointZoom"/> up; below it,
-/// the points of each cell of a 16 × 16 grid over the tile (cells aligned across tiles) drawn as one
-/// cluster at their mean position with their counts. What the caller sees is the view's
-/// (<see cref="Access.AccessView"/>): nothing for the public (<c>@points</c>), geomasked points for
-/// partners (<c>@masked</c>: the displaced point decides the tile and the cell, so neither gives the
-/// true place away), never the events of agencies hidden from the caller (<c>@hidden</c>).
+/// How a point layer's clusters are counted: the cell table ingest keeps (<c>overdose_cells</c>,
+/// <c>seizure_cells</c>), the measures it holds, what one event adds to each, and the cluster fields
+/// made from the summed measures.
 /// </summary>
+/// <param name="Table">The cell table.</param>
+/// <param name="Measures">Measure column → what one event adds (SQL over the event <c>e</c> and its position <c>r.px</c>, <c>r.py</c> in EPSG:3857).</param>
+/// <param name="Fields">Cluster field → (SQL over the summed measures <c>c</c> that reads the query's parameters, TileJSON type).</param>
+/// <param name="Count">SQL over <c>c</c>: the events the cluster stands for under the query (a cluster of none is left out).</param>
+/// <param name="SumX">SQL over <c>c</c>: the sum of those events' x (the cluster is drawn at the mean).</param>
+/// <param name="SumY">SQL over <c>c</c>: the sum of their y.</param>
+public sealed record ClusterMeasures(
+    string Table, IReadOnlyList<KeyValuePair<string, string>> Measures, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> Fields,
+    string Count, string SumX, string SumY);
+
+/// <summary>
+/// Overdose or seizure events as points from zoom <see cref="PointZoom"/> up; below it, the events of
+/// each cell of a 16 × 16 grid over the tile (<see cref="ClusterGrid"/>: cells aligned across tiles)
+/// drawn as one cluster at their mean position with their counts. What the caller sees is the view's
+/// (<see cref="Access.AccessView"/>): nothing for the public (<c>@points</c>), geomasked points and
+/// clusters of geomasked points for partners (the stored <c>masked_geom</c> decides the tile, the cell
+/// and the cluster's position, so none gives the true place away), never the events of agencies hidden
+/// from the caller (<c>@hidden</c>).
+/// </summary>
+/// <remarks>
+/// A cluster tile sums the window's whole months from the cell table ingest keeps (one index range of
+/// at most 256 cells × months); the days at the window's two ends are read from the events, and so
+/// is the whole window when a drug is asked for (the cells do not split by drug); the events of hidden
+/// agencies in the whole months are read and taken off. Each statement is built once per zoom, per
+/// kind of position (true or masked: each has its own GiST index) and per whether agencies are hidden.
+/// docs/adr/0010-cluster-grids.md.
+/// </remarks>
 /// <param name="Id">overdoses or seizures.</param>
 /// <param name="Table">The event table.</param>
 /// <param name="TimeColumn">The event's time.</param>
 /// <param name="AgencyColumn">The reporting agency's column, for the sharing rules.</param>
 /// <param name="PointFields">Field → (SQL over <c>e</c>, TileJSON type) of a single point.</param>
-/// <param name="ClusterFields">Field → (SQL aggregate over <c>p</c>, type) of a cluster; <c>p</c> has <c>e</c>'s columns.</param>
-/// <param name="Filter">The drug and fatal filter over <c>e</c>.</param>
+/// <param name="Clusters">How clusters are counted.</param>
+/// <param name="Filter">The drug and fatal filter over <c>e</c>, for points.</param>
+/// <param name="DrugFilter">The drug filter alone over <c>e</c> (the cluster measures split fatal and non-fatal themselves).</param>
 /// <param name="Kind">The data it is built from.</param>
 public sealed record PointTileLayer(
     string Id, string Table, string TimeColumn, string AgencyColumn, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> PointFields,
-    IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> ClusterFields, string Filter, DataKind Kind)
+    ClusterMeasures Clusters, string Filter, string DrugFilter, DataKind Kind)
     : VectorTileLayer(Id, 0, 16,
-        [.. PointFields.Concat(ClusterFields).Select(f => new KeyValuePair<string, string>(f.Key, f.Value.Type)).DistinctBy(f => f.Key)],
+        [.. PointFields.Concat(Clusters.Fields).Select(f => new KeyValuePair<string, string>(f.Key, f.Value.Type)).DistinctBy(f => f.Key)],
         Kind == DataKind.Overdoses ? LayerQuery.Names : ["from", "to", "drug"], [Kind])
 {
     /// <summary>The zoom from which events are single points.</summary>
-    public const int PointZoom = 10;
+    public const int PointZoom = ClusterGrid.PointZoom;
 
     /// <summary>Cluster cells across a tile.</summary>
-    public const int GridCells = 16;
+    public const int GridCells = ClusterGrid.CellsAcross;
 
-    private readonly string _points = BuildPoints(Id, Table, TimeColumn, AgencyColumn, PointFields, Filter);
-    private readonly string _clusters = BuildClusters(Id, Table, TimeColumn, AgencyColumn, ClusterFields, Filter);
+    // [masked ? 1 : 0, hiding ? 1 : 0] for points; [zoom, masked, hiding] for clusters.
+    private readonly string[,] _points = Variants((masked, hiding) => BuildPoints(Id, Table, TimeColumn, AgencyColumn, PointFields, Filter, masked, hiding));
+    private readonly string[][,] _clusters = [.. Enumerable.Range(0, ClusterGrid.PointZoom).Select(z =>
+        Variants((masked, hiding) => BuildClusters(Id, Table, TimeColumn, AgencyColumn, Clusters, DrugFilter, z, masked, hiding)))];
 
     /// <inheritdoc/>
-    public override string SqlFor(int z, AccessView view) => z >= PointZoom ? _points : _clusters;
+    public override string SqlFor(int z, AccessView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        int masked = view.Points == PointAccess.Geomasked ? 1 : 0, hiding = view.HiddenAgencies.Count > 0 ? 1 : 0;
+        return z >= PointZoom ? _points[masked, hiding] : _clusters[z][masked, hiding];
+    }
 
     /// <inheritdoc/>
     public override Task<double[]?> BoundsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default) =>
         LayerExtent.OfAsync(dataSource, Table, "geom", cancellationToken);
 
+    private static string[,] Variants(Func<bool, bool, string> build)
+    {
+        var sql = new string[2, 2];
+        for (var m = 0; m < 2; m++)
+        {
+            for (var h = 0; h < 2; h++)
+            {
+                sql[m, h] = build(m == 1, h == 1);
+            }
+        }
+
+        return sql;
+    }
+
+    /// <summary>The column of the position the view sees: each has its own GiST index, which <c>&amp;&amp;</c> uses.</summary>
+    private static string Position(bool masked) => masked ? "masked_geom" : "geom";
+
+    /// <summary>A UTC day bound as a timestamptz (<c>@d1_from</c> and the like are dates).</summary>
+    private static string Utc(string day) => $"({day}::timestamp AT TIME ZONE 'UTC')";
+
     /// <summary>
-    /// The events the caller may see near the tile, each with the point shown (<c>g</c>, EPSG:4326):
-    /// found by <c>&amp;&amp;</c> on the GiST index (widened by the mask's reach when masked), then
-    /// kept when the shown point is in the tile's query envelope.
+    /// The tile in EPSG:4326, a hair wider (the cell arithmetic decides which events are in it), for
+    /// <c>&amp;&amp;</c> on the events' index. Written out in the condition rather than read from a CTE,
+    /// so that the planner sees the box and can weigh it against the time index for the days at the
+    /// ends of a window. (A point tile reads its box from a materialized CTE instead: seeing it, the
+    /// planner weighs the PostGIS functions over the tile's points and may spread a sequential scan over
+    /// parallel workers, ten times slower than the index; not seeing it, it reads the index.)
     /// </summary>
-    private static string Events(string table, string time, string agency, string filter) => $"""
-        ev AS (
-            SELECT e.*, {AccessView.ShownPoint("e")} AS g
-            FROM {table} e
-            CROSS JOIN bounds b
-            {AccessView.DensityJoin("e")}
-            WHERE @points
-              AND e.geom && CASE WHEN @masked THEN ST_Expand(b.query4326, {AccessView.MaskReach}) ELSE b.query4326 END
-              AND e.{time} >= @t_from AND e.{time} < @t_to AND {filter}
-              AND NOT (e.{agency} = ANY (@hidden))
-        ),
-        shown AS (
-            SELECT ev.* FROM ev, bounds b WHERE NOT @masked OR ev.g && b.query4326
-        )
-        """;
+    private const string ClusterBox = "ST_Expand(ST_Transform(ST_TileEnvelope(@z, @x, @y), 4326), 1e-9)";
 
     private static string BuildPoints(
-        string id, string table, string time, string agency, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter) => $"""
-        WITH {Bounds},
-        {Events(table, time, agency, filter)}
+        string id, string table, string time, string agency, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter,
+        bool masked, bool hiding) => $"""
+        WITH {Bounds.Replace("bounds AS (", "bounds AS MATERIALIZED (", StringComparison.Ordinal)}
         SELECT ST_AsMVT(mvt, '{id}', 4096, 'geom'), count(*) FROM (
-            SELECT ST_AsMVTGeom(ST_Transform(e.g, 3857), b.tile, 4096, 64, true) AS geom,
+            SELECT ST_AsMVTGeom(ST_Transform(e.{Position(masked)}, 3857), b.tile, 4096, 64, true) AS geom,
                    {string.Join(", ", fields.Select(f => $"{f.Value.Sql} AS \"{f.Key}\""))}
-            FROM shown e, bounds b
+            FROM {table} e, bounds b
+            WHERE @points AND e.{Position(masked)} && b.query4326
+              AND e.{time} >= @t_from AND e.{time} < @t_to AND {filter}
+              {(hiding ? $"AND NOT (e.{agency} = ANY (@hidden))" : "")}
             LIMIT {VectorTileLayers.FeatureLimit}
         ) mvt WHERE geom IS NOT NULL
         """;
 
     private static string BuildClusters(
-        string id, string table, string time, string agency, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter) => $"""
-        WITH {Bounds},
-        {Events(table, time, agency, filter)},
-        grid AS (SELECT ST_XMin(b.tile) AS x0, ST_YMax(b.tile) AS y0, (ST_XMax(b.tile) - ST_XMin(b.tile)) / {GridCells} AS cell FROM bounds b),
-        p AS (SELECT s.*, ST_Transform(s.g, 3857) AS g3857 FROM shown s),
-        cells AS (
-            SELECT avg(ST_X(p.g3857)) AS mx, avg(ST_Y(p.g3857)) AS my, {string.Join(", ", fields.Select(f => $"{f.Value.Sql} AS \"{f.Key}\""))}
-            FROM p, grid
-            GROUP BY floor((ST_X(p.g3857) - grid.x0) / grid.cell), floor((grid.y0 - ST_Y(p.g3857)) / grid.cell)
-        )
-        SELECT ST_AsMVT(mvt, '{id}', 4096, 'geom'), count(*) FROM (
-            SELECT ST_AsMVTGeom(ST_Point(c.mx, c.my, 3857), b.tile, 4096, 64, true) AS geom,
-                   {string.Join(", ", fields.Select(f => $"c.\"{f.Key}\""))}
-            FROM cells c, bounds b
-        ) mvt WHERE geom IS NOT NULL
-        """;
+        string id, string table, string time, string agency, ClusterMeasures clusters, string drugFilter, int z, bool masked, bool hiding)
+    {
+        var level = ClusterGrid.LevelFor(z);
+        var measures = clusters.Measures.Select(m => m.Key).ToList();
+        // A tile of an odd zoom reads its own quadrant of the level's rows; one of an even zoom reads
+        // all four quadrants and adds each 2 × 2 block of the level's cells into one of its own.
+        var (where, cx, cy) = z == level
+            ? ("c.tx = @x >> 1 AND c.ty = @y >> 1 AND c.q = (@y & 1) * 2 + (@x & 1)", "c.cx", "c.cy")
+            : ("c.tx = @x AND c.ty = @y", "((c.q & 1) * 16 + c.cx) >> 1", "((c.q >> 1) * 16 + c.cy) >> 1");
+        var inTile = $"r.cx BETWEEN 0 AND {ClusterGrid.CellsAcross - 1} AND r.cy BETWEEN 0 AND {ClusterGrid.CellsAcross - 1}";
+        var ends = $"(e.{time} >= {Utc("@d1_from")} AND e.{time} < {Utc("@d1_to")}) OR (e.{time} >= {Utc("@d2_from")} AND e.{time} < {Utc("@d2_to")})";
+        var read = $"""
+            (
+              -- the days at the ends of the window, when the whole months come from the cells
+              (@drug::text IS NULL AND ({ends}))
+              -- or, with a drug (the cells do not split by drug), the whole window
+              OR (@drug::text IS NOT NULL AND e.{time} >= @t_from AND e.{time} < @t_to AND {drugFilter})
+            ){(hiding ? $"\nAND NOT (e.{agency} = ANY (@hidden))" : "")}
+            """;
+        var hidden = $"@drug::text IS NULL AND e.{agency} = ANY (@hidden) AND e.{time} >= {Utc("@m_from")} AND e.{time} < {Utc("@m_to")}";
+        var hiddenCte = hiding
+            ? $"""
+
+              -- the events of the whole months of the agencies hidden from the caller, taken off the cells
+              hidden AS (
+                  {Indent(EventRows(hidden, "-"), 4)}
+              ),
+              """
+            : "";
+        return $"""
+            WITH kept AS (
+                -- the whole months of the window, from the cells that ingest keeps
+                SELECT {cx} AS cx, {cy} AS cy, {string.Join(", ", measures.Select(m => $"c.{m}"))}
+                FROM {clusters.Table} c
+                WHERE @points AND @drug::text IS NULL AND c.masked = {(masked ? "true" : "false")} AND c.level = {level}
+                  AND {where} AND c.month >= @m_from AND c.month < @m_to
+            ),
+            read AS (
+                {Indent(EventRows(read, ""), 4)}
+            ),{hiddenCte}
+            cells AS (
+                SELECT a.cx, a.cy, {string.Join(", ", measures.Select(m => $"sum(a.{m}) AS {m}"))}
+                FROM (SELECT * FROM kept UNION ALL SELECT * FROM read{(hiding ? " UNION ALL SELECT * FROM hidden" : "")}) a
+                GROUP BY a.cx, a.cy
+            ),
+            shown AS (
+                SELECT c.cx, c.cy, {clusters.Count} AS k,
+                       {clusters.SumX} AS sx,
+                       {clusters.SumY} AS sy,
+                       {string.Join(",\n           ", clusters.Fields.Select(f => $"{f.Value.Sql} AS \"{f.Key}\""))}
+                FROM cells c
+            )
+            SELECT ST_AsMVT(mvt, '{id}', 4096, 'geom'), count(*) FROM (
+                SELECT ST_AsMVTGeom(ST_Point(s.sx / s.k, s.sy / s.k, 3857), ST_TileEnvelope(@z, @x, @y), 4096, 64, true) AS geom,
+                       {string.Join(", ", clusters.Fields.Select(f => $"s.\"{f.Key}\""))}
+                FROM shown s
+                WHERE s.k > 0
+                ORDER BY s.cy, s.cx
+            ) mvt WHERE geom IS NOT NULL
+            """;
+
+        // Events read one by one (condition over e): those whose position is in the tile, with their
+        // cell in it (cx, cy), their position in EPSG:3857 (px, py) and what each adds to the measures
+        // (over r), times sign.
+        string EventRows(string condition, string sign) => $"""
+            SELECT r.cx, r.cy, {string.Join(", ", clusters.Measures.Select(x => $"{sign}({x.Value}) AS {x.Key}"))}
+            FROM (
+                SELECT e.*, geoors_grid_cell(r0.u, @z + {ClusterGrid.CellBits}) - {ClusterGrid.CellsAcross} * @x AS cx,
+                       geoors_grid_cell(r0.v, @z + {ClusterGrid.CellBits}) - {ClusterGrid.CellsAcross} * @y AS cy,
+                       (r0.u - 0.5) * {World} AS px, (0.5 - r0.v) * {World} AS py
+                FROM {table} e
+                CROSS JOIN LATERAL (SELECT geoors_grid_u(ST_X(e.{Position(masked)})) AS u, geoors_grid_v(ST_Y(e.{Position(masked)})) AS v) r0
+                WHERE @points AND e.{Position(masked)} && {ClusterBox}
+                  AND {Indent(condition, 6)}
+            ) r
+            WHERE {inTile}
+            """;
+    }
+
+    private static string Indent(string text, int spaces) => text.Replace("\n", "\n" + new string(' ', spaces), StringComparison.Ordinal);
+
+    private static readonly string World = ClusterGrid.WorldMeters.ToString("R", CultureInfo.InvariantCulture);
 }
 
 /// <summary>The vector tile layers GeoOrs serves.</summary>
@@ -266,12 +377,27 @@ public static class VectorTileLayers
                 new("drugs", ("array_to_string(e.suspected_drugs, ',')", "String")),
                 new("precision", ("CASE WHEN @masked THEN 'geomasked' ELSE e.location_precision END", "String")),
             ],
-            [
-                new("count", ("count(*)", "Number")),
-                new("fatal", ("count(*) FILTER (WHERE p.fatal)", "Number")),
-                new("naloxone", ("count(*) FILTER (WHERE p.naloxone_administered)", "Number")),
-            ],
+            new ClusterMeasures("overdose_cells",
+                [
+                    new("n", "1"),
+                    new("f", "r.fatal::integer"),
+                    new("x", "(r.naloxone_administered IS TRUE)::integer"),
+                    new("fx", "(r.fatal AND r.naloxone_administered IS TRUE)::integer"),
+                    new("sx", "r.px"),
+                    new("sy", "r.py"),
+                    new("fsx", "CASE WHEN r.fatal THEN r.px ELSE 0 END"),
+                    new("fsy", "CASE WHEN r.fatal THEN r.py ELSE 0 END"),
+                ],
+                [
+                    new("count", ("CASE WHEN @fatal IS NULL THEN c.n WHEN @fatal THEN c.f ELSE c.n - c.f END", "Number")),
+                    new("fatal", ("CASE WHEN @fatal IS FALSE THEN 0 ELSE c.f END", "Number")),
+                    new("naloxone", ("CASE WHEN @fatal IS NULL THEN c.x WHEN @fatal THEN c.fx ELSE c.x - c.fx END", "Number")),
+                ],
+                Count: "CASE WHEN @fatal IS NULL THEN c.n WHEN @fatal THEN c.f ELSE c.n - c.f END",
+                SumX: "CASE WHEN @fatal IS NULL THEN c.sx WHEN @fatal THEN c.fsx ELSE c.sx - c.fsx END",
+                SumY: "CASE WHEN @fatal IS NULL THEN c.sy WHEN @fatal THEN c.fsy ELSE c.sy - c.fsy END"),
             "(@drug::text IS NULL OR @drug = ANY (e.suspected_drugs)) AND (@fatal::boolean IS NULL OR e.fatal = @fatal)",
+            "@drug = ANY (e.suspected_drugs)",
             DataKind.Overdoses),
         new PointTileLayer("seizures", "seizure_events", "seized_at", "agency",
             [
@@ -283,11 +409,20 @@ public static class VectorTileLayers
                 new("grams", ("e.quantity_grams", "Number")),
                 new("case_reference", ("CASE WHEN @cases THEN e.case_reference END", "String")),
             ],
-            [
-                new("count", ("count(*)", "Number")),
-                new("grams", ("round(coalesce(sum(p.quantity_grams), 0)::numeric, 3)::double precision", "Number")),
-            ],
+            new ClusterMeasures("seizure_cells",
+                [
+                    new("n", "1"),
+                    new("g", "coalesce(r.quantity_grams, 0)"),
+                    new("sx", "r.px"),
+                    new("sy", "r.py"),
+                ],
+                [
+                    new("count", ("c.n", "Number")),
+                    new("grams", ("round(c.g::numeric, 3)::double precision", "Number")),
+                ],
+                Count: "c.n", SumX: "c.sx", SumY: "c.sy"),
             "(@drug::text IS NULL OR e.drug = @drug)",
+            "e.drug = @drug",
             DataKind.Seizures),
         Hotspots.CellTileLayer.Hotspots,
         Hotspots.CellTileLayer.Heat,

@@ -107,17 +107,13 @@ internal static class TilesCommand
         "[--role public|partner|analyst|law_enforcement|admin] [--agency A]";
 
     /// <summary>
-    /// The view a command reads for: its role (the public's unless told), the agencies the sharing
-    /// rules hide from it, and the geomask secret.
+    /// The view a command reads for: its role (the public's unless told) and the agencies the sharing
+    /// rules hide from it.
     /// </summary>
     private static async Task<AccessView> ViewAsync(NpgsqlDataSource dataSource, AccessView asked, CancellationToken cancellationToken)
     {
         var rules = await SharingRules.LoadAsync(dataSource, cancellationToken);
-        return asked with
-        {
-            HiddenAgencies = rules.HiddenFrom(asked.Role, asked.Agency),
-            MaskSecret = asked.Points == PointAccess.Geomasked ? await GeomaskSecret.GetAsync(dataSource, cancellationToken) : default,
-        };
+        return asked with { HiddenAgencies = rules.HiddenFrom(asked.Role, asked.Agency) };
     }
 
     /// <summary>Takes <c>--role</c> and <c>--agency</c> out of the options.</summary>

@@ -118,6 +118,88 @@ public class AggregateTests
         Assert.Equal(reader.GetInt64(1), reader.GetInt64(2));
     }
 
+    /// <summary>The cluster cells: keys and counts as text, and the sums (of positions, of grams), whose order of addition differs.</summary>
+    private static async Task<List<(string Row, double[] Sums)>> CellsAsync(NpgsqlDataSource dataSource)
+    {
+        var rows = new List<(string, double[])>();
+        foreach (var (sql, counts) in new[]
+        {
+            ("SELECT 'o', masked, level, tx, ty, q, cx, cy, month, n, f, x, fx, sx, sy, fsx, fsy FROM overdose_cells ORDER BY 2, 3, 4, 5, 6, 7, 8, 9", 13),
+            ("SELECT 's', masked, level, tx, ty, q, cx, cy, month, n, g, sx, sy FROM seizure_cells ORDER BY 2, 3, 4, 5, 6, 7, 8, 9", 10),
+        })
+        {
+            await using var command = dataSource.CreateCommand(sql);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var fields = new object[reader.FieldCount];
+                reader.GetValues(fields);
+                rows.Add((string.Join('|', fields.Take(counts).Select(f => Convert.ToString(f, CultureInfo.InvariantCulture))),
+                          [.. fields.Skip(counts).Select(Convert.ToDouble)]));
+            }
+        }
+
+        return rows;
+    }
+
+    [Fact]
+    public async Task Cluster_cells_kept_by_ingest_equal_a_recount_from_the_events()
+    {
+        await using var scratch = await PostGis.CreateScratchDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+        await Migrator.MigrateAsync(dataSource);
+        await BoundaryLoader.LoadAsync(dataSource, PostGis.Shapefiles);
+
+        // Two agencies, repeats, points outside every county.
+        Assert.Equal("committed", (await IngestAsync(dataSource, EventKind.Overdoses, Overdoses(5, 3000, 0), "a")).Status);
+        var repeated = await IngestAsync(dataSource, EventKind.Overdoses, Overdoses(6, 3000, 2000), "a");
+        Assert.Equal((2000, 1000), (repeated.Accepted, repeated.Duplicates));
+        Assert.Equal("committed", (await IngestAsync(dataSource, EventKind.Overdoses, Overdoses(7, 500, 0), "b")).Status);
+        Assert.Equal("committed", (await IngestAsync(dataSource, EventKind.Seizures, Seizures(8, 800), "a")).Status);
+        Assert.Equal("committed", (await IngestAsync(dataSource, EventKind.Seizures, Seizures(9, 300), "b")).Status);
+
+        var kept = await CellsAsync(dataSource);
+        await using (var rebuild = dataSource.CreateCommand("SELECT geoors_rebuild_cells()"))
+        {
+            await rebuild.ExecuteNonQueryAsync();
+        }
+
+        var recounted = await CellsAsync(dataSource);
+        Assert.True(kept.Count > 1000, $"{kept.Count} cell rows");
+        Assert.Equal(recounted.Select(r => r.Row), kept.Select(r => r.Row));
+        foreach (var ((row, sums), (_, expected)) in kept.Zip(recounted))
+        {
+            Assert.All(sums.Zip(expected), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-9 * Math.Max(1, Math.Abs(p.Second)), $"{row}: {p.First} vs {p.Second}"));
+        }
+
+        // Every level counts every event once, at its true and at its masked position.
+        await using (var totals = dataSource.CreateCommand("""
+            SELECT (SELECT count(*) FROM overdose_events),
+                   (SELECT array_agg(t ORDER BY masked, level) FROM (SELECT masked, level, sum(n) AS t FROM overdose_cells GROUP BY 1, 2) s)
+            """))
+        await using (var reader = await totals.ExecuteReaderAsync())
+        {
+            await reader.ReadAsync();
+            Assert.Equal(5500, reader.GetInt64(0));
+            Assert.All(reader.GetFieldValue<long[]>(1), t => Assert.Equal(5500, t));
+        }
+
+        // The masked positions ingest stored are the ones SQL's geomask gives, with the database's key
+        // and the county's density (or the widest mask outside every county).
+        await using var masks = dataSource.CreateCommand("""
+            SELECT count(*), max(ST_Distance(e.masked_geom,
+                       geoors_geomask(e.geom, e.id, coalesce(d.people_per_km2, 0), (SELECT secret FROM access_secrets WHERE name = 'geomask')))),
+                   min(ST_Distance(e.masked_geom, e.geom))
+            FROM (SELECT id, geom, masked_geom, county_fips FROM overdose_events UNION ALL SELECT id, geom, masked_geom, county_fips FROM seizure_events) e
+            LEFT JOIN county_density d ON d.geoid = e.county_fips
+            """);
+        await using var masked = await masks.ExecuteReaderAsync();
+        await masked.ReadAsync();
+        Assert.Equal(6600, masked.GetInt64(0));
+        Assert.True(masked.GetDouble(1) < 1e-9, $"a stored masked point is {masked.GetDouble(1)}° from SQL's");
+        Assert.True(masked.GetDouble(2) > 0.0005, "every event is moved");
+    }
+
     [Fact]
     public async Task Drug_slots_in_code_match_the_migration()
     {

@@ -1,0 +1,205 @@
+using GeoOrs.Analysis.Tiles;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GeoOrs.Data.Ingest;
+
+/// <summary>
+/// Adds up the events a batch stores per cluster cell (<see cref="ClusterGrid"/>, every kept level)
+/// and UTC month, by their true and by their masked positions, and merges the sums into
+/// <c>overdose_cells</c> or <c>seizure_cells</c> inside the batch's transaction, as
+/// <see cref="AggregateTally"/> does for the county aggregates: sums are moved to a staging table every
+/// <see cref="FlushKeys"/> cells, which bounds the memory a large batch takes, and merged once at the end.
+/// </summary>
+internal sealed class CellTally
+{
+    private const int FlushKeys = 200_000;
+
+    private readonly EventKind _kind;
+    private readonly Dictionary<Key, Sums> _cells = [];
+    private bool _staging;
+    private bool _changed;
+
+    public CellTally(EventKind kind) => _kind = kind;
+
+    /// <summary>Counts one stored overdose at its true and its masked position.</summary>
+    public void Add(OverdoseRow row, double maskedLon, double maskedLat)
+    {
+        var month = Month(row.OccurredAt);
+        var naloxone = row.NaloxoneAdministered == true;
+        Tally(false, row.Lon, row.Lat);
+        Tally(true, maskedLon, maskedLat);
+
+        void Tally(bool masked, double lon, double lat)
+        {
+            var u = ClusterGrid.U(lon);
+            var v = ClusterGrid.V(lat);
+            var (x, y) = ClusterGrid.Position(u, v);
+            foreach (var level in ClusterGrid.Levels)
+            {
+                var sums = Get(new Key(masked, ClusterGrid.CellOfUv(u, v, level), month));
+                sums.N++;
+                sums.Sx += x;
+                sums.Sy += y;
+                sums.X += naloxone ? 1 : 0;
+                if (row.Fatal)
+                {
+                    sums.F++;
+                    sums.Fx += naloxone ? 1 : 0;
+                    sums.Fsx += x;
+                    sums.Fsy += y;
+                }
+            }
+        }
+    }
+
+    /// <summary>Counts one stored seizure at its true and its masked position.</summary>
+    public void Add(SeizureRow row, double maskedLon, double maskedLat)
+    {
+        var month = Month(row.SeizedAt);
+        Tally(false, row.Lon, row.Lat);
+        Tally(true, maskedLon, maskedLat);
+
+        void Tally(bool masked, double lon, double lat)
+        {
+            var u = ClusterGrid.U(lon);
+            var v = ClusterGrid.V(lat);
+            var (x, y) = ClusterGrid.Position(u, v);
+            foreach (var level in ClusterGrid.Levels)
+            {
+                var sums = Get(new Key(masked, ClusterGrid.CellOfUv(u, v, level), month));
+                sums.N++;
+                sums.G += row.Grams ?? 0;
+                sums.Sx += x;
+                sums.Sy += y;
+            }
+        }
+    }
+
+    /// <summary>Moves the sums into the batch's staging table when enough cells are waiting.</summary>
+    public Task FlushIfFullAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        _cells.Count >= FlushKeys ? StageAsync(connection, cancellationToken) : Task.CompletedTask;
+
+    /// <summary>Merges everything staged into the cell table (at the end of the batch), each cell and month once, in key order.</summary>
+    public async Task FlushAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await StageAsync(connection, cancellationToken).ConfigureAwait(false);
+        if (!_changed)
+        {
+            return;
+        }
+
+        var measures = Measures;
+        await ExecuteAsync(connection, $"""
+            SET LOCAL work_mem = '256MB';
+            INSERT INTO {Table} AS a ({KeyColumns}, {string.Join(", ", measures)})
+            SELECT {KeyColumns}, {string.Join(", ", measures.Select(m => $"sum({m})"))} FROM ingest_{Table}
+            GROUP BY {KeyColumns} ORDER BY {KeyColumns}
+            ON CONFLICT ({KeyColumns}) DO UPDATE SET {string.Join(", ", measures.Select(m => $"{m} = a.{m} + excluded.{m}"))}
+            """, cancellationToken).ConfigureAwait(false);
+    }
+
+    private const string KeyColumns = "masked, level, tx, ty, q, cx, cy, month";
+
+    private string Table => _kind == EventKind.Overdoses ? "overdose_cells" : "seizure_cells";
+
+    private string[] Measures => _kind == EventKind.Overdoses
+        ? ["n", "f", "x", "fx", "sx", "sy", "fsx", "fsy"]
+        : ["n", "g", "sx", "sy"];
+
+    private static DateOnly Month(DateTimeOffset at)
+    {
+        var day = at.UtcDateTime;
+        return new DateOnly(day.Year, day.Month, 1);
+    }
+
+    private Sums Get(Key key)
+    {
+        if (!_cells.TryGetValue(key, out var sums))
+        {
+            sums = new Sums();
+            _cells.Add(key, sums);
+        }
+
+        return sums;
+    }
+
+    /// <summary>COPYs the waiting sums into the batch's staging table (made on first use, dropped at commit).</summary>
+    private async Task StageAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        if (_cells.Count == 0)
+        {
+            return;
+        }
+
+        if (!_staging)
+        {
+            await ExecuteAsync(connection, $"CREATE TEMP TABLE ingest_{Table} ON COMMIT DROP AS SELECT * FROM {Table} WITH NO DATA", cancellationToken).ConfigureAwait(false);
+            _staging = true;
+        }
+
+        var overdoses = _kind == EventKind.Overdoses;
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            $"COPY ingest_{Table} ({KeyColumns}, {string.Join(", ", Measures)}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var (key, sums) in _cells)
+            {
+                copy.StartRow();
+                copy.Write(key.Masked, NpgsqlDbType.Boolean);
+                copy.Write(key.Cell.Level, NpgsqlDbType.Smallint);
+                copy.Write(key.Cell.Tx, NpgsqlDbType.Integer);
+                copy.Write(key.Cell.Ty, NpgsqlDbType.Integer);
+                copy.Write(key.Cell.Q, NpgsqlDbType.Smallint);
+                copy.Write(key.Cell.Cx, NpgsqlDbType.Smallint);
+                copy.Write(key.Cell.Cy, NpgsqlDbType.Smallint);
+                copy.Write(key.Month, NpgsqlDbType.Date);
+                copy.Write(sums.N, NpgsqlDbType.Integer);
+                if (overdoses)
+                {
+                    copy.Write(sums.F, NpgsqlDbType.Integer);
+                    copy.Write(sums.X, NpgsqlDbType.Integer);
+                    copy.Write(sums.Fx, NpgsqlDbType.Integer);
+                }
+                else
+                {
+                    copy.Write(sums.G, NpgsqlDbType.Double);
+                }
+
+                copy.Write(sums.Sx, NpgsqlDbType.Double);
+                copy.Write(sums.Sy, NpgsqlDbType.Double);
+                if (overdoses)
+                {
+                    copy.Write(sums.Fsx, NpgsqlDbType.Double);
+                    copy.Write(sums.Fsy, NpgsqlDbType.Double);
+                }
+            }
+
+            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _cells.Clear();
+        _changed = true;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        // Part of a batch that may run for many minutes; only the batch's own cancellation stops it.
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private readonly record struct Key(bool Masked, GridCell Cell, DateOnly Month);
+
+    private sealed class Sums
+    {
+        public int N;
+        public int F;
+        public int X;
+        public int Fx;
+        public double G;
+        public double Sx;
+        public double Sy;
+        public double Fsx;
+        public double Fsy;
+    }
+}
