@@ -45,7 +45,15 @@ public class DisclosureAttackTests(ITestOutputHelper output)
             ShapefilesDirectory = PostGis.Shapefiles,
         }, csv, TextWriter.Null);
 
-        await using var factory = new GeoOrsFactory(new Dictionary<string, string?> { ["Database:ConnectionString"] = scratch.ConnectionString });
+        // The attack sends a few hundred whole-country requests back to back; on a loaded machine the
+        // default statement timeouts (a 503 past them) would cut it short, not the protection.
+        await using var factory = new GeoOrsFactory(new Dictionary<string, string?>
+        {
+            ["Database:ConnectionString"] = scratch.ConnectionString,
+            ["Database:StatementTimeouts:Tiles"] = "00:02:00",
+            ["Database:StatementTimeouts:Ogc"] = "00:02:00",
+            ["Database:StatementTimeouts:Areas"] = "00:02:00",
+        });
         using (var admin = factory.CreateClient("admin"))
         using (var body = new StringContent(csv.ToString(), Encoding.UTF8, "text/csv"))
         using (var ingest = await admin.PostAsync(new Uri("/api/ingest/overdoses", UriKind.Relative), body))
