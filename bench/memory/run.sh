@@ -91,7 +91,7 @@ for s in $(seq "$AFTER"); do
 done
 
 STOPPED=$(date +%s.%N); stop_server; STOPPED=$(awk -v a="$STOPPED" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-echo "bench/memory: $(nproc) cores, $(date -u +%Y-%m-%d), demo data ($("${PSQL[@]}" -d "$DB" -c 'SELECT count(*) FROM overdose_events') overdoses), burst ${BURST} s, settings: ${EXTRA[*]:-defaults}$(env | grep -E '^(DOTNET_|MALLOC_)' | tr '\n' ' ' | sed 's/^/, environment: /')"
+echo "bench/memory: $(nproc) cores, $(date -u +%Y-%m-%d), demo data ($("${PSQL[@]}" -d "$DB" -c 'SELECT count(*) FROM overdose_events') overdoses), burst ${BURST} s, settings: ${EXTRA[*]:-defaults}$(env | grep -E '^(DOTNET_gc|DOTNET_GC|DOTNET_SYSTEM_|MALLOC_)' | tr '\n' ' ' | sed 's/^/, environment: /')"
 echo "answers: $(tail -1 "$WORK/burst-$STAMP.txt")"
 echo "| idle RSS (median) | peak RSS | 10 s after | 30 s after | ${AFTER} s after | back within 150 MB of idle | stop after SIGTERM |"
 echo "|---|---|---|---|---|---|---|"
