@@ -20,7 +20,8 @@ COPY --from=build /app ./
 COPY shapefiles/ /opt/geoors/shapefiles/
 COPY tiles/ /opt/geoors/tiles/
 ENV GEOORS_ROOT=/opt/geoors \
-    ASPNETCORE_URLS=http://0.0.0.0:8080
+    ASPNETCORE_URLS=http://0.0.0.0:8080 \
+    MALLOC_ARENA_MAX=2
 USER app
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=5 CMD curl -fsS http://127.0.0.1:8080/health || exit 1

@@ -276,6 +276,13 @@ internal sealed class LimitsOptions : IValidatableObject
     [Range(1, 10_000)]
     public int HeavyConcurrencyPerClient { get; set; } = 1;
 
+    /// <summary>
+    /// How long after the last expensive request the server gives the memory it took back to the
+    /// operating system (one full, compacting collection); 0 never.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan TrimAfter { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a stop (SIGTERM, Ctrl-C) waits for requests and background work before it ends them.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(3);

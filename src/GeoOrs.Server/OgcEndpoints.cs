@@ -333,7 +333,9 @@ internal static class OgcEndpoints
             }
 
             writer.WritePropertyName("features");
-            writer.WriteRawValue(page.Json, skipInputValidation: true);
+            // Encoded here, in an array of its own: the writer would transcode a page of several MB
+            // through the shared array pool, which keeps such buffers for minutes after a burst.
+            writer.WriteRawValue(Encoding.UTF8.GetBytes(page.Json), skipInputValidation: true);
             writer.WriteEndObject();
         }
 

@@ -37,7 +37,8 @@ internal static class WorkLimits
         builder.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            using var lease = http.RequestServices.GetRequiredService<HeavyRequests>().TryAcquire(http);
+            var heavy = http.RequestServices.GetRequiredService<HeavyRequests>();
+            using var lease = heavy.TryAcquire(http);
             if (!lease.IsAcquired)
             {
                 http.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
@@ -48,18 +49,26 @@ internal static class WorkLimits
                         $"(Limits:HeavyConcurrencyPerClient, Limits:HeavyConcurrency); retry after {BusyRetryAfterSeconds} s.");
             }
 
-            // A handler that returns a task hands it back unawaited: hold the permit until it is done.
-            var result = await next(context);
-            switch (result)
+            heavy.Started();
+            try
             {
-                case Task<IResult> pending:
-                    return await pending;
-                case Task pending:
-                    await pending;
-                    break;
-            }
+                // A handler that returns a task hands it back unawaited: hold the permit until it is done.
+                var result = await next(context);
+                switch (result)
+                {
+                    case Task<IResult> pending:
+                        return await pending;
+                    case Task pending:
+                        await pending;
+                        break;
+                }
 
-            return result;
+                return result;
+            }
+            finally
+            {
+                heavy.Ended();
+            }
         });
 
     /// <summary>
@@ -95,16 +104,35 @@ internal static class WorkLimits
     }
 }
 
-/// <summary>The concurrency limits of the expensive requests: one per client key or address, chained with one for the server.</summary>
+/// <summary>
+/// The concurrency limits of the expensive requests — one per client key or address, chained with one
+/// for the server — and the return of their memory: once none has run for
+/// <see cref="LimitsOptions.TrimAfter"/>, a full, compacting collection that gives the heap's free
+/// space back to the operating system (<see cref="GCCollectionMode.Aggressive"/>), and another 30 s
+/// later. Without them a burst's peak stays committed: an idle server allocates too little to start a
+/// collection. The second is for the shared array pool, whose buffers (JSON documents' metadata,
+/// Npgsql's large rows) a thread keeps until a collection has seen them unused for 30 s.
+/// </summary>
 internal sealed class HeavyRequests : IDisposable
 {
+    private readonly TimeSpan _trimAfter;
+    private readonly ILogger<HeavyRequests> _log;
+    private readonly Timer _trim;
+    private static readonly TimeSpan PoolTrim = TimeSpan.FromSeconds(31);
+
+    private int _running;
+    private int _trims;
+
     private readonly PartitionedRateLimiter<HttpContext> _perClient;
     private readonly PartitionedRateLimiter<HttpContext> _server;
     private readonly PartitionedRateLimiter<HttpContext> _limiter;
 
-    public HeavyRequests(IOptions<LimitsOptions> options)
+    public HeavyRequests(IOptions<LimitsOptions> options, ILogger<HeavyRequests> log)
     {
         var limits = options.Value;
+        _trimAfter = limits.TrimAfter;
+        _log = log;
+        _trim = new Timer(_ => Trim(), null, Timeout.Infinite, Timeout.Infinite);
         _perClient = PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitPartition.GetConcurrencyLimiter(
             HttpHardening.ClientOf(http), _ => new ConcurrencyLimiterOptions { PermitLimit = limits.HeavyConcurrencyPerClient, QueueLimit = 0 }));
         _server = PartitionedRateLimiter.Create<HttpContext, string>(_ => RateLimitPartition.GetConcurrencyLimiter(
@@ -115,8 +143,47 @@ internal sealed class HeavyRequests : IDisposable
     /// <summary>A permit to run now, or a lease that is not acquired.</summary>
     public RateLimitLease TryAcquire(HttpContext http) => _limiter.AttemptAcquire(http);
 
+    /// <summary>An expensive request started: no collection while it runs.</summary>
+    public void Started()
+    {
+        Interlocked.Increment(ref _running);
+        _trim.Change(Timeout.Infinite, Timeout.Infinite);
+    }
+
+    /// <summary>An expensive request ended: the memory is given back once none has run for a while.</summary>
+    public void Ended()
+    {
+        if (Interlocked.Decrement(ref _running) == 0 && _trimAfter > TimeSpan.Zero)
+        {
+            Volatile.Write(ref _trims, 0);
+            _trim.Change(_trimAfter, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Trim()
+    {
+        if (Volatile.Read(ref _running) > 0)
+        {
+            return;
+        }
+
+        var before = Environment.WorkingSet;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        if (Interlocked.Increment(ref _trims) == 1)
+        {
+            _trim.Change(PoolTrim, Timeout.InfiniteTimeSpan);
+        }
+
+        var info = GC.GetGCMemoryInfo(GCKind.Any);
+        _log.LogInformation(
+            "Gave back memory after expensive requests: working set {Before:N0} → {After:N0} MB in {Milliseconds:N0} ms (managed heap {Heap:N0} MB, committed {Committed:N0} MB)",
+            before / 1048576, Environment.WorkingSet / 1048576, clock.ElapsedMilliseconds, info.HeapSizeBytes / 1048576, info.TotalCommittedBytes / 1048576);
+    }
+
     public void Dispose()
     {
+        _trim.Dispose();
         _limiter.Dispose();
         _perClient.Dispose();
         _server.Dispose();

@@ -49,6 +49,9 @@ public sealed class WorkLimitsTests
         ["Limits__MaxGridCells"] = "1000000000",
         ["Limits__MaxPlannerAreaKm2"] = "100000000",
         ["Database__StatementTimeouts__Planning"] = "00:10:00",
+
+        // No collection after the expensive requests: its CPU would be counted as the analysis's.
+        ["Limits__TrimAfter"] = "00:00:00",
     };
 
     private static async Task<string> AnalystKeyAsync()
