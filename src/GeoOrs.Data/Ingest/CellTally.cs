@@ -37,7 +37,7 @@ internal sealed class CellTally
             var (x, y) = ClusterGrid.Position(u, v);
             foreach (var level in ClusterGrid.Levels)
             {
-                var sums = Get(new Key(masked, ClusterGrid.CellOfUv(u, v, level), month));
+                var sums = Get(new Key(ClusterGrid.Key(masked, ClusterGrid.CellOfUv(u, v, level)), month));
                 sums.N++;
                 sums.Sx += x;
                 sums.Sy += y;
@@ -67,7 +67,7 @@ internal sealed class CellTally
             var (x, y) = ClusterGrid.Position(u, v);
             foreach (var level in ClusterGrid.Levels)
             {
-                var sums = Get(new Key(masked, ClusterGrid.CellOfUv(u, v, level), month));
+                var sums = Get(new Key(ClusterGrid.Key(masked, ClusterGrid.CellOfUv(u, v, level)), month));
                 sums.N++;
                 sums.G += row.Grams ?? 0;
                 sums.Sx += x;
@@ -99,7 +99,7 @@ internal sealed class CellTally
             """, cancellationToken).ConfigureAwait(false);
     }
 
-    private const string KeyColumns = "masked, level, tx, ty, q, cx, cy, month";
+    private const string KeyColumns = "cell, month";
 
     private string Table => _kind == EventKind.Overdoses ? "overdose_cells" : "seizure_cells";
 
@@ -145,13 +145,7 @@ internal sealed class CellTally
             foreach (var (key, sums) in _cells)
             {
                 copy.StartRow();
-                copy.Write(key.Masked, NpgsqlDbType.Boolean);
-                copy.Write(key.Cell.Level, NpgsqlDbType.Smallint);
-                copy.Write(key.Cell.Tx, NpgsqlDbType.Integer);
-                copy.Write(key.Cell.Ty, NpgsqlDbType.Integer);
-                copy.Write(key.Cell.Q, NpgsqlDbType.Smallint);
-                copy.Write(key.Cell.Cx, NpgsqlDbType.Smallint);
-                copy.Write(key.Cell.Cy, NpgsqlDbType.Smallint);
+                copy.Write(key.Cell, NpgsqlDbType.Integer);
                 copy.Write(key.Month, NpgsqlDbType.Date);
                 copy.Write(sums.N, NpgsqlDbType.Integer);
                 if (overdoses)
@@ -188,7 +182,8 @@ internal sealed class CellTally
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private readonly record struct Key(bool Masked, GridCell Cell, DateOnly Month);
+    /// <summary>A cell (<see cref="ClusterGrid.Key"/>) and a month.</summary>
+    private readonly record struct Key(int Cell, DateOnly Month);
 
     private sealed class Sums
     {
