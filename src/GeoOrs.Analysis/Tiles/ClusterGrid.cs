@@ -90,6 +90,36 @@ public static class ClusterGrid
             (short)((((gy >> CellBits) & 1) * 2) + ((gx >> CellBits) & 1)), (short)(gx & 15), (short)(gy & 15));
     }
 
+    /// <summary>
+    /// The integer that names a cell in the cell tables, packed so that a tile's cells are one range:
+    /// bit 29 <paramref name="masked"/>, bits 26–28 the level's index ((level − 1)/2), bits 18–25 and
+    /// 10–17 the tile of zoom level − 1 (<see cref="GridCell.Tx"/>, <see cref="GridCell.Ty"/>), bits 8–9
+    /// the quadrant, bits 4–7 and 0–3 the cell's row and column (migration 0015 packs the same way).
+    /// </summary>
+    /// <param name="masked">Whether the cell counts masked positions.</param>
+    /// <param name="cell">The cell.</param>
+    /// <returns>The key.</returns>
+    public static int Key(bool masked, GridCell cell) =>
+        ((masked ? 1 : 0) << 29) | (((cell.Level - 1) / 2) << 26) | (cell.Tx << 18) | (cell.Ty << 10)
+        | ((ushort)cell.Q << 8) | ((ushort)cell.Cy << 4) | (ushort)cell.Cx;
+
+    /// <summary>The first key of a tile's cells below <see cref="PointZoom"/> (they are <see cref="KeysInTile"/> keys from it).</summary>
+    /// <param name="masked">Whether the cells count masked positions.</param>
+    /// <param name="tile">A tile of zoom 0..9.</param>
+    /// <returns>The key.</returns>
+    public static int FirstKey(bool masked, TileId tile)
+    {
+        var level = LevelFor(tile.Z);
+        return tile.Z == level
+            ? Key(masked, new GridCell((short)level, tile.X >> 1, tile.Y >> 1, (short)(((tile.Y & 1) * 2) + (tile.X & 1)), 0, 0))
+            : Key(masked, new GridCell((short)level, tile.X, tile.Y, 0, 0, 0));
+    }
+
+    /// <summary>How many keys a tile of zoom <paramref name="z"/> reads: 256 at an odd zoom, 1,024 at an even one.</summary>
+    /// <param name="z">The tile's zoom, 0..9.</param>
+    /// <returns>The count.</returns>
+    public static int KeysInTile(int z) => z == LevelFor(z) ? 256 : 1024;
+
     /// <summary>The point's position in EPSG:3857 metres, from its u and v (what the cells sum).</summary>
     /// <param name="u">From <see cref="U"/>.</param>
     /// <param name="v">From <see cref="V"/>.</param>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using GeoOrs.Analysis.Tiles;
 using Npgsql;
 using NpgsqlTypes;
@@ -13,7 +14,7 @@ namespace GeoOrs.Data.Ingest;
 /// </summary>
 internal sealed class CellTally
 {
-    private const int FlushKeys = 200_000;
+    private const int FlushKeys = 300_000;
 
     private readonly EventKind _kind;
     private readonly Dictionary<Key, Sums> _cells = [];
@@ -37,7 +38,7 @@ internal sealed class CellTally
             var (x, y) = ClusterGrid.Position(u, v);
             foreach (var level in ClusterGrid.Levels)
             {
-                var sums = Get(new Key(masked, ClusterGrid.CellOfUv(u, v, level), month));
+                ref var sums = ref Get(new Key(ClusterGrid.Key(masked, ClusterGrid.CellOfUv(u, v, level)), month));
                 sums.N++;
                 sums.Sx += x;
                 sums.Sy += y;
@@ -67,7 +68,7 @@ internal sealed class CellTally
             var (x, y) = ClusterGrid.Position(u, v);
             foreach (var level in ClusterGrid.Levels)
             {
-                var sums = Get(new Key(masked, ClusterGrid.CellOfUv(u, v, level), month));
+                ref var sums = ref Get(new Key(ClusterGrid.Key(masked, ClusterGrid.CellOfUv(u, v, level)), month));
                 sums.N++;
                 sums.G += row.Grams ?? 0;
                 sums.Sx += x;
@@ -99,7 +100,7 @@ internal sealed class CellTally
             """, cancellationToken).ConfigureAwait(false);
     }
 
-    private const string KeyColumns = "masked, level, tx, ty, q, cx, cy, month";
+    private const string KeyColumns = "cell, month";
 
     private string Table => _kind == EventKind.Overdoses ? "overdose_cells" : "seizure_cells";
 
@@ -113,16 +114,8 @@ internal sealed class CellTally
         return new DateOnly(day.Year, day.Month, 1);
     }
 
-    private Sums Get(Key key)
-    {
-        if (!_cells.TryGetValue(key, out var sums))
-        {
-            sums = new Sums();
-            _cells.Add(key, sums);
-        }
-
-        return sums;
-    }
+    /// <summary>The sums of a cell and month, in the dictionary itself (added as zeros when missing).</summary>
+    private ref Sums Get(Key key) => ref CollectionsMarshal.GetValueRefOrAddDefault(_cells, key, out _);
 
     /// <summary>COPYs the waiting sums into the batch's staging table (made on first use, dropped at commit).</summary>
     private async Task StageAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
@@ -145,13 +138,7 @@ internal sealed class CellTally
             foreach (var (key, sums) in _cells)
             {
                 copy.StartRow();
-                copy.Write(key.Masked, NpgsqlDbType.Boolean);
-                copy.Write(key.Cell.Level, NpgsqlDbType.Smallint);
-                copy.Write(key.Cell.Tx, NpgsqlDbType.Integer);
-                copy.Write(key.Cell.Ty, NpgsqlDbType.Integer);
-                copy.Write(key.Cell.Q, NpgsqlDbType.Smallint);
-                copy.Write(key.Cell.Cx, NpgsqlDbType.Smallint);
-                copy.Write(key.Cell.Cy, NpgsqlDbType.Smallint);
+                copy.Write(key.Cell, NpgsqlDbType.Integer);
                 copy.Write(key.Month, NpgsqlDbType.Date);
                 copy.Write(sums.N, NpgsqlDbType.Integer);
                 if (overdoses)
@@ -188,9 +175,11 @@ internal sealed class CellTally
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private readonly record struct Key(bool Masked, GridCell Cell, DateOnly Month);
+    /// <summary>A cell (<see cref="ClusterGrid.Key"/>) and a month.</summary>
+    private readonly record struct Key(int Cell, DateOnly Month);
 
-    private sealed class Sums
+    /// <summary>A cell's sums: a struct held in the dictionary's own storage, so a batch's million cells are no million objects.</summary>
+    private struct Sums
     {
         public int N;
         public int F;

@@ -276,11 +276,14 @@ public sealed record PointTileLayer(
     {
         var level = ClusterGrid.LevelFor(z);
         var measures = clusters.Measures.Select(m => m.Key).ToList();
-        // A tile of an odd zoom reads its own quadrant of the level's rows; one of an even zoom reads
-        // all four quadrants and adds each 2 × 2 block of the level's cells into one of its own.
-        var (where, cx, cy) = z == level
-            ? ("c.tx = @x >> 1 AND c.ty = @y >> 1 AND c.q = (@y & 1) * 2 + (@x & 1)", "c.cx", "c.cy")
-            : ("c.tx = @x AND c.ty = @y", "((c.q & 1) * 16 + c.cx) >> 1", "((c.q >> 1) * 16 + c.cy) >> 1");
+        // The tile's cells are one range of keys (ClusterGrid.Key): from the key of its first cell, 256
+        // of them at an odd zoom (its own quadrant of the level's tile of zoom level − 1), 1,024 at an
+        // even one (all four quadrants, each 2 × 2 block of the level's cells added into one of its own).
+        var head = $"{(masked ? 1 : 0) << 29} | {((level - 1) / 2) << 26}";
+        var (first, cx, cy) = z == level
+            ? ($"{head} | ((@x >> 1) << 18) | ((@y >> 1) << 10) | (((@y & 1) * 2 + (@x & 1)) << 8)", "c.cell & 15", "(c.cell >> 4) & 15")
+            : ($"{head} | (@x << 18) | (@y << 10)", "((((c.cell >> 8) & 1) * 16) + (c.cell & 15)) >> 1", "((((c.cell >> 9) & 1) * 16) + ((c.cell >> 4) & 15)) >> 1");
+        var where = $"c.cell >= ({first}) AND c.cell < ({first}) + {ClusterGrid.KeysInTile(z)}";
         var inTile = $"r.cx BETWEEN 0 AND {ClusterGrid.CellsAcross - 1} AND r.cy BETWEEN 0 AND {ClusterGrid.CellsAcross - 1}";
         var ends = $"(e.{time} >= {Utc("@d1_from")} AND e.{time} < {Utc("@d1_to")}) OR (e.{time} >= {Utc("@d2_from")} AND e.{time} < {Utc("@d2_to")})";
         var read = $"""
@@ -306,7 +309,7 @@ public sealed record PointTileLayer(
                 -- the whole months of the window, from the cells that ingest keeps
                 SELECT {cx} AS cx, {cy} AS cy, {string.Join(", ", measures.Select(m => $"c.{m}"))}
                 FROM {clusters.Table} c
-                WHERE @points AND @drug::text IS NULL AND c.masked = {(masked ? "true" : "false")} AND c.level = {level}
+                WHERE @points AND @drug::text IS NULL
                   AND {where} AND c.month >= @m_from AND c.month < @m_to
             ),
             read AS (

@@ -5,7 +5,7 @@ namespace GeoOrs.Data.Tests.Tiles;
 
 /// <summary>
 /// Ingest puts each event in its cluster cells in C# (<see cref="ClusterGrid"/>), while a tile and the
-/// recount put events in cells in SQL (<c>geoors_grid_*</c>, <c>geoors_event_cells</c>): the two must
+/// recount put events in cells in SQL (<c>geoors_grid_*</c>, <c>geoors_event_cell</c>): the two must
 /// agree on every point, cell edges included, or a tile would count an event twice or not at all.
 /// </summary>
 public class ClusterGridTests
@@ -30,11 +30,12 @@ public class ClusterGridTests
 
         var dataSource = await PostGis.DataSourceAsync();
         await using var command = dataSource.CreateCommand("""
-            SELECT p.i, l.level, geoors_grid_u(p.lon), geoors_grid_v(p.lat), c.tx, c.ty, c.q, c.cx, c.cy, c.px, c.py
+            SELECT p.i, l.level, m.masked, geoors_grid_u(p.lon), geoors_grid_v(p.lat), c.cell, c.px, c.py
             FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS p(lon, lat, i)
             CROSS JOIN unnest($3::integer[]) AS l(level)
-            CROSS JOIN LATERAL geoors_event_cells(p.lon, p.lat, l.level) c
-            ORDER BY 1, 2
+            CROSS JOIN (VALUES (false), (true)) AS m(masked)
+            CROSS JOIN LATERAL geoors_event_cell(p.lon, p.lat, l.level, m.masked) c
+            ORDER BY 1, 2, 3
             """);
         command.Parameters.AddWithValue(points.Select(p => p.Lon).ToArray());
         command.Parameters.AddWithValue(points.Select(p => p.Lat).ToArray());
@@ -44,16 +45,15 @@ public class ClusterGridTests
         while (await reader.ReadAsync())
         {
             var (lon, lat) = points[(int)reader.GetInt64(0) - 1];
-            var level = reader.GetInt32(1);
+            var (level, masked) = (reader.GetInt32(1), reader.GetBoolean(2));
             var (u, v) = (ClusterGrid.U(lon), ClusterGrid.V(lat));
-            Assert.Equal(u, reader.GetDouble(2));
-            Assert.Equal(v, reader.GetDouble(3));
-            var cell = ClusterGrid.CellOf(lon, lat, level);
-            Assert.Equal(cell, new GridCell((short)level, reader.GetInt32(4), reader.GetInt32(5), reader.GetInt16(6), reader.GetInt16(7), reader.GetInt16(8)));
-            Assert.Equal(ClusterGrid.Position(u, v), (reader.GetDouble(9), reader.GetDouble(10)));
+            Assert.Equal(u, reader.GetDouble(3));
+            Assert.Equal(v, reader.GetDouble(4));
+            Assert.Equal(ClusterGrid.Key(masked, ClusterGrid.CellOf(lon, lat, level)), reader.GetInt32(5));
+            Assert.Equal(ClusterGrid.Position(u, v), (reader.GetDouble(6), reader.GetDouble(7)));
             rows++;
         }
 
-        Assert.Equal(points.Count * ClusterGrid.Levels.Count, rows);
+        Assert.Equal(points.Count * ClusterGrid.Levels.Count * 2, rows);
     }
 }
