@@ -4,7 +4,7 @@ using GeoOrs.Server.Demo;
 
 // The shared array pool keeps up to 32 arrays of each size per core (JSON documents' metadata and
 // Npgsql's buffers for large rows reach 16 MB), for a minute or more after the burst that rented
-// them; one per core is plenty for this server (docs/adr/0010-bounded-work-and-faults.md). Read once,
+// them; one per core is plenty for this server (docs/adr/0012-bounded-work-and-faults.md). Read once,
 // at the pool's first use, which comes later than this.
 if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION") is null)
 {
