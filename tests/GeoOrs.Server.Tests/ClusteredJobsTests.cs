@@ -86,7 +86,9 @@ public class ClusteredJobsTests
         Assert.True(recovered > interrupted);
         await reader.DisposeAsync();
 
-        // The crashed firing's job run is failed too; none is left running.
+        // The crashed firing's job run is failed too; none is left running (the recovery's own job run
+        // is closed just after its analysis run, so give it a moment).
+        await WaitForAsync(dataSource, "SELECT count(*) FROM job_runs WHERE job = 'hotspots' AND status = 'running' HAVING count(*) = 0", seconds: 30, log: b);
         await using var firings = dataSource.CreateCommand("""
             SELECT (SELECT j.status FROM analysis_runs r JOIN job_runs j ON j.id = r.job_run_id WHERE r.id = $1),
                    (SELECT count(*) FROM job_runs WHERE job = 'hotspots' AND status = 'running')
