@@ -159,7 +159,7 @@ public sealed class WorkLimitsTests
 
         await leave.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
-        await WaitUntilAsync(async () => await RunningAsync() == 0, TimeSpan.FromSeconds(15), "the grid query kept running after the client left");
+        await WaitUntilAsync(async () => await RunningAsync() == 0, TimeSpan.FromSeconds(45), "the grid query kept running after the client left");
     }
 
     [Fact]

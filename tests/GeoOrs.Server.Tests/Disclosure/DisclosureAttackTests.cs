@@ -56,12 +56,14 @@ public class DisclosureAttackTests(ITestOutputHelper output)
         });
         using (var admin = factory.CreateClient("admin"))
         using (var body = new StringContent(csv.ToString(), Encoding.UTF8, "text/csv"))
-        using (var ingest = await admin.PostAsync(new Uri("/api/ingest/overdoses", UriKind.Relative), body))
         {
+            admin.Timeout = TimeSpan.FromMinutes(10); // 225,000 rows on a loaded machine can take longer than the default 100 s
+            using var ingest = await admin.PostAsync(new Uri("/api/ingest/overdoses", UriKind.Relative), body);
             Assert.Equal(HttpStatusCode.Created, ingest.StatusCode);
         }
 
         using var client = factory.CreateClient();
+        client.Timeout = TimeSpan.FromMinutes(5);
         await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
         var started = DateTime.UtcNow;
         double[]? box = null;
