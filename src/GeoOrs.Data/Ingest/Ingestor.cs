@@ -396,10 +396,13 @@ public static class Ingestor
             }
         }
 
+        // Record keys for the whole chunk from the strong random source in one call, not one per row.
+        var recordKeys = new int[rows.Count];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(System.Runtime.InteropServices.MemoryMarshal.AsBytes(recordKeys.AsSpan()));
         await using var copy = await connection.BeginBinaryImportAsync(CopySql(kind), cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < rows.Count; i++)
         {
-            Write(copy, rows[i], eventIds[i], batchId, request.Submitter.KeyPrefix, mask, tally, cells); // buffered: only a full buffer goes to the socket
+            Write(copy, rows[i], eventIds[i], recordKeys[i], batchId, request.Submitter.KeyPrefix, mask, tally, cells); // buffered: only a full buffer goes to the socket
         }
 
         await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -413,13 +416,13 @@ public static class Ingestor
         : "COPY seizure_events (id, agency, external_id, seized_at, geom, masked_geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id, key_prefix, rkey) FROM STDIN (FORMAT BINARY)";
 
     /// <summary>
-    /// Writes a stored row to the COPY with its id, masked position, sending key and a new record key
-    /// (32 strongly random bits, the event's part of every public cell key it falls in), and counts it
-    /// in the batch's aggregates and cluster cells.
+    /// Writes a stored row to the COPY with its id, masked position, sending key and record key (32
+    /// strongly random bits, the event's part of every public cell key it falls in), and counts it in
+    /// the batch's aggregates and cluster cells.
     /// </summary>
-    private static void Write(NpgsqlBinaryImporter copy, StagedRow staged, long id, long batchId, string keyPrefix, EventMask mask, AggregateTally tally, CellTally cells)
+    private static void Write(
+        NpgsqlBinaryImporter copy, StagedRow staged, long id, int recordKey, long batchId, string keyPrefix, EventMask mask, AggregateTally tally, CellTally cells)
     {
-        var recordKey = RecordKey();
         switch (staged.Row)
         {
             case OverdoseRow o:
@@ -447,13 +450,6 @@ public static class Ingestor
             default:
                 throw new InvalidOperationException("no row");
         }
-    }
-
-    private static int RecordKey()
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
-        return System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes);
     }
 
     private static void Write(NpgsqlBinaryImporter copy, OverdoseRow row, long id, double maskedLon, double maskedLat, string? county, string? hidta, long batchId)
