@@ -48,20 +48,43 @@ public static class AreaSummary
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(query);
-        var sql = layer.WithMeasures(
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(MeasuresCommand(layer, id, query));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return (await ReadMeasuresAsync(reader, 1, cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    /// <summary>The statement of one area's measures as JSON text (no row when there is no such area).</summary>
+    private static NpgsqlBatchCommand MeasuresCommand(AreaLayer layer, string id, LayerQuery query)
+    {
+        var command = new NpgsqlBatchCommand(layer.WithMeasures(
             $"SELECT t.{layer.Key}::text AS area_id FROM {layer.Table} t WHERE t.{layer.Key}::text = @area",
             $"SELECT json_build_object({string.Join(", ", layer.Columns.Select(c => $"'{c}', r.\"{c}\""))})::text FROM rows r",
-            query.View.HiddenAgencies.Count > 0);
-        await using var command = dataSource.CreateCommand(sql);
+            query.View.HiddenAgencies.Count > 0));
         command.Parameters.AddWithValue("area", id);
         query.Bind(command.Parameters);
-        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string json)
-        {
-            return null;
-        }
+        return command;
+    }
 
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
+    /// <summary>The answers of <paramref name="count"/> <see cref="MeasuresCommand"/> statements, in order.</summary>
+    private static async Task<List<JsonElement?>> ReadMeasuresAsync(NpgsqlDataReader reader, int count, CancellationToken cancellationToken)
+    {
+        var answers = new List<JsonElement?>(count);
+        do
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0))
+            {
+                using var document = JsonDocument.Parse(reader.GetString(0));
+                answers.Add(document.RootElement.Clone());
+            }
+            else
+            {
+                answers.Add(null);
+            }
+        }
+        while (answers.Count < count && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+
+        return answers;
     }
 
     /// <summary>
@@ -153,17 +176,23 @@ public static class AreaSummary
             throw new ArgumentException("a monthly series needs a window", nameof(query));
         }
 
-        var months = new List<MonthCounts>();
+        // One round trip: each month's statement is the one the area layers run for that month.
+        var firsts = new List<DateOnly>();
+        await using var batch = dataSource.CreateBatch();
         for (var month = new DateOnly(from.Year, from.Month, 1); month <= to; month = month.AddMonths(1))
         {
-            var measures = await MeasuresAsync(dataSource, layer, id, query with { From = month, To = month.AddMonths(1).AddDays(-1) }, cancellationToken)
-                .ConfigureAwait(false);
-            long? Count(string name) => measures?.GetProperty(name) is { ValueKind: JsonValueKind.Number } v ? v.GetInt64() : null;
-            var (overdoses, seizures) = (Count("overdoses"), Count("seizures"));
-            months.Add(new MonthCounts(month, overdoses, seizures, overdoses is null || seizures is null));
+            firsts.Add(month);
+            batch.BatchCommands.Add(MeasuresCommand(layer, id, query with { From = month, To = month.AddMonths(1).AddDays(-1) }));
         }
 
-        return months;
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var answers = await ReadMeasuresAsync(reader, firsts.Count, cancellationToken).ConfigureAwait(false);
+        return [.. firsts.Select((month, i) =>
+        {
+            long? Count(string name) => answers[i]?.GetProperty(name) is { ValueKind: JsonValueKind.Number } v ? v.GetInt64() : null;
+            var (overdoses, seizures) = (Count("overdoses"), Count("seizures"));
+            return new MonthCounts(month, overdoses, seizures, overdoses is null || seizures is null);
+        })];
     }
 
     /// <summary>The county's finding in the latest succeeded hot spot run, or null (other kinds of area are not analysed as such).</summary>
