@@ -85,7 +85,8 @@ internal static class HotspotsEndpoints
 
         var suppress = Access.RoleOf(http.User) == Role.Public;
         await using var command = dataSource.CreateCommand($"""
-            SELECT scale, cell_id, events, z, p, bin, category, trend_z, trend_p, density FROM hotspot_cells
+            SELECT scale, cell_id, events, z, p, bin, category, trend_z, trend_p,
+                   CASE WHEN $3 THEN {Data.Hotspots.PublicStatistics.TwoFigures("density")} ELSE density END FROM hotspot_cells
             WHERE run_id = $1 AND ($2::text IS NULL OR scale = $2)
               AND (NOT $3 OR scale = 'county' OR events >= {AccessView.SuppressBelow})
             ORDER BY abs(z) DESC NULLS LAST, density DESC NULLS LAST, scale, cell_id
@@ -105,7 +106,7 @@ internal static class HotspotsEndpoints
                 var density = Nullable(reader, 9);
                 cells.Add(suppress
                     ? new Cell(reader.GetString(0), reader.GetString(1), null, true, null, null, reader.IsDBNull(5) ? null : reader.GetInt16(5),
-                        reader.IsDBNull(6) ? null : reader.GetString(6), null, null, density is > 0 and var d ? TwoFigures(d) : density)
+                        reader.IsDBNull(6) ? null : reader.GetString(6), null, null, density)
                     : new Cell(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), false,
                         Nullable(reader, 3), Nullable(reader, 4), reader.IsDBNull(5) ? null : reader.GetInt16(5), reader.IsDBNull(6) ? null : reader.GetString(6),
                         Nullable(reader, 7), Nullable(reader, 8), density));
@@ -136,13 +137,6 @@ internal static class HotspotsEndpoints
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         await scheduler.TriggerJob(new JobKey(job), new JobDataMap { [AnalysisJob.ReasonKey] = "manual" }, cancellationToken);
         return TypedResults.Accepted($"/api/hotspots/runs?kind={kind}", new Dictionary<string, object> { ["kind"] = kind, ["job"] = job, ["status"] = "triggered" });
-    }
-
-    /// <summary>A positive value to two significant figures, as SQL's <c>round(v, 1 - floor(log(v)))</c> gives it.</summary>
-    private static double TwoFigures(double value)
-    {
-        var digits = 1 - (int)Math.Floor(Math.Log10(value));
-        return digits >= 0 ? Math.Round(value, Math.Min(digits, 15)) : Math.Round(value / Math.Pow(10, -digits)) * Math.Pow(10, -digits);
     }
 
     /// <summary>The public sees what a run was asked and when it ran, not what it counted.</summary>

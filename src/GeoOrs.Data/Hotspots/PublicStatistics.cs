@@ -17,6 +17,11 @@ public static class PublicStatistics
     /// <summary>SQL of a density as its caller sees it: to two significant figures for the public, to six decimals for others.</summary>
     /// <param name="column">The density column.</param>
     /// <returns>The SQL.</returns>
-    public static string Density(string column) =>
-        $"CASE WHEN @suppress AND {column} > 0 THEN round({column}::numeric, 1 - floor(log({column}::numeric))::int)::float8 ELSE round({column}::numeric, 6)::float8 END";
+    public static string Density(string column) => $"CASE WHEN @suppress THEN {TwoFigures(column)} ELSE round({column}::numeric, 6)::float8 END";
+
+    /// <summary>SQL of a value to two significant figures (0 and null as they are).</summary>
+    /// <param name="column">The value's SQL.</param>
+    /// <returns>The SQL.</returns>
+    public static string TwoFigures(string column) =>
+        $"CASE WHEN {column} > 0 THEN round({column}::numeric, 1 - floor(log({column}::numeric))::int)::float8 ELSE {column}::float8 END";
 }
