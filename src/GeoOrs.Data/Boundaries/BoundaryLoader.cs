@@ -61,6 +61,12 @@ public static class BoundaryLoader
             cancellationToken, Path.GetFullPath(directory), states, counties, populations, hidtas, memberships).ConfigureAwait(false);
         await ExecuteAsync(connection, "SELECT geoors_refresh_tile_shapes(), geoors_refresh_county_density(), geoors_bump('boundaries')", cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+        // The planner's statistics now, not at autovacuum's next pass: without them the first tiles
+        // over freshly loaded counties are planned for empty tables and take tens of seconds.
+        await ExecuteAsync(connection,
+            "ANALYZE states, counties, county_population, hidta_regions, hidta_counties, tile_shapes, county_density",
+            cancellationToken).ConfigureAwait(false);
         return new BoundaryLoadResult(states, counties, populations, hidtas, memberships, warnings);
     }
 
