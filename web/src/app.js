@@ -44,6 +44,7 @@ const origin = location.origin;
 const state = parseState(location.search);
 let readable = new Set();
 let classification = null;
+let disclosure = null; // the public's disclosure-control note, from TileJSON
 let heatClasses = null;
 let lastTileProperties = null;
 
@@ -102,6 +103,7 @@ async function refreshClasses() {
   try {
     const tilejson = await getJson(tileJsonUrl(origin, state.area, state, { metric: state.metric }), { what: 'The legend' });
     classification = tilejson.raster || { breaks: [], colors: [] };
+    disclosure = tilejson.disclosure_control || null;
     applyChoroplethColors(map, state, classification);
   } catch (error) {
     showMessage(error.message);
@@ -123,7 +125,7 @@ function updateLegend() {
   const choropleth = state.layers.find(l => l.id === 'choropleth');
   if (choropleth.visible) {
     renderLegend(ui.legend, `${metricTitle(state.metric)} · ${state.area === 'hidta' ? 'HIDTA regions' : state.area}`,
-      legendItems(classification, { suppressed: !readable.has('overdoses') }));
+      legendItems(classification, { suppressed: !readable.has('overdoses'), disclosure }));
   } else {
     ui.legend.replaceChildren();
   }
@@ -158,7 +160,7 @@ function updateSuppressionNote() {
   ui.suppression.hidden = false;
   ui.suppression.dataset.suppressed = String(suppressed);
   const window = publicWindow(state.from, state.to);
-  const protection = `Public figures for ${window.from} – ${window.to} are protected: each count is perturbed by up to ±4 and published counts of 1–9 are withheld.`;
+  const protection = `Public figures for ${window.from} – ${window.to} are protected: each count is perturbed by up to ±${disclosure?.max_noise ?? '?'} and published counts of 1–9 are withheld.`;
   ui.suppression.textContent = suppressed
     ? `${protection} ${suppressed} area(s) in view are withheld (grey where the measure shown is hidden). Event points need a key.`
     : `${protection} Event points need a key.`;

@@ -47,9 +47,9 @@ map.once('load', async () => {
   applyLayerState(map, state);
   try {
     if (AREAS.includes(layer)) {
-      const raster = (await getJson(tileJsonUrl(origin, layer, state, { metric: state.metric }))).raster;
-      applyChoroplethColors(map, state, raster);
-      renderLegend(legend, metricTitle(state.metric), legendItems(raster, { suppressed: true }));
+      const tilejson = await getJson(tileJsonUrl(origin, layer, state, { metric: state.metric }));
+      applyChoroplethColors(map, state, tilejson.raster);
+      renderLegend(legend, metricTitle(state.metric), legendItems(tilejson.raster, { suppressed: true, disclosure: tilejson.disclosure_control }));
     } else if (layer === 'heat') {
       const raster = (await getJson(`${origin}/tiles/heat.json`)).raster;
       map.setPaintProperty('heat-fill', 'fill-color', heatColor(raster.breaks || []));

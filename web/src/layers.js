@@ -220,14 +220,15 @@ function format(n) {
 }
 
 /** The legend of a classification as HTML list items (swatch, range). */
-export function legendItems(classification, { suppressed = false } = {}) {
+export function legendItems(classification, { suppressed = false, disclosure = null } = {}) {
   const items = [];
   const { breaks = [], colors = [], minimum = 0 } = classification || {};
   breaks.forEach((b, i) => {
     const low = i === 0 ? minimum : breaks[i - 1];
     items.push({ color: colors[i], label: low === b ? format(b) : `${format(low)} – ${format(b)}` });
   });
-  if (suppressed) items.push({ color: COLORS.suppressed, label: 'withheld (published 1–9; counts perturbed ±4)' });
+  const noise = disclosure?.max_noise ? `; counts perturbed ±${disclosure.max_noise}` : '';
+  if (suppressed) items.push({ color: COLORS.suppressed, label: `withheld (published 1–9${noise})` });
   items.push({ color: COLORS.noData, label: breaks.length ? 'no value' : 'no data for this window' });
   return items;
 }

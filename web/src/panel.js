@@ -86,7 +86,7 @@ function renderChart(ui, area) {
   const weeks = series.map(w => Date.parse(`${w.week}T00:00:00Z`) / 1000);
   const suppressedWeeks = series.filter(w => w.suppressed).length;
   ui.areaChartNote.textContent = monthly
-    ? `Public figures, perturbed by up to ±4${suppressedWeeks ? `; ${suppressedWeeks} month(s) withheld (gaps)` : ''}.`
+    ? `Public figures, perturbed by up to ±${area.disclosure_control?.max_noise ?? '?'}${suppressedWeeks ? `; ${suppressedWeeks} month(s) withheld (gaps)` : ''}.`
     : suppressedWeeks ? `${suppressedWeeks} week(s) are withheld (gaps).` : '';
   ui.areaChartNote.hidden = !monthly && !suppressedWeeks;
   const width = Math.max(240, ui.areaChart.clientWidth || 300);

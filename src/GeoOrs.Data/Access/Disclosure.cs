@@ -13,12 +13,12 @@ public static class Disclosure
 
     /// <summary>One sentence for a reader.</summary>
     public const string Text =
-        "Public figures are protected: each count is perturbed by up to ±4 (the same figure always by the same amount, " +
+        "Public figures are protected: each count is perturbed by up to ±6, mostly by ±2 or less (the same figure always by the same amount, " +
         "cell-key perturbation as in the ABS TableBuilder), counts of 1–9 after that are withheld, rates come from the " +
         "perturbed counts, and windows are one or twelve whole calendar months ending by the last complete month.";
 
     /// <summary>The legend's footnote (the legend font has capitals only).</summary>
-    public const string LegendLine = "PUBLIC FIGURES PERTURBED +/-4, 1-9 WITHHELD";
+    public const string LegendLine = "PUBLIC FIGURES PERTURBED +/-6, 1-9 WITHHELD";
 
     /// <summary>The note as a JSON object.</summary>
     public static IReadOnlyDictionary<string, object> Note { get; } = new Dictionary<string, object>

@@ -16,17 +16,25 @@ public class CellKeyPerturbationTests
         }
 
         var variance = p.Select((q, i) => q * (i - CellKeyPerturbation.MaxNoise) * (i - CellKeyPerturbation.MaxNoise)).Sum();
-        Assert.Equal(3.9, variance, 1e-9);
+        Assert.Equal(4.45, variance, 1e-9);
+        Assert.Equal(0.78, p.Skip(CellKeyPerturbation.MaxNoise - 2).Take(5).Sum(), 1e-9); // light tails: 78 % within ±2
     }
 
     [Theory]
-    [InlineData(100, 0.0, 96)]
-    [InlineData(100, 0.0399999, 96)]
-    [InlineData(100, 0.04, 97)]
+    [InlineData(100, 0.0, 94)]
+    [InlineData(100, 0.0049999, 94)]
+    [InlineData(100, 0.005, 95)]
+    [InlineData(100, 0.2299999, 98)]
     [InlineData(100, 0.5, 100)]
     [InlineData(100, 0.6, 101)]
-    [InlineData(100, 0.9999999, 104)]
+    [InlineData(100, 0.9949999, 105)]
+    [InlineData(100, 0.9999999, 106)]
     [InlineData(2, 0.0, 0)] // n + noise below 0 is published as 0
+    [InlineData(5, 0.0, 1)] // five or fewer records: −4…+4, never shown above 9
+    [InlineData(5, 0.9999999, 9)]
+    [InlineData(5, 0.5, 5)]
+    [InlineData(6, 0.0, 0)]
+    [InlineData(6, 0.9999999, 12)]
     [InlineData(0, 0.79, 0)]
     [InlineData(0, 0.80, 1)]
     [InlineData(0, 0.99, 4)]
@@ -67,6 +75,24 @@ public class CellKeyPerturbationTests
         Assert.Equal(forward, backward);
         Assert.InRange(forward, 0, 1);
         Assert.Equal((4294967296.0 - 1) / 4294967296.0, CellKeyPerturbation.CellKey(-1));
+    }
+
+    [Theory]
+    [InlineData(0L, 0, 6)]      // six perturbed by −6, or fewer
+    [InlineData(null, 0, 15)]   // withheld: 1–9 published from up to 15, or an empty cell published 1–4
+    [InlineData(10L, 6, 16)]    // ten: at least six records, since five or fewer are never shown above 9
+    [InlineData(14L, 8, 20)]
+    [InlineData(100L, 94, 106)]
+    public void Possible_gives_the_true_counts_a_published_figure_allows(long? published, long low, long high)
+    {
+        Assert.Equal((low, high), CellKeyPerturbation.Possible(published));
+
+        // and they are exactly the counts some key publishes as it (or as 1–9)
+        bool Publishes(long n) => Enumerable.Range(0, 2000).Select(i => CellKeyPerturbation.Perturb(n, i / 2000.0))
+            .Any(v => published is { } p ? v == p : CellKeyPerturbation.Withheld(v));
+        Assert.True(Publishes(low) && Publishes(high));
+        Assert.False(low > 0 && Publishes(low - 1));
+        Assert.False(Publishes(high + 1));
     }
 
     [Theory]

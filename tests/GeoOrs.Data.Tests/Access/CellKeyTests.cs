@@ -1,4 +1,5 @@
 using GeoOrs.Analysis.Privacy;
+using GeoOrs.Data.Access;
 using GeoOrs.Tests;
 
 namespace GeoOrs.Data.Tests.Access;
@@ -51,5 +52,13 @@ public class CellKeyTests
         Assert.Equal(0, unstable); // the same name and secret, the same value
         Assert.InRange(nonzero / (double)total, 0.16, 0.24); // 20 % of empty cells are published as 1–4
         Assert.InRange(secretChanges, 1, total); // another secret, other values
+    }
+
+    [Fact]
+    public void The_public_note_names_the_tables_largest_noise()
+    {
+        Assert.Contains($"±{CellKeyPerturbation.MaxNoise},", Disclosure.Text, StringComparison.Ordinal);
+        Assert.Contains($"+/-{CellKeyPerturbation.MaxNoise},", Disclosure.LegendLine, StringComparison.Ordinal);
+        Assert.Equal(CellKeyPerturbation.MaxNoise, Disclosure.Note["max_noise"]);
     }
 }

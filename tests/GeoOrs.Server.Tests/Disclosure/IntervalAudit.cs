@@ -1,3 +1,4 @@
+using System.Globalization;
 using GeoOrs.Analysis.Privacy;
 using Google.OrTools.LinearSolver;
 
@@ -6,6 +7,9 @@ namespace GeoOrs.Server.Tests.Disclosure;
 /// <summary>One withheld figure's feasible range.</summary>
 internal sealed record Interval(Cell Cell, long Truth, long Low, long High)
 {
+    /// <summary>For an unprotected figure, the published figures whose bounds pin it (the binding constraints).</summary>
+    public string Pinned { get; init; } = "";
+
     /// <summary>The audit's rule: the range includes 0 or spans at least 5 values.</summary>
     public bool Protected => Low <= 0 || High - Low + 1 >= 5;
 }
@@ -16,8 +20,9 @@ internal sealed record Interval(Cell Cell, long Truth, long Low, long High)
 /// space, as linear programmes (GLOP). The unknowns are every county's fatal, non-fatal and naloxone
 /// counts per month over the counties of the audited states and of every HIDTA region touching them
 /// (overdoses = fatal + non-fatal, naloxone ≤ overdoses, all ≥ 0). Each published figure bounds the
-/// sum of its unknowns by what the perturbation allows: a published 0 means 0–4, a published p ≥ 10
-/// means p − 4 … p + 4, a withheld figure 0–13 (<see cref="CellKeyPerturbation"/>). The programme's
+/// sum of its unknowns by what the perturbation table allows (<see cref="CellKeyPerturbation.Possible"/>):
+/// a published 0 means 0–6, a published p ≥ 10 means p − 6 … p + 6 (at least 6), a withheld figure
+/// 0–15. The programme's
 /// bounds are rounded inwards to integers; they contain the integer programme's.
 /// </summary>
 internal static class IntervalAudit
@@ -73,6 +78,7 @@ internal static class IntervalAudit
             }
         }
 
+        var published = new List<(Constraint Constraint, Cell Cell, long? Value)>();
         foreach (var (cell, value) in tables.Published)
         {
             var inside = cell.Level switch
@@ -86,13 +92,9 @@ internal static class IntervalAudit
                 continue;
             }
 
-            var (low, high) = value switch
-            {
-                null => (0.0, 9.0 + CellKeyPerturbation.MaxNoise),
-                0 => (0.0, CellKeyPerturbation.MaxNoise),
-                { } p => (Math.Max(0, p - CellKeyPerturbation.MaxNoise), p + CellKeyPerturbation.MaxNoise),
-            };
+            var (low, high) = CellKeyPerturbation.Possible(value);
             var constraint = solver.MakeConstraint(low, high);
+            published.Add((constraint, cell, value));
             foreach (var variable in Terms(cell))
             {
                 constraint.SetCoefficient(variable, 1);
@@ -117,16 +119,20 @@ internal static class IntervalAudit
                 objective.SetCoefficient(variable, 1);
             }
 
+            var pinned = new List<string>();
             double Bound(bool maximise)
             {
                 objective.SetOptimizationDirection(maximise);
                 Assert.Equal(Solver.ResultStatus.OPTIMAL, solver.Solve());
+                pinned.AddRange(published.Where(p => Math.Abs(p.Constraint.DualValue()) > 1e-9)
+                    .Select(p => $"{(maximise ? "max" : "min")} {p.Cell.Level}{p.Cell.Area} {p.Cell.Window} {p.Cell.Measure}={p.Value?.ToString(CultureInfo.InvariantCulture) ?? "w"}"));
                 return objective.Value();
             }
 
             var low = (long)Math.Ceiling(Bound(false) - 1e-6);
             var high = (long)Math.Floor(Bound(true) + 1e-6);
-            intervals.Add(new Interval(cell, truth, low, high));
+            var interval = new Interval(cell, truth, low, high);
+            intervals.Add(interval.Protected ? interval : interval with { Pinned = string.Join("; ", pinned) });
         }
 
         return intervals;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using GeoOrs.Analysis.Privacy;
 using Npgsql;
 
 namespace GeoOrs.Server.Tests.Disclosure;
@@ -194,6 +195,124 @@ internal sealed class PublishedTables
 
             list.Add(value);
         }
+    }
+
+    /// <summary>
+    /// What the public would read of the same events under one draw of record keys, computed as the
+    /// server computes it (<see cref="CellKeyPerturbation"/>, whose SQL twin a test holds equal) rather
+    /// than collected through the API: every county, state and HIDTA figure of every public window.
+    /// A cell's key is the sum of its records' keys, so the events of a county and month are kept as
+    /// four groups (fatal or not, naloxone or not), each with the sum of its keys; a cell of no event
+    /// gets its own key, as the database's keyed hash of the cell's name gives it.
+    /// </summary>
+    /// <param name="groups">Per county and month: the events fatal with naloxone, fatal without, non-fatal with, non-fatal without.</param>
+    /// <param name="months">How many months.</param>
+    /// <param name="countiesOfState">Counties by state.</param>
+    /// <param name="membersOfHidta">Member counties by HIDTA region.</param>
+    /// <param name="random">The draw of record keys.</param>
+    public static PublishedTables Simulate(
+        IReadOnlyDictionary<(string County, int Month), int[]> groups, int months,
+        IReadOnlyDictionary<string, List<string>> countiesOfState, IReadOnlyDictionary<string, List<string>> membersOfHidta, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentNullException.ThrowIfNull(random);
+        var tables = new PublishedTables(new DateOnly(2000, 1, 1), months);
+        foreach (var (state, counties) in countiesOfState)
+        {
+            tables.CountiesOfState[state] = counties;
+        }
+
+        foreach (var (hidta, members) in membersOfHidta)
+        {
+            tables.MembersOfHidta[hidta] = members;
+            foreach (var county in members)
+            {
+                if (!tables.HidtasOfCounty.TryGetValue(county, out var list))
+                {
+                    tables.HidtasOfCounty[county] = list = [];
+                }
+
+                list.Add(hidta);
+            }
+        }
+
+        // Each group's key sum: uniform over 32 bits when it holds a record (a sum of uniform keys mod 2^32).
+        var keys = new Dictionary<(string, int), long[]>();
+        foreach (var (at, g) in groups)
+        {
+            tables._truth[at] = [g[0] + g[1] + g[2] + g[3], g[0] + g[1], g[2] + g[3], g[0] + g[2]];
+            keys[at] = [.. g.Select(n => n == 0 ? 0L : random.NextInt64(1L << 32))];
+        }
+
+        foreach (var window in tables.Windows)
+        {
+            var county = new Dictionary<string, (long[] N, long[] K)>();
+            foreach (var c in countiesOfState.Values.SelectMany(c => c))
+            {
+                var n = new long[4];
+                var k = new long[4];
+                for (var m = window.First; m <= window.Last; m++)
+                {
+                    if (groups.TryGetValue((c, m), out var g))
+                    {
+                        var gk = keys[(c, m)];
+                        for (var i = 0; i < 4; i++)
+                        {
+                            n[i] += g[i];
+                            k[i] += gk[i];
+                        }
+                    }
+                }
+
+                county[c] = (n, k);
+            }
+
+            void Publish(char level, string area, IEnumerable<string> members)
+            {
+                var n = new long[4];
+                var k = new long[4];
+                foreach (var c in members)
+                {
+                    for (var i = 0; i < 4; i++)
+                    {
+                        n[i] += county[c].N[i];
+                        k[i] += county[c].K[i];
+                    }
+                }
+
+                foreach (var measure in Measures)
+                {
+                    int[] parts = measure switch
+                    {
+                        Measure.Overdoses => [0, 1, 2, 3],
+                        Measure.Fatal => [0, 1],
+                        Measure.Nonfatal => [2, 3],
+                        _ => [0, 2],
+                    };
+                    var count = parts.Sum(i => n[i]);
+                    var key = count > 0 ? CellKeyPerturbation.CellKey(parts.Sum(i => k[i])) : random.NextDouble();
+                    var shown = CellKeyPerturbation.Perturb(count, key);
+                    tables.Published[new Cell(level, area, window, measure)] = CellKeyPerturbation.Withheld(shown) ? null : shown;
+                }
+            }
+
+            foreach (var c in county.Keys)
+            {
+                Publish('c', c, [c]);
+            }
+
+            foreach (var (state, counties) in countiesOfState)
+            {
+                Publish('s', state, counties);
+            }
+
+            foreach (var (hidta, members) in membersOfHidta)
+            {
+                Publish('h', hidta, members);
+            }
+        }
+
+        return tables;
     }
 
     public static string Name(Measure measure) => measure switch
