@@ -40,7 +40,7 @@ public class AgencyReviewTests
     /// </summary>
     private static async Task<NpgsqlDataSource> LegacyDatabaseAsync(ScratchDatabase scratch)
     {
-        var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+        var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
         foreach (var migration in Migrator.All.Where(m => m.Version < 14))
         {
             await ExecuteAsync(dataSource, migration.Sql);
