@@ -21,6 +21,8 @@ internal static class PlanningEndpoints
 {
     private const string Title = "The planning request is not valid";
 
+    private static readonly NetTopologySuite.Geometries.GeometryFactory Wgs84 = NetTopologySuite.NtsGeometryServices.Instance.CreateGeometryFactory(4326);
+
     public static IEndpointRouteBuilder MapPlanning(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/planning").WithTags("Planning").RequireAuthorization(AccessPolicies.Analysts);
@@ -286,15 +288,14 @@ internal static class PlanningEndpoints
             return plan;
         }
 
+        // GeoJSON4STJ writes the features (its converters are in the API's JSON options); the plan rides
+        // along as a foreign member.
         return new Dictionary<string, object?>
         {
             ["type"] = "FeatureCollection",
-            ["features"] = sites.Select(s => new
-            {
-                type = "Feature",
-                geometry = new { type = "Point", coordinates = new[] { s["lon"], s["lat"] } },
-                properties = s,
-            }),
+            ["features"] = sites.Select(s => new NetTopologySuite.Features.Feature(
+                Wgs84.CreatePoint(new NetTopologySuite.Geometries.Coordinate((double)s["lon"], (double)s["lat"])),
+                new NetTopologySuite.Features.AttributesTable(s))).ToList(),
             ["plan"] = plan.Where(p => p.Key != "sites").ToDictionary(p => p.Key, p => p.Value),
         };
     }
@@ -484,19 +485,28 @@ internal static class PlanningEndpoints
         foreach (var feature in features.EnumerateArray())
         {
             var index = sites.Count;
-            if (feature.ValueKind != JsonValueKind.Object || !feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind != JsonValueKind.Object
-                || !geometry.TryGetProperty("type", out var type) || type.GetString() != "Point"
-                || !geometry.TryGetProperty("coordinates", out var coordinates) || coordinates.ValueKind != JsonValueKind.Array || coordinates.GetArrayLength() < 2
-                || coordinates[0].ValueKind != JsonValueKind.Number || coordinates[1].ValueKind != JsonValueKind.Number)
+            if (feature.ValueKind != JsonValueKind.Object || !feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind != JsonValueKind.Object)
             {
                 throw new Invalid(field, $"feature {index} is not a Point feature");
+            }
+
+            NetTopologySuite.Geometries.Point point;
+            try
+            {
+                point = GeoJsonGeometry.Read(geometry) as NetTopologySuite.Geometries.Point is { IsEmpty: false } p
+                    ? p
+                    : throw new Invalid(field, $"feature {index} is not a Point feature");
+            }
+            catch (GeoJsonException e)
+            {
+                throw new Invalid(field, $"feature {index}: {e.Message}");
             }
 
             var name = feature.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object
                 && properties.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()!
                 : feature.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number ? id.ToString()
                 : $"site-{index + 1}";
-            sites.Add(Site(name, coordinates[0].GetDouble(), coordinates[1].GetDouble(), field));
+            sites.Add(Site(name, point.X, point.Y, field));
         }
 
         return sites;
