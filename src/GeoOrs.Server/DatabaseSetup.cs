@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using GeoOrs.Data.Boundaries;
 using GeoOrs.Data.Ingest;
 using GeoOrs.Data.Migrations;
@@ -57,7 +58,7 @@ internal static class DatabaseSetup
     private static NpgsqlDataSource Build(IServiceProvider services, string? requestClass)
     {
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString);
+        var dataSource = GeoOrsDataSource.Builder(options.ConnectionString);
         var settings = dataSource.ConnectionStringBuilder;
         settings.ApplicationName ??= "geoors";
         if (settings.MaxAutoPrepare == 0)

@@ -21,6 +21,8 @@ internal static class PlanningEndpoints
 {
     private const string Title = "The planning request is not valid";
 
+    private static readonly NetTopologySuite.Geometries.GeometryFactory Wgs84 = NetTopologySuite.NtsGeometryServices.Instance.CreateGeometryFactory(4326);
+
     public static IEndpointRouteBuilder MapPlanning(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/planning").WithTags("Planning").RequireAuthorization(AccessPolicies.Analysts);
@@ -213,7 +215,7 @@ internal static class PlanningEndpoints
         var existing = root.TryGetProperty("existing", out var existingElement) && existingElement.ValueKind != JsonValueKind.Null
             ? await SitesAsync(existingElement, "existing", dataSource, null, limits, cancellationToken) : [];
 
-        var events = await PlanningInputs.DemandAsync(dataSource, area.Ewkb, from, to, view, limits.MaxDemandPoints, cancellationToken);
+        var events = await PlanningInputs.DemandAsync(dataSource, area, from, to, view, limits.MaxDemandPoints, cancellationToken);
         if (events.Count > limits.MaxDemandPoints)
         {
             throw new Invalid("area", $"more than {limits.MaxDemandPoints:N0} overdoses lie in the area over the window (Limits:MaxDemandPoints): choose a smaller area or a shorter window");
@@ -286,15 +288,14 @@ internal static class PlanningEndpoints
             return plan;
         }
 
+        // GeoJSON4STJ writes the features (its converters are in the API's JSON options); the plan rides
+        // along as a foreign member.
         return new Dictionary<string, object?>
         {
             ["type"] = "FeatureCollection",
-            ["features"] = sites.Select(s => new
-            {
-                type = "Feature",
-                geometry = new { type = "Point", coordinates = new[] { s["lon"], s["lat"] } },
-                properties = s,
-            }),
+            ["features"] = sites.Select(s => new NetTopologySuite.Features.Feature(
+                Wgs84.CreatePoint(new NetTopologySuite.Geometries.Coordinate((double)s["lon"], (double)s["lat"])),
+                new NetTopologySuite.Features.AttributesTable(s))).ToList(),
             ["plan"] = plan.Where(p => p.Key != "sites").ToDictionary(p => p.Key, p => p.Value),
         };
     }
@@ -327,11 +328,11 @@ internal static class PlanningEndpoints
             : (fatal, nonfatal);
     }
 
-    /// <summary>The planning area: its boundary (EWKB for PostGIS, the geometry for the bounds), name and description; refused over <see cref="LimitsOptions.MaxPlannerAreaKm2"/>.</summary>
-    private static async Task<((byte[] Ewkb, NetTopologySuite.Geometries.Geometry Geometry) Area, string Name, object Description)> AreaAsync(
+    /// <summary>The planning area: its boundary (EPSG:4326), name and description; refused over <see cref="LimitsOptions.MaxPlannerAreaKm2"/>.</summary>
+    private static async Task<(NetTopologySuite.Geometries.Geometry Area, string Name, object Description)> AreaAsync(
         JsonElement root, NpgsqlDataSource dataSource, LimitsOptions limits, CancellationToken cancellationToken)
     {
-        var (ewkb, geometry, name, description) = await ReadAreaAsync(root, dataSource, cancellationToken);
+        var (geometry, name, description) = await ReadAreaAsync(root, dataSource, cancellationToken);
         var km2 = LonLatArea.Of(geometry) / 1e6;
         if (km2 > limits.MaxPlannerAreaKm2)
         {
@@ -339,10 +340,10 @@ internal static class PlanningEndpoints
                 $"the area covers {km2:N0} km², more than {limits.MaxPlannerAreaKm2:N0} km² (Limits:MaxPlannerAreaKm2): plan a county, a HIDTA region or a smaller polygon"));
         }
 
-        return ((ewkb, geometry), name, description);
+        return (geometry, name, description);
     }
 
-    private static async Task<(byte[] Ewkb, NetTopologySuite.Geometries.Geometry Geometry, string Name, object Description)> ReadAreaAsync(
+    private static async Task<(NetTopologySuite.Geometries.Geometry Geometry, string Name, object Description)> ReadAreaAsync(
         JsonElement root, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (!root.TryGetProperty("area", out var area) || area.ValueKind != JsonValueKind.Object)
@@ -375,17 +376,17 @@ internal static class PlanningEndpoints
             }
 
             geometry.SRID = 4326;
-            return (GeometryWkb.Write(geometry), geometry, "the polygon given", new { geometry = "polygon" });
+            return (geometry, "the polygon given", new { geometry = "polygon" });
         }
 
         var id = member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString()! : throw new Invalid($"area.{member.Name}", $"'area.{member.Name}' is a string");
         var found = await PlanningInputs.AreaAsync(dataSource, member.Name, id, cancellationToken)
             ?? throw new Invalid($"area.{member.Name}", $"no {member.Name} has id '{id}'");
-        return (found.Ewkb, GeometryWkb.Read(found.Ewkb), found.Name, new Dictionary<string, string> { [member.Name] = id });
+        return (found.Boundary, found.Name, new Dictionary<string, string> { [member.Name] = id });
     }
 
     private static async Task<List<PlanningSite>> SitesAsync(
-        JsonElement element, string field, NpgsqlDataSource dataSource, (byte[] Ewkb, NetTopologySuite.Geometries.Geometry Geometry)? area, LimitsOptions limits,
+        JsonElement element, string field, NpgsqlDataSource dataSource, NetTopologySuite.Geometries.Geometry? area, LimitsOptions limits,
         CancellationToken cancellationToken)
     {
         var maxSites = limits.MaxPlannerSites;
@@ -405,14 +406,14 @@ internal static class PlanningEndpoints
                 }
 
                 var spacing = member.Value.GetDouble();
-                var cells = GridCells(within.Geometry, spacing);
+                var cells = GridCells(within, spacing);
                 if (!(cells <= limits.MaxGridCells))
                 {
                     throw new Invalid($"{field}.grid", string.Create(CultureInfo.InvariantCulture,
                         $"a grid of {spacing:N0} m over the area's extent has {cells:N0} cells, more than {limits.MaxGridCells:N0} (Limits:MaxGridCells): choose a wider spacing or a smaller area"));
                 }
 
-                sites = await PlanningInputs.GridAsync(dataSource, within.Ewkb, spacing, maxSites, cancellationToken);
+                sites = await PlanningInputs.GridAsync(dataSource, within, spacing, maxSites, cancellationToken);
                 if (sites.Count > maxSites)
                 {
                     throw new Invalid($"{field}.grid", $"a grid this fine puts more than {maxSites:N0} candidates in the area (Limits:MaxPlannerSites): choose a wider spacing");
@@ -484,19 +485,28 @@ internal static class PlanningEndpoints
         foreach (var feature in features.EnumerateArray())
         {
             var index = sites.Count;
-            if (feature.ValueKind != JsonValueKind.Object || !feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind != JsonValueKind.Object
-                || !geometry.TryGetProperty("type", out var type) || type.GetString() != "Point"
-                || !geometry.TryGetProperty("coordinates", out var coordinates) || coordinates.ValueKind != JsonValueKind.Array || coordinates.GetArrayLength() < 2
-                || coordinates[0].ValueKind != JsonValueKind.Number || coordinates[1].ValueKind != JsonValueKind.Number)
+            if (feature.ValueKind != JsonValueKind.Object || !feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind != JsonValueKind.Object)
             {
                 throw new Invalid(field, $"feature {index} is not a Point feature");
+            }
+
+            NetTopologySuite.Geometries.Point point;
+            try
+            {
+                point = GeoJsonGeometry.Read(geometry) as NetTopologySuite.Geometries.Point is { IsEmpty: false } p
+                    ? p
+                    : throw new Invalid(field, $"feature {index} is not a Point feature");
+            }
+            catch (GeoJsonException e)
+            {
+                throw new Invalid(field, $"feature {index}: {e.Message}");
             }
 
             var name = feature.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object
                 && properties.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()!
                 : feature.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number ? id.ToString()
                 : $"site-{index + 1}";
-            sites.Add(Site(name, coordinates[0].GetDouble(), coordinates[1].GetDouble(), field));
+            sites.Add(Site(name, point.X, point.Y, field));
         }
 
         return sites;

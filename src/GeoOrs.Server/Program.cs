@@ -26,7 +26,11 @@ builder.AddGeoOrsAlerts();
 builder.Services.AddGeoOrsTiles();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+    GeoOrs.Data.Geometry.GeoJsonGeometry.Configure(o.SerializerOptions);
+});
 builder.AddGeoOrsHardening();
 builder.AddGeoOrsLimits();
 builder.AddGeoOrsWebMap();

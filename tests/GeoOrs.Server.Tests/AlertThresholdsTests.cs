@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -58,7 +59,7 @@ public class AlertThresholdsTests
             Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         }
 
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         // Other tests' servers run spikes on this database too: wait for this server's run (its last day).
         await AnalysisJobsTests.SucceededRunAfterAsync(dataSource, "spikes", since, 120, lastDay: "1995-05-31");
         var alerts = await admin.GetFromJsonAsync<JsonElement>(new Uri($"/api/alerts?area=county:{Crook}&method=threshold", UriKind.Relative));

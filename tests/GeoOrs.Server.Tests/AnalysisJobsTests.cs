@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -60,7 +61,7 @@ public class AnalysisJobsTests
             }
 
             var ingested = DateTime.UtcNow;
-            await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+            await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
             var spikesRun = await SucceededRunAfterAsync(dataSource, "spikes", ingested);
             var hotspotsRun = await SucceededRunAfterAsync(dataSource, "hotspots", ingested);
             var emergingRun = await SucceededRunAfterAsync(dataSource, "emerging", ingested);

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using GeoOrs.Tests;
 using Npgsql;
 
@@ -28,7 +29,7 @@ public class ClusteredJobsTests
         var since = DateTime.UtcNow;
         await Task.Delay(TimeSpan.FromSeconds(18));
 
-        await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
         await using var command = dataSource.CreateCommand("""
             SELECT j.scheduled_for, count(*), count(r.id), string_agg(j.instance_id, ',')
             FROM job_runs j LEFT JOIN analysis_runs r ON r.job_run_id = j.id
@@ -56,7 +57,7 @@ public class ClusteredJobsTests
     public async Task A_hotspot_run_cut_short_by_a_crash_is_recovered_by_the_other_node()
     {
         await using var scratch = await PostGis.CreateScratchDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
         using var a = await ServerProcess.StartAsync(settings: Node(scratch.ConnectionString, "node-a", "0/3 * * * * ?", Never));
 
         // Hold the results table so node A's run stops where it writes its cells, then kill A there.

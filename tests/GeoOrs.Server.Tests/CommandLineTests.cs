@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using GeoOrs.Server.Cli;
 using GeoOrs.Tests;
 using Npgsql;
@@ -21,7 +22,7 @@ public class CommandLineTests
             Assert.Equal(0, await CommandLine.RunAsync(["ingest", "overdoses", Path.Combine(dir.FullName, "overdoses.csv")]));
             Assert.Equal(0, await CommandLine.RunAsync(["ingest", "seizures", Path.Combine(dir.FullName, "seizures.csv"), "--mode", "skip-invalid"]));
 
-            await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+            await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
             await using var command = dataSource.CreateCommand("""
                 SELECT (SELECT count(*) FROM overdose_events WHERE external_id LIKE $1),
                        (SELECT count(*) FROM seizure_events WHERE external_id LIKE $2)
@@ -48,7 +49,7 @@ public class CommandLineTests
         try
         {
             Assert.Equal(1, await CommandLine.RunAsync(["ingest", "overdoses", file, "--agency", agency]));
-            await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+            await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
             await using var command = dataSource.CreateCommand("SELECT count(*) FROM overdose_events WHERE source_agency = $1");
             command.Parameters.AddWithValue(agency);
             Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
@@ -90,7 +91,7 @@ public class KeysCommandTests
         // Other tests may write to the console meanwhile: the key is the one line that looks like one.
         var key = Assert.Single(output.ToString().Split('\n').Select(l => l.Trim()), l => l.StartsWith("gok_", StringComparison.Ordinal));
         var prefix = key.Split('_')[1];
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         Assert.Equal(("law_enforcement", agency), await GeoOrs.Data.Access.ApiKeys.FindAsync(dataSource, key));
         Assert.Equal(0, await CommandLine.RunAsync(["keys", "revoke", prefix]));
         Assert.Null(await GeoOrs.Data.Access.ApiKeys.FindAsync(dataSource, key));

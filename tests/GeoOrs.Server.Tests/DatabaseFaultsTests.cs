@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Net;
 using System.Text.Json;
 using GeoOrs.Data.Access;
@@ -55,7 +56,7 @@ public sealed class DatabaseFaultsTests
         const string Cached = "/tiles/states/2/1/1.mvt";
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, Cached)).Status);
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, Cached)).Status);
-        await using (var db = NpgsqlDataSource.Create(PostGis.ConnectionString))
+        await using (var db = GeoOrsDataSource.Create(PostGis.ConnectionString))
         {
             var key = (await ApiKeys.CreateAsync(db, "partner", "GeoOrs Tests")).Key;
 

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using GeoOrs.Tests;
 using Npgsql;
 
@@ -8,7 +9,7 @@ public class DemoLoaderTests
 {
     private static async Task<List<(string Sender, int Accepted, int Rejected)>> DemoBatchesAsync(string connectionString)
     {
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var dataSource = GeoOrsDataSource.Create(connectionString);
         await using var command = dataSource.CreateCommand(
             "SELECT sender, accepted, rejected FROM ingest_batches WHERE sender LIKE 'demo:%' AND status = 'committed' ORDER BY id");
         var batches = new List<(string, int, int)>();

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Compression;
@@ -204,7 +205,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
         var started = DateTime.UtcNow;
         var log = new ErrorLog();
         factory.Services.GetRequiredService<ILoggerFactory>().AddProvider(log);
-        await using var db = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var db = GeoOrsDataSource.Create(PostGis.ConnectionString);
         var keys = new Dictionary<Caller, string>
         {
             [Caller.Partner] = (await ApiKeys.CreateAsync(db, "partner", Agency)).Key,

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using GeoOrs.Data.Access;
 using GeoOrs.Tests;
 using Microsoft.AspNetCore.Hosting;
@@ -91,7 +92,7 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
     public async Task<string> KeyForAsync(string role, string agency = "GeoOrs Tests")
     {
         _ = Services; // the server has migrated the database
-        await using var dataSource = NpgsqlDataSource.Create(_settings["Database:ConnectionString"]!);
+        await using var dataSource = GeoOrsDataSource.Create(_settings["Database:ConnectionString"]!);
         return (await ApiKeys.CreateAsync(dataSource, role, agency)).Key;
     }
 

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -28,7 +29,7 @@ public sealed class HotspotRunFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _ = Factory.Services; // migrated, boundaries loaded
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         var grid = new HexGrid(2000);
         var (x, y) = EqualArea.Project(Lon, Lat);
         var (q, r) = grid.CellOf(x, y);
@@ -214,7 +215,7 @@ public class HotspotsEndpointsTests(HotspotRunFixture fixture) : IClassFixture<H
         var since = DateTime.UtcNow;
         using var started = await admin.PostAsJsonAsync(new Uri("/api/hotspots/runs", UriKind.Relative), new { kind = "spikes" });
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         // Its run reads up to today (the factory's default); another test's manual run reads 1995.
         var run = await AnalysisJobsTests.SucceededRunAfterAsync(dataSource, "spikes", since, 60,
             lastDay: DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), reason: "manual");

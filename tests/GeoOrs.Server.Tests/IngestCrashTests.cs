@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -50,7 +51,7 @@ public sealed class IngestCrashTests
         // The ingest records the cut itself, unless a batch listing meanwhile finds its broken session
         // first and fails it as an orphan: either way the batch says nothing of it was stored.
         Assert.Matches("nothing was stored|no row of it was stored", batch.GetProperty("error").GetString());
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         await using var command = dataSource.CreateCommand("SELECT count(*) FROM overdose_events WHERE source_agency = $1");
         command.Parameters.AddWithValue(agency);
         Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
@@ -80,7 +81,7 @@ public sealed class IngestCrashTests
         Assert.Equal("failed", batch.GetProperty("status").GetString());
         Assert.Contains("stopped", batch.GetProperty("error").GetString(), StringComparison.Ordinal);
 
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         await using var command = dataSource.CreateCommand("SELECT count(*) FROM overdose_events WHERE source_agency = $1 OR batch_id = $2");
         command.Parameters.AddWithValue(agency);
         command.Parameters.AddWithValue(batch.GetProperty("id").GetInt64());

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -37,7 +38,7 @@ public class IngestEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
 
     private static async Task<long> CountAsync(string table, string agencyColumn, string agency)
     {
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {table} WHERE {agencyColumn} = $1");
         command.Parameters.AddWithValue(agency);
         return (long)(await command.ExecuteScalarAsync())!;
@@ -63,7 +64,7 @@ public class IngestEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal("committed", batch.GetProperty("status").GetString());
         Assert.Equal(2, batch.GetProperty("accepted").GetInt32());
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         await using var command = dataSource.CreateCommand(
             "SELECT county_fips, hidta_id, suspected_drugs, naloxone_doses, age_band, sex FROM overdose_events WHERE source_agency = $1 AND external_id = 'a1'");
         command.Parameters.AddWithValue(agency);
@@ -215,7 +216,7 @@ public class IngestEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         var (status, batch) = await PostCsvAsync("seizures", ok, agency);
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal(2, batch.GetProperty("accepted").GetInt32());
-        await using (var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString))
+        await using (var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString))
         await using (var command = dataSource.CreateCommand("SELECT drug, quantity_grams, dosage_units FROM seizure_events WHERE agency = $1 ORDER BY external_id"))
         {
             command.Parameters.AddWithValue(agency);
@@ -377,7 +378,7 @@ public class IngestEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         Assert.Equal(rows, batch.GetProperty("accepted").GetInt32() + batch.GetProperty("rejected").GetInt32());
         Assert.Equal(4, batch.GetProperty("rejected").GetInt32()); // the four calls without coordinates
         Assert.All(Fields(batch), f => Assert.True(f is "lat" or "lon", f));
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         await using var command = dataSource.CreateCommand(
             "SELECT count(*) FILTER (WHERE county_fips = '04013'), count(*) FILTER (WHERE location_precision = 'randomized'), count(*) FILTER (WHERE naloxone_administered) FROM overdose_events WHERE source_agency = 'Tempe Fire Medical Rescue' AND batch_id = $1");
         command.Parameters.AddWithValue(batch.GetProperty("id").GetInt64());
@@ -400,7 +401,7 @@ public class IngestEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal(7176, batch.GetProperty("rows_read").GetInt32());
         Assert.Equal(7176, batch.GetProperty("accepted").GetInt32() + batch.GetProperty("duplicates").GetInt32());
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         await using var command = dataSource.CreateCommand(
             "SELECT count(*), count(*) FILTER (WHERE county_fips = '42003' AND fatal AND location_precision = 'county_centroid') FROM overdose_events WHERE source_agency = 'Allegheny County Office of the Medical Examiner'");
         await using var reader = await command.ExecuteReaderAsync();

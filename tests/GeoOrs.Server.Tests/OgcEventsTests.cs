@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -127,7 +128,7 @@ public class OgcEventsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory
 
     private static async Task<long> SqlCountAsync(string sql, params object[] values)
     {
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         await using var command = dataSource.CreateCommand(sql);
         foreach (var value in values)
         {
@@ -430,7 +431,7 @@ public class OgcEventsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory
             Assert.True(first <= times.Min() && last >= times.Max(), $"{first:o}..{last:o}");
 
             // Nothing is sent before 2003, so the start is stable while other tests send: the earliest event.
-            await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+            await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
             await using var command = dataSource.CreateCommand($"SELECT min({column}) FROM {table}");
             Assert.Equal((DateTime)(await command.ExecuteScalarAsync())!, first.UtcDateTime);
             var bbox = body.GetProperty("extent").GetProperty("spatial").GetProperty("bbox")[0].EnumerateArray().Select(v => v.GetDouble()).ToArray();

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -79,7 +80,7 @@ public sealed class RowErrorLimitsTests(GeoOrsFactory factory) : IClassFixture<G
 
         // As stored, and as one batch and a listing read it back.
         var id = batch.GetProperty("id").GetInt64();
-        await using (var db = NpgsqlDataSource.Create(PostGis.ConnectionString))
+        await using (var db = GeoOrsDataSource.Create(PostGis.ConnectionString))
         await using (var command = db.CreateCommand("SELECT octet_length(errors::text) FROM ingest_batches WHERE id = $1"))
         {
             command.Parameters.AddWithValue(id);
@@ -113,7 +114,7 @@ public sealed class RowErrorLimitsTests(GeoOrsFactory factory) : IClassFixture<G
         using var response = await client.PostAsync(new Uri($"/api/ingest/overdoses?agency={agency}", UriKind.Relative), content);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt64();
-        await using (var db = NpgsqlDataSource.Create(PostGis.ConnectionString))
+        await using (var db = GeoOrsDataSource.Create(PostGis.ConnectionString))
         await using (var command = db.CreateCommand(
             "UPDATE ingest_batches SET errors = jsonb_build_array(jsonb_build_object('line', 2, 'field', repeat('f', 10000), 'reason', repeat('r', 1000000))), error = repeat('e', 1000000) WHERE id = $1"))
         {

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Net;
 using System.Text.Json;
 using GeoOrs.Tests;
@@ -9,7 +10,7 @@ public class SchedulingTests
 {
     private static async Task<List<(string Instance, DateTime? ScheduledFor, string Status)>> RunsSinceAsync(DateTime since)
     {
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         await using var command = dataSource.CreateCommand(
             "SELECT instance_id, scheduled_for, status FROM job_runs WHERE job = 'refresh-aggregates' AND started_at >= $1 ORDER BY started_at");
         command.Parameters.AddWithValue(since);

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -166,7 +167,7 @@ public class WebhookDeliveryTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         Assert.Equal(alerts.Select(x => x.Id).Order(StringComparer.Ordinal), requests.Select(r => r.AlertId!).Order(StringComparer.Ordinal));
         Assert.All(requests, r => Assert.Equal(1, r.Attempt));
 
-        await using var dataSource = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         await using var command = dataSource.CreateCommand("SELECT count(*), min(attempts), max(attempts), count(delivered_at) FROM webhook_outbox WHERE webhook_id = $1");
         command.Parameters.AddWithValue(subscription.Id);
         await using var reader = await command.ExecuteReaderAsync();

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -57,7 +58,7 @@ public sealed class WorkLimitsTests
     private static async Task<string> AnalystKeyAsync()
     {
         await PostGis.DataSourceAsync();
-        await using var db = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var db = GeoOrsDataSource.Create(PostGis.ConnectionString);
         return (await ApiKeys.CreateAsync(db, "analyst", "GeoOrs Tests")).Key;
     }
 
@@ -135,7 +136,7 @@ public sealed class WorkLimitsTests
         };
         using var server = await ServerProcess.StartAsync(settings: settings);
         using var client = Client(server, key);
-        await using var db = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var db = GeoOrsDataSource.Create(PostGis.ConnectionString);
         async Task<long> RunningAsync()
         {
             await using var command = db.CreateCommand(

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using GeoOrs.Data.Boundaries;
 using GeoOrs.Data.Migrations;
 using Npgsql;
@@ -29,7 +30,7 @@ internal static class PostGis
     public static async Task<ScratchDatabase> CreateScratchDatabaseAsync()
     {
         var name = "geoors_scratch_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var admin = NpgsqlDataSource.Create(ConnectionString))
+        await using (var admin = GeoOrsDataSource.Create(ConnectionString))
         await using (var command = admin.CreateCommand($"CREATE DATABASE {name}"))
         {
             await command.ExecuteNonQueryAsync();
@@ -41,7 +42,7 @@ internal static class PostGis
 
     private static async Task<NpgsqlDataSource> PrepareAsync()
     {
-        var dataSource = NpgsqlDataSource.Create(ConnectionString);
+        var dataSource = GeoOrsDataSource.Create(ConnectionString);
         await Migrator.MigrateAsync(dataSource);
         var (states, counties) = await BoundaryLoader.CountAsync(dataSource);
         if (states == 0 || counties == 0)
@@ -76,7 +77,7 @@ internal sealed class ScratchDatabase(string name, string connectionString) : IA
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await using var admin = NpgsqlDataSource.Create(PostGis.ConnectionString);
+        await using var admin = GeoOrsDataSource.Create(PostGis.ConnectionString);
         await using var command = admin.CreateCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
         await command.ExecuteNonQueryAsync();
     }

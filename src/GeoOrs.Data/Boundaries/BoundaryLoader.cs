@@ -2,8 +2,7 @@ using System.Globalization;
 using System.Text;
 using GeoOrs.Analysis.Projections;
 using GeoOrs.Data.Csv;
-using GeoOrs.Data.Geometry;
-using GeoOrs.Data.Shapefiles;
+using NetTopologySuite.Features;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -85,19 +84,20 @@ public static class BoundaryLoader
 
     private static async Task<int> LoadShapesAsync(NpgsqlConnection connection, string shp, string table, CancellationToken cancellationToken)
     {
-        using var file = ShapefileReader.Open(shp);
-        var toWgs84 = Reprojection.ToWgs84(file.ProjectionWkt
-            ?? throw new InvalidDataException($"{Path.GetFileName(shp)}: the .prj file is missing, so its coordinates cannot be placed"));
+        using var file = CensusFiles.OpenShapefile(shp);
+        var toWgs84 = Reprojection.ToWgs84(string.IsNullOrWhiteSpace(file.Projection)
+            ? throw new InvalidDataException($"{Path.GetFileName(shp)}: the .prj file is missing, so its coordinates cannot be placed")
+            : file.Projection);
 
         await ExecuteAsync(connection,
             "CREATE TEMP TABLE shapes_in (geoid text, statefp text, countyfp text, stusps text, name text, lsad text, " +
-            "aland bigint, awater bigint, ewkb bytea) ON COMMIT DROP", cancellationToken).ConfigureAwait(false);
+            "aland bigint, awater bigint, geom geometry) ON COMMIT DROP", cancellationToken).ConfigureAwait(false);
         var rows = 0;
         await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY shapes_in (geoid, statefp, countyfp, stusps, name, lsad, aland, awater, ewkb) FROM STDIN (FORMAT BINARY)",
+            "COPY shapes_in (geoid, statefp, countyfp, stusps, name, lsad, aland, awater, geom) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false))
         {
-            foreach (var feature in file.ReadFeatures())
+            foreach (var feature in CensusFiles.Features(file, shp))
             {
                 var a = feature.Attributes;
                 await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
@@ -109,7 +109,7 @@ public static class BoundaryLoader
                 await copy.WriteAsync(Text(a, "LSAD"), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(Number(a, "ALAND"), NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(Number(a, "AWATER"), NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(GeometryWkb.Write(toWgs84(feature.Geometry)), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(toWgs84(feature.Geometry), NpgsqlDbType.Geometry, cancellationToken).ConfigureAwait(false);
                 rows++;
             }
 
@@ -259,11 +259,11 @@ public static class BoundaryLoader
         }
     }
 
-    private static string? Text(IReadOnlyDictionary<string, object?> attributes, string name) =>
-        attributes.TryGetValue(name, out var value) ? value?.ToString() : null;
+    private static string? Text(IAttributesTable attributes, string name) =>
+        attributes.Exists(name) ? attributes[name]?.ToString()?.Trim() : null;
 
-    private static long? Number(IReadOnlyDictionary<string, object?> attributes, string name) =>
-        attributes.TryGetValue(name, out var value) && value is not null ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : null;
+    private static long? Number(IAttributesTable attributes, string name) =>
+        attributes.Exists(name) && attributes[name] is { } value ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : null;
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
     {

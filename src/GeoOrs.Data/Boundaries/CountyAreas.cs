@@ -1,5 +1,4 @@
 using GeoOrs.Analysis.Spatial;
-using GeoOrs.Data.Geometry;
 using Npgsql;
 
 namespace GeoOrs.Data.Boundaries;
@@ -79,7 +78,7 @@ public sealed class CountyAreas
             var population = new List<double>();
             var polygons = new List<NetTopologySuite.Geometries.Geometry>();
             await using (var command = dataSource.CreateCommand("""
-                SELECT c.geoid, c.name || ', ' || s.stusps, coalesce(p.population, 0), ST_AsEWKB(c.geom)
+                SELECT c.geoid, c.name || ', ' || s.stusps, coalesce(p.population, 0), c.geom
                 FROM counties c JOIN states s USING (statefp)
                 LEFT JOIN LATERAL (SELECT population FROM county_population cp WHERE cp.geoid = c.geoid ORDER BY year DESC LIMIT 1) p ON true
                 ORDER BY c.geoid
@@ -91,7 +90,7 @@ public sealed class CountyAreas
                     geoids.Add(reader.GetString(0));
                     names.Add(reader.GetString(1));
                     population.Add(reader.GetInt32(2));
-                    polygons.Add(reader.GetGeometry(3)!);
+                    polygons.Add(reader.GetFieldValue<NetTopologySuite.Geometries.Geometry>(3));
                 }
             }
 

@@ -1,5 +1,4 @@
 using GeoOrs.Analysis.Spatial;
-using GeoOrs.Data.Geometry;
 using Npgsql;
 
 namespace GeoOrs.Data.Boundaries;
@@ -63,12 +62,12 @@ public sealed class CountyIndex
             }
 
             var polygons = new List<(string, NetTopologySuite.Geometries.Geometry)>();
-            await using (var command = dataSource.CreateCommand("SELECT geoid, ST_AsEWKB(geom) FROM counties"))
+            await using (var command = dataSource.CreateCommand("SELECT geoid, geom FROM counties"))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    polygons.Add((reader.GetString(0), reader.GetGeometry(1)!));
+                    polygons.Add((reader.GetString(0), reader.GetFieldValue<NetTopologySuite.Geometries.Geometry>(1)));
                 }
             }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using GeoOrs.Data.Geometry;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -133,7 +132,7 @@ public static class AnalysisRuns
                     await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
                     await copy.WriteAsync(cell.Scale, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                     await copy.WriteAsync(cell.CellId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                    await WriteAsync(copy, cell.Geometry is null ? null : GeometryWkb.Write(cell.Geometry), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                    await WriteAsync(copy, cell.Geometry, NpgsqlDbType.Geometry, cancellationToken).ConfigureAwait(false);
                     await copy.WriteAsync(cell.Events, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
                     await WriteAsync(copy, Finite(cell.Z), NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
                     await WriteAsync(copy, Finite(cell.P), NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);

@@ -5,7 +5,8 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using GeoOrs.Data.Boundaries;
-using GeoOrs.Data.Geometry;
+using NetTopologySuite;
+using NetTopologySuite.Geometries;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -76,6 +77,8 @@ public static class Ingestor
     /// <summary>Rows staged and merged at a time; the producer may read at most this far ahead.</summary>
     private const int ChunkRows = 50_000;
 
+    /// <summary>Builds the events' points (EPSG:4326), which Npgsql's NetTopologySuite mapping writes into the COPY as EWKB.</summary>
+    private static readonly GeometryFactory Wgs84 = NtsGeometryServices.Instance.CreateGeometryFactory(4326);
     private static readonly JsonSerializerOptions ErrorJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Ingests one batch.</summary>
@@ -459,8 +462,8 @@ public static class Ingestor
         copy.Write(row.Agency, NpgsqlDbType.Text);
         copy.Write(row.ExternalId, NpgsqlDbType.Text);
         copy.Write(row.OccurredAt, NpgsqlDbType.TimestampTz);
-        copy.Write(GeometryWkb.PointEwkb(row.Lon, row.Lat, 4326), NpgsqlDbType.Bytea);
-        copy.Write(GeometryWkb.PointEwkb(maskedLon, maskedLat, 4326), NpgsqlDbType.Bytea);
+        copy.Write(Wgs84.CreatePoint(new Coordinate(row.Lon, row.Lat)), NpgsqlDbType.Geometry);
+        copy.Write(Wgs84.CreatePoint(new Coordinate(maskedLon, maskedLat)), NpgsqlDbType.Geometry);
         copy.Write(row.LocationPrecision, NpgsqlDbType.Text);
         copy.Write(row.Fatal, NpgsqlDbType.Boolean);
         WriteNullable(copy, row.NaloxoneAdministered, NpgsqlDbType.Boolean);
@@ -480,8 +483,8 @@ public static class Ingestor
         copy.Write(row.Agency, NpgsqlDbType.Text);
         copy.Write(row.ExternalId, NpgsqlDbType.Text);
         copy.Write(row.SeizedAt, NpgsqlDbType.TimestampTz);
-        copy.Write(GeometryWkb.PointEwkb(row.Lon, row.Lat, 4326), NpgsqlDbType.Bytea);
-        copy.Write(GeometryWkb.PointEwkb(maskedLon, maskedLat, 4326), NpgsqlDbType.Bytea);
+        copy.Write(Wgs84.CreatePoint(new Coordinate(row.Lon, row.Lat)), NpgsqlDbType.Geometry);
+        copy.Write(Wgs84.CreatePoint(new Coordinate(maskedLon, maskedLat)), NpgsqlDbType.Geometry);
         copy.Write(row.Drug, NpgsqlDbType.Text);
         copy.Write(row.Quantity, NpgsqlDbType.Double);
         copy.Write(row.Unit, NpgsqlDbType.Text);

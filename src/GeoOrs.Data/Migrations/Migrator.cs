@@ -106,10 +106,11 @@ public static class Migrator
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        if (done.Count > 0)
-        {
-            await connection.ReloadTypesAsync(cancellationToken).ConfigureAwait(false);
-        }
+
+        // Npgsql learnt the database's types on its first connection, perhaps before PostGIS existed
+        // there (created by these migrations, or by another process's while this one waited for the
+        // lock): reload them so that geometry maps to NetTopologySuite.
+        await connection.ReloadTypesAsync(cancellationToken).ConfigureAwait(false);
 
         return done;
     }

@@ -22,25 +22,25 @@ public sealed record PlanningSite(string Name, double Lon, double Lat, double X,
 /// <summary>What the naloxone planner reads: the area, the overdoses in it the caller may see, and a grid of candidate sites over it.</summary>
 public static class PlanningInputs
 {
-    /// <summary>A county's or HIDTA region's boundary as EWKB (EPSG:4326), or null when there is none.</summary>
+    /// <summary>A county's or HIDTA region's boundary (EPSG:4326), or null when there is none.</summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="kind">county or hidta.</param>
     /// <param name="id">The county's FIPS code or the region's id.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The boundary and the area's name.</returns>
-    public static async Task<(byte[] Ewkb, string Name)?> AreaAsync(NpgsqlDataSource dataSource, string kind, string id, CancellationToken cancellationToken = default)
+    public static async Task<(NetTopologySuite.Geometries.Geometry Boundary, string Name)?> AreaAsync(NpgsqlDataSource dataSource, string kind, string id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         var sql = kind switch
         {
-            "county" => "SELECT ST_AsEWKB(c.geom), c.name || ', ' || s.stusps FROM counties c JOIN states s USING (statefp) WHERE c.geoid = $1",
-            "hidta" => "SELECT ST_AsEWKB(h.geom), h.name FROM hidta_regions h WHERE h.id = $1 AND h.geom IS NOT NULL",
+            "county" => "SELECT c.geom, c.name || ', ' || s.stusps FROM counties c JOIN states s USING (statefp) WHERE c.geoid = $1",
+            "hidta" => "SELECT h.geom, h.name FROM hidta_regions h WHERE h.id = $1 AND h.geom IS NOT NULL",
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "county or hidta"),
         };
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetFieldValue<byte[]>(0), reader.GetString(1)) : null;
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetFieldValue<NetTopologySuite.Geometries.Geometry>(0), reader.GetString(1)) : null;
     }
 
     /// <summary>
@@ -48,7 +48,7 @@ public static class PlanningInputs
     /// view may see, at most <paramref name="limit"/> + 1 of them (one more than allowed says there are too many).
     /// </summary>
     /// <param name="dataSource">The database.</param>
-    /// <param name="area">The area as EWKB (EPSG:4326).</param>
+    /// <param name="area">The area (EPSG:4326, its SRID set).</param>
     /// <param name="from">The first day.</param>
     /// <param name="to">The last day.</param>
     /// <param name="view">The caller's view (agencies hidden from it are left out).</param>
@@ -56,12 +56,12 @@ public static class PlanningInputs
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The events.</returns>
     public static async Task<List<DemandEvent>> DemandAsync(
-        NpgsqlDataSource dataSource, byte[] area, DateOnly from, DateOnly to, AccessView view, int limit, CancellationToken cancellationToken = default)
+        NpgsqlDataSource dataSource, NetTopologySuite.Geometries.Geometry area, DateOnly from, DateOnly to, AccessView view, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(view);
         await using var command = dataSource.CreateCommand("""
-            WITH a AS (SELECT ST_GeomFromEWKB(@area) AS g)
+            WITH a AS (SELECT @area::geometry AS g)
             SELECT ST_X(p), ST_Y(p), fatal, d FROM (
                 SELECT ST_Transform(e.geom, 5070) AS p, e.fatal, (e.occurred_at AT TIME ZONE 'UTC')::date AS d
                 FROM overdose_events e, a
@@ -70,7 +70,7 @@ public static class PlanningInputs
                 LIMIT @limit + 1
             ) q
             """);
-        command.Parameters.Add(new NpgsqlParameter("area", NpgsqlDbType.Bytea) { Value = area });
+        command.Parameters.Add(new NpgsqlParameter("area", NpgsqlDbType.Geometry) { Value = area });
         command.Parameters.AddWithValue("t_from", from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
         command.Parameters.AddWithValue("t_to", to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
         command.Parameters.AddWithValue("limit", (long)limit);
@@ -90,16 +90,16 @@ public static class PlanningInputs
     /// area, at most <paramref name="limit"/> + 1 of them (one more than allowed says the grid is too fine).
     /// </summary>
     /// <param name="dataSource">The database.</param>
-    /// <param name="area">The area as EWKB (EPSG:4326).</param>
+    /// <param name="area">The area (EPSG:4326, its SRID set).</param>
     /// <param name="spacing">The grid's spacing in metres.</param>
     /// <param name="limit">The most candidates wanted.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The grid's sites, named <c>grid-1</c>, <c>grid-2</c> … from south-west.</returns>
-    public static async Task<List<PlanningSite>> GridAsync(NpgsqlDataSource dataSource, byte[] area, double spacing, int limit, CancellationToken cancellationToken = default)
+    public static async Task<List<PlanningSite>> GridAsync(NpgsqlDataSource dataSource, NetTopologySuite.Geometries.Geometry area, double spacing, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var command = dataSource.CreateCommand("""
-            WITH a AS (SELECT ST_Transform(ST_GeomFromEWKB(@area), 5070) AS g),
+            WITH a AS (SELECT ST_Transform(@area::geometry, 5070) AS g),
             cells AS (
                 SELECT ST_Centroid(s.geom) AS c FROM a, ST_SquareGrid(@spacing, a.g) s
                 WHERE ST_Intersects(ST_Centroid(s.geom), a.g)
@@ -108,7 +108,7 @@ public static class PlanningInputs
             )
             SELECT ST_X(ST_Transform(c, 4326)), ST_Y(ST_Transform(c, 4326)), ST_X(c), ST_Y(c) FROM cells
             """);
-        command.Parameters.Add(new NpgsqlParameter("area", NpgsqlDbType.Bytea) { Value = area });
+        command.Parameters.Add(new NpgsqlParameter("area", NpgsqlDbType.Geometry) { Value = area });
         command.Parameters.AddWithValue("spacing", spacing);
         command.Parameters.AddWithValue("limit", limit);
         var sites = new List<PlanningSite>();

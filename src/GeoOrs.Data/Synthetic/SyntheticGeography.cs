@@ -3,7 +3,7 @@ using System.Text;
 using GeoOrs.Analysis.Projections;
 using GeoOrs.Data.Boundaries;
 using GeoOrs.Data.Csv;
-using GeoOrs.Data.Shapefiles;
+using NetTopologySuite.Features;
 
 namespace GeoOrs.Data.Synthetic;
 
@@ -76,13 +76,16 @@ public sealed class SyntheticGeography
 
         var counties = new List<SyntheticCounty>(population.Count);
         int skipped = 0;
-        using (var reader = ShapefileReader.Open(countyShp))
+        using (var reader = CensusFiles.OpenShapefile(countyShp))
         {
-            var toWgs84 = Reprojection.ToWgs84(reader.ProjectionWkt
-                ?? throw new InvalidDataException($"{Path.GetFileName(countyShp)}: the .prj file is missing, so its coordinates cannot be placed"));
-            foreach (var feature in reader.ReadFeatures())
+            var toWgs84 = Reprojection.ToWgs84(string.IsNullOrWhiteSpace(reader.Projection)
+                ? throw new InvalidDataException($"{Path.GetFileName(countyShp)}: the .prj file is missing, so its coordinates cannot be placed")
+                : reader.Projection);
+            var record = 0;
+            foreach (var feature in CensusFiles.Features(reader, countyShp))
             {
-                var geoid = Text(feature, "GEOID") ?? throw new InvalidDataException($"{Path.GetFileName(countyShp)}: record {feature.RecordNumber} has no GEOID");
+                record++;
+                var geoid = Text(feature, "GEOID") ?? throw new InvalidDataException($"{Path.GetFileName(countyShp)}: feature {record} has no GEOID");
                 if (!population.TryGetValue(geoid, out long people) || people <= 0 || feature.Geometry.IsEmpty)
                 {
                     skipped++;
@@ -111,6 +114,6 @@ public sealed class SyntheticGeography
         return (population, year);
     }
 
-    private static string? Text(ShapefileFeature feature, string field) =>
-        feature.Attributes.TryGetValue(field, out var value) ? value?.ToString() : null;
+    private static string? Text(IFeature feature, string field) =>
+        feature.Attributes.Exists(field) ? feature.Attributes[field]?.ToString()?.Trim() : null;
 }

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using GeoOrs.Data.Boundaries;
 using GeoOrs.Data.Migrations;
 using Npgsql;
@@ -106,7 +107,7 @@ internal static class CommandLine
     }
 
     private static NpgsqlDataSource Open() =>
-        NpgsqlDataSource.Create(Environment.GetEnvironmentVariable("GEOORS_DB") is { Length: > 0 } db
+        GeoOrsDataSource.Create(Environment.GetEnvironmentVariable("GEOORS_DB") is { Length: > 0 } db
             ? db
             : throw new ArgumentException("GEOORS_DB must name the PostGIS database (the geoors script sets it)"));
 }

@@ -103,7 +103,7 @@ internal static class PlanCommand
             return 2;
         }
 
-        var json = JsonSerializer.SerializeToNode(plan, AnalysisJobJson)!;
+        var json = JsonSerializer.SerializeToNode(plan, PlanJson)!;
         var prefix = options["out"];
         await File.WriteAllTextAsync(prefix + ".geojson", json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", new UTF8Encoding(false));
         var csv = new StringBuilder("rank,name,lon,lat,added_demand,covered_demand\n");
@@ -121,7 +121,8 @@ internal static class PlanCommand
         return 0;
     }
 
-    private static readonly JsonSerializerOptions AnalysisJobJson = Jobs.AnalysisJob.Json;
+    /// <summary>The API's naming, with GeoJSON4STJ's converters for the plan's features.</summary>
+    private static readonly JsonSerializerOptions PlanJson = Data.Geometry.GeoJsonGeometry.Configure(new JsonSerializerOptions(Jobs.AnalysisJob.Json));
 
     private static JsonNode Number(string text, string option) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? JsonValue.Create(value)

@@ -40,7 +40,7 @@ public class AgencyReviewTests
     /// </summary>
     private static async Task<NpgsqlDataSource> LegacyDatabaseAsync(ScratchDatabase scratch)
     {
-        var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+        var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
         foreach (var migration in Migrator.All.Where(m => m.Version < 14))
         {
             await ExecuteAsync(dataSource, migration.Sql);
@@ -70,6 +70,9 @@ public class AgencyReviewTests
             await ExecuteAsync(dataSource, migration.Sql);
         }
 
+        // PostGIS came with these statements, after the data source learnt the database's types (the
+        // migrator reloads them itself).
+        await dataSource.ReloadTypesAsync();
         return dataSource;
     }
 

@@ -148,7 +148,7 @@ public class BoundaryLoaderTests
                 "hidta,fips,as_of\r\nChesapeake Test,24510,2026-01-01\r\nChesapeake Test,24005,2026-01-01\r\nChesapeake Test,99999,2026-01-01\r\n");
 
             await using var scratch = await PostGis.CreateScratchDatabaseAsync();
-            await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+            await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
             await Migrator.MigrateAsync(dataSource);
             await BoundaryLoader.LoadAsync(dataSource, PostGis.Shapefiles);
             await using (var insert = dataSource.CreateCommand("""

@@ -83,7 +83,7 @@ public class AggregateTests
     public async Task Aggregates_kept_by_ingest_equal_a_recount_from_the_events()
     {
         await using var scratch = await PostGis.CreateScratchDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
         await Migrator.MigrateAsync(dataSource);
         await BoundaryLoader.LoadAsync(dataSource, PostGis.Shapefiles);
 
@@ -146,7 +146,7 @@ public class AggregateTests
     public async Task Cluster_cells_kept_by_ingest_equal_a_recount_from_the_events()
     {
         await using var scratch = await PostGis.CreateScratchDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
         await Migrator.MigrateAsync(dataSource);
         await BoundaryLoader.LoadAsync(dataSource, PostGis.Shapefiles);
 

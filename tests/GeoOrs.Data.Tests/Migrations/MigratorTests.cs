@@ -10,7 +10,7 @@ public class MigratorTests
     public async Task Fresh_database_gets_every_migration_once()
     {
         await using var scratch = await PostGis.CreateScratchDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
 
         var before = await Migrator.StatusAsync(dataSource);
         Assert.Empty(before.Applied);
@@ -28,7 +28,7 @@ public class MigratorTests
     public async Task Servers_starting_together_apply_each_migration_once()
     {
         await using var scratch = await PostGis.CreateScratchDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
 
         var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Migrator.MigrateAsync(dataSource)));
 
@@ -78,7 +78,7 @@ public class MigratorTests
     public async Task Changed_migration_after_it_was_applied_is_refused()
     {
         await using var scratch = await PostGis.CreateScratchDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
         await Migrator.MigrateAsync(dataSource);
         await using (var tamper = dataSource.CreateCommand("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1"))
         {

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using GeoOrs.Data.Shapefiles;
 
 namespace GeoOrs.Data.Tests.Shapefiles;
 
@@ -317,4 +316,23 @@ internal sealed class ShapefileBuilder(ShapeType shapeType)
         dbf.WriteByte(0x1A);
         return dbf.ToArray();
     }
+}
+
+/// <summary>The shape types of the ESRI Shapefile Technical Description (July 1998), table 1.</summary>
+internal enum ShapeType
+{
+    Null = 0,
+    Point = 1,
+    PolyLine = 3,
+    Polygon = 5,
+    MultiPoint = 8,
+    PointZ = 11,
+    PolyLineZ = 13,
+    PolygonZ = 15,
+    MultiPointZ = 18,
+    PointM = 21,
+    PolyLineM = 23,
+    PolygonM = 25,
+    MultiPointM = 28,
+    MultiPatch = 31,
 }

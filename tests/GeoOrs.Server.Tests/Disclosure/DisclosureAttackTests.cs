@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -64,7 +65,7 @@ public class DisclosureAttackTests(ITestOutputHelper output)
 
         using var client = factory.CreateClient();
         client.Timeout = TimeSpan.FromMinutes(5);
-        await using var dataSource = NpgsqlDataSource.Create(scratch.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
         var started = DateTime.UtcNow;
         double[]? box = null;
         if (!all)
