@@ -113,8 +113,7 @@ internal static class RasterTiles
                     ? await CellsInTileAsync(dataSource, cells, tile, query, metric, ct)
                     : await AreaValues.InTileAsync(dataSource, AreaLayer.All[layer], tile, query, metric, ct);
                 var reader = new WKBReader();
-                var image = Choropleth.RenderTile(TileSize, rows.Select(r => (reader.Read(r.Wkb), r.Value)), classification.Breaks, classification.Colors);
-                return (PngEncoder.Encode(image), rows.Count);
+                return (Choropleth.RenderTile(TileSize, rows.Select(r => (reader.Read(r.Wkb), r.Value)), classification.Breaks, classification.Colors), rows.Count);
             }, cancellationToken);
     }
 
@@ -136,7 +135,7 @@ internal static class RasterTiles
             {
                 var c = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);
                 var footnote = query.View.Suppressed && AreaLayer.All.ContainsKey(layer) ? Disclosure.LegendLine : null;
-                return (PngEncoder.Encode(Choropleth.RenderLegend(MetricsOf(layer)[metric], c.Minimum, c.Breaks, c.Colors, footnote)), 1);
+                return (Choropleth.RenderLegend(MetricsOf(layer)[metric], c.Minimum, c.Breaks, c.Colors, footnote), 1);
             }, cancellationToken);
     }
 
