@@ -85,7 +85,7 @@ print("\n".join(out))
 PY
 )
   {
-    cat <<MAP
+    cat <<END_MAP
 MAP
   NAME "counties"
   EXTENT -20037508.342789244 -20037508.342789244 20037508.342789244 20037508.342789244
@@ -109,10 +109,10 @@ MAP
       "wms_enable_request" "GetMap GetCapabilities"
     END
   END
-MAP
+END_MAP
     local band
     for band in 0 1 2 3; do
-      cat <<LAYER
+      cat <<END_LAYER
   LAYER
     NAME "counties_b$band"
     TYPE POLYGON
@@ -125,7 +125,7 @@ MAP
     METADATA "wms_title" "counties_b$band" "wms_srs" "EPSG:3857" END
 $classes
   END
-LAYER
+END_LAYER
     done
     echo "END"
   } >"$conf/counties.map"
@@ -145,7 +145,7 @@ start_mapserver() {
   mkdir -p "$conf/tmp"
   if [ "$(id -u)" -eq 0 ]; then chown -R geoors "$conf"; owner=(-u geoors -g geoors); fi
   rm -f "$conf/mapserv.sock"
-  MS_CONFIG_FILE="$conf/mapserver.conf" spawn-fcgi -s "$conf/mapserv.sock" -F "$CONNS" -P "$conf/spawn.pid" "${owner[@]}" -- "$MAPSERV" >/dev/null
+  MAPSERVER_CONFIG_FILE="$conf/mapserver.conf" spawn-fcgi -s "$conf/mapserv.sock" -F "$CONNS" -P "$conf/spawn.pid" "${owner[@]}" -- "$MAPSERV" >/dev/null
   cat >"$conf/nginx.conf" <<CONF
 worker_processes 1;
 pid $conf/nginx.pid;
@@ -164,6 +164,8 @@ http {
         listen 127.0.0.1:$PORT_MAPSERVER;
         location /wms {
             fastcgi_pass unix:$conf/mapserv.sock;
+            # FastCGI mapserv reads its environment from the request's parameters.
+            fastcgi_param MAPSERVER_CONFIG_FILE $conf/mapserver.conf;
             fastcgi_param QUERY_STRING \$query_string;
             fastcgi_param REQUEST_METHOD \$request_method;
             fastcgi_param CONTENT_TYPE \$content_type;

@@ -49,8 +49,8 @@ internal sealed class TileBytes(byte[] Raw, int Features)
 /// </summary>
 internal sealed class TileCache : IDisposable
 {
-    /// <summary>The store of things made from a layer's whole data: 16 MB, whatever the tile cache's size.</summary>
-    public const long DerivedBytes = 16L * 1024 * 1024;
+    /// <summary>The store of things made from a layer's whole data: 64 MB, whatever the tile cache's size (a county layer's values for one window take about 200 kB).</summary>
+    public const long DerivedBytes = 64L * 1024 * 1024;
 
     private readonly MemoryCache? _cache;
     private readonly MemoryCache _derived = new(new MemoryCacheOptions { SizeLimit = DerivedBytes, CompactionPercentage = 0.25 });
@@ -97,7 +97,7 @@ internal sealed class TileCache : IDisposable
     /// live, even with the tile cache off, and dropped with the layer's tiles. The key carries the
     /// versions (<see cref="VersionsOf"/>) as well.
     /// </summary>
-    public async Task<T> GetOrAddAsync<T>(string key, VectorTileLayer layer, Func<Task<T>> make, long size = 1024)
+    public async Task<T> GetOrAddAsync<T>(string key, VectorTileLayer layer, Func<Task<T>> make, Func<T, long>? sizeOf = null)
         where T : class
     {
         if (_versions.Live && _derived.TryGetValue(key, out var value) && value is T found)
@@ -108,7 +108,7 @@ internal sealed class TileCache : IDisposable
         var made = await make();
         if (_versions.Live)
         {
-            _derived.Set(key, made, Entry(size, layer));
+            _derived.Set(key, made, Entry(sizeOf?.Invoke(made) ?? 1024, layer));
         }
 
         return made;
