@@ -180,19 +180,20 @@ http {
 CONF
   local nowner=()
   [ "$(id -u)" -eq 0 ] && { chown -R geoors "$conf"; nowner=(runuser -u geoors --); }
-  "${nowner[@]}" nginx -p "$conf" -e "$conf/nginx-error.log" -c "$conf/nginx.conf" -g 'daemon off;' &
+  # A session of its own: runuser, stopped, takes its whole session down with it.
+  setsid "${nowner[@]}" nginx -p "$conf" -e "$conf/nginx-error.log" -c "$conf/nginx.conf" -g 'daemon off;' &
   MS_NGINX_PID=$!
   for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT_MAPSERVER/" && return 0; sleep 0.1; done
   die "nginx for MapServer did not start ($conf/nginx-error.log)"
 }
 stop_mapserver() {
-  [ -n "${MS_NGINX_PID:-}" ] && { kill "$MS_NGINX_PID" 2>/dev/null || true; wait "$MS_NGINX_PID" 2>/dev/null || true; MS_NGINX_PID=; }
   local pidfile="$OUT/mapserver/spawn.pid"
   if [ -s "$pidfile" ]; then
     local pid
     for pid in $(cat "$pidfile"); do kill "$pid" 2>/dev/null || true; done
     rm -f "$pidfile"
   fi
+  if [ -n "${MS_NGINX_PID:-}" ]; then kill "$MS_NGINX_PID" 2>/dev/null || true; wait "$MS_NGINX_PID" 2>/dev/null || true; MS_NGINX_PID=; fi
 }
 
 # wms_paths TILES OUT: the WMS 1.3.0 GetMap of each z/x/y's EPSG:3857 box, 256 px, from the zoom's band layer.
