@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using GeoOrs.Analysis.Raster;
 using GeoOrs.Data.Access;
 using GeoOrs.Data.Hotspots;
@@ -44,9 +45,17 @@ internal static class RasterTiles
         return error is null;
     }
 
-    /// <summary>The classification of a metric for a query: the class bounds, colours and smallest value.</summary>
-    internal sealed record Classification(double Minimum, double[] Breaks, Rgba32[] Colors);
+    /// <summary>
+    /// The classification of a metric for a query: the class bounds, colours and smallest value, and for
+    /// area layers each area's value (the tiles of the window take their values from it).
+    /// </summary>
+    internal sealed record Classification(double Minimum, double[] Breaks, Rgba32[] Colors, FrozenDictionary<string, double>? Values = null);
 
+    /// <summary>
+    /// The classification of a metric for a query. It belongs to the layer, the window and filters, the
+    /// caller's view and the data's versions, not to a tile: it is made once for all of them and kept
+    /// (<see cref="TileCache.GetOrAddAsync"/>, on even when the tile cache is off) until the data changes.
+    /// </summary>
     public static Task<Classification> ClassifyAsync(
         string id, string metric, LayerQuery query, NpgsqlDataSource dataSource, TileCache cache, CancellationToken cancellationToken)
     {
@@ -58,13 +67,22 @@ internal static class RasterTiles
 
         return cache.GetOrAddAsync($"breaks/{id}/{metric}?{query.Key}#{cache.VersionsOf(layer)}", layer, async () =>
         {
-            var values = layer is CellTileLayer
-                ? await CellTileLayer.DensitiesAsync(dataSource, query.View, cancellationToken)
-                : await AreaValues.AllAsync(dataSource, AreaLayer.All[id], query, metric, cancellationToken);
+            FrozenDictionary<string, double>? byArea = null;
+            double[] values;
+            if (layer is CellTileLayer)
+            {
+                values = await CellTileLayer.DensitiesAsync(dataSource, query.View, cancellationToken);
+            }
+            else
+            {
+                byArea = await AreaValues.ByAreaAsync(dataSource, AreaLayer.All[id], query, metric, cancellationToken);
+                values = [.. byArea.Values];
+            }
+
             var breaks = values.Length == 0 ? [] : ClassBreaks.Quantiles(values, Classes).Distinct().ToArray();
             var colors = breaks.Length == 0 ? [] : Ramp.Classes(breaks.Length).ToArray();
-            return new Classification(values.Length == 0 ? 0 : values.Min(), breaks, colors);
-        });
+            return new Classification(values.Length == 0 ? 0 : values.Min(), breaks, colors, byArea);
+        }, c => 1024 + ((c.Values?.Count ?? 0) * 64L)); // an area's id and value in a frozen dictionary, roughly
     }
 
     public static async Task<object> DescribeAsync(
@@ -109,12 +127,21 @@ internal static class RasterTiles
             "image/png", compress: false, async ct =>
             {
                 var classification = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);
-                var rows = VectorTileLayers.All[layer] is CellTileLayer cells
-                    ? await CellsInTileAsync(dataSource, cells, tile, query, metric, ct)
-                    : await AreaValues.InTileAsync(dataSource, AreaLayer.All[layer], tile, query, metric, ct);
+                IReadOnlyList<(byte[] Wkb, double? Value)> rows;
+                if (VectorTileLayers.All[layer] is CellTileLayer cells)
+                {
+                    rows = await CellsInTileAsync(dataSource, cells, tile, query, metric, ct);
+                }
+                else
+                {
+                    // The areas' values are the window's (made once, with its class breaks): the tile reads only polygons.
+                    var values = classification.Values!;
+                    rows = [.. (await AreaValues.ShapesInTileAsync(dataSource, AreaLayer.All[layer], tile, ct))
+                        .Select(a => (a.Wkb, values.TryGetValue(a.Id, out var v) ? v : (double?)null))];
+                }
+
                 var reader = new WKBReader();
-                var image = Choropleth.RenderTile(TileSize, rows.Select(r => (reader.Read(r.Wkb), r.Value)), classification.Breaks, classification.Colors);
-                return (PngEncoder.Encode(image), rows.Count);
+                return (Choropleth.RenderTile(TileSize, rows.Select(r => (reader.Read(r.Wkb), r.Value)), classification.Breaks, classification.Colors), rows.Count);
             }, cancellationToken);
     }
 
@@ -136,7 +163,7 @@ internal static class RasterTiles
             {
                 var c = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);
                 var footnote = query.View.Suppressed && AreaLayer.All.ContainsKey(layer) ? Disclosure.LegendLine : null;
-                return (PngEncoder.Encode(Choropleth.RenderLegend(MetricsOf(layer)[metric], c.Minimum, c.Breaks, c.Colors, footnote)), 1);
+                return (Choropleth.RenderLegend(MetricsOf(layer)[metric], c.Minimum, c.Breaks, c.Colors, footnote), 1);
             }, cancellationToken);
     }
 

@@ -43,10 +43,17 @@ internal sealed class TileBytes(byte[] Raw, int Features)
 /// kinds of data its layer is built from; when a kind changes (<see cref="DataVersions.Changed"/>)
 /// all entries that depend on it are dropped at once, and keys carry the versions too, so no tile
 /// made before a commit is served after it. Nothing is cached while the versions are not live.
+/// What is made from a layer's whole data rather than from one tile (class breaks, extents) is kept
+/// apart, in a small store that stays on when the tile cache is off: it belongs to a layer, a window,
+/// filters and the data's versions, and one computation serves every tile of them (ADR 0014).
 /// </summary>
 internal sealed class TileCache : IDisposable
 {
+    /// <summary>The store of things made from a layer's whole data: 64 MB, whatever the tile cache's size (a county layer's values for one window take about 200 kB).</summary>
+    public const long DerivedBytes = 64L * 1024 * 1024;
+
     private readonly MemoryCache? _cache;
+    private readonly MemoryCache _derived = new(new MemoryCacheOptions { SizeLimit = DerivedBytes, CompactionPercentage = 0.25 });
     private readonly DataVersions _versions;
     private readonly CancellationTokenSource[] _generations = [.. Enum.GetValues<DataKind>().Select(_ => new CancellationTokenSource())];
     private readonly Lock _lock = new();
@@ -85,17 +92,25 @@ internal sealed class TileCache : IDisposable
     public void Set(string key, TileBytes tile, VectorTileLayer layer) =>
         Set(key, tile, tile.Size + (2 * tile.Raw.Length), layer); // room for the compressed copies
 
-    /// <summary>Something else made from a layer's data (class breaks), cached and dropped with its tiles.</summary>
-    public async Task<T> GetOrAddAsync<T>(string key, VectorTileLayer layer, Func<Task<T>> make, long size = 1024)
+    /// <summary>
+    /// Something made from a layer's whole data (class breaks, extents), kept while the versions are
+    /// live, even with the tile cache off, and dropped with the layer's tiles. The key carries the
+    /// versions (<see cref="VersionsOf"/>) as well.
+    /// </summary>
+    public async Task<T> GetOrAddAsync<T>(string key, VectorTileLayer layer, Func<Task<T>> make, Func<T, long>? sizeOf = null)
         where T : class
     {
-        if (Enabled && _cache!.TryGetValue(key, out var value) && value is T found)
+        if (_versions.Live && _derived.TryGetValue(key, out var value) && value is T found)
         {
             return found;
         }
 
         var made = await make();
-        Set(key, made, size, layer);
+        if (_versions.Live)
+        {
+            _derived.Set(key, made, Entry(sizeOf?.Invoke(made) ?? 1024, layer));
+        }
+
         return made;
     }
 
@@ -106,6 +121,11 @@ internal sealed class TileCache : IDisposable
             return;
         }
 
+        _cache!.Set(key, value, Entry(size, layer));
+    }
+
+    private MemoryCacheEntryOptions Entry(long size, VectorTileLayer layer)
+    {
         var entry = new MemoryCacheEntryOptions { Size = size };
         lock (_lock)
         {
@@ -115,7 +135,7 @@ internal sealed class TileCache : IDisposable
             }
         }
 
-        _cache!.Set(key, value, entry);
+        return entry;
     }
 
     private void Drop(DataKind kind)
@@ -130,12 +150,14 @@ internal sealed class TileCache : IDisposable
         old.Cancel();
         old.Dispose();
         _cache?.Compact(0); // take the expired entries out now, not on a later access
+        _derived.Compact(0);
     }
 
     public void Dispose()
     {
         _versions.Changed -= Drop;
         _cache?.Dispose();
+        _derived.Dispose();
         foreach (var generation in _generations)
         {
             generation.Dispose();

@@ -6,6 +6,7 @@ using System.Text.Json;
 using GeoOrs.Analysis.Tests.Raster;
 using GeoOrs.Analysis.Tiles;
 using GeoOrs.Tests;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GeoOrs.Server.Tests;
 
@@ -407,6 +408,65 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
         Assert.Equal(HttpStatusCode.OK, legend.StatusCode);
         var image = MiniPngDecoder.Decode(await legend.Content.ReadAsByteArrayAsync());
         Assert.True(image.Width > 60 && image.Height > 60);
+    }
+
+    [Fact]
+    public async Task With_the_tile_cache_off_a_windows_classification_is_made_once_per_data_version()
+    {
+        // A server of its own with no tile cache, over events of its own in 1987 (a year no other test
+        // uses): one in Baltimore city, one in Baltimore County (Towson), so the classes are 0 and 1.
+        using var server = new GeoOrsFactory(new Dictionary<string, string?> { ["Tiles:CacheMegabytes"] = "0" });
+        using var client = server.CreateClient("admin");
+        var versions = server.Services.GetRequiredService<DataVersions>();
+        const double TowsonLat = 39.4015, TowsonLon = -76.6019;
+        await IngestAsync(server, Header + Row("c1987-city", "1987-06-10T12:00:00Z", fatal: false, naloxone: true, "fentanyl")
+            + Row("c1987-towson-1", "1987-06-10T13:00:00Z", fatal: false, naloxone: true, "fentanyl", TowsonLat, TowsonLon), "breaks-cache-tests");
+        for (var waited = 0; !versions.Live; waited++)
+        {
+            Assert.True(waited < 600, "the server follows the data versions within a minute");
+            await Task.Delay(100);
+        }
+
+        const string Query = "from=1987-01-01&to=1987-12-31&metric=overdoses";
+        var tile = TileMath.TileOf(Lon, Lat, 6);
+        async Task<(double[] Breaks, byte[] Png)> ReadAsync()
+        {
+            using var doc = JsonDocument.Parse(await client.GetStringAsync(new Uri($"/tiles/counties.json?{Query}", UriKind.Relative)));
+            var png = await client.GetByteArrayAsync(new Uri($"/tiles/counties/{tile.Z}/{tile.X}/{tile.Y}.png?{Query}", UriKind.Relative));
+            return ([.. doc.RootElement.GetProperty("raster").GetProperty("breaks").EnumerateArray().Select(b => b.GetDouble())], png);
+        }
+
+        var dataSource = await PostGis.DataSourceAsync();
+        async Task ChangeTheCityBehindTheServersBackAsync(int events)
+        {
+            // The aggregate changes without a new data version: only a server that reclassified would see it.
+            await using var command = dataSource.CreateCommand(
+                "UPDATE overdose_monthly SET events[1] = events[1] + $1 WHERE county_fips = '24510' AND month = '1987-06-01'");
+            command.Parameters.AddWithValue(events);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        var before = await ReadAsync();
+        Assert.Equal([0, 1], before.Breaks);
+        try
+        {
+            // The city drops to 0 overdoses, out of the top class, were it reclassified.
+            await ChangeTheCityBehindTheServersBackAsync(-1);
+            var same = await ReadAsync();
+            Assert.Equal(before.Breaks, same.Breaks);
+            Assert.Equal(before.Png, same.Png); // the city still drawn in the top class: the values were kept
+
+            // A new data version (an ingest) retires the classification: the next request reads the data as it is.
+            await IngestAsync(server, Header + Row("c1987-towson-2", "1987-06-11T12:00:00Z", fatal: false, naloxone: false, "heroin", TowsonLat, TowsonLon), "breaks-cache-tests");
+            var after = await ReadAsync();
+            Assert.Equal([0, 2], after.Breaks);
+            Assert.NotEqual(before.Png, after.Png); // the city now in the lowest class
+        }
+        finally
+        {
+            await ChangeTheCityBehindTheServersBackAsync(1);
+            await IngestAsync(server, Header + Row("c1987-towson-3", "1987-06-12T12:00:00Z", fatal: false, naloxone: false, "heroin", TowsonLat, TowsonLon), "breaks-cache-tests");
+        }
     }
 
     [Fact]

@@ -17,8 +17,8 @@ public static class Disclosure
         "cell-key perturbation as in the ABS TableBuilder), counts of 1–9 after that are withheld, rates come from the " +
         "perturbed counts, and windows are one or twelve whole calendar months ending by the last complete month.";
 
-    /// <summary>The legend's footnote (the legend font has capitals only).</summary>
-    public const string LegendLine = "PUBLIC FIGURES PERTURBED +/-6, 1-9 WITHHELD";
+    /// <summary>The PNG legend's footnote.</summary>
+    public const string LegendLine = "Public figures perturbed ±6, 1–9 withheld";
 
     /// <summary>The note as a JSON object.</summary>
     public static IReadOnlyDictionary<string, object> Note { get; } = new Dictionary<string, object>

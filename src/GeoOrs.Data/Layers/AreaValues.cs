@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace GeoOrs.Data.Layers;
 
-/// <summary>One measure of an area layer, read for drawing: the areas of a tile with their polygons, or every area's value.</summary>
+/// <summary>One measure of an area layer, read for drawing: every area's value for a window, and the polygons of a tile.</summary>
 public static class AreaValues
 {
     /// <summary>The measures a choropleth can show, with their legend titles.</summary>
@@ -22,70 +22,74 @@ public static class AreaValues
         ["seizure_grams"] = "Seized grams",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private static readonly ConcurrentDictionary<(string, int, string, bool), string> TileSql = new();
-    private static readonly ConcurrentDictionary<(string, string, bool), string> AllSql = new();
+    private static readonly ConcurrentDictionary<(string, int), string> ShapeSql = new();
+    private static readonly ConcurrentDictionary<(string, string, bool), string> ValueSql = new();
 
     /// <summary>
-    /// The areas of a tile: each polygon as WKB in pixel coordinates of a 256-pixel tile (y down,
-    /// from <c>ST_AsMVTGeom</c> at extent 4096 scaled by 1/16, so sub-pixel detail survives for
-    /// anti-aliasing) with the metric's value.
+    /// The areas of a tile, without their measures: each area's id and polygon as WKB in pixel
+    /// coordinates of a 256-pixel tile (y down, from <c>ST_AsMVTGeom</c> at extent 4096 scaled by
+    /// 1/16, so sub-pixel detail survives for anti-aliasing). The values come from
+    /// <see cref="ByAreaAsync"/>, made once for every tile of a window.
     /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="area">The area layer.</param>
     /// <param name="tile">The tile.</param>
-    /// <param name="query">The window and filters.</param>
-    /// <param name="metric">A key of <see cref="Metrics"/>.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The areas.</returns>
-    public static async Task<IReadOnlyList<(byte[] Wkb, double? Value)>> InTileAsync(
-        NpgsqlDataSource dataSource, AreaLayer area, TileId tile, LayerQuery query, string metric, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<(string Id, byte[] Wkb)>> ShapesInTileAsync(
+        NpgsqlDataSource dataSource, AreaLayer area, TileId tile, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(area);
-        var column = Column(metric);
-        var band = AreaTileLayer.Band(tile.Z);
-        var sql = TileSql.GetOrAdd((area.Id, band, column, query.View.HiddenAgencies.Count > 0), k => area.WithMeasures(AreaTileLayer.AreasInTile(area, k.Item2), $"""
-            SELECT ST_AsBinary(ST_Scale(g, 0.0625, 0.0625)), v FROM (
-                SELECT ST_AsMVTGeom(r.geom, r.tile, 4096, 64, true) AS g, r."{k.Item3}"::double precision AS v FROM rows r
+        var sql = ShapeSql.GetOrAdd((area.Id, AreaTileLayer.Band(tile.Z)), k => $"""
+            SELECT area_id, ST_AsBinary(ST_Scale(g, 0.0625, 0.0625)) FROM (
+                SELECT a.area_id, ST_AsMVTGeom(a.geom, a.tile, 4096, 64, true) AS g
+                FROM ({AreaTileLayer.AreasInTile(area, k.Item2)}) a
             ) s WHERE g IS NOT NULL
-            """, k.Item4));
+            """);
         await using var command = dataSource.CreateCommand(sql);
-        VectorTileLayer.Bind(command.Parameters, tile, query);
-        var areas = new List<(byte[], double?)>();
+        command.Parameters.Add(new NpgsqlParameter<int>("z", tile.Z));
+        command.Parameters.Add(new NpgsqlParameter<int>("x", tile.X));
+        command.Parameters.Add(new NpgsqlParameter<int>("y", tile.Y));
+        var areas = new List<(string, byte[])>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            areas.Add((reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? null : reader.GetDouble(1)));
+            areas.Add((reader.GetString(0), reader.GetFieldValue<byte[]>(1)));
         }
 
         return areas;
     }
 
-    /// <summary>The metric's value for every area of the layer that has one, for class breaks.</summary>
+    /// <summary>
+    /// The metric's value, as the query's view may see it, for every area of the layer that has one
+    /// (an area the view may not see a figure of is left out): for class breaks and for drawing tiles.
+    /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="area">The area layer.</param>
     /// <param name="query">The window and filters.</param>
     /// <param name="metric">A key of <see cref="Metrics"/>.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>The values.</returns>
-    public static async Task<double[]> AllAsync(NpgsqlDataSource dataSource, AreaLayer area, LayerQuery query, string metric, CancellationToken cancellationToken = default)
+    /// <returns>Area id → value.</returns>
+    public static async Task<FrozenDictionary<string, double>> ByAreaAsync(
+        NpgsqlDataSource dataSource, AreaLayer area, LayerQuery query, string metric, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(area);
         ArgumentNullException.ThrowIfNull(query);
-        var sql = AllSql.GetOrAdd((area.Id, Column(metric), query.View.HiddenAgencies.Count > 0), k => area.WithMeasures(
+        var sql = ValueSql.GetOrAdd((area.Id, Column(metric), query.View.HiddenAgencies.Count > 0), k => area.WithMeasures(
             $"SELECT t0.{area.Key}::text AS area_id FROM {area.Table} t0",
-            $"""SELECT r."{k.Item2}"::double precision FROM rows r WHERE r."{k.Item2}" IS NOT NULL""", k.Item3));
+            $"""SELECT r.area_id, r."{k.Item2}"::double precision FROM rows r WHERE r."{k.Item2}" IS NOT NULL""", k.Item3));
         await using var command = dataSource.CreateCommand(sql);
         query.Bind(command.Parameters);
-        var values = new List<double>();
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            values.Add(reader.GetDouble(0));
+            values[reader.GetString(0)] = reader.GetDouble(1);
         }
 
-        return [.. values];
+        return values.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     private static string Column(string metric) =>

@@ -5,10 +5,10 @@ using System.Text;
 namespace GeoOrs.Analysis.Tests.Raster;
 
 /// <summary>
-/// A deliberately independent, minimal PNG reader (8-bit RGBA, non-interlaced only) used to check
-/// <c>PngEncoder</c>: verifies the signature and every chunk CRC (with a bitwise CRC-32, not the
-/// encoder's table), parses IHDR, inflates the concatenated IDAT zlib stream and reverses the five
-/// filter types of W3C PNG §9.
+/// A deliberately independent, minimal PNG reader (8-bit RGBA, non-interlaced only) used to check the
+/// PNG tiles and legends SkiaSharp encodes: verifies the signature and every chunk CRC (with a bitwise
+/// CRC-32), parses IHDR, inflates the concatenated IDAT zlib stream and reverses the five filter
+/// types of W3C PNG §9.
 /// </summary>
 internal static class MiniPngDecoder
 {

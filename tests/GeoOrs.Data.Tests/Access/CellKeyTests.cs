@@ -58,7 +58,7 @@ public class CellKeyTests
     public void The_public_note_names_the_tables_largest_noise()
     {
         Assert.Contains($"±{CellKeyPerturbation.MaxNoise},", Disclosure.Text, StringComparison.Ordinal);
-        Assert.Contains($"+/-{CellKeyPerturbation.MaxNoise},", Disclosure.LegendLine, StringComparison.Ordinal);
+        Assert.Contains($"±{CellKeyPerturbation.MaxNoise},", Disclosure.LegendLine, StringComparison.Ordinal);
         Assert.Equal(CellKeyPerturbation.MaxNoise, Disclosure.Note["max_noise"]);
     }
 }
