@@ -4,7 +4,7 @@ using GeoOrs.Data.Access;
 using GeoOrs.Data.Hotspots;
 using GeoOrs.Data.Layers;
 using GeoOrs.Data.Tiles;
-using NetTopologySuite.IO;
+using NetTopologySuite.Geometries;
 using Npgsql;
 
 namespace GeoOrs.Server;
@@ -127,7 +127,7 @@ internal static class RasterTiles
             "image/png", compress: false, async ct =>
             {
                 var classification = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);
-                IReadOnlyList<(byte[] Wkb, double? Value)> rows;
+                IReadOnlyList<(Geometry Shape, double? Value)> rows;
                 if (VectorTileLayers.All[layer] is CellTileLayer cells)
                 {
                     rows = await CellsInTileAsync(dataSource, cells, tile, query, metric, ct);
@@ -137,11 +137,10 @@ internal static class RasterTiles
                     // The areas' values are the window's (made once, with its class breaks): the tile reads only polygons.
                     var values = classification.Values!;
                     rows = [.. (await AreaValues.ShapesInTileAsync(dataSource, AreaLayer.All[layer], tile, ct))
-                        .Select(a => (a.Wkb, values.TryGetValue(a.Id, out var v) ? v : (double?)null))];
+                        .Select(a => (a.Shape, values.TryGetValue(a.Id, out var v) ? v : (double?)null))];
                 }
 
-                var reader = new WKBReader();
-                return (Choropleth.RenderTile(TileSize, rows.Select(r => (reader.Read(r.Wkb), r.Value)), classification.Breaks, classification.Colors), rows.Count);
+                return (Choropleth.RenderTile(TileSize, rows, classification.Breaks, classification.Colors), rows.Count);
             }, cancellationToken);
     }
 
@@ -167,16 +166,16 @@ internal static class RasterTiles
             }, cancellationToken);
     }
 
-    private static async Task<IReadOnlyList<(byte[] Wkb, double? Value)>> CellsInTileAsync(
+    private static async Task<IReadOnlyList<(Geometry Shape, double? Value)>> CellsInTileAsync(
         NpgsqlDataSource dataSource, CellTileLayer layer, Analysis.Tiles.TileId tile, LayerQuery query, string metric, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(layer.PngSql(metric, tile.Z));
         VectorTileLayer.Bind(command.Parameters, tile, query);
-        var cells = new List<(byte[], double?)>();
+        var cells = new List<(Geometry, double?)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            cells.Add((reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? null : reader.GetDouble(1)));
+            cells.Add((reader.GetFieldValue<Geometry>(0), reader.IsDBNull(1) ? null : reader.GetDouble(1)));
         }
 
         return cells;

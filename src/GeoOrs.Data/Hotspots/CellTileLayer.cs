@@ -64,7 +64,7 @@ public sealed record CellTileLayer(
         };
         return $"""
             {Rows(HexScales, Counties, AreaTileLayer.Band(z))}
-            SELECT ST_AsBinary(ST_Scale(g, 0.0625, 0.0625)), v FROM (
+            SELECT ST_Scale(g, 0.0625, 0.0625), v FROM (
                 SELECT ST_AsMVTGeom(c.g, c.tile, 4096, 64, true) AS g, {value}::double precision AS v FROM r c WHERE {condition}
             ) s WHERE g IS NOT NULL
             """;

@@ -36,13 +36,13 @@ public static class AreaValues
     /// <param name="tile">The tile.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The areas.</returns>
-    public static async Task<IReadOnlyList<(string Id, byte[] Wkb)>> ShapesInTileAsync(
+    public static async Task<IReadOnlyList<(string Id, NetTopologySuite.Geometries.Geometry Shape)>> ShapesInTileAsync(
         NpgsqlDataSource dataSource, AreaLayer area, TileId tile, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(area);
         var sql = ShapeSql.GetOrAdd((area.Id, AreaTileLayer.Band(tile.Z)), k => $"""
-            SELECT area_id, ST_AsBinary(ST_Scale(g, 0.0625, 0.0625)) FROM (
+            SELECT area_id, ST_Scale(g, 0.0625, 0.0625) FROM (
                 SELECT a.area_id, ST_AsMVTGeom(a.geom, a.tile, 4096, 64, true) AS g
                 FROM ({AreaTileLayer.AreasInTile(area, k.Item2)}) a
             ) s WHERE g IS NOT NULL
@@ -51,11 +51,11 @@ public static class AreaValues
         command.Parameters.Add(new NpgsqlParameter<int>("z", tile.Z));
         command.Parameters.Add(new NpgsqlParameter<int>("x", tile.X));
         command.Parameters.Add(new NpgsqlParameter<int>("y", tile.Y));
-        var areas = new List<(string, byte[])>();
+        var areas = new List<(string, NetTopologySuite.Geometries.Geometry)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            areas.Add((reader.GetString(0), reader.GetFieldValue<byte[]>(1)));
+            areas.Add((reader.GetString(0), reader.GetFieldValue<NetTopologySuite.Geometries.Geometry>(1)));
         }
 
         return areas;
