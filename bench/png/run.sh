@@ -26,7 +26,8 @@ PORT_GEOORS=18221
 PORT_MAPSERVER=18222
 MAPSERV=/usr/lib/cgi-bin/mapserv
 mkdir -p "$OUT"
-trap 'stop_server; stop_mapserver' EXIT
+# Each stop on its own: under set -e a failing command in the trap would end it before the next stop.
+trap 'stop_mapserver || true; stop_server || true' EXIT
 psay() { printf 'bench/png: %s\n' "$*" >&2; }
 
 need_png_tools() {
@@ -193,6 +194,8 @@ stop_mapserver() {
     for pid in $(cat "$pidfile"); do kill "$pid" 2>/dev/null || true; done
     rm -f "$pidfile"
   fi
+  # spawn-fcgi's children outlive it, reparented to init: end those of the FastCGI user too.
+  pkill -P 1 -x "$(basename "$MAPSERV")" -U "$( [ "$(id -u)" -eq 0 ] && echo geoors || id -u)" 2>/dev/null || true
   if [ -n "${MS_NGINX_PID:-}" ]; then kill "$MS_NGINX_PID" 2>/dev/null || true; wait "$MS_NGINX_PID" 2>/dev/null || true; MS_NGINX_PID=; fi
 }
 
