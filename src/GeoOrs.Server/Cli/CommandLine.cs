@@ -67,7 +67,7 @@ internal static class CommandLine
                     {
                         await using var dataSource = Open();
                         await Migrator.MigrateAsync(dataSource);
-                        return await IngestCommand.RunAsync(dataSource, rest);
+                        return await IngestCommand.RunAsync(dataSource, rest, Jobs);
                     }
 
                 case ["tiles", "sql", var layer, var z, .. var rest]:
@@ -103,6 +103,22 @@ internal static class CommandLine
             Console.Error.WriteLine($"geoors: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// A client of the GeoOrs database's job storage, and the configuration a server would read
+    /// (appsettings.json beside the binary, then <c>Section__Key</c> environment variables).
+    /// </summary>
+    private static (Hangfire.IBackgroundJobClient Client, IConfiguration Configuration) Jobs()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var scheduling = configuration.GetSection(SchedulingOptions.Section).Get<SchedulingOptions>() ?? new SchedulingOptions();
+        SchedulingSetup.Serialization(Hangfire.GlobalConfiguration.Configuration);
+        var storage = SchedulingSetup.Storage(Environment.GetEnvironmentVariable("GEOORS_DB")!, scheduling);
+        return (new Hangfire.BackgroundJobClient(storage), configuration);
     }
 
     private static NpgsqlDataSource Open() =>
