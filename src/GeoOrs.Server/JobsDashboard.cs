@@ -47,6 +47,11 @@ internal static class JobsDashboard
         var session = app.MapGroup("/api/jobs/dashboard-session").WithTags("Jobs").RequireAuthorization(AccessPolicies.Admin);
         session.MapPost("", (Func<HttpContext, Task<NoContent>>)StartSessionAsync).WithName("StartJobsDashboardSession");
         session.MapDelete("", (Func<HttpContext, Task<NoContent>>)EndSessionAsync).WithName("EndJobsDashboardSession");
+
+        // Whether this key may open the dashboard: the web map shows its link only then (any key may
+        // ask, so that the map need not provoke a 403 to find out).
+        app.MapGet("/api/jobs/dashboard-session", (HttpContext http) => TypedResults.Ok(new Dictionary<string, bool> { ["available"] = Access.RoleOf(http.User) == Role.Admin }))
+            .WithTags("Jobs").WithName("JobsDashboardAvailable").RequireAuthorization(AccessPolicies.Partners);
         app.MapHangfireDashboard(Path, new DashboardOptions
         {
             DashboardTitle = "GeoOrs jobs",

@@ -35,6 +35,7 @@ builder.AddGeoOrsWebMap();
 var app = builder.Build();
 
 await app.PrepareDatabaseAsync();
+await app.PrepareJobStorageAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

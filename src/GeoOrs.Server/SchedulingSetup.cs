@@ -56,6 +56,21 @@ internal static class SchedulingSetup
         return builder;
     }
 
+    /// <summary>
+    /// Creates or upgrades Hangfire's schema before anything uses the storage, one process at a time:
+    /// its installer is not safe to run from two processes at once on a new database.
+    /// </summary>
+    public static async Task PrepareJobStorageAsync(this WebApplication app)
+    {
+        await using (await Data.Jobs.JobRunLock.AcquireAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), InstallLock, TimeSpan.FromMilliseconds(200)))
+        {
+            _ = app.Services.GetRequiredService<JobStorage>();
+        }
+    }
+
+    /// <summary>The lock that serializes Hangfire's schema installer across processes.</summary>
+    internal const string InstallLock = "hangfire-schema";
+
     /// <summary>How jobs are written to the storage: the same in the server and the command line.</summary>
     internal static IGlobalConfiguration Serialization(IGlobalConfiguration configuration) => configuration
         .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

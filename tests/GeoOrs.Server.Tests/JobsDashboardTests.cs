@@ -27,6 +27,8 @@ public class JobsDashboardTests
             Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
             using var session = await client.PostAsync(new Uri("/api/jobs/dashboard-session", UriKind.Relative), null);
             Assert.Equal(HttpStatusCode.Forbidden, session.StatusCode);
+            using var available = await client.GetAsync(new Uri("/api/jobs/dashboard-session", UriKind.Relative));
+            Assert.Contains("\"available\":false", await available.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         // A key that does not check out is refused before the dashboard.
@@ -90,6 +92,11 @@ public class JobsDashboardTests
         admin.DefaultRequestHeaders.Add("X-Api-Key", key);
         using var session = await admin.PostAsync(new Uri("/api/jobs/dashboard-session", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.NoContent, session.StatusCode);
+        using (var available = await admin.GetAsync(new Uri("/api/jobs/dashboard-session", UriKind.Relative)))
+        {
+            Assert.Contains("\"available\":true", await available.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         var cookie = Assert.Single(session.Headers.GetValues("Set-Cookie"));
         Assert.StartsWith("geoors_jobs=", cookie, StringComparison.Ordinal);
         Assert.Contains("path=/jobs", cookie, StringComparison.OrdinalIgnoreCase);

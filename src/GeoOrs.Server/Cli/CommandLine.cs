@@ -67,7 +67,7 @@ internal static class CommandLine
                     {
                         await using var dataSource = Open();
                         await Migrator.MigrateAsync(dataSource);
-                        return await IngestCommand.RunAsync(dataSource, rest, Jobs);
+                        return await IngestCommand.RunAsync(dataSource, rest, JobsAsync);
                     }
 
                 case ["tiles", "sql", var layer, var z, .. var rest]:
@@ -109,7 +109,7 @@ internal static class CommandLine
     /// A client of the GeoOrs database's job storage, and the configuration a server would read
     /// (appsettings.json beside the binary, then <c>Section__Key</c> environment variables).
     /// </summary>
-    private static (Hangfire.IBackgroundJobClient Client, IConfiguration Configuration) Jobs()
+    private static async Task<(Hangfire.IBackgroundJobClient Client, IConfiguration Configuration)> JobsAsync()
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
@@ -117,8 +117,13 @@ internal static class CommandLine
             .Build();
         var scheduling = configuration.GetSection(SchedulingOptions.Section).Get<SchedulingOptions>() ?? new SchedulingOptions();
         SchedulingSetup.Serialization(Hangfire.GlobalConfiguration.Configuration);
-        var storage = SchedulingSetup.Storage(Environment.GetEnvironmentVariable("GEOORS_DB")!, scheduling);
-        return (new Hangfire.BackgroundJobClient(storage), configuration);
+        var connectionString = Environment.GetEnvironmentVariable("GEOORS_DB")!;
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using (await Data.Jobs.JobRunLock.AcquireAsync(dataSource, SchedulingSetup.InstallLock, TimeSpan.FromMilliseconds(200)))
+        {
+            var storage = SchedulingSetup.Storage(connectionString, scheduling);
+            return (new Hangfire.BackgroundJobClient(storage), configuration);
+        }
     }
 
     private static NpgsqlDataSource Open() =>

@@ -12,7 +12,7 @@ internal static class IngestCommand
     /// <param name="dataSource">The database.</param>
     /// <param name="args">The verb's arguments.</param>
     /// <param name="jobs">The job storage's client and the configuration, for a large batch's hot spot run.</param>
-    public static async Task<int> RunAsync(NpgsqlDataSource dataSource, string[] args, Func<(IBackgroundJobClient Client, IConfiguration Configuration)> jobs)
+    public static async Task<int> RunAsync(NpgsqlDataSource dataSource, string[] args, Func<Task<(IBackgroundJobClient Client, IConfiguration Configuration)>> jobs)
     {
         if (args.Length < 2 || args[0] is not ("overdoses" or "seizures"))
         {
@@ -96,7 +96,7 @@ internal static class IngestCommand
             {
                 // As after an HTTP ingest: a large batch enqueues a hot spot run once it committed;
                 // whichever server runs jobs on this database takes it.
-                var (client, configuration) = jobs();
+                var (client, configuration) = await jobs();
                 var large = configuration.GetSection(AnalysisOptions.Section).Get<AnalysisOptions>()?.LargeIngestEvents ?? new AnalysisOptions().LargeIngestEvents;
                 if (large > 0 && batch.Accepted >= large)
                 {
