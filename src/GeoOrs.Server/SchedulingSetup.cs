@@ -31,7 +31,7 @@ internal static class SchedulingSetup
         builder.Services.AddSingleton<JobStorage>(sp => Storage(
             sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString, sp.GetRequiredService<IOptions<SchedulingOptions>>().Value));
         builder.Services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
-        builder.Services.AddHangfire(c => Serialization(c));
+        builder.Services.AddHangfire((sp, c) => Serialization(c).UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>())));
         builder.Services.AddSingleton<AnalysisQueue>();
         if (!options.Enabled)
         {
@@ -47,7 +47,11 @@ internal static class SchedulingSetup
             server.ServerName = instance.Id;
             server.WorkerCount = scheduling.Workers;
             server.SchedulePollingInterval = scheduling.PollInterval;
-            server.ShutdownTimeout = sp.GetRequiredService<IOptions<LimitsOptions>>().Value.ShutdownTimeout;
+            // Within the host's own stop timeout (Limits:ShutdownTimeout), so that Hangfire has let go
+            // of its workers before the host gives up on it.
+            var stop = sp.GetRequiredService<IOptions<LimitsOptions>>().Value.ShutdownTimeout / 2;
+            server.StopTimeout = stop / 2;
+            server.ShutdownTimeout = stop;
             server.Queues = ["default"];
         });
 
@@ -106,9 +110,9 @@ internal static class SchedulingSetup
             var o = options.Value;
             var utc = new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc };
             jobs.AddOrUpdate<RefreshAggregatesJob>(RefreshAggregatesJob.Name, j => j.RunAsync(null, CancellationToken.None), IntervalCron.Of(o.AggregateRefreshInterval), utc);
-            jobs.AddOrUpdate<HotspotsJob>(HotspotsJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, CancellationToken.None), o.HotspotsCron, utc);
-            jobs.AddOrUpdate<EmergingHotspotsJob>(EmergingHotspotsJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, CancellationToken.None), o.EmergingCron, utc);
-            jobs.AddOrUpdate<SpikesJob>(SpikesJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, CancellationToken.None), o.SpikesCron, utc);
+            jobs.AddOrUpdate<HotspotsJob>(HotspotsJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, null, CancellationToken.None), o.HotspotsCron, utc);
+            jobs.AddOrUpdate<EmergingHotspotsJob>(EmergingHotspotsJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, null, CancellationToken.None), o.EmergingCron, utc);
+            jobs.AddOrUpdate<SpikesJob>(SpikesJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, null, CancellationToken.None), o.SpikesCron, utc);
             instance.Running = true;
             return Task.CompletedTask;
         }
@@ -117,6 +121,62 @@ internal static class SchedulingSetup
         {
             instance.Running = false;
             return Task.CompletedTask;
+        }
+    }
+}
+
+/// <summary>
+/// Hangfire's log into this host's loggers. Hangfire keeps one log provider for the whole process;
+/// when a host stops (tests run several in one process) its loggers are gone, and Hangfire's messages
+/// from the other hosts are dropped rather than thrown.
+/// </summary>
+internal sealed class HostLogProvider(ILoggerFactory factory) : Hangfire.Logging.ILogProvider
+{
+    public Hangfire.Logging.ILog GetLogger(string name)
+    {
+        try
+        {
+            return new HangfireLog(factory.CreateLogger(name));
+        }
+        catch (ObjectDisposedException)
+        {
+            return new HangfireLog(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        }
+    }
+
+    private sealed class HangfireLog(ILogger logger) : Hangfire.Logging.ILog
+    {
+        public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
+        {
+            var level = logLevel switch
+            {
+                Hangfire.Logging.LogLevel.Trace => LogLevel.Trace,
+                Hangfire.Logging.LogLevel.Debug => LogLevel.Debug,
+                Hangfire.Logging.LogLevel.Info => LogLevel.Information,
+                Hangfire.Logging.LogLevel.Warn => LogLevel.Warning,
+                Hangfire.Logging.LogLevel.Error => LogLevel.Error,
+                _ => LogLevel.Critical,
+            };
+            try
+            {
+                if (messageFunc is null)
+                {
+                    return logger.IsEnabled(level);
+                }
+
+                if (logger.IsEnabled(level))
+                {
+#pragma warning disable CA1848, CA2254 // Hangfire's messages are made by Hangfire
+                    logger.Log(level, exception, messageFunc());
+#pragma warning restore CA1848, CA2254
+                }
+
+                return true;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
         }
     }
 }
@@ -130,22 +190,25 @@ internal sealed class JobsInstance(string id)
 }
 
 /// <summary>Enqueues analysis runs: after a large ingest commits, on an admin's request, for the demo.</summary>
-internal sealed class AnalysisQueue(IBackgroundJobClient client, ILogger<AnalysisQueue> logger)
+internal sealed class AnalysisQueue(IBackgroundJobClient client, IOptions<AnalysisOptions> options, ILogger<AnalysisQueue> logger)
 {
     /// <summary>Enqueues a run of the analysis <paramref name="kind"/> (hotspots, emerging or spikes); returns the background job's id.</summary>
     public string Enqueue(string kind, string reason)
     {
-        var id = Enqueue(client, kind, reason);
+        var id = Enqueue(client, kind, reason, options.Value);
         logger.LogInformation("{Kind} run enqueued ({Reason}): job {Job}", kind, reason, id);
         return id;
     }
 
-    /// <summary>Enqueues with any client (the command line has one of its own).</summary>
-    public static string Enqueue(IBackgroundJobClient client, string kind, string reason) => kind switch
+    /// <summary>
+    /// Enqueues with any client (the command line has one of its own). The run uses the enqueuer's
+    /// analysis settings, whichever server takes it: what was asked is what runs.
+    /// </summary>
+    public static string Enqueue(IBackgroundJobClient client, string kind, string reason, AnalysisOptions settings) => kind switch
     {
-        "hotspots" => client.Enqueue<HotspotsJob>(j => j.RunAsync(reason, null, CancellationToken.None)),
-        "emerging" => client.Enqueue<EmergingHotspotsJob>(j => j.RunAsync(reason, null, CancellationToken.None)),
-        "spikes" => client.Enqueue<SpikesJob>(j => j.RunAsync(reason, null, CancellationToken.None)),
+        "hotspots" => client.Enqueue<HotspotsJob>(j => j.RunAsync(reason, settings, null, CancellationToken.None)),
+        "emerging" => client.Enqueue<EmergingHotspotsJob>(j => j.RunAsync(reason, settings, null, CancellationToken.None)),
+        "spikes" => client.Enqueue<SpikesJob>(j => j.RunAsync(reason, settings, null, CancellationToken.None)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an analysis kind"),
     };
 }

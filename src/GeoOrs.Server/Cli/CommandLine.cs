@@ -116,7 +116,8 @@ internal static class CommandLine
             .AddEnvironmentVariables()
             .Build();
         var scheduling = configuration.GetSection(SchedulingOptions.Section).Get<SchedulingOptions>() ?? new SchedulingOptions();
-        SchedulingSetup.Serialization(Hangfire.GlobalConfiguration.Configuration);
+        Hangfire.GlobalConfigurationExtensions.UseLogProvider(SchedulingSetup.Serialization(Hangfire.GlobalConfiguration.Configuration),
+            new HostLogProvider(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
         var connectionString = Environment.GetEnvironmentVariable("GEOORS_DB")!;
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using (await Data.Jobs.JobRunLock.AcquireAsync(dataSource, SchedulingSetup.InstallLock, TimeSpan.FromMilliseconds(200)))

@@ -97,10 +97,10 @@ internal static class IngestCommand
                 // As after an HTTP ingest: a large batch enqueues a hot spot run once it committed;
                 // whichever server runs jobs on this database takes it.
                 var (client, configuration) = await jobs();
-                var large = configuration.GetSection(AnalysisOptions.Section).Get<AnalysisOptions>()?.LargeIngestEvents ?? new AnalysisOptions().LargeIngestEvents;
-                if (large > 0 && batch.Accepted >= large)
+                var settings = configuration.GetSection(AnalysisOptions.Section).Get<AnalysisOptions>() ?? new AnalysisOptions();
+                if (settings.LargeIngestEvents > 0 && batch.Accepted >= settings.LargeIngestEvents)
                 {
-                    var job = AnalysisQueue.Enqueue(client, "hotspots", "ingest");
+                    var job = AnalysisQueue.Enqueue(client, "hotspots", "ingest", settings);
                     Console.WriteLine($"hot spot run enqueued (job {job}): a server running jobs on this database takes it");
                 }
             }

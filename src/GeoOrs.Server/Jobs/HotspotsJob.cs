@@ -34,10 +34,14 @@ internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<Analysis
 
     private static readonly GeometryFactory Albers = new(new PrecisionModel(), 5070);
 
-    /// <summary>One run: <paramref name="reason"/> is schedule, ingest or manual (recovery when an earlier attempt of the same job was cut short).</summary>
-    public async Task RunAsync(string reason, PerformContext? context, CancellationToken cancellationToken)
+    /// <summary>One run (a recovery when an earlier attempt of the same background job was cut short).</summary>
+    /// <param name="reason">schedule, ingest or manual.</param>
+    /// <param name="settings">The analysis settings of the server that enqueued the run; null for a firing of the schedule (this server's).</param>
+    /// <param name="context">Hangfire's context of the job (null when enqueued; Hangfire fills it).</param>
+    /// <param name="cancellationToken">Cancelled when this server stops.</param>
+    public async Task RunAsync(string reason, AnalysisOptions? settings, PerformContext? context, CancellationToken cancellationToken)
     {
-        var o = options.Value;
+        var o = settings ?? options.Value;
         var last = o.LastDay;
         var from = last.AddDays(1 - o.HotspotDays);
         var asked = new { days = o.HotspotDays, hex_cell_meters = o.HexCellMeters, distance_band_meters = o.DistanceBandMeters };
