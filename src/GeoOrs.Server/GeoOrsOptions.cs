@@ -82,22 +82,22 @@ internal sealed class BoundariesOptions
     public bool LoadOnStart { get; set; } = true;
 }
 
-/// <summary>The scheduled jobs (section <c>Scheduling</c>).</summary>
-internal sealed class SchedulingOptions
+/// <summary>The background jobs (section <c>Scheduling</c>); docs/adr/0013-hangfire-jobs.md explains the timeouts.</summary>
+internal sealed class SchedulingOptions : IValidatableObject
 {
     public const string Section = "Scheduling";
 
-    /// <summary>Whether this process takes part in running the schedule.</summary>
+    /// <summary>Whether this process runs background jobs (every process may enqueue them).</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>How often the county aggregates are refreshed.</summary>
+    /// <summary>How often the county aggregates are refreshed: a whole divisor of a minute, an hour or a day.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan AggregateRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>This process's id in the scheduler cluster; empty lets Quartz generate a unique one.</summary>
+    /// <summary>This process's id among the job servers (in <c>job_runs</c> and the dashboard); empty makes a unique one.</summary>
     public string InstanceId { get; set; } = "";
 
-    /// <summary>When hot spots (hexagons, counties, density) are computed: a Quartz cron expression in UTC (nightly at 02:30).</summary>
+    /// <summary>When hot spots (hexagons, counties, density) are computed: a cron expression in UTC, with seconds or without (nightly at 02:30).</summary>
     [Cron]
     public string HotspotsCron { get; set; } = "0 30 2 * * ?";
 
@@ -108,25 +108,60 @@ internal sealed class SchedulingOptions
     /// <summary>When spikes are looked for (every 15 minutes).</summary>
     [Cron]
     public string SpikesCron { get; set; } = "0 0/15 * * * ?";
+
+    /// <summary>Jobs this process runs at once (a run waiting for another node's run of the same job takes one).</summary>
+    [Range(1, 100)]
+    public int Workers { get; set; } = 6;
+
+    /// <summary>How often this process looks for due recurring jobs and for enqueued ones.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:15:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a job taken by a process that stopped sending heartbeats (it died) stays invisible
+    /// before another process takes it. A live process renews it every fifth of this, however long its run.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>When a lock of Hangfire's own (its scheduler's, its cleanup's) left by a process that died is broken.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
+    public TimeSpan DistributedLockTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!IntervalCron.IsValid(AggregateRefreshInterval))
+        {
+            yield return new ValidationResult(
+                $"{Section}:{nameof(AggregateRefreshInterval)} must divide a minute, an hour or a day evenly (as 00:00:30, 00:05:00, 06:00:00), not {AggregateRefreshInterval}",
+                [nameof(AggregateRefreshInterval)]);
+        }
+    }
 }
 
-/// <summary>A Quartz cron expression (seconds minutes hours day-of-month month day-of-week [year]).</summary>
+/// <summary>A cron expression as Hangfire reads it: five fields, or six with seconds first.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 internal sealed class CronAttribute : ValidationAttribute
 {
     protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
         value is string text && Parses(text)
             ? ValidationResult.Success
-            : new ValidationResult($"{validationContext.MemberName} is not a Quartz cron expression (got '{value}')", [validationContext.MemberName!]);
+            : new ValidationResult($"{validationContext.MemberName} is not a cron expression of five fields or six with seconds (got '{value}')", [validationContext.MemberName!]);
 
     private static bool Parses(string text)
     {
+        var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        if (fields is not (5 or 6))
+        {
+            return false;
+        }
+
         try
         {
-            _ = new Quartz.CronExpression(text);
+            _ = Cronos.CronExpression.Parse(text, fields == 6 ? Cronos.CronFormat.IncludeSeconds : Cronos.CronFormat.Standard);
             return true;
         }
-        catch (FormatException)
+        catch (Cronos.CronFormatException)
         {
             return false;
         }

@@ -1,7 +1,6 @@
 using GeoOrs.Data.Migrations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using Quartz;
 
 namespace GeoOrs.Server;
 
@@ -84,15 +83,13 @@ internal static class HealthEndpoints
         return new BoundariesHealth(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
-    private static async Task<SchedulerHealth> CheckSchedulerAsync(IServiceProvider services, CancellationToken cancellationToken)
+    private static Task<SchedulerHealth> CheckSchedulerAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        var factory = services.GetService<ISchedulerFactory>();
-        if (factory is null)
-        {
-            return new SchedulerHealth(false, false, null, "disabled");
-        }
-
-        var scheduler = await factory.GetScheduler(cancellationToken);
-        return new SchedulerHealth(true, scheduler.Status == SchedulerStatus.Running, scheduler.SchedulerInstanceId, scheduler.Status.ToString());
+        _ = cancellationToken;
+        var scheduling = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SchedulingOptions>>().Value;
+        var instance = services.GetRequiredService<JobsInstance>();
+        return Task.FromResult(!scheduling.Enabled
+            ? new SchedulerHealth(false, false, null, "disabled")
+            : new SchedulerHealth(true, instance.Running, instance.Id, instance.Running ? "Running" : "Stopped"));
     }
 }

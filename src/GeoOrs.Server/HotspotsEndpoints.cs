@@ -5,7 +5,6 @@ using GeoOrs.Server.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
-using Quartz;
 
 namespace GeoOrs.Server;
 
@@ -121,22 +120,15 @@ internal static class HotspotsEndpoints
         });
     }
 
-    internal static async Task<Results<Accepted<Dictionary<string, object>>, ValidationProblem>> StartAsync(
-        StartRequest? body, IServiceProvider services, CancellationToken cancellationToken)
+    internal static Results<Accepted<Dictionary<string, object>>, ValidationProblem> StartAsync(StartRequest? body, AnalysisQueue queue)
     {
         if (body?.Kind is not { } kind || !JobOfKind.TryGetValue(kind, out var job))
         {
             return Invalid("kind", $"'kind' must be one of {string.Join(", ", AnalysisRuns.Kinds)}");
         }
 
-        if (services.GetService<ISchedulerFactory>() is not { } schedulers)
-        {
-            return Invalid("kind", "this server does not run the schedule (Scheduling:Enabled is false)");
-        }
-
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        await scheduler.TriggerJob(new JobKey(job), new JobDataMap { [AnalysisJob.ReasonKey] = "manual" }, cancellationToken);
-        return TypedResults.Accepted($"/api/hotspots/runs?kind={kind}", new Dictionary<string, object> { ["kind"] = kind, ["job"] = job, ["status"] = "triggered" });
+        var id = queue.Enqueue(kind, "manual");
+        return TypedResults.Accepted($"/api/hotspots/runs?kind={kind}", new Dictionary<string, object> { ["kind"] = kind, ["job"] = job, ["job_id"] = id, ["status"] = "enqueued" });
     }
 
     /// <summary>The public sees what a run was asked and when it ran, not what it counted.</summary>

@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Npgsql;
-using Quartz;
 
 namespace GeoOrs.Server;
 
@@ -147,7 +146,7 @@ internal static class IngestEndpoints
     /// <summary>
     /// Ingests a batch; once it committed, this server reads the new data versions before it answers,
     /// so the sender's next tile request is made from the new data (other servers hear of it by notification);
-    /// a large batch of overdoses starts a hot spot run at once.
+    /// a large batch of overdoses enqueues a hot spot run once it committed.
     /// </summary>
     private static async Task<IngestBatch> IngestAsync(
         NpgsqlDataSource dataSource, IServiceProvider services, IngestRequest request, TimeProvider clock, CancellationToken cancellationToken)
@@ -157,10 +156,9 @@ internal static class IngestEndpoints
         {
             await services.GetRequiredService<DataVersions>().RefreshAsync(CancellationToken.None);
             var large = services.GetRequiredService<IOptions<AnalysisOptions>>().Value.LargeIngestEvents;
-            if (request.Kind == EventKind.Overdoses && large > 0 && batch.Accepted >= large && services.GetService<ISchedulerFactory>() is { } schedulers)
+            if (request.Kind == EventKind.Overdoses && large > 0 && batch.Accepted >= large)
             {
-                var scheduler = await schedulers.GetScheduler(CancellationToken.None);
-                await scheduler.TriggerJob(new JobKey(HotspotsJob.Name), new JobDataMap { [AnalysisJob.ReasonKey] = "ingest" }, CancellationToken.None);
+                services.GetRequiredService<AnalysisQueue>().Enqueue("hotspots", "ingest");
             }
         }
 

@@ -22,6 +22,7 @@ builder.AddGeoOrsDatabase();
 builder.AddGeoOrsScheduling();
 builder.AddGeoOrsDemo();
 builder.AddGeoOrsAccess();
+builder.AddGeoOrsJobsDashboard();
 builder.AddGeoOrsAlerts();
 builder.Services.AddGeoOrsTiles();
 builder.Services.AddProblemDetails();
@@ -38,6 +39,7 @@ builder.AddGeoOrsWebMap();
 var app = builder.Build();
 
 await app.PrepareDatabaseAsync();
+await app.PrepareJobStorageAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -53,6 +55,7 @@ app.MapOgc();
 app.MapTiles();
 app.MapStyles();
 app.MapJobs();
+app.MapJobsDashboard();
 app.MapAdmin();
 app.MapAnalysis();
 app.MapHotspots();

@@ -131,6 +131,8 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
     private static Role Least(string method, string pattern, string path) => pattern switch
     {
         "/api/hotspots/runs" when method == "POST" => Role.Admin,
+        "/api/jobs/dashboard-session" when method == "GET" => Role.Partner,
+        _ when pattern.StartsWith("/jobs", StringComparison.Ordinal) => Role.Admin,
         "/api/planning/sites" when method == "GET" => Role.Public,
         "/api/planning/targets" => Role.Public,
         "/api/hotspots/runs" or "/api/hotspots/runs/{id}" or "/api/areas/{kind}/{id}" => Role.Public,
@@ -170,6 +172,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
             .Replace("{name}", p.StartsWith("/styles", StringComparison.Ordinal) ? "geoors" : "tempe-ems", StringComparison.Ordinal)
             .Replace("{agency}", "access-test-nobody", StringComparison.Ordinal)
             .Replace("{**file}", "app.js", StringComparison.Ordinal)
+            .Replace("{**path}", "recurring", StringComparison.Ordinal)
             .Replace("{kind}", "county", StringComparison.Ordinal)
             .Replace("{id}", p.StartsWith("/api/areas", StringComparison.Ordinal) ? Loving : "1", StringComparison.Ordinal));
 

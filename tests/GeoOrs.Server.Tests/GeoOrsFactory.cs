@@ -20,6 +20,8 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
         ["Database:ConnectionString"] = PostGis.ConnectionString,
         ["Boundaries:Directory"] = PostGis.Shapefiles,
         ["Scheduling:AggregateRefreshInterval"] = "00:00:02",
+        ["Scheduling:PollInterval"] = "00:00:01",
+        ["Scheduling:Workers"] = "3",
 
         // Tests share one database: a hot spot run started by other tests' ingests would replace the
         // runs some tests store themselves. The tests of that trigger turn it on.

@@ -71,6 +71,31 @@ internal sealed class ServerProcess : IDisposable
         return server;
     }
 
+    /// <summary>Runs a one-shot verb of the server binary (<c>ingest</c>, <c>keys</c> …) in a process of its own and waits for it.</summary>
+    public static async Task<(int ExitCode, string Output)> RunCommandAsync(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
+    {
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+        var serverDir = Path.Combine(PostGis.RepoRoot, "src", "GeoOrs.Server");
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(serverDir, "bin", configuration, "net10.0", "GeoOrs.Server.dll"), .. args])
+        {
+            WorkingDirectory = serverDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment["GEOORS_DB"] = PostGis.ConnectionString;
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await errors);
+    }
+
     private void Append(string? line)
     {
         lock (_log)

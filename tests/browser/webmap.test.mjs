@@ -506,3 +506,36 @@ describe('the naloxone planner', () => {
 });
 
 export { waitReady };
+
+describe('the jobs dashboard', () => {
+  test('an admin key shows the Jobs link, which opens the dashboard; a partner key shows none', async () => {
+    const asPartner = await openPage(browser, `${server.base}/?${WINDOW}`, { key: partner });
+    try {
+      // The map asks whether this key may open the dashboard; the link stays hidden once it is told no.
+      const asked = asPartner.page.waitForResponse(r => r.url().endsWith('/api/jobs/dashboard-session') && r.request().method() === 'GET');
+      await asPartner.page.reload();
+      assert.equal(await (await asked).json().then(b => b.available), false);
+      await waitReady(asPartner.page);
+      assert.equal(await asPartner.page.locator('#jobs-link').isVisible(), false, 'a partner key shows the Jobs link');
+      const direct = await asPartner.page.goto(`${server.base}/jobs`);
+      assert.equal(direct.status(), 401, 'a navigation without an admin session reaches the dashboard');
+    } finally {
+      await asPartner.context.close();
+    }
+
+    const asAdmin = await openPage(browser, `${server.base}/?${WINDOW}`, { key: admin });
+    try {
+      await waitReady(asAdmin.page);
+      const link = asAdmin.page.locator('#jobs-link');
+      await link.waitFor({ state: 'visible' });
+      await Promise.all([asAdmin.page.waitForURL(`${server.base}/jobs`), link.click()]);
+      assert.match(await asAdmin.page.title(), /GeoOrs jobs/);
+      const recurring = await asAdmin.page.goto(`${server.base}/jobs/recurring`);
+      assert.equal(recurring.status(), 200);
+      await asAdmin.page.screenshot({ path: screenshotPath('jobs-dashboard') });
+      assert.deepEqual(asAdmin.errors, []);
+    } finally {
+      await asAdmin.context.close();
+    }
+  });
+});

@@ -5,7 +5,7 @@
 import { AttributionControl, Map as MapLibreMap, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './app.css';
-import { ApiError, apiKey, describeStatus, getJson, sameOrigin, setApiKey } from './api.js';
+import { ApiError, apiKey, authHeaders, describeStatus, getJson, sameOrigin, setApiKey } from './api.js';
 import {
   AREA_KEYS, AREA_KINDS, COLORS, EMERGING, addGeoOrsLayers, applyChoroplethColors, applyFilters, applyLayerState,
   applySelection, heatColor, legendItems, metricTitle, renderLegend, tileJsonUrl,
@@ -29,7 +29,7 @@ const ui = {
   from: $('filter-from'), to: $('filter-to'), slider: $('time-slider'), sliderLabel: $('time-label'), play: $('play'),
   drug: $('filter-drug'), fatal: $('filter-fatal'), area: $('choropleth-area'), metric: $('choropleth-metric'),
   layerList: $('layer-list'), legend: $('legend'), extraLegend: $('legend-extra'), suppression: $('suppression-note'),
-  signinForm: $('signin-form'), keyInput: $('api-key'), signin: $('signin'), signout: $('signout'), signinStatus: $('signin-status'),
+  signinForm: $('signin-form'), keyInput: $('api-key'), signin: $('signin'), signout: $('signout'), jobsLink: $('jobs-link'), signinStatus: $('signin-status'),
   areaPanel: $('area-panel'), areaTitle: $('area-title'), areaSubtitle: $('area-subtitle'), areaStatus: $('area-status'),
   areaMeasures: $('area-measures'), areaSuppressed: $('area-suppressed'), areaUnstable: $('area-unstable'),
   areaChart: $('area-chart'), areaChartNote: $('area-chart-note'), areaHotspot: $('area-hotspot'),
@@ -440,7 +440,30 @@ function renderSignin() {
   ui.signin.hidden = signedIn;
   ui.signinStatus.textContent = !signedIn ? 'Public view'
     : readable.has('overdoses') ? 'Signed in: this key sees event points' : 'Signed in: aggregates only';
+  ui.jobsLink.hidden = true;
+  if (signedIn) showJobsLink();
 }
+
+// The jobs dashboard is a page: a navigation cannot send the key's header, so an admin's key first
+// gets a short-lived cookie that only /jobs receives. Only an admin key is offered the link.
+async function openJobsSession() {
+  const response = await fetch('/api/jobs/dashboard-session', { method: 'POST', headers: authHeaders() });
+  return response.status === 204;
+}
+
+async function showJobsLink() {
+  try {
+    const response = await fetch('/api/jobs/dashboard-session', { headers: authHeaders({ Accept: 'application/json' }) });
+    ui.jobsLink.hidden = !(response.ok && (await response.json()).available === true);
+  } catch {
+    ui.jobsLink.hidden = true;
+  }
+}
+
+ui.jobsLink.addEventListener('click', async event => {
+  event.preventDefault();
+  if (await openJobsSession()) location.assign('/jobs');
+});
 
 ui.signinForm.addEventListener('submit', async event => {
   event.preventDefault();
@@ -462,7 +485,8 @@ ui.signinForm.addEventListener('submit', async event => {
     ui.signin.disabled = false;
   }
 });
-ui.signout.addEventListener('click', () => {
+ui.signout.addEventListener('click', async () => {
+  if (!ui.jobsLink.hidden) await fetch('/api/jobs/dashboard-session', { method: 'DELETE', headers: authHeaders() }).catch(() => {});
   setApiKey('');
   location.reload();
 });

@@ -68,7 +68,7 @@ internal static class CommandLine
                     {
                         await using var dataSource = Open();
                         await Migrator.MigrateAsync(dataSource);
-                        return await IngestCommand.RunAsync(dataSource, rest);
+                        return await IngestCommand.RunAsync(dataSource, rest, JobsAsync);
                     }
 
                 case ["tiles", "sql", var layer, var z, .. var rest]:
@@ -103,6 +103,28 @@ internal static class CommandLine
         {
             Console.Error.WriteLine($"geoors: {e.Message}");
             return 1;
+        }
+    }
+
+    /// <summary>
+    /// A client of the GeoOrs database's job storage, and the configuration a server would read
+    /// (appsettings.json beside the binary, then <c>Section__Key</c> environment variables).
+    /// </summary>
+    private static async Task<(Hangfire.IBackgroundJobClient Client, IConfiguration Configuration)> JobsAsync()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var scheduling = configuration.GetSection(SchedulingOptions.Section).Get<SchedulingOptions>() ?? new SchedulingOptions();
+        Hangfire.GlobalConfigurationExtensions.UseLogProvider(SchedulingSetup.Serialization(Hangfire.GlobalConfiguration.Configuration),
+            new HostLogProvider(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+        var connectionString = Environment.GetEnvironmentVariable("GEOORS_DB")!;
+        await using var dataSource = GeoOrsDataSource.Create(connectionString);
+        await using (await Data.Jobs.JobRunLock.AcquireAsync(dataSource, SchedulingSetup.InstallLock, TimeSpan.FromMilliseconds(200)))
+        {
+            var storage = SchedulingSetup.Storage(connectionString, scheduling);
+            return (new Hangfire.BackgroundJobClient(storage), configuration);
         }
     }
 

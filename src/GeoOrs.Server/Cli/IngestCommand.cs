@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using GeoOrs.Data.Ingest;
+using Hangfire;
 using Npgsql;
 
 namespace GeoOrs.Server.Cli;
@@ -8,7 +9,10 @@ namespace GeoOrs.Server.Cli;
 /// <summary><c>geoors ingest overdoses|seizures FILE [--mapping NAME] [--mode skip-invalid] [--agency A]</c> with a progress bar.</summary>
 internal static class IngestCommand
 {
-    public static async Task<int> RunAsync(NpgsqlDataSource dataSource, string[] args)
+    /// <param name="dataSource">The database.</param>
+    /// <param name="args">The verb's arguments.</param>
+    /// <param name="jobs">The job storage's client and the configuration, for a large batch's hot spot run.</param>
+    public static async Task<int> RunAsync(NpgsqlDataSource dataSource, string[] args, Func<Task<(IBackgroundJobClient Client, IConfiguration Configuration)>> jobs)
     {
         if (args.Length < 2 || args[0] is not ("overdoses" or "seizures"))
         {
@@ -86,6 +90,19 @@ internal static class IngestCommand
             if (batch.Errors.Count > 20)
             {
                 Console.WriteLine($"  … {batch.Rejected - 20} more rejected rows (GET /api/ingest/batches/{batch.Id})");
+            }
+
+            if (batch.Status == "committed" && kind == EventKind.Overdoses)
+            {
+                // As after an HTTP ingest: a large batch enqueues a hot spot run once it committed;
+                // whichever server runs jobs on this database takes it.
+                var (client, configuration) = await jobs();
+                var settings = configuration.GetSection(AnalysisOptions.Section).Get<AnalysisOptions>() ?? new AnalysisOptions();
+                if (settings.LargeIngestEvents > 0 && batch.Accepted >= settings.LargeIngestEvents)
+                {
+                    var job = AnalysisQueue.Enqueue(client, "hotspots", "ingest", settings);
+                    Console.WriteLine($"hot spot run enqueued (job {job}): a server running jobs on this database takes it");
+                }
             }
 
             return batch.Status == "committed" ? 0 : 1;

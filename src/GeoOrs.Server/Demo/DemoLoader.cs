@@ -1,9 +1,8 @@
+using GeoOrs.Data.Hotspots;
 using GeoOrs.Data.Ingest;
 using GeoOrs.Data.Synthetic;
-using GeoOrs.Server.Jobs;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Quartz;
 
 namespace GeoOrs.Server.Demo;
 
@@ -111,19 +110,14 @@ internal sealed class DemoLoader(
     /// <summary>Runs each analysis job now unless it has run before, so the demo's hot spots and alerts need not wait for the schedule.</summary>
     private async Task AnalyseOnceAsync(CancellationToken cancellationToken)
     {
-        if (services.GetService<ISchedulerFactory>() is not { } schedulers)
-        {
-            return;
-        }
-
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        foreach (var (kind, job) in new[] { ("hotspots", HotspotsJob.Name), ("emerging", EmergingHotspotsJob.Name), ("spikes", SpikesJob.Name) })
+        var queue = services.GetRequiredService<AnalysisQueue>();
+        foreach (var kind in AnalysisRuns.Kinds)
         {
             await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM analysis_runs WHERE kind = $1)");
             command.Parameters.AddWithValue(kind);
             if (!(bool)(await command.ExecuteScalarAsync(cancellationToken))!)
             {
-                await scheduler.TriggerJob(new JobKey(job), new JobDataMap { [AnalysisJob.ReasonKey] = "manual" }, cancellationToken);
+                queue.Enqueue(kind, "manual");
             }
         }
     }

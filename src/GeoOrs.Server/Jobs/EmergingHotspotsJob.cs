@@ -4,7 +4,8 @@ using GeoOrs.Data.Hotspots;
 using Microsoft.Extensions.Options;
 using NetTopologySuite.Geometries;
 using Npgsql;
-using Quartz;
+using Hangfire;
+using Hangfire.Server;
 
 namespace GeoOrs.Server.Jobs;
 
@@ -15,20 +16,25 @@ namespace GeoOrs.Server.Jobs;
 /// distance band and <see cref="AnalysisOptions.EmergingTimeStep"/> earlier weeks as neighbours,
 /// Mann–Kendall trend per hexagon, one of the 17 categories each. Weekly.
 /// </summary>
-[DisallowConcurrentExecution]
-internal sealed class EmergingHotspotsJob(NpgsqlDataSource dataSource, IOptions<AnalysisOptions> options, ILogger<EmergingHotspotsJob> logger) : IJob
+[AutomaticRetry(Attempts = 0)]
+internal sealed class EmergingHotspotsJob(NpgsqlDataSource dataSource, IOptions<AnalysisOptions> options, JobsInstance instance, ILogger<EmergingHotspotsJob> logger)
 {
-    public const string Name = "emerging-hotspots";
+    public const string Name = "emerging";
 
     private static readonly GeometryFactory Albers = new(new PrecisionModel(), 5070);
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    /// <summary>One run (a recovery when an earlier attempt of the same background job was cut short).</summary>
+    /// <param name="reason">schedule, ingest or manual.</param>
+    /// <param name="settings">The analysis settings of the server that enqueued the run; null for a firing of the schedule (this server's).</param>
+    /// <param name="context">Hangfire's context of the job (null when enqueued; Hangfire fills it).</param>
+    /// <param name="cancellationToken">Cancelled when this server stops.</param>
+    public async Task RunAsync(string reason, AnalysisOptions? settings, PerformContext? context, CancellationToken cancellationToken)
     {
-        var o = options.Value;
+        var o = settings ?? options.Value;
         var last = o.LastDay;
         var from = last.AddDays(1 - (7 * o.EmergingWeeks));
         var asked = new { weeks = o.EmergingWeeks, time_step = o.EmergingTimeStep, hex_cell_meters = o.HexCellMeters, distance_band_meters = o.DistanceBandMeters };
-        await AnalysisJob.RunAsync(dataSource, logger, Name, "emerging", context, from, last, asked, async ct =>
+        await AnalysisJob.RunAsync(dataSource, instance, logger, Name, "emerging", reason, context, from, last, asked, async ct =>
         {
             var events = await AnalysisInputs.EventPointsAsync(dataSource, from, last, ct);
             return Compute(events, from, o.EmergingWeeks, o.EmergingTimeStep, o.HexCellMeters, o.DistanceBandMeters);

@@ -6,7 +6,8 @@ using GeoOrs.Data.Hotspots;
 using Microsoft.Extensions.Options;
 using NetTopologySuite.Geometries;
 using Npgsql;
-using Quartz;
+using Hangfire;
+using Hangfire.Server;
 
 namespace GeoOrs.Server.Jobs;
 
@@ -20,8 +21,8 @@ namespace GeoOrs.Server.Jobs;
 /// of the counties' rates per 100,000 with queen contiguity, nationally; and the kernel density of
 /// each state's events on hexagons for the heat layer. Nightly, and at once after a large ingest.
 /// </summary>
-[DisallowConcurrentExecution]
-internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<AnalysisOptions> options, ILogger<HotspotsJob> logger) : IJob
+[AutomaticRetry(Attempts = 0)]
+internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<AnalysisOptions> options, JobsInstance instance, ILogger<HotspotsJob> logger)
 {
     public const string Name = "hotspots";
 
@@ -33,13 +34,18 @@ internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<Analysis
 
     private static readonly GeometryFactory Albers = new(new PrecisionModel(), 5070);
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    /// <summary>One run (a recovery when an earlier attempt of the same background job was cut short).</summary>
+    /// <param name="reason">schedule, ingest or manual.</param>
+    /// <param name="settings">The analysis settings of the server that enqueued the run; null for a firing of the schedule (this server's).</param>
+    /// <param name="context">Hangfire's context of the job (null when enqueued; Hangfire fills it).</param>
+    /// <param name="cancellationToken">Cancelled when this server stops.</param>
+    public async Task RunAsync(string reason, AnalysisOptions? settings, PerformContext? context, CancellationToken cancellationToken)
     {
-        var o = options.Value;
+        var o = settings ?? options.Value;
         var last = o.LastDay;
         var from = last.AddDays(1 - o.HotspotDays);
         var asked = new { days = o.HotspotDays, hex_cell_meters = o.HexCellMeters, distance_band_meters = o.DistanceBandMeters };
-        await AnalysisJob.RunAsync(dataSource, logger, Name, "hotspots", context, from, last, asked, async ct =>
+        await AnalysisJob.RunAsync(dataSource, instance, logger, Name, "hotspots", reason, context, from, last, asked, async ct =>
         {
             var events = await AnalysisInputs.EventPointsAsync(dataSource, from, last, ct);
             var counties = await CountyAreas.CurrentAsync(dataSource, ct);

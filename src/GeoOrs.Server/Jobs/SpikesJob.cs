@@ -4,7 +4,8 @@ using GeoOrs.Data.Boundaries;
 using GeoOrs.Data.Hotspots;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Quartz;
+using Hangfire;
+using Hangfire.Server;
 
 namespace GeoOrs.Server.Jobs;
 
@@ -14,8 +15,8 @@ namespace GeoOrs.Server.Jobs;
 /// with the configured methods (EARS C1/C2/C3, EWMA) and ODMAP's fixed threshold where an area has
 /// one (days with fewer than <see cref="AnalysisOptions.SpikeMinCount"/> events never alert by a statistic); stores the run and every alerting day as an alert (once: alert ids are stable).
 /// </summary>
-[DisallowConcurrentExecution]
-internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOptions> options, ILogger<SpikesJob> logger) : IJob
+[AutomaticRetry(Attempts = 0)]
+internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOptions> options, JobsInstance instance, AnalysisQueue queue, ILogger<SpikesJob> logger)
 {
     public const string Name = "spikes";
 
@@ -24,14 +25,19 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
 
     public static readonly IReadOnlyList<string> Methods = ["ears_c1", "ears_c2", "ears_c3", "ewma", "threshold"];
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    /// <summary>One run (a recovery when an earlier attempt of the same background job was cut short).</summary>
+    /// <param name="reason">schedule, ingest or manual.</param>
+    /// <param name="settings">The analysis settings of the server that enqueued the run; null for a firing of the schedule (this server's).</param>
+    /// <param name="context">Hangfire's context of the job (null when enqueued; Hangfire fills it).</param>
+    /// <param name="cancellationToken">Cancelled when this server stops.</param>
+    public async Task RunAsync(string reason, AnalysisOptions? settings, PerformContext? context, CancellationToken cancellationToken)
     {
-        var o = options.Value;
+        var o = settings ?? options.Value;
         var last = o.LastDay;
         var first = last.AddDays(1 - o.SpikeDays);
         var from = first.AddDays(-BaselineDays);
         var parameters = new { methods = o.SpikeMethods, min_sigma = o.SpikeMinSigma, min_count = o.SpikeMinCount, days = o.SpikeDays, baseline_days = BaselineDays, first_day = first, last_day = last };
-        await AnalysisJob.RunAsync(dataSource, logger, Name, "spikes", context, from, last, parameters, async ct =>
+        await AnalysisJob.RunAsync(dataSource, instance, logger, Name, "spikes", reason, context, from, last, parameters, async ct =>
         {
             var areas = await CountyAreas.CurrentAsync(dataSource, ct);
             var daily = await AnalysisInputs.DailyCountsAsync(dataSource, from, last, ct);
@@ -43,7 +49,7 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
                 ["areas"] = evaluated,
             });
         }, cancellationToken);
-        await CatchUpHotspotsAsync(context, o.LargeIngestEvents, cancellationToken);
+        await CatchUpHotspotsAsync(o.LargeIngestEvents, cancellationToken);
     }
 
     /// <summary>
@@ -51,23 +57,18 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
     /// last one started: ingests that did not start one themselves (the command line, another kind of
     /// client) are analysed within a spike interval rather than the next night.
     /// </summary>
-    private async Task CatchUpHotspotsAsync(IJobExecutionContext context, int large, CancellationToken cancellationToken)
+    private async Task CatchUpHotspotsAsync(int large, CancellationToken cancellationToken)
     {
         if (large <= 0)
         {
             return;
         }
 
-        await using var command = dataSource.CreateCommand("""
-            SELECT coalesce(sum(b.accepted), 0) FROM ingest_batches b
-            WHERE b.kind = 'overdoses' AND b.status = 'committed'
-              AND b.finished_at > coalesce((SELECT max(started_at) FROM analysis_runs WHERE kind = 'hotspots'), '-infinity')
-            """);
-        var added = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        var added = await Data.Jobs.JobRuns.OverdosesSinceLastHotspotRunAsync(dataSource, cancellationToken);
         if (added >= large)
         {
             logger.LogInformation("{Events} overdoses ingested since the last hot spot run: starting one", added);
-            await context.Scheduler.TriggerJob(new JobKey(HotspotsJob.Name), new JobDataMap { [AnalysisJob.ReasonKey] = "ingest" }, cancellationToken);
+            queue.Enqueue("hotspots", "ingest");
         }
     }
 
