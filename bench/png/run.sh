@@ -52,17 +52,6 @@ build_measured() {
   fi
 }
 
-start_measured() { # like lib.sh's start_server, with MEASURED_DLL
-  local port=$1 db=$2; shift 2
-  (cd src/GeoOrs.Server && exec env GEOORS_DB="$(db_url "$db")" GEOORS_ROOT="$ROOT" ASPNETCORE_ENVIRONMENT=Production \
-     Scheduling__Enabled=false Boundaries__LoadOnStart=false Logging__LogLevel__Default=Warning \
-     Http__KeyPermitsPerMinute=1000000000 Http__PublicPermitsPerMinute=1000000000 "$@" \
-     dotnet "$MEASURED_DLL" serve --urls "http://127.0.0.1:$port") >"$OUT/server-$port.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && bench_key "$db" && return 0; sleep 0.2; done
-  cat "$OUT/server-$port.log" >&2; die "server did not start"
-}
-
 # write_mapfile DB TILEJSON: four layers counties_b0..3 (tile_shapes' bands, as GeoOrs's zooms use
 # them), each county's count summed in the request for the polygons in the map's box (!BOX!), the
 # classes of the TileJSON's breaks (the first class whose upper bound holds the value; above the last,
@@ -215,7 +204,7 @@ main() {
   build_measured
   local db=$DB tiles="$WORK/tiles-$ROWS.txt"
   tile_list "$db" "$tiles"; write_wrk_lua
-  start_measured "$PORT_GEOORS" "$db" Tiles__CacheMegabytes=0
+  SERVER_DLL=$MEASURED_DLL SERVER_LOGS=$OUT start_server "$PORT_GEOORS" "$db" Tiles__CacheMegabytes=0
   local gpaths="$OUT/geoors-paths.txt" mpaths="$OUT/wms-paths.txt"
   awk -v m="$METRIC" '{printf "/tiles/counties/%d/%d/%d.png?metric=%s\n", $1, $2, $3, m}' "$tiles" >"$gpaths"
   wms_paths "$tiles" "$mpaths"

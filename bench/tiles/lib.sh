@@ -86,15 +86,16 @@ bench_key() {
 
 # The server on PORT over database DB; extra environment as arguments (e.g. Tiles__CacheMegabytes=0).
 # Rate limits are lifted: the benchmark measures serving tiles, not the limiter's refusals.
+# SERVER_DLL runs another build (default DLL); SERVER_LOGS is where its log goes (default WORK).
 start_server() { # start_server PORT DB [VAR=VALUE ...]
   local port=$1 db=$2; shift 2
   (cd src/GeoOrs.Server && exec env GEOORS_DB="$(db_url "$db")" GEOORS_ROOT="$ROOT" ASPNETCORE_ENVIRONMENT=Production \
      Scheduling__Enabled=false Boundaries__LoadOnStart=false Logging__LogLevel__Default=Warning \
      Http__KeyPermitsPerMinute=1000000000 Http__PublicPermitsPerMinute=1000000000 "$@" \
-     dotnet "$DLL" serve --urls "http://127.0.0.1:$port") >"$WORK/server-$port.log" 2>&1 &
+     dotnet "${SERVER_DLL:-$DLL}" serve --urls "http://127.0.0.1:$port") >"${SERVER_LOGS:-$WORK}/server-$port.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && bench_key "$db" && return 0; sleep 0.2; done
-  cat "$WORK/server-$port.log" >&2; die "server did not start"
+  cat "${SERVER_LOGS:-$WORK}/server-$port.log" >&2; die "server did not start"
 }
 stop_server() {
   [ -n "${SERVER_PID:-}" ] || return 0
