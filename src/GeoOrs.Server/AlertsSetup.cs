@@ -30,6 +30,12 @@ internal sealed class WebhooksOptions : IValidatableObject
 {
     public const string Section = "Webhooks";
 
+    /// <summary>
+    /// Whether this server delivers webhooks from the outbox (default true). Any number of servers may;
+    /// one set false (a tile-only node) leaves the outbox to the others.
+    /// </summary>
+    public bool Deliver { get; set; } = true;
+
     /// <summary>The attempts a delivery gets before it is marked failed.</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 10;

@@ -52,6 +52,9 @@ internal sealed class ServerProcess : IDisposable
         info.Environment["GEOORS_DB"] = PostGis.ConnectionString;
         info.Environment["Scheduling__Enabled"] = "false";
         info.Environment["Boundaries__Directory"] = PostGis.Shapefiles;
+        // Processes on the suite's shared database leave its webhook outbox to the in-process servers,
+        // whose resolver knows the names the webhook tests made up.
+        info.Environment["Webhooks__Deliver"] = "false";
         info.Environment["Webhooks__MaxAttempts"] = GeoOrsFactory.WebhookMaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["Webhooks__BaseDelay"] = "00:00:00.200";
         info.Environment["Webhooks__MaxDelay"] = "00:00:01";
