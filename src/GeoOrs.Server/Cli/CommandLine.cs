@@ -182,14 +182,14 @@ internal static class CommandLine
     internal static Option<T> Optional<T>(string name, string description, string helpName) =>
         new(name) { Description = description, HelpName = helpName };
 
-    /// <summary>Refuses a number below zero.</summary>
+    /// <summary>Refuses a number below zero (a value that is not a number at all is the parser's own error).</summary>
     internal static Option<T> NotNegative<T>(this Option<T> option) where T : System.Numerics.INumber<T>
     {
         option.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<T>() is { } value && T.IsNegative(value))
+            if (r.Tokens is [var token] && T.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out var value) && T.IsNegative(value))
             {
-                r.AddError($"{option.Name} must not be negative (got {value})");
+                r.AddError($"{option.Name} must not be negative (got {token.Value})");
             }
         });
         return option;

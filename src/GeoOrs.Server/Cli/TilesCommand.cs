@@ -56,14 +56,21 @@ internal static class TilesCommand
     {
         var layer = new Argument<string>("LAYER") { Description = "The tile layer", HelpName = Layers };
         layer.AcceptOnlyFromAmong([.. VectorTileLayers.All.Keys.Order(StringComparer.Ordinal)]);
-        var zoom = new Argument<int>("Z") { Description = "The zoom (0..24)" };
-        zoom.Validators.Add(r =>
+        var zoom = new Argument<int>("Z")
         {
-            if (r.GetValueOrDefault<int>() is < 0 or > 24)
+            Description = "The zoom (0..24)",
+            CustomParser = r =>
             {
-                r.AddError($"Z must be a zoom from 0 to 24 (got {r.GetValueOrDefault<int>()})");
-            }
-        });
+                var text = r.Tokens is [var token] ? token.Value : "";
+                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var z) && z <= 24)
+                {
+                    return z;
+                }
+
+                r.AddError($"Z must be a zoom from 0 to 24 (got '{text}')");
+                return 0;
+            },
+        };
         var query = QueryOptions.Create();
         var sql = new Command("sql", "A layer's tile SQL with the query's values written in and z/x/y as pgbench's :z :x :y (for pgbench)") { layer, zoom };
         foreach (var option in query.All)
