@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.CommandLine;
 using System.Text;
 using GeoOrs.Data.Synthetic;
 
@@ -11,56 +11,68 @@ namespace GeoOrs.Server.Cli;
 /// </summary>
 internal static class GenerateCommand
 {
-    /// <summary>The usage text.</summary>
-    public const string Usage = """
-        usage: geoors generate --overdoses N --seizures M --seed S --out DIR
-                               [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--shapefiles DIR]
-          --overdoses N      overdose rows to write (planted spikes and hotspots included)
-          --seizures M       seizure rows to write
-          --seed S           a whole number >= 0; the same arguments give identical files
-          --out DIR          the folder for overdoses.csv, seizures.csv and synthetic.json (created if missing)
-          --end DATE         the last day of events (UTC); default yesterday, the last whole UTC day
-          --start DATE       the first day; default 730 days before the end
-          --shapefiles DIR   the county shapefile and population file; default the repository's shapefiles/
-        """;
-
-    private static readonly string[] Names = ["--overdoses", "--seizures", "--seed", "--out", "--start", "--end", "--shapefiles"];
-
-    /// <summary>Runs the command.</summary>
-    /// <param name="args">The arguments, with or without the leading verb <c>generate</c>.</param>
-    /// <returns>0 on success, 1 when the files cannot be read or written, 2 for bad arguments.</returns>
-    public static Task<int> RunAsync(string[] args)
+    /// <summary>The verb and its options.</summary>
+    public static Command Create()
     {
-        ArgumentNullException.ThrowIfNull(args);
-        if (args is ["generate", .. var rest])
+        var overdoses = CommandLine.Required<int>("--overdoses", "Overdose rows to write (planted spikes and hotspots included)", "N").NotNegative();
+        var seizures = CommandLine.Required<int>("--seizures", "Seizure rows to write", "M").NotNegative();
+        var seed = CommandLine.Required<long>("--seed", "A whole number >= 0; the same arguments give identical files", "S").NotNegative();
+        var output = CommandLine.Required<string>("--out", "The folder for overdoses.csv, seizures.csv and synthetic.json (created if missing)", "DIR");
+        var end = CommandLine.Date("--end", "The last day of events (UTC); default yesterday, the last whole UTC day");
+        var start = CommandLine.Date("--start", "The first day; default 730 days before the end");
+        var shapefiles = CommandLine.Optional<string>("--shapefiles", "The county shapefile and population file; default the repository's shapefiles/", "DIR");
+        var generate = new Command("generate", "Write synthetic overdose and seizure events as canonical CSV, and their manifest. It needs no database.")
         {
-            args = rest;
-        }
+            overdoses, seizures, seed, output, end, start, shapefiles,
+        };
+        generate.SetAction(parse =>
+        {
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            var last = parse.GetValue(end) ?? today.AddDays(-1);
+            var first = parse.GetValue(start) ?? last.AddDays(-730);
+            var folder = parse.GetValue(shapefiles) ?? Path.Combine(GeoOrsPaths.Root(), "shapefiles");
+            var outDir = parse.GetRequiredValue(output);
+            if (last < first)
+            {
+                return CommandLine.Refuse("generate", $"--end {last:yyyy-MM-dd} is before --start {first:yyyy-MM-dd}");
+            }
 
-        if (args is ["--help"] or ["-h"])
-        {
-            Console.WriteLine(Usage);
-            return Task.FromResult(0);
-        }
+            if (last > today)
+            {
+                return CommandLine.Refuse("generate", $"--end {last:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} UTC); ingest rejects future events");
+            }
 
-        SyntheticOptions options;
-        string outDir;
-        try
-        {
-            (options, outDir) = Parse(args, DateOnly.FromDateTime(DateTime.UtcNow));
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine($"geoors generate: {e.Message}");
-            Console.Error.WriteLine(Usage);
-            return Task.FromResult(2);
-        }
+            if (!Directory.Exists(folder))
+            {
+                return CommandLine.Refuse("generate", $"the shapefile folder {Path.GetFullPath(folder)} does not exist");
+            }
 
-        if (options.End == DateOnly.FromDateTime(DateTime.UtcNow))
-        {
-            Console.Error.WriteLine("geoors generate: warning: --end is today; events later today than now are in the future, which ingest rejects");
-        }
+            if (outDir.Length == 0)
+            {
+                return CommandLine.Refuse("generate", "--out must name a folder");
+            }
 
+            if (last == today)
+            {
+                Console.Error.WriteLine("geoors generate: warning: --end is today; events later today than now are in the future, which ingest rejects");
+            }
+
+            return Run(new SyntheticOptions
+            {
+                Overdoses = parse.GetRequiredValue(overdoses),
+                Seizures = parse.GetRequiredValue(seizures),
+                Seed = parse.GetRequiredValue(seed),
+                Start = first,
+                End = last,
+                ShapefilesDirectory = folder,
+            }, outDir);
+        });
+        return generate;
+    }
+
+    /// <returns>0 on success, 1 when the files cannot be read or written.</returns>
+    private static int Run(SyntheticOptions options, string outDir)
+    {
         try
         {
             Directory.CreateDirectory(outDir);
@@ -74,86 +86,13 @@ internal static class GenerateCommand
 
             manifest.WriteJson(Path.Combine(outDir, "synthetic.json"));
             Console.WriteLine(Summary(manifest, outDir));
-            return Task.FromResult(0);
+            return 0;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"geoors generate: {e.Message}");
-            return Task.FromResult(1);
+            return 1;
         }
-    }
-
-    /// <summary>Parses the arguments into options and the output folder.</summary>
-    /// <param name="args">The arguments without the verb: <c>--name value</c> or <c>--name=value</c>.</param>
-    /// <param name="today">Today's UTC date, for the default end.</param>
-    /// <returns>The options (with the shapefile folder resolved) and the output folder.</returns>
-    /// <exception cref="ArgumentException">An argument is missing, repeated, unknown or malformed.</exception>
-    internal static (SyntheticOptions Options, string OutDir) Parse(string[] args, DateOnly today)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < args.Length; i++)
-        {
-            string name = args[i], value;
-            int equals = name.IndexOf('=', StringComparison.Ordinal);
-            if (name.StartsWith("--", StringComparison.Ordinal) && equals > 0)
-            {
-                (name, value) = (name[..equals], name[(equals + 1)..]);
-            }
-            else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
-            {
-                value = args[++i];
-            }
-            else
-            {
-                throw new ArgumentException(Array.IndexOf(Names, name) >= 0 ? $"{name} needs a value" : $"unknown argument '{name}'");
-            }
-
-            if (Array.IndexOf(Names, name) < 0)
-            {
-                throw new ArgumentException($"unknown argument '{name}'");
-            }
-
-            if (!values.TryAdd(name, value))
-            {
-                throw new ArgumentException($"{name} is given twice");
-            }
-        }
-
-        int overdoses = Count(values, "--overdoses");
-        int seizures = Count(values, "--seizures");
-        long seed = values.TryGetValue("--seed", out var s)
-            ? long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out long parsed) ? parsed
-                : throw new ArgumentException($"--seed must be a whole number >= 0, not '{s}'")
-            : throw new ArgumentException("--seed is required");
-        string outDir = values.TryGetValue("--out", out var o) && o.Length > 0 ? o : throw new ArgumentException("--out is required");
-
-        var end = values.TryGetValue("--end", out var e) ? Date("--end", e) : today.AddDays(-1);
-        var start = values.TryGetValue("--start", out var st) ? Date("--start", st) : end.AddDays(-730);
-        if (end < start)
-        {
-            throw new ArgumentException($"--end {end:yyyy-MM-dd} is before --start {start:yyyy-MM-dd}");
-        }
-
-        if (end > today)
-        {
-            throw new ArgumentException($"--end {end:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} UTC); ingest rejects future events");
-        }
-
-        string shapefiles = values.TryGetValue("--shapefiles", out var dir) ? dir : Path.Combine(GeoOrsPaths.Root(), "shapefiles");
-        if (!Directory.Exists(shapefiles))
-        {
-            throw new ArgumentException($"the shapefile folder {Path.GetFullPath(shapefiles)} does not exist");
-        }
-
-        return (new SyntheticOptions
-        {
-            Overdoses = overdoses,
-            Seizures = seizures,
-            Seed = seed,
-            Start = start,
-            End = end,
-            ShapefilesDirectory = shapefiles,
-        }, outDir);
     }
 
     /// <summary>The one-line summary printed after a run.</summary>
@@ -174,16 +113,4 @@ internal static class GenerateCommand
 
     private static StreamWriter CreateCsv(string path) =>
         new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), new UTF8Encoding(false), 1 << 16);
-
-    private static int Count(Dictionary<string, string> values, string name) =>
-        !values.TryGetValue(name, out var text)
-            ? throw new ArgumentException($"{name} is required")
-            : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int count)
-                ? count
-                : throw new ArgumentException($"{name} must be a whole number from 0 to {int.MaxValue}, not '{text}'");
-
-    private static DateOnly Date(string name, string text) =>
-        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
-            ? date
-            : throw new ArgumentException($"{name} must be a date as YYYY-MM-DD, not '{text}'");
 }

@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using GeoOrs.Data.Ingest;
+using GeoOrs.Data.Migrations;
 using Hangfire;
 using Npgsql;
 
@@ -9,58 +11,60 @@ namespace GeoOrs.Server.Cli;
 /// <summary><c>geoors ingest overdoses|seizures FILE [--mapping NAME] [--mode skip-invalid] [--agency A]</c> with a progress bar.</summary>
 internal static class IngestCommand
 {
-    /// <param name="dataSource">The database.</param>
-    /// <param name="args">The verb's arguments.</param>
-    /// <param name="jobs">The job storage's client and the configuration, for a large batch's hot spot run.</param>
-    public static async Task<int> RunAsync(NpgsqlDataSource dataSource, string[] args, Func<Task<(IBackgroundJobClient Client, IConfiguration Configuration)>> jobs)
+    public static Command Create()
     {
-        if (args.Length < 2 || args[0] is not ("overdoses" or "seizures"))
+        var kind = new Argument<string>("KIND") { Description = "The events in the file: overdoses or seizures" };
+        kind.AcceptOnlyFromAmong("overdoses", "seizures");
+        var path = new Argument<string>("FILE") { Description = "A .csv, .geojson or .ndjson file" };
+        var mapping = CommandLine.Optional<string>("--mapping", "A stored column mapping (default: the canonical columns)", "NAME");
+        var mode = CommandLine.Optional<string>("--mode", "Whether one invalid row fails the batch (all-or-nothing) or is left out (skip-invalid)", "all-or-nothing|skip-invalid");
+        mode.AcceptOnlyFromAmong("all-or-nothing", "skip-invalid");
+        mode.DefaultValueFactory = _ => "all-or-nothing";
+        var agency = CommandLine.Optional<string>("--agency", "The agency the events come from (default: the mapping's, else unattributed)", "NAME");
+        var ingest = new Command("ingest", "Load events from a file, with a progress bar") { kind, path, mapping, mode, agency };
+        ingest.SetAction(async (parse, _) =>
         {
-            Console.Error.WriteLine("usage: geoors ingest overdoses|seizures FILE [--mapping NAME] [--mode all-or-nothing|skip-invalid] [--agency NAME]");
-            return 2;
-        }
-
-        var kind = args[0] == "overdoses" ? EventKind.Overdoses : EventKind.Seizures;
-        var path = args[1];
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 2; i < args.Length; i += 2)
-        {
-            if (i + 1 >= args.Length || args[i] is not ("--mapping" or "--mode" or "--agency"))
+            var file = parse.GetRequiredValue(path);
+            var format = Path.GetExtension(file).ToLowerInvariant() switch
             {
-                Console.Error.WriteLine($"geoors ingest: unexpected '{args[i]}'");
-                return 2;
+                ".csv" or ".txt" => IngestFormat.Csv,
+                ".geojson" or ".json" => IngestFormat.GeoJson,
+                ".ndjson" or ".jsonl" => IngestFormat.NdJson,
+                _ => (IngestFormat?)null,
+            };
+            if (format is null)
+            {
+                return CommandLine.Refuse("ingest", $"{file}: the file must end in .csv, .geojson or .ndjson");
             }
 
-            options[args[i][2..]] = args[i + 1];
-        }
+            await using var dataSource = CommandLine.Open();
+            await Migrator.MigrateAsync(dataSource);
+            return await RunAsync(dataSource, parse.GetRequiredValue(kind) == "overdoses" ? EventKind.Overdoses : EventKind.Seizures, file, format.Value,
+                parse.GetValue(mapping), parse.GetRequiredValue(mode) == "skip-invalid" ? IngestMode.SkipInvalid : IngestMode.AllOrNothing,
+                parse.GetValue(agency), CommandLine.JobsAsync);
+        });
+        return ingest;
+    }
 
-        var format = Path.GetExtension(path).ToLowerInvariant() switch
-        {
-            ".csv" or ".txt" => IngestFormat.Csv,
-            ".geojson" or ".json" => IngestFormat.GeoJson,
-            ".ndjson" or ".jsonl" => IngestFormat.NdJson,
-            var other => (IngestFormat?)null,
-        };
-        if (format is null)
-        {
-            Console.Error.WriteLine($"geoors ingest: {path}: the file must end in .csv, .geojson or .ndjson");
-            return 2;
-        }
-
+    /// <param name="dataSource">The database.</param>
+    /// <param name="kind">The events in the file.</param>
+    /// <param name="path">The file.</param>
+    /// <param name="format">The file's format.</param>
+    /// <param name="mappingName">A stored column mapping, or null for the canonical columns.</param>
+    /// <param name="mode">Whether one invalid row fails the batch.</param>
+    /// <param name="agencyName">The agency, or null for the mapping's.</param>
+    /// <param name="jobs">The job storage's client and the configuration, for a large batch's hot spot run.</param>
+    private static async Task<int> RunAsync(NpgsqlDataSource dataSource, EventKind kind, string path, IngestFormat format, string? mappingName, IngestMode mode,
+        string? agencyName, Func<Task<(IBackgroundJobClient Client, IConfiguration Configuration)>> jobs)
+    {
         var mapping = ColumnMapping.Canonical(kind);
-        if (options.TryGetValue("mapping", out var name))
+        if (mappingName is not null)
         {
             await MappingStore.SeedAsync(dataSource);
-            mapping = await MappingStore.FindAsync(dataSource, name) ?? throw new ArgumentException($"no mapping is named '{name}'");
+            mapping = await MappingStore.FindAsync(dataSource, mappingName) ?? throw new ArgumentException($"no mapping is named '{mappingName}'");
         }
 
-        var mode = options.GetValueOrDefault("mode", "all-or-nothing") switch
-        {
-            "all-or-nothing" => IngestMode.AllOrNothing,
-            "skip-invalid" => IngestMode.SkipInvalid,
-            var m => throw new ArgumentException($"'{m}' is not all-or-nothing or skip-invalid"),
-        };
-        var agency = options.GetValueOrDefault("agency")
+        var agency = agencyName
             ?? mapping.Constants.GetValueOrDefault(kind == EventKind.Overdoses ? "source_agency" : "agency")
             ?? "unattributed";
 
@@ -76,7 +80,7 @@ internal static class IngestCommand
 
         try
         {
-            var batch = await Ingestor.IngestAsync(dataSource, new IngestRequest(kind, format.Value, file, agency, Path.GetFileName(path), mapping, mode),
+            var batch = await Ingestor.IngestAsync(dataSource, new IngestRequest(kind, format, file, agency, Path.GetFileName(path), mapping, mode),
                 TimeProvider.System, Progress);
             Console.Error.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

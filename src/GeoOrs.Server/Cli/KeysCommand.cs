@@ -1,73 +1,73 @@
+using System.CommandLine;
 using GeoOrs.Data.Access;
-using Npgsql;
+using GeoOrs.Data.Migrations;
 
 namespace GeoOrs.Server.Cli;
 
 /// <summary><c>geoors keys create|revoke|list</c>: API keys, shown once when made, hashed at rest.</summary>
 internal static class KeysCommand
 {
-    public const string Usage = "keys create --role partner|analyst|law_enforcement|admin --agency NAME [--note TEXT] | keys revoke PREFIX | keys list";
-
-    public static async Task<int> RunAsync(NpgsqlDataSource dataSource, string[] args)
+    public static Command Create() => new("keys", "API keys: shown once when made, stored only as a hash")
     {
-        switch (args)
+        CreateKey(),
+        Revoke(),
+        List(),
+    };
+
+    private static Command CreateKey()
+    {
+        var role = CommandLine.Required<string>("--role", "The key's role", string.Join('|', Roles.Keyed)).AcceptOnlyFromAmong([.. Roles.Keyed]);
+        var agency = CommandLine.Required<string>("--agency", "The agency the key belongs to", "NAME");
+        var note = CommandLine.Optional<string>("--note", "A note kept with the key", "TEXT");
+        var create = new Command("create", "Make a key and print it once") { role, agency, note };
+        create.SetAction(async (parse, cancellationToken) =>
         {
-            case ["create", .. var options] when options.Length % 2 == 0:
-                {
-                    string? role = null, agency = null, note = null;
-                    for (var i = 0; i < options.Length; i += 2)
-                    {
-                        switch (options[i])
-                        {
-                            case "--role": role = options[i + 1]; break;
-                            case "--agency": agency = options[i + 1]; break;
-                            case "--note": note = options[i + 1]; break;
-                            default: return Fail($"unknown option '{options[i]}'");
-                        }
-                    }
-
-                    if (role is null || agency is null)
-                    {
-                        return Fail("a key needs --role and --agency");
-                    }
-
-                    if (!Roles.Keyed.Contains(role))
-                    {
-                        return Fail($"'{role}' is not a role (roles: {string.Join(", ", Roles.Keyed)})");
-                    }
-
-                    var (key, prefix) = await ApiKeys.CreateAsync(dataSource, role, agency, note);
-                    Console.Error.WriteLine($"key {prefix} for {agency} ({role}); it is shown this once and stored only as a hash:");
-                    Console.WriteLine(key);
-                    return 0;
-                }
-
-            case ["revoke", var prefix]:
-                if (await ApiKeys.RevokeAsync(dataSource, prefix))
-                {
-                    Console.WriteLine($"revoked key {prefix}");
-                    return 0;
-                }
-
-                Console.Error.WriteLine($"geoors: no unrevoked key has the prefix '{prefix}'");
-                return 1;
-
-            case ["list"]:
-                foreach (var k in await ApiKeys.ListAsync(dataSource))
-                {
-                    Console.WriteLine($"{k.Prefix}  {k.Role,-15}  {k.Agency}  created {k.CreatedAt:yyyy-MM-dd HH:mm}Z{(k.RevokedAt is { } r ? $"  revoked {r:yyyy-MM-dd HH:mm}Z" : "")}{(k.Note is null ? "" : "  " + k.Note)}");
-                }
-
-                return 0;
-
-            default:
-                return Fail("usage: geoors " + Usage);
-        }
+            await using var dataSource = CommandLine.Open();
+            await Migrator.MigrateAsync(dataSource, cancellationToken);
+            var (r, a) = (parse.GetRequiredValue(role), parse.GetRequiredValue(agency));
+            var (key, prefix) = await ApiKeys.CreateAsync(dataSource, r, a, parse.GetValue(note));
+            Console.Error.WriteLine($"key {prefix} for {a} ({r}); it is shown this once and stored only as a hash:");
+            Console.WriteLine(key);
+            return 0;
+        });
+        return create;
     }
 
-    private static int Fail(string message)
+    private static Command Revoke()
     {
-        Console.Error.WriteLine($"geoors: {message}");
-        return 2;
+        var prefix = new Argument<string>("PREFIX") { Description = "The key's prefix, as keys list shows it" };
+        var revoke = new Command("revoke", "Revoke a key") { prefix };
+        revoke.SetAction(async (parse, cancellationToken) =>
+        {
+            var p = parse.GetRequiredValue(prefix);
+            await using var dataSource = CommandLine.Open();
+            await Migrator.MigrateAsync(dataSource, cancellationToken);
+            if (await ApiKeys.RevokeAsync(dataSource, p))
+            {
+                Console.WriteLine($"revoked key {p}");
+                return 0;
+            }
+
+            Console.Error.WriteLine($"geoors: no unrevoked key has the prefix '{p}'");
+            return 1;
+        });
+        return revoke;
+    }
+
+    private static Command List()
+    {
+        var list = new Command("list", "List the keys, revoked ones included");
+        list.SetAction(async (_, cancellationToken) =>
+        {
+            await using var dataSource = CommandLine.Open();
+            await Migrator.MigrateAsync(dataSource, cancellationToken);
+            foreach (var k in await ApiKeys.ListAsync(dataSource))
+            {
+                Console.WriteLine($"{k.Prefix}  {k.Role,-15}  {k.Agency}  created {k.CreatedAt:yyyy-MM-dd HH:mm}Z{(k.RevokedAt is { } r ? $"  revoked {r:yyyy-MM-dd HH:mm}Z" : "")}{(k.Note is null ? "" : "  " + k.Note)}");
+            }
+
+            return 0;
+        });
+        return list;
     }
 }

@@ -1,9 +1,10 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GeoOrs.Data.Access;
-using Npgsql;
+using GeoOrs.Data.Migrations;
 
 namespace GeoOrs.Server.Cli;
 
@@ -14,83 +15,85 @@ namespace GeoOrs.Server.Cli;
 /// </summary>
 internal static class PlanCommand
 {
-    public const string Usage = """
-        usage: geoors plan naloxone (--county FIPS | --hidta ID | --polygon FILE.geojson) --k N --radius METRES
-                                    (--grid METRES | --candidates FILE.csv|FILE.geojson) [--existing FILE]
-                                    [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--fatal-weight W] [--nonfatal-weight W]
-                                    [--half-life DAYS] --out PREFIX        writes PREFIX.geojson and PREFIX.csv
-        """;
-
-    public static async Task<int> RunAsync(NpgsqlDataSource dataSource, string[] args)
+    public static Command Create()
     {
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i++)
+        var county = CommandLine.Optional<string>("--county", "The area: a county's FIPS code", "FIPS");
+        var hidta = CommandLine.Optional<string>("--hidta", "The area: a HIDTA region", "ID");
+        var polygon = CommandLine.Optional<string>("--polygon", "The area: a GeoJSON polygon, feature or feature collection", "FILE.geojson");
+        var k = CommandLine.Optional<int>("--k", "How many sites to choose", "N");
+        var radius = CommandLine.Optional<double>("--radius", "How far a site reaches", "METRES");
+        var grid = CommandLine.Optional<double>("--grid", "Candidate sites on a grid of this spacing", "METRES");
+        var candidates = CommandLine.Optional<string>("--candidates", "Candidate sites from a file", "FILE.csv|FILE.geojson");
+        var existing = CommandLine.Optional<string>("--existing", "Sites already in place", "FILE.csv|FILE.geojson");
+        var from = CommandLine.Optional<string>("--from", "The first day of overdoses counted", "YYYY-MM-DD");
+        var to = CommandLine.Optional<string>("--to", "The last day of overdoses counted", "YYYY-MM-DD");
+        var fatalWeight = CommandLine.Optional<double>("--fatal-weight", "The weight of a fatal overdose (default 1)", "W");
+        var nonfatalWeight = CommandLine.Optional<double>("--nonfatal-weight", "The weight of a nonfatal overdose (default 1)", "W");
+        var halfLife = CommandLine.Optional<double>("--half-life", "Older overdoses count less, halving every DAYS", "DAYS");
+        var output = CommandLine.Required<string>("--out", "Writes PREFIX.geojson and PREFIX.csv", "PREFIX");
+        var naloxone = new Command("naloxone", "Naloxone sites covering the most overdoses, as GeoJSON and CSV. " +
+                                               "Give one area (--county, --hidta or --polygon) and one source of candidates (--grid or --candidates).")
         {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-            {
-                Console.Error.WriteLine(Usage);
-                return 2;
-            }
-
-            options[args[i][2..]] = args[++i];
-        }
-
-        string[] known = ["county", "hidta", "polygon", "k", "radius", "grid", "candidates", "existing", "from", "to", "fatal-weight", "nonfatal-weight", "half-life", "out"];
-        var unknown = options.Keys.FirstOrDefault(k => !known.Contains(k));
-        if (unknown is not null || !options.ContainsKey("out"))
-        {
-            Console.Error.WriteLine(unknown is null ? "geoors: --out PREFIX is required" : $"geoors: unknown option --{unknown}");
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-
-        var request = new JsonObject
-        {
-            ["area"] = options.TryGetValue("county", out var county) ? new JsonObject { ["county"] = county }
-                : options.TryGetValue("hidta", out var hidta) ? new JsonObject { ["hidta"] = hidta }
-                : options.TryGetValue("polygon", out var polygon) ? new JsonObject { ["geometry"] = Geometry(await File.ReadAllTextAsync(polygon)) }
-                : null,
-            ["candidates"] = options.TryGetValue("grid", out var grid) ? new JsonObject { ["grid"] = Number(grid, "grid") }
-                : options.TryGetValue("candidates", out var candidates) ? await SitesAsync(candidates) : null,
-            ["format"] = "geojson",
+            county, hidta, polygon, k, radius, grid, candidates, existing, from, to, fatalWeight, nonfatalWeight, halfLife, output,
         };
-        if (options.TryGetValue("existing", out var existing))
+        naloxone.SetAction(async (parse, cancellationToken) =>
         {
-            request["existing"] = await SitesAsync(existing);
-        }
-
-        if (options.TryGetValue("k", out var k))
-        {
-            request["k"] = Number(k, "k");
-        }
-
-        if (options.TryGetValue("radius", out var radius))
-        {
-            request["radiusMeters"] = Number(radius, "radius");
-        }
-
-        foreach (var (option, member) in new[] { ("from", "from"), ("to", "to") })
-        {
-            if (options.TryGetValue(option, out var day))
+            var request = new JsonObject
             {
-                request[member] = day;
-            }
-        }
-
-        if (options.TryGetValue("half-life", out var halfLife))
-        {
-            request["halfLifeDays"] = Number(halfLife, "half-life");
-        }
-
-        if (options.ContainsKey("fatal-weight") || options.ContainsKey("nonfatal-weight"))
-        {
-            request["weights"] = new JsonObject
-            {
-                ["fatal"] = Number(options.GetValueOrDefault("fatal-weight", "1"), "fatal-weight"),
-                ["nonfatal"] = Number(options.GetValueOrDefault("nonfatal-weight", "1"), "nonfatal-weight"),
+                ["area"] = parse.GetValue(county) is { } fips ? new JsonObject { ["county"] = fips }
+                    : parse.GetValue(hidta) is { } region ? new JsonObject { ["hidta"] = region }
+                    : parse.GetValue(polygon) is { } file ? new JsonObject { ["geometry"] = Geometry(await File.ReadAllTextAsync(file, cancellationToken)) }
+                    : null,
+                ["candidates"] = Given(parse, grid) is { } spacing ? new JsonObject { ["grid"] = spacing }
+                    : parse.GetValue(candidates) is { } sites ? await SitesAsync(sites) : null,
+                ["format"] = "geojson",
             };
-        }
+            if (parse.GetValue(existing) is { } existingSites)
+            {
+                request["existing"] = await SitesAsync(existingSites);
+            }
 
+            if (parse.GetResult(k) is not null)
+            {
+                request["k"] = parse.GetValue(k);
+            }
+
+            foreach (var (member, value) in new[] { ("radiusMeters", Given(parse, radius)), ("halfLifeDays", Given(parse, halfLife)) })
+            {
+                if (value is { } number)
+                {
+                    request[member] = number;
+                }
+            }
+
+            foreach (var (member, value) in new[] { ("from", parse.GetValue(from)), ("to", parse.GetValue(to)) })
+            {
+                if (value is not null)
+                {
+                    request[member] = value;
+                }
+            }
+
+            if (parse.GetResult(fatalWeight) is not null || parse.GetResult(nonfatalWeight) is not null)
+            {
+                request["weights"] = new JsonObject
+                {
+                    ["fatal"] = Given(parse, fatalWeight) ?? 1,
+                    ["nonfatal"] = Given(parse, nonfatalWeight) ?? 1,
+                };
+            }
+
+            return await RunAsync(request, parse.GetRequiredValue(output), cancellationToken);
+        });
+        return new Command("plan", "Plans from the analyses") { naloxone };
+    }
+
+    private static double? Given(ParseResult parse, Option<double> option) => parse.GetResult(option) is null ? null : parse.GetValue(option);
+
+    private static async Task<int> RunAsync(JsonObject request, string prefix, CancellationToken cancellationToken)
+    {
+        await using var dataSource = CommandLine.Open();
+        await Migrator.MigrateAsync(dataSource, cancellationToken);
         object plan;
         try
         {
@@ -104,7 +107,6 @@ internal static class PlanCommand
         }
 
         var json = JsonSerializer.SerializeToNode(plan, PlanJson)!;
-        var prefix = options["out"];
         await File.WriteAllTextAsync(prefix + ".geojson", json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", new UTF8Encoding(false));
         var csv = new StringBuilder("rank,name,lon,lat,added_demand,covered_demand\n");
         foreach (var feature in json["features"]!.AsArray())
@@ -123,10 +125,6 @@ internal static class PlanCommand
 
     /// <summary>The API's naming, with GeoJSON4STJ's converters for the plan's features.</summary>
     private static readonly JsonSerializerOptions PlanJson = Data.Geometry.GeoJsonGeometry.Configure(new JsonSerializerOptions(Jobs.AnalysisJob.Json));
-
-    private static JsonNode Number(string text, string option) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? JsonValue.Create(value)
-        : throw new ArgumentException($"--{option} is a number (got '{text}')");
 
     private static JsonNode Geometry(string text)
     {

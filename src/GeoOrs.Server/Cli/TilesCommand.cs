@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using GeoOrs.Data.Access;
 using GeoOrs.Data.Layers;
@@ -11,56 +12,130 @@ namespace GeoOrs.Server.Cli;
 /// <summary><c>geoors tiles …</c>: tile SQL for other clients, and MBTiles archives for offline dashboards.</summary>
 internal static class TilesCommand
 {
-    public static int Sql(string layer, string z, string[] options)
+    private static readonly string Layers = string.Join('|', VectorTileLayers.All.Keys.Order(StringComparer.Ordinal));
+
+    public static Command Create() => new("tiles", "Vector tiles outside the server: a layer's tile SQL, and MBTiles archives")
     {
-        if (!VectorTileLayers.All.TryGetValue(layer, out var definition))
+        SqlCommand(),
+        SeedCommand(),
+    };
+
+    /// <summary>The options every tile verb takes: the layer query and the view it is read for.</summary>
+    private sealed record QueryOptions(Option<string> From, Option<string> To, Option<string> Drug, Option<string> Fatal, Option<string> Role, Option<string> Agency)
+    {
+        public static QueryOptions Create()
         {
-            Console.Error.WriteLine($"geoors: no tile layer is named '{layer}' (layers: {string.Join(", ", VectorTileLayers.All.Keys)})");
-            return 2;
+            var role = CommandLine.Optional<string>("--role", "The role the tiles are read for", string.Join('|', ["public", .. Roles.Keyed]));
+            role.AcceptOnlyFromAmong(["public", .. Roles.Keyed]);
+            role.DefaultValueFactory = _ => "public";
+            return new(
+                CommandLine.Optional<string>("--from", "The first day of events", "YYYY-MM-DD"),
+                CommandLine.Optional<string>("--to", "The last day of events", "YYYY-MM-DD"),
+                CommandLine.Optional<string>("--drug", "Only events of this drug (layers that take it)", "DRUG"),
+                CommandLine.Optional<string>("--fatal", "Only fatal (true) or nonfatal (false) overdoses (layers that take it)", "true|false"),
+                role,
+                CommandLine.Optional<string>("--agency", "The agency of a keyed role (default: cli)", "NAME"));
         }
 
-        if (!int.TryParse(z, NumberStyles.None, CultureInfo.InvariantCulture, out var zoom) || zoom > 24)
-        {
-            Console.Error.WriteLine($"geoors: '{z}' is not a zoom (0..24)");
-            return 2;
-        }
+        public IEnumerable<Option> All => [From, To, Drug, Fatal, Role, Agency];
 
-        var rest = options.ToList();
-        if (!TryView(rest, out var view, out var error) || !TryQuery([.. rest], definition.Parameters, out var query, out error))
-        {
-            Console.Error.WriteLine($"geoors: {error}");
-            return 2;
-        }
+        /// <summary>The query's options as given, named as the HTTP API names them; the layer's own parameters check them.</summary>
+        public IEnumerable<KeyValuePair<string, string?[]>> Pairs(ParseResult parse) =>
+            new[] { ("from", From), ("to", To), ("drug", Drug), ("fatal", Fatal) }
+                .Where(o => parse.GetResult(o.Item2) is not null)
+                .Select(o => new KeyValuePair<string, string?[]>(o.Item1, [parse.GetValue(o.Item2)]));
 
-        if (view.Points == PointAccess.Geomasked)
+        public AccessView View(ParseResult parse)
         {
-            Console.Error.WriteLine("geoors: tiles sql prints no partner SQL (it would carry the geomask secret); use analyst or public");
-            return 2;
+            Roles.TryParse(parse.GetRequiredValue(Role), out var role);
+            return new AccessView(role, role == Data.Access.Role.Public ? null : parse.GetValue(Agency) ?? "cli", []);
         }
-
-        if (!query.TryFor(view, DateOnly.FromDateTime(DateTime.UtcNow), out query, out error))
-        {
-            Console.Error.WriteLine($"geoors: {error}");
-            return 2;
-        }
-
-        Console.WriteLine(TileSqlText.ForPgbench(definition, zoom, query));
-        return 0;
     }
 
-    /// <summary>
-    /// <c>tiles seed --layer L --maxzoom Z --out FILE.mbtiles [--minzoom N] [--from D] [--to D] [--drug X] [--fatal B]</c>:
-    /// an MBTiles archive of a layer. Bad arguments exit 2 before the database is touched.
-    /// </summary>
-    public static async Task<int> SeedAsync(string[] options, Func<NpgsqlDataSource> open)
+    private static Command SqlCommand()
     {
-        if (!TryParseSeed(options, out var request, out var error))
+        var layer = new Argument<string>("LAYER") { Description = "The tile layer", HelpName = Layers };
+        layer.AcceptOnlyFromAmong([.. VectorTileLayers.All.Keys.Order(StringComparer.Ordinal)]);
+        var zoom = new Argument<int>("Z")
         {
-            Console.Error.WriteLine($"geoors: {error}");
-            Console.Error.WriteLine(SeedUsage);
-            return 2;
+            Description = "The zoom (0..24)",
+            CustomParser = r =>
+            {
+                var text = r.Tokens is [var token] ? token.Value : "";
+                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var z) && z <= 24)
+                {
+                    return z;
+                }
+
+                r.AddError($"Z must be a zoom from 0 to 24 (got '{text}')");
+                return 0;
+            },
+        };
+        var query = QueryOptions.Create();
+        var sql = new Command("sql", "A layer's tile SQL with the query's values written in and z/x/y as pgbench's :z :x :y (for pgbench)") { layer, zoom };
+        foreach (var option in query.All)
+        {
+            sql.Options.Add(option);
         }
 
+        sql.SetAction(parse =>
+        {
+            var definition = VectorTileLayers.All[parse.GetRequiredValue(layer)];
+            var view = query.View(parse);
+            if (!LayerQuery.TryParse(query.Pairs(parse), definition.Parameters, out var layerQuery, out var error))
+            {
+                return CommandLine.Refuse("tiles sql", error!);
+            }
+
+            if (view.Points == PointAccess.Geomasked)
+            {
+                return CommandLine.Refuse("tiles sql", "it prints no partner SQL (it would carry the geomask secret); use analyst or public");
+            }
+
+            if (!layerQuery.TryFor(view, DateOnly.FromDateTime(DateTime.UtcNow), out layerQuery, out error))
+            {
+                return CommandLine.Refuse("tiles sql", error!);
+            }
+
+            Console.WriteLine(TileSqlText.ForPgbench(definition, parse.GetRequiredValue(zoom), layerQuery));
+            return 0;
+        });
+        return sql;
+    }
+
+    private static Command SeedCommand()
+    {
+        var layer = CommandLine.Required<string>("--layer", "The tile layer", Layers);
+        layer.AcceptOnlyFromAmong([.. VectorTileLayers.All.Keys.Order(StringComparer.Ordinal)]);
+        var maxZoom = CommandLine.Required<int>("--maxzoom", "The deepest zoom seeded (within the layer's zooms)", "Z");
+        var minZoom = CommandLine.Optional<int?>("--minzoom", "The first zoom seeded (default: the layer's least)", "N");
+        var output = CommandLine.Required<string>("--out", "The archive to write (replaced only once it is complete)", "FILE.mbtiles");
+        var query = QueryOptions.Create();
+        var seed = new Command("seed", "An MBTiles archive of a layer, for offline dashboards. Bad arguments exit 2 before the database is touched.")
+        {
+            layer, maxZoom, minZoom, output,
+        };
+        foreach (var option in query.All)
+        {
+            seed.Options.Add(option);
+        }
+
+        seed.SetAction(parse =>
+        {
+            if (!TrySeedRequest(VectorTileLayers.All[parse.GetRequiredValue(layer)], parse.GetRequiredValue(maxZoom), parse.GetValue(minZoom),
+                    parse.GetRequiredValue(output), query.Pairs(parse), query.View(parse), out var request, out var error))
+            {
+                return Task.FromResult(CommandLine.Refuse("tiles seed", error!));
+            }
+
+            return SeedAsync(request, string.Join(' ', parse.Tokens.Skip(2).Select(t => t.Value)));
+        });
+        return seed;
+    }
+
+    /// <summary>Writes the archive; Ctrl-C leaves any earlier archive as it was (exit 130).</summary>
+    private static async Task<int> SeedAsync(SeedRequest request, string arguments)
+    {
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -70,7 +145,7 @@ internal static class TilesCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            await using var dataSource = open();
+            await using var dataSource = CommandLine.Open();
             await Migrator.MigrateAsync(dataSource, cancel.Token);
             request = request with { Query = request.Query with { View = await ViewAsync(dataSource, request.Query.View, cancel.Token) } };
             var result = await MbTilesSeeder.SeedAsync(dataSource, request, Console.Error,
@@ -78,7 +153,7 @@ internal static class TilesCommand
             if (request.Layer is PointTileLayer)
             {
                 await AuditLog.WriteManyAsync(dataSource, [new AuditEntry("cli", request.Query.View.Role, request.Query.View.Agency, "geoors tiles seed",
-                    string.Join(' ', options), null, null, (int)Math.Min(result.Features, int.MaxValue))], CancellationToken.None);
+                    arguments, null, null, (int)Math.Min(result.Features, int.MaxValue))], CancellationToken.None);
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -102,10 +177,6 @@ internal static class TilesCommand
         }
     }
 
-    private const string SeedUsage =
-        "usage: geoors tiles seed --layer L --maxzoom Z --out FILE.mbtiles [--minzoom N] [--from D] [--to D] [--drug X] [--fatal B] " +
-        "[--role public|partner|analyst|law_enforcement|admin] [--agency A]";
-
     /// <summary>
     /// The view a command reads for: its role (the public's unless told) and the agencies the sharing
     /// rules hide from it.
@@ -116,78 +187,13 @@ internal static class TilesCommand
         return asked with { HiddenAgencies = rules.HiddenFrom(asked.Role, asked.Agency) };
     }
 
-    /// <summary>Takes <c>--role</c> and <c>--agency</c> out of the options.</summary>
-    private static bool TryView(List<string> options, out AccessView view, out string? error)
-    {
-        string? Take(string name)
-        {
-            var at = options.IndexOf("--" + name);
-            if (at < 0 || at + 1 >= options.Count)
-            {
-                return null;
-            }
-
-            var value = options[at + 1];
-            options.RemoveRange(at, 2);
-            return value;
-        }
-
-        var roleName = Take("role") ?? "public";
-        var agency = Take("agency");
-        error = Roles.TryParse(roleName, out var role) ? null : $"--role must be public, {string.Join(", ", Roles.Keyed)} (got '{roleName}')";
-        view = new AccessView(role, role == Role.Public ? null : agency ?? "cli", []);
-        return error is null;
-    }
-
-    /// <summary>Reads the seed's arguments; every one is checked, the query by the layer's own parameters.</summary>
-    internal static bool TryParseSeed(string[] options, out SeedRequest request, out string? error)
+    /// <summary>Checks the seed's values against the layer: its zooms, its own parameters, and the roles that may see its points.</summary>
+    private static bool TrySeedRequest(VectorTileLayer layer, int maxZoom, int? min, string output, IEnumerable<KeyValuePair<string, string?[]>> pairs,
+        AccessView view, out SeedRequest request, out string? error)
     {
         request = null!;
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        var rest = new List<string>();
-        for (var i = 0; i < options.Length; i += 2)
-        {
-            if (!options[i].StartsWith("--", StringComparison.Ordinal) || options[i].Length == 2 || i + 1 >= options.Length)
-            {
-                error = i + 1 >= options.Length && options[i].StartsWith("--", StringComparison.Ordinal)
-                    ? $"{options[i]} needs a value"
-                    : $"expected --name value, got '{options[i]}'";
-                return false;
-            }
-
-            var name = options[i][2..];
-            if (!seen.TryAdd(name, options[i + 1]))
-            {
-                error = $"--{name} is given twice";
-                return false;
-            }
-
-            if (name is not ("layer" or "maxzoom" or "minzoom" or "out" or "role" or "agency"))
-            {
-                rest.Add(options[i]);
-                rest.Add(options[i + 1]);
-            }
-        }
-
-        if (!seen.TryGetValue("layer", out var id) || !seen.TryGetValue("maxzoom", out var max) || !seen.TryGetValue("out", out var output))
-        {
-            error = "tiles seed needs --layer, --maxzoom and --out";
-            return false;
-        }
-
-        if (!VectorTileLayers.All.TryGetValue(id, out var layer))
-        {
-            error = $"no tile layer is named '{id}' (layers: {string.Join(", ", VectorTileLayers.All.Keys.Order(StringComparer.Ordinal))})";
-            return false;
-        }
-
-        if (!TryZoom("maxzoom", max, layer, out var maxZoom, out error))
-        {
-            return false;
-        }
-
-        var minZoom = layer.MinZoom;
-        if (seen.TryGetValue("minzoom", out var min) && !TryZoom("minzoom", min, layer, out minZoom, out error))
+        var minZoom = min ?? layer.MinZoom;
+        if (!InZooms("maxzoom", maxZoom, layer, out error) || !InZooms("minzoom", minZoom, layer, out error))
         {
             return false;
         }
@@ -217,8 +223,7 @@ internal static class TilesCommand
             return false;
         }
 
-        if (!TryQuery([.. rest], layer.Parameters, out var query, out error)
-            || !TryView([.. seen.Where(o => o.Key is "role" or "agency").SelectMany(o => new[] { "--" + o.Key, o.Value })], out var view, out error))
+        if (!LayerQuery.TryParse(pairs, layer.Parameters, out var query, out error))
         {
             return false;
         }
@@ -239,34 +244,9 @@ internal static class TilesCommand
         return true;
     }
 
-    private static bool TryZoom(string name, string value, VectorTileLayer layer, out int zoom, out string? error)
+    private static bool InZooms(string name, int zoom, VectorTileLayer layer, out string? error)
     {
-        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out zoom) || zoom < layer.MinZoom || zoom > layer.MaxZoom)
-        {
-            error = $"--{name} must be a zoom from {layer.MinZoom} to {layer.MaxZoom} for {layer.Id} (got '{value}')";
-            return false;
-        }
-
-        error = null;
-        return true;
-    }
-
-    /// <summary>Reads <c>--from D --to D --drug X --fatal B</c> as a layer query.</summary>
-    public static bool TryQuery(string[] options, IReadOnlyList<string> allowed, out LayerQuery query, out string? error)
-    {
-        var pairs = new List<KeyValuePair<string, string?[]>>();
-        for (var i = 0; i < options.Length; i += 2)
-        {
-            if (!options[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= options.Length)
-            {
-                query = LayerQuery.All;
-                error = $"expected --name value, got '{options[i]}'";
-                return false;
-            }
-
-            pairs.Add(new(options[i][2..], [options[i + 1]]));
-        }
-
-        return LayerQuery.TryParse(pairs, allowed, out query, out error);
+        error = zoom < layer.MinZoom || zoom > layer.MaxZoom ? $"--{name} must be a zoom from {layer.MinZoom} to {layer.MaxZoom} for {layer.Id} (got {zoom})" : null;
+        return error is null;
     }
 }
