@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Security.Claims;
 using GeoOrs.Data.Access;
+using GeoOrs.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace GeoOrs.Server;
@@ -139,21 +141,17 @@ internal static class AdminEndpoints
 
     internal sealed record AreaThreshold(string AreaKind, string AreaId, int Threshold);
 
-    internal static async Task<Ok<List<AreaThreshold>>> ThresholdsAsync([FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<Ok<List<AreaThreshold>>> ThresholdsAsync(GeoOrsDbContext db, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT area_kind, area_id, threshold FROM alert_thresholds ORDER BY area_kind, area_id");
-        var thresholds = new List<AreaThreshold>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            thresholds.Add(new AreaThreshold(reader.GetString(0), reader.GetString(1), reader.GetInt32(2)));
-        }
-
+        var thresholds = await db.AlertThresholds.AsNoTracking()
+            .OrderBy(t => t.AreaKind).ThenBy(t => t.AreaId)
+            .Select(t => new AreaThreshold(t.AreaKind, t.AreaId, t.Threshold))
+            .ToListAsync(cancellationToken);
         return TypedResults.Ok(thresholds);
     }
 
     internal static async Task<Results<Ok<AreaThreshold>, ValidationProblem>> PutThresholdAsync(
-        string kind, string id, ThresholdBody? body, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string kind, string id, ThresholdBody? body, GeoOrsDbContext db, CancellationToken cancellationToken)
     {
         if (ThresholdArea(kind, id) is { } problem)
         {
@@ -165,29 +163,41 @@ internal static class AdminEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["threshold"] = ["'threshold' is a whole number of overdoses a day from 1 to 100,000"] });
         }
 
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO alert_thresholds (area_kind, area_id, threshold) VALUES ($1, $2, $3)
-            ON CONFLICT (area_kind, area_id) DO UPDATE SET threshold = EXCLUDED.threshold
-            """);
-        command.Parameters.AddWithValue(kind);
-        command.Parameters.AddWithValue(id);
-        command.Parameters.AddWithValue(threshold);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        // Set it where the area has one; else add it. Two admins adding the same area at once: the
+        // second insert meets the first's key and becomes an update.
+        for (var attempt = 0; ; attempt++)
+        {
+            var updated = await db.AlertThresholds.Where(t => t.AreaKind == kind && t.AreaId == id)
+                .ExecuteUpdateAsync(t => t.SetProperty(x => x.Threshold, threshold), cancellationToken);
+            if (updated > 0)
+            {
+                break;
+            }
+
+            var row = db.AlertThresholds.Add(new AlertThreshold { AreaKind = kind, AreaId = id, Threshold = threshold });
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                break;
+            }
+            catch (DbUpdateException e) when (attempt == 0 && e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                row.State = EntityState.Detached;
+            }
+        }
+
         return TypedResults.Ok(new AreaThreshold(kind, id, threshold));
     }
 
     internal static async Task<Results<NoContent, ValidationProblem>> DeleteThresholdAsync(
-        string kind, string id, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string kind, string id, GeoOrsDbContext db, CancellationToken cancellationToken)
     {
         if (ThresholdArea(kind, id) is { } problem)
         {
             return problem;
         }
 
-        await using var command = dataSource.CreateCommand("DELETE FROM alert_thresholds WHERE area_kind = $1 AND area_id = $2");
-        command.Parameters.AddWithValue(kind);
-        command.Parameters.AddWithValue(id);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await db.AlertThresholds.Where(t => t.AreaKind == kind && t.AreaId == id).ExecuteDeleteAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -1,5 +1,6 @@
 using GeoOrs.Data;
 using GeoOrs.Data.Boundaries;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Ingest;
 using GeoOrs.Data.Migrations;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,11 @@ internal static class DatabaseSetup
         {
             builder.Services.AddKeyedSingleton(requestClass, (sp, _) => Build(sp, requestClass));
         }
+
+        // The entity model (docs/adr/0016-ef-core-entity-model.md) reads and writes through the API
+        // pool: the same data source, statement timeout and geometry mapping as the hand-written SQL.
+        builder.Services.AddDbContextPool<GeoOrsDbContext>((sp, options) =>
+            GeoOrsDbContext.Configure(options, sp.GetRequiredKeyedService<NpgsqlDataSource>(RequestClass.Api)));
 
         return builder;
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using GeoOrs.Analysis.Planning;
 using GeoOrs.Analysis.Spatial;
 using GeoOrs.Data.Csv;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Geometry;
 using GeoOrs.Data.Planning;
 using Microsoft.Extensions.Options;
@@ -41,18 +42,18 @@ internal static class PlanningEndpoints
 
     /// <summary>Replaces the caller's agency's naloxone sites: <c>{"features": …}</c> or <c>{"csv": "name,lat,lon …"}</c>.</summary>
     internal static Task<IResult> PutSitesAsync(
-        HttpRequest request, [FromKeyedServices(RequestClass.Planning)] NpgsqlDataSource dataSource, IOptions<LimitsOptions> limits) =>
+        HttpRequest request, [FromKeyedServices(RequestClass.Planning)] NpgsqlDataSource dataSource, GeoOrsDbContext db, IOptions<LimitsOptions> limits) =>
         AnswerAsync(request, Title, "the sites' update", async (root, ct) =>
         {
             var agency = request.HttpContext.User.FindFirst(GeoOrsClaims.Agency)?.Value ?? throw new Invalid("agency", "the key names no agency");
             var sites = await SitesAsync(root, "sites", dataSource, null, limits.Value, ct);
-            await NaloxoneSites.ReplaceAsync(dataSource, agency, sites, ct);
+            await NaloxoneSites.ReplaceAsync(db, agency, sites, ct);
             return new { agency, sites = sites.Count };
         });
 
     /// <summary>Every listed naloxone site (public: the places are public services).</summary>
-    internal static async Task<IResult> GetSitesAsync(string? agency, [FromKeyedServices(RequestClass.Planning)] NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await NaloxoneSites.ListAsync(dataSource, agency, cancellationToken));
+    internal static async Task<IResult> GetSitesAsync(string? agency, GeoOrsDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await NaloxoneSites.ListAsync(db, agency, cancellationToken));
 
     /// <summary>
     /// Counties or HIDTA regions ranked by the need index (<see cref="NeedIndex"/>), each component
@@ -426,7 +427,12 @@ internal static class PlanningEndpoints
                     throw new Invalid($"{field}.listed", $"'{field}.listed' is true: every naloxone site agencies have listed (PUT /api/planning/sites)");
                 }
 
-                sites = [.. (await NaloxoneSites.ListAsync(dataSource, null, cancellationToken)).Select(s => Site($"{s.Name} ({s.Agency})", s.Lon, s.Lat, field))];
+                // The planner's pool (and its statement timeout) reads the listed sites too.
+                await using (var db = GeoOrsDbContext.Create(dataSource))
+                {
+                    sites = [.. (await NaloxoneSites.ListAsync(db, null, cancellationToken)).Select(s => Site($"{s.Name} ({s.Agency})", s.Lon, s.Lat, field))];
+                }
+
                 break;
             case "features":
                 sites = FromFeatures(member.Value, $"{field}.features");

@@ -86,4 +86,39 @@ public class AlertThresholdsTests
         using var refused = await analyst.GetAsync(new Uri("/api/admin/thresholds", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
     }
+
+    [Fact]
+    public async Task Setting_a_threshold_again_replaces_it_and_concurrent_first_settings_leave_one_row()
+    {
+        await using var factory = new GeoOrsFactory();
+        using var admin = factory.CreateClient("admin");
+        var area = new Uri($"/api/admin/thresholds/hidta/thr-{Guid.NewGuid():N}", UriKind.Relative);
+        var id = area.OriginalString[(area.OriginalString.LastIndexOf('/') + 1)..];
+
+        var first = await Task.WhenAll(Enumerable.Range(2, 4).Select(n => admin.PutAsJsonAsync(area, new { threshold = n })));
+        Assert.All(first, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        foreach (var response in first)
+        {
+            response.Dispose();
+        }
+
+        using (var again = await admin.PutAsJsonAsync(area, new { threshold = 9 }))
+        {
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+            Assert.Equal(9, (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("threshold").GetInt32());
+        }
+
+        var listed = await admin.GetFromJsonAsync<JsonElement>(new Uri("/api/admin/thresholds", UriKind.Relative));
+        var mine = Assert.Single(listed.EnumerateArray(), t => t.GetProperty("area_id").GetString() == id);
+        Assert.Equal("hidta", mine.GetProperty("area_kind").GetString());
+        Assert.Equal(9, mine.GetProperty("threshold").GetInt32());
+
+        using (var delete = await admin.DeleteAsync(area))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+
+        var after = await admin.GetFromJsonAsync<JsonElement>(new Uri("/api/admin/thresholds", UriKind.Relative));
+        Assert.DoesNotContain(after.EnumerateArray(), t => t.GetProperty("area_id").GetString() == id);
+    }
 }

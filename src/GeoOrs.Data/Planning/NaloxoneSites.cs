@@ -1,5 +1,6 @@
-using Npgsql;
-using NpgsqlTypes;
+using GeoOrs.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using NetTopologySuite.Geometries;
 
 namespace GeoOrs.Data.Planning;
 
@@ -15,56 +16,40 @@ public sealed record NaloxoneSite(long Id, string Agency, string Name, double Lo
 public static class NaloxoneSites
 {
     /// <summary>Replaces an agency's sites with <paramref name="sites"/>, in one transaction.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="agency">The agency.</param>
     /// <param name="sites">The new list (name, longitude, latitude).</param>
     /// <param name="cancellationToken">Cancels the statements.</param>
     /// <returns>A task.</returns>
-    public static async Task ReplaceAsync(NpgsqlDataSource dataSource, string agency, IReadOnlyList<PlanningSite> sites, CancellationToken cancellationToken = default)
+    public static async Task ReplaceAsync(GeoOrsDbContext db, string agency, IReadOnlyList<PlanningSite> sites, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(sites);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var delete = new NpgsqlCommand("DELETE FROM naloxone_sites WHERE agency = $1", connection, transaction))
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await db.NaloxoneSites.Where(s => s.Agency == agency).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        db.NaloxoneSites.AddRange(sites.Select(s => new NaloxoneSiteRow
         {
-            delete.Parameters.AddWithValue(agency);
-            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO naloxone_sites (agency, name, geom)
-            SELECT $1, n, ST_SetSRID(ST_MakePoint(x, y), 4326) FROM unnest($2::text[], $3::float8[], $4::float8[]) AS s(n, x, y)
-            """, connection, transaction))
-        {
-            insert.Parameters.AddWithValue(agency);
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. sites.Select(s => s.Name)] });
-            insert.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = [.. sites.Select(s => s.Lon)] });
-            insert.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = [.. sites.Select(s => s.Lat)] });
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+            Agency = agency,
+            Name = s.Name,
+            Geom = new Point(s.Lon, s.Lat) { SRID = 4326 },
+        }));
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        db.ChangeTracker.Clear();
     }
 
     /// <summary>Every stored site, by agency and name.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="agency">Only this agency's, or null for all.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The sites.</returns>
-    public static async Task<IReadOnlyList<NaloxoneSite>> ListAsync(NpgsqlDataSource dataSource, string? agency = null, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<NaloxoneSite>> ListAsync(GeoOrsDbContext db, string? agency = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand(
-            "SELECT id, agency, name, ST_X(geom), ST_Y(geom) FROM naloxone_sites WHERE $1::text IS NULL OR agency = $1 ORDER BY agency, name, id");
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)agency ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        var sites = new List<NaloxoneSite>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            sites.Add(new NaloxoneSite(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.GetDouble(4)));
-        }
-
-        return sites;
+        ArgumentNullException.ThrowIfNull(db);
+        return await db.NaloxoneSites.AsNoTracking()
+            .Where(s => agency == null || s.Agency == agency)
+            .OrderBy(s => s.Agency).ThenBy(s => s.Name).ThenBy(s => s.Id)
+            .Select(s => new NaloxoneSite(s.Id, s.Agency, s.Name, s.Geom.X, s.Geom.Y))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 }
