@@ -3,9 +3,11 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Encodings.Web;
 using GeoOrs.Data.Access;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Layers;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
@@ -219,7 +221,7 @@ internal static class Access
 /// from them by the sharing rules (reloaded when a rule change is notified, or after listening
 /// resumes). Writes the audit rows of point-level reads.
 /// </summary>
-internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions versions, AuditWriter audit, TimeProvider clock, ILogger<AccessViews> log) : IHostedService
+internal sealed class AccessViews(IDbContextFactory<GeoOrsDbContext> db, DataVersions versions, AuditWriter audit, TimeProvider clock, ILogger<AccessViews> log) : IHostedService
 {
     private SharingRules _rules = SharingRules.None;
 
@@ -239,8 +241,11 @@ internal sealed class AccessViews(NpgsqlDataSource dataSource, DataVersions vers
     }
 
     /// <summary>Reads the sharing rules again.</summary>
-    public async Task ReloadAsync(CancellationToken cancellationToken = default) =>
-        Volatile.Write(ref _rules, await SharingRules.LoadAsync(dataSource, cancellationToken));
+    public async Task ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        Volatile.Write(ref _rules, await SharingRules.LoadAsync(context, cancellationToken));
+    }
 
     /// <summary>The caller's view of the data.</summary>
     public AccessView For(HttpContext http)

@@ -98,7 +98,7 @@ internal static class AdminEndpoints
         TypedResults.Ok(access.Rules.Restricted.ToDictionary(r => r.Key, r => r.Value.Order(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal));
 
     internal static async Task<Results<Ok<Dictionary<string, string[]>>, ValidationProblem>> RestrictAsync(
-        string agency, SharingRule? rule, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
+        string agency, SharingRule? rule, GeoOrsDbContext db, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
     {
         var partners = rule?.Partners ?? [];
         static bool Bad(string? name) => string.IsNullOrWhiteSpace(name) || name.Length > 200 || name.Any(char.IsControl);
@@ -110,20 +110,20 @@ internal static class AdminEndpoints
             });
         }
 
-        await SharingRules.RestrictAsync(dataSource, agency, partners, cancellationToken);
+        await SharingRules.RestrictAsync(db, agency, partners, cancellationToken);
         await ChangedAsync(access, versions, cancellationToken);
         return TypedResults.Ok(Sharing(access).Value!);
     }
 
     internal static async Task<Results<NoContent, ValidationProblem>> OpenAsync(
-        string agency, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
+        string agency, GeoOrsDbContext db, AccessViews access, DataVersions versions, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(agency) || agency.Length > 200 || agency.Any(char.IsControl))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["agency"] = ["an agency name is at most 200 characters without control characters"] });
         }
 
-        await SharingRules.OpenAsync(dataSource, agency, cancellationToken);
+        await SharingRules.OpenAsync(db, agency, cancellationToken);
         await ChangedAsync(access, versions, cancellationToken);
         return TypedResults.NoContent();
     }
@@ -215,18 +215,18 @@ internal static class AdminEndpoints
     /// <summary>A key's delegation as served: the key, its own agency and the others it may submit for.</summary>
     internal sealed record Delegation(string KeyPrefix, string KeyAgency, string KeyRole, IReadOnlyList<string> Agencies);
 
-    internal static async Task<Ok<IReadOnlyDictionary<string, string[]>>> DelegationsAsync([FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await IngestDelegations.ListAsync(dataSource, cancellationToken));
+    internal static async Task<Ok<IReadOnlyDictionary<string, string[]>>> DelegationsAsync(GeoOrsDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await IngestDelegations.ListAsync(db, cancellationToken));
 
     internal static async Task<Results<Ok<Delegation>, ProblemHttpResult>> DelegationAsync(
-        string keyPrefix, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string keyPrefix, GeoOrsDbContext db, CancellationToken cancellationToken)
     {
-        if (await ApiKeys.InfoAsync(dataSource, keyPrefix, cancellationToken) is not { } key)
+        if (await ApiKeys.InfoAsync(db, keyPrefix, cancellationToken) is not { } key)
         {
             return NoSuchKey(keyPrefix);
         }
 
-        return TypedResults.Ok(new Delegation(key.Prefix, key.Agency, key.Role, await IngestDelegations.OfAsync(dataSource, key.Prefix, cancellationToken)));
+        return TypedResults.Ok(new Delegation(key.Prefix, key.Agency, key.Role, await IngestDelegations.OfAsync(db, key.Prefix, cancellationToken)));
     }
 
     /// <summary>
@@ -234,7 +234,7 @@ internal static class AdminEndpoints
     /// and keep them as their agency, and every batch that does is audited. Admins only; the grant is audited.
     /// </summary>
     internal static async Task<Results<Ok<Delegation>, ValidationProblem, ProblemHttpResult>> PutDelegationAsync(
-        string keyPrefix, DelegationBody? body, HttpContext http, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
+        string keyPrefix, DelegationBody? body, HttpContext http, GeoOrsDbContext db, AccessViews access, CancellationToken cancellationToken)
     {
         var agencies = body?.Agencies;
         static bool Bad(string? name) => string.IsNullOrWhiteSpace(name) || name.Length > 200 || name.Any(char.IsControl);
@@ -246,26 +246,26 @@ internal static class AdminEndpoints
             });
         }
 
-        if (await ApiKeys.InfoAsync(dataSource, keyPrefix, cancellationToken) is not { } key)
+        if (await ApiKeys.InfoAsync(db, keyPrefix, cancellationToken) is not { } key)
         {
             return NoSuchKey(keyPrefix);
         }
 
         var names = agencies.Select(a => a!.Trim()).Where(a => a != key.Agency).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        await IngestDelegations.ReplaceAsync(dataSource, key.Prefix, names, http.User.FindFirstValue(GeoOrsClaims.Key), cancellationToken);
+        await IngestDelegations.ReplaceAsync(db, key.Prefix, names, http.User.FindFirstValue(GeoOrsClaims.Key), cancellationToken);
         await access.AuditAsync(http, $"key {key.Prefix} ({key.Agency}) may submit for: {string.Join(", ", names)}", null, null, names.Length, cancellationToken);
         return TypedResults.Ok(new Delegation(key.Prefix, key.Agency, key.Role, names));
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteDelegationAsync(
-        string keyPrefix, HttpContext http, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
+        string keyPrefix, HttpContext http, GeoOrsDbContext db, AccessViews access, CancellationToken cancellationToken)
     {
-        if (await ApiKeys.InfoAsync(dataSource, keyPrefix, cancellationToken) is not { } key)
+        if (await ApiKeys.InfoAsync(db, keyPrefix, cancellationToken) is not { } key)
         {
             return NoSuchKey(keyPrefix);
         }
 
-        var withdrawn = await IngestDelegations.DeleteAsync(dataSource, key.Prefix, cancellationToken);
+        var withdrawn = await IngestDelegations.DeleteAsync(db, key.Prefix, cancellationToken);
         await access.AuditAsync(http, $"key {key.Prefix} ({key.Agency}) submits for its own agency only", null, null, withdrawn, cancellationToken);
         return TypedResults.NoContent();
     }

@@ -3,6 +3,7 @@ using GeoOrs.Data.Boundaries;
 using GeoOrs.Data.Entities;
 using GeoOrs.Data.Ingest;
 using GeoOrs.Data.Migrations;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -47,8 +48,10 @@ internal static class DatabaseSetup
 
         // The entity model (docs/adr/0016-ef-core-entity-model.md) reads and writes through the API
         // pool: the same data source, statement timeout and geometry mapping as the hand-written SQL.
-        builder.Services.AddDbContextPool<GeoOrsDbContext>((sp, options) =>
+        // Requests take a context from the pool; singletons (the key cache, the sharing rules) ask the factory.
+        builder.Services.AddPooledDbContextFactory<GeoOrsDbContext>((sp, options) =>
             GeoOrsDbContext.Configure(options, sp.GetRequiredKeyedService<NpgsqlDataSource>(RequestClass.Api)));
+        builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<GeoOrsDbContext>>().CreateDbContext());
 
         return builder;
     }
@@ -101,7 +104,11 @@ internal static class DatabaseSetup
             logger.LogInformation("Applied migrations {Versions}", string.Join(", ", applied));
         }
 
-        await MappingStore.SeedAsync(dataSource, cancellationToken);
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<GeoOrsDbContext>>().CreateDbContextAsync(cancellationToken))
+        {
+            await MappingStore.SeedAsync(db, cancellationToken);
+        }
+
         var orphans = await Ingestor.FailOrphansAsync(dataSource, cancellationToken);
         if (orphans > 0)
         {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Security.Claims;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Access;
 using GeoOrs.Data.Ingest;
 using GeoOrs.Server.Jobs;
@@ -251,7 +252,7 @@ internal static class IngestEndpoints
         }
         else if (query["mapping"].ToString() is { Length: > 0 } name)
         {
-            mapping = await MappingStore.FindAsync(dataSource, name, cancellationToken);
+            mapping = await MappingStore.FindAsync(http.RequestServices.GetRequiredService<GeoOrsDbContext>(), name, cancellationToken);
             if (mapping is null)
             {
                 errors["mapping"] = [$"no mapping is named '{name}'; GET /api/ingest/mappings lists them"];
@@ -284,7 +285,7 @@ internal static class IngestEndpoints
         var keyPrefix = http.User.FindFirstValue(GeoOrsClaims.Key) ?? "unknown";
         var delegated = role == Role.Admin
             ? new HashSet<string>(StringComparer.Ordinal)
-            : new HashSet<string>(await IngestDelegations.OfAsync(dataSource, keyPrefix, cancellationToken), StringComparer.Ordinal);
+            : new HashSet<string>(await IngestDelegations.OfAsync(http.RequestServices.GetRequiredService<GeoOrsDbContext>(), keyPrefix, cancellationToken), StringComparer.Ordinal);
         if (role != Role.Admin && agency.Length > 0 && agency != keyAgency && !delegated.Contains(agency))
         {
             return (null, Problem(StatusCodes.Status403Forbidden, "Forbidden",
@@ -336,16 +337,16 @@ internal static class IngestEndpoints
         Access.RoleOf(http.User) == Role.Admin || batch.Agency == http.User.FindFirstValue(GeoOrsClaims.Agency)
         || (batch.KeyPrefix is not null && batch.KeyPrefix == http.User.FindFirstValue(GeoOrsClaims.Key));
 
-    internal static async Task<Ok<IReadOnlyList<ColumnMapping>>> ListMappingsAsync([FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await MappingStore.ListAsync(dataSource, cancellationToken));
+    internal static async Task<Ok<IReadOnlyList<ColumnMapping>>> ListMappingsAsync(GeoOrsDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await MappingStore.ListAsync(db, cancellationToken));
 
-    internal static async Task<Results<Ok<ColumnMapping>, ProblemHttpResult>> GetMappingAsync(string name, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
-        await MappingStore.FindAsync(dataSource, name, cancellationToken) is { } mapping
+    internal static async Task<Results<Ok<ColumnMapping>, ProblemHttpResult>> GetMappingAsync(string name, GeoOrsDbContext db, CancellationToken cancellationToken) =>
+        await MappingStore.FindAsync(db, name, cancellationToken) is { } mapping
             ? TypedResults.Ok(mapping)
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such mapping", detail: $"No mapping is named '{name}'.");
 
     internal static async Task<Results<Ok<ColumnMapping>, ValidationProblem, ProblemHttpResult>> PutMappingAsync(
-        string name, HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string name, HttpContext http, GeoOrsDbContext db, CancellationToken cancellationToken)
     {
         string json;
         using (var reader = new StreamReader(http.Request.Body))
@@ -373,7 +374,7 @@ internal static class IngestEndpoints
             return BuiltInMapping(name);
         }
 
-        var (change, existing) = await MappingStore.PutAsync(dataSource, mapping, http.User.FindFirstValue(GeoOrsClaims.Agency),
+        var (change, existing) = await MappingStore.PutAsync(db, mapping, http.User.FindFirstValue(GeoOrsClaims.Agency),
             http.User.FindFirstValue(GeoOrsClaims.Key), Access.RoleOf(http.User) == Role.Admin, cancellationToken);
         return change switch
         {
@@ -385,9 +386,9 @@ internal static class IngestEndpoints
 
     /// <summary>Deletes a stored mapping: its owner agency's callers and admins; built-in mappings stay (409).</summary>
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteMappingAsync(
-        string name, HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string name, HttpContext http, GeoOrsDbContext db, CancellationToken cancellationToken)
     {
-        var (change, existing) = await MappingStore.DeleteAsync(dataSource, name, http.User.FindFirstValue(GeoOrsClaims.Agency),
+        var (change, existing) = await MappingStore.DeleteAsync(db, name, http.User.FindFirstValue(GeoOrsClaims.Agency),
             Access.RoleOf(http.User) == Role.Admin, cancellationToken);
         return change switch
         {

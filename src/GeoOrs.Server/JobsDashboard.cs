@@ -94,8 +94,8 @@ internal static class JobsDashboard
             return;
         }
 
-        var dataSource = context.HttpContext.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>();
-        if (await ApiKeys.InfoAsync(dataSource, key, context.HttpContext.RequestAborted) is not { RevokedAt: null })
+        var db = context.HttpContext.RequestServices.GetRequiredService<GeoOrs.Data.Entities.GeoOrsDbContext>();
+        if (await ApiKeys.InfoAsync(db, key, context.HttpContext.RequestAborted) is not { RevokedAt: null })
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(Scheme);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using GeoOrs.Data.Access;
-using Npgsql;
+using GeoOrs.Data.Entities;
+using Microsoft.EntityFrameworkCore;
 
 namespace GeoOrs.Server;
 
@@ -16,14 +17,14 @@ internal sealed class KeyCache : IDisposable
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, (string Role, string Agency, long Until)> _found = new(StringComparer.Ordinal);
-    private readonly NpgsqlDataSource _dataSource;
+    private readonly IDbContextFactory<GeoOrsDbContext> _db;
     private readonly DataVersions _versions;
     private readonly TimeProvider _clock;
     private long _generation;
 
-    public KeyCache(NpgsqlDataSource dataSource, DataVersions versions, TimeProvider clock)
+    public KeyCache(IDbContextFactory<GeoOrsDbContext> db, DataVersions versions, TimeProvider clock)
     {
-        _dataSource = dataSource;
+        _db = db;
         _versions = versions;
         _clock = clock;
         versions.Signalled += Clear;
@@ -46,7 +47,12 @@ internal sealed class KeyCache : IDisposable
 
         // A revocation that lands while the lookup runs must not leave the old answer behind.
         var generation = Interlocked.Read(ref _generation);
-        var found = await ApiKeys.FindAsync(_dataSource, key, cancellationToken);
+        (string Role, string Agency)? found;
+        await using (var db = await _db.CreateDbContextAsync(cancellationToken))
+        {
+            found = await ApiKeys.FindAsync(db, key, cancellationToken);
+        }
+
         if (found is { } valid && _versions.Live && Interlocked.Read(ref _generation) == generation)
         {
             if (_found.Count >= MaxEntries)

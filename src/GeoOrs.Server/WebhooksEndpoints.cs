@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Access;
 using GeoOrs.Data.Alerts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -51,7 +52,7 @@ internal static class WebhooksEndpoints
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The webhook is not valid");
 
     internal static async Task<Results<Created<CreatedWebhook>, ValidationProblem>> CreateAsync(
-        HttpRequest request, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, WebhookTargets targets, CancellationToken cancellationToken)
+        HttpRequest request, GeoOrsDbContext db, WebhookTargets targets, CancellationToken cancellationToken)
     {
         if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
@@ -147,27 +148,27 @@ internal static class WebhooksEndpoints
         var user = request.HttpContext.User;
         var secret = Webhooks.NewSecret();
         var webhook = await Webhooks.CreateAsync(
-            dataSource, url, secret, user.FindFirstValue(GeoOrsClaims.Agency), user.FindFirstValue(GeoOrsClaims.Key),
+            db, url, secret, user.FindFirstValue(GeoOrsClaims.Agency), user.FindFirstValue(GeoOrsClaims.Key),
             areaKind, areaId, methods, cancellationToken);
         var view = WebhookView.Of(webhook);
         return TypedResults.Created($"/api/webhooks/{webhook.Id}",
             new CreatedWebhook(view.Id, view.Url, view.Area, view.Methods, view.Agency, view.KeyPrefix, view.CreatedAt, secret));
     }
 
-    internal static async Task<Ok<WebhookView[]>> ListAsync(HttpContext http, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<Ok<WebhookView[]>> ListAsync(HttpContext http, GeoOrsDbContext db, CancellationToken cancellationToken)
     {
-        var webhooks = await Webhooks.ListAsync(dataSource, IsAdmin(http) ? null : http.User.FindFirstValue(GeoOrsClaims.Agency) ?? "", cancellationToken);
+        var webhooks = await Webhooks.ListAsync(db, IsAdmin(http) ? null : http.User.FindFirstValue(GeoOrsClaims.Agency) ?? "", cancellationToken);
         return TypedResults.Ok(webhooks.Select(WebhookView.Of).ToArray());
     }
 
-    internal static async Task<Results<Ok<WebhookDetail>, NotFound>> GetAsync(long id, HttpContext http, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<WebhookDetail>, NotFound>> GetAsync(long id, HttpContext http, GeoOrsDbContext db, CancellationToken cancellationToken)
     {
-        if (await Webhooks.GetAsync(dataSource, id, cancellationToken) is not { } webhook || !Owns(http, webhook))
+        if (await Webhooks.GetAsync(db, id, cancellationToken) is not { } webhook || !Owns(http, webhook))
         {
             return TypedResults.NotFound();
         }
 
-        var (recent, counts) = await Webhooks.DeliveriesAsync(dataSource, id, RecentDeliveries, cancellationToken);
+        var (recent, counts) = await Webhooks.DeliveriesAsync(db, id, RecentDeliveries, cancellationToken);
         var view = WebhookView.Of(webhook);
         return TypedResults.Ok(new WebhookDetail(
             view.Id, view.Url, view.Area, view.Methods, view.Agency, view.KeyPrefix, view.CreatedAt, counts,
@@ -175,14 +176,14 @@ internal static class WebhooksEndpoints
                 d.AlertId, d.Status, d.Attempts, d.Status == "pending" ? d.NextAttemptAt : null, d.DeliveredAt, d.FailedAt, d.LastStatus, d.LastError))]));
     }
 
-    internal static async Task<Results<NoContent, NotFound>> DeleteAsync(long id, HttpContext http, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, NotFound>> DeleteAsync(long id, HttpContext http, GeoOrsDbContext db, CancellationToken cancellationToken)
     {
-        if (await Webhooks.GetAsync(dataSource, id, cancellationToken) is not { } webhook || !Owns(http, webhook))
+        if (await Webhooks.GetAsync(db, id, cancellationToken) is not { } webhook || !Owns(http, webhook))
         {
             return TypedResults.NotFound();
         }
 
-        await Webhooks.DeleteAsync(dataSource, id, cancellationToken);
+        await Webhooks.DeleteAsync(db, id, cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using GeoOrs.Analysis.Privacy;
 using GeoOrs.Analysis.Tiles;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Access;
 using GeoOrs.Tests;
 using Microsoft.AspNetCore.Routing;
@@ -872,7 +873,11 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
 
         // The server keeps keys it has checked; a revocation (here by another process, as ./geoors keys
         // revoke is) reaches it by notification at commit and ends the key at once, not after a minute.
-        Assert.True(await ApiKeys.RevokeAsync(await PostGis.DataSourceAsync(), ApiKeys.PrefixOf(key)));
+        await using (var db = GeoOrsDbContext.Create(await PostGis.DataSourceAsync()))
+        {
+            Assert.True(await ApiKeys.RevokeAsync(db, ApiKeys.PrefixOf(key)));
+        }
+
         var clock = System.Diagnostics.Stopwatch.StartNew();
         HttpStatusCode status;
         do

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data;
 using GeoOrs.Data.Access;
 using GeoOrs.Data.Synthetic;
@@ -135,7 +136,8 @@ public class ClusteredJobsTests
         await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
         using var a = await ServerProcess.StartAsync(settings: Node(scratch.ConnectionString, "node-a", Never, Never));
         using var b = await ServerProcess.StartAsync(settings: Node(scratch.ConnectionString, "node-b", Never, Never));
-        var key = (await ApiKeys.CreateAsync(dataSource, "admin", "GeoOrs Tests")).Key;
+        await using var db = GeoOrsDbContext.Create(dataSource);
+        var key = (await ApiKeys.CreateAsync(db, "admin", "GeoOrs Tests")).Key;
 
         // The first run waits where it writes its cells; meanwhile the second is enqueued on the other node.
         await using var holder = await dataSource.OpenConnectionAsync();

@@ -1,3 +1,4 @@
+using GeoOrs.Data.Entities;
 using GeoOrs.Data;
 using GeoOrs.Server.Cli;
 using GeoOrs.Tests;
@@ -92,9 +93,10 @@ public class KeysCommandTests
         var key = Assert.Single(output.ToString().Split('\n').Select(l => l.Trim()), l => l.StartsWith("gok_", StringComparison.Ordinal));
         var prefix = key.Split('_')[1];
         await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
-        Assert.Equal(("law_enforcement", agency), await GeoOrs.Data.Access.ApiKeys.FindAsync(dataSource, key));
+        await using var db = GeoOrsDbContext.Create(dataSource);
+        Assert.Equal(("law_enforcement", agency), await GeoOrs.Data.Access.ApiKeys.FindAsync(db, key));
         Assert.Equal(0, await CommandLine.RunAsync(["keys", "revoke", prefix]));
-        Assert.Null(await GeoOrs.Data.Access.ApiKeys.FindAsync(dataSource, key));
+        Assert.Null(await GeoOrs.Data.Access.ApiKeys.FindAsync(db, key));
         Assert.Equal(1, await CommandLine.RunAsync(["keys", "revoke", prefix]));
         Assert.Equal(2, await CommandLine.RunAsync(["keys", "create", "--role", "root", "--agency", agency]));
         Assert.Equal(2, await CommandLine.RunAsync(["keys", "create", "--role", "analyst"]));

@@ -1,3 +1,4 @@
+using GeoOrs.Data.Entities;
 using GeoOrs.Data;
 using System.Net;
 using System.Text.Json;
@@ -56,7 +57,8 @@ public sealed class DatabaseFaultsTests
         const string Cached = "/tiles/states/2/1/1.mvt";
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, Cached)).Status);
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, Cached)).Status);
-        await using (var db = GeoOrsDataSource.Create(PostGis.ConnectionString))
+        await using (var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString))
+        await using (var db = GeoOrsDbContext.Create(dataSource))
         {
             var key = (await ApiKeys.CreateAsync(db, "partner", "GeoOrs Tests")).Key;
 

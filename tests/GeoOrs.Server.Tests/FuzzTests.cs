@@ -1,3 +1,4 @@
+using GeoOrs.Data.Entities;
 using GeoOrs.Data;
 using System.Collections.Concurrent;
 using System.Globalization;
@@ -206,10 +207,11 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
         var log = new ErrorLog();
         factory.Services.GetRequiredService<ILoggerFactory>().AddProvider(log);
         await using var db = GeoOrsDataSource.Create(PostGis.ConnectionString);
+        await using var entities = GeoOrsDbContext.Create(db);
         var keys = new Dictionary<Caller, string>
         {
-            [Caller.Partner] = (await ApiKeys.CreateAsync(db, "partner", Agency)).Key,
-            [Caller.Analyst] = (await ApiKeys.CreateAsync(db, "analyst", AnalystAgency)).Key,
+            [Caller.Partner] = (await ApiKeys.CreateAsync(entities, "partner", Agency)).Key,
+            [Caller.Analyst] = (await ApiKeys.CreateAsync(entities, "analyst", AnalystAgency)).Key,
         };
         var seedIds = await SeedAsync(db);
         var revoked = await RevokedKeyAsync(db);
@@ -1163,7 +1165,8 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
     /// <summary>An analyst key that reads event points, then revoked.</summary>
     private async Task<string> RevokedKeyAsync(NpgsqlDataSource db)
     {
-        var (key, prefix) = await ApiKeys.CreateAsync(db, "analyst", AnalystAgency);
+        await using var entities = GeoOrsDbContext.Create(db);
+        var (key, prefix) = await ApiKeys.CreateAsync(entities, "analyst", AnalystAgency);
         using var client = factory.CreateClient();
         using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/ogc/collections/overdose-events", UriKind.Relative)))
         {
@@ -1172,7 +1175,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         }
 
-        Assert.True(await ApiKeys.RevokeAsync(db, prefix));
+        Assert.True(await ApiKeys.RevokeAsync(entities, prefix));
         return key;
     }
 

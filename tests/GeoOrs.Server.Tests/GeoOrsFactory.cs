@@ -1,3 +1,4 @@
+using GeoOrs.Data.Entities;
 using GeoOrs.Data;
 using GeoOrs.Data.Access;
 using GeoOrs.Tests;
@@ -95,7 +96,8 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
     {
         _ = Services; // the server has migrated the database
         await using var dataSource = GeoOrsDataSource.Create(_settings["Database:ConnectionString"]!);
-        return (await ApiKeys.CreateAsync(dataSource, role, agency)).Key;
+        await using var db = GeoOrsDbContext.Create(dataSource);
+        return (await ApiKeys.CreateAsync(db, role, agency)).Key;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

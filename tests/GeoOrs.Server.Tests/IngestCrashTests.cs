@@ -1,3 +1,4 @@
+using GeoOrs.Data.Entities;
 using GeoOrs.Data;
 using System.Diagnostics;
 using System.Net;
@@ -89,8 +90,11 @@ public sealed class IngestCrashTests
     }
 
     /// <summary>An admin key in the database the server processes use (made after the first has migrated it).</summary>
-    private static async Task<string> AdminKeyAsync() =>
-        (await GeoOrs.Data.Access.ApiKeys.CreateAsync(await PostGis.DataSourceAsync(), "admin", "crash tests")).Key;
+    private static async Task<string> AdminKeyAsync()
+    {
+        await using var db = GeoOrsDbContext.Create(await PostGis.DataSourceAsync());
+        return (await GeoOrs.Data.Access.ApiKeys.CreateAsync(db, "admin", "crash tests")).Key;
+    }
 
     private static async Task<JsonElement> WaitForBatchAsync(HttpClient client, string agency, Func<JsonElement, bool> done, TimeSpan limit)
     {

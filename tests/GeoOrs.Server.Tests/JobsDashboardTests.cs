@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data;
 using GeoOrs.Data.Access;
 using GeoOrs.Tests;
@@ -125,7 +126,8 @@ public class JobsDashboardTests
 
         // Once its key is revoked, the session ends.
         await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
-        Assert.True(await ApiKeys.RevokeAsync(dataSource, ApiKeys.PrefixOf(key)));
+        await using var db = GeoOrsDbContext.Create(dataSource);
+        Assert.True(await ApiKeys.RevokeAsync(db, ApiKeys.PrefixOf(key)));
         using var again = new HttpRequestMessage(HttpMethod.Get, new Uri("/jobs", UriKind.Relative));
         again.Headers.Add("Cookie", value);
         using var closed = await browser.SendAsync(again);

@@ -1,3 +1,4 @@
+using GeoOrs.Data.Entities;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -171,7 +172,8 @@ public class OgcGdalTests
         Assert.DoesNotContain("seizure-events", listing, StringComparison.Ordinal);
 
         // With an analyst's key in a header, GDAL is shown the event collections too.
-        var key = (await GeoOrs.Data.Access.ApiKeys.CreateAsync(await PostGis.DataSourceAsync(), "analyst", "gdal tests")).Key;
+        await using var db = GeoOrsDbContext.Create(await PostGis.DataSourceAsync());
+        var key = (await GeoOrs.Data.Access.ApiKeys.CreateAsync(db, "analyst", "gdal tests")).Key;
         var (keyedCode, keyedListing) = await RunAsync("ogrinfo", "--config", "GDAL_HTTP_HEADERS", $"X-Api-Key: {key}", "-ro", "-q", endpoint);
         Assert.True(keyedCode == 0, keyedListing);
         Assert.Contains("overdose-events", keyedListing, StringComparison.Ordinal);

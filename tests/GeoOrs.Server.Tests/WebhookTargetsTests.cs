@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Alerts;
 using GeoOrs.Tests;
 using Microsoft.Extensions.DependencyInjection;
@@ -222,7 +223,8 @@ public class WebhookTargetsTests(GeoOrsFactory factory, DefaultWebhookPolicyFact
         var agency = "Webhook Legacy Test " + Guid.NewGuid().ToString("N")[..8];
         using var client = await factory.ClientForAsync("analyst", agency);
         var area = TestAlerts.NewArea();
-        var legacy = await Webhooks.CreateAsync(await PostGis.DataSourceAsync(), $"http://127.0.0.3:{port}/", Webhooks.NewSecret(), agency, null, "county", area, []);
+        await using var db = GeoOrsDbContext.Create(await PostGis.DataSourceAsync());
+        var legacy = await Webhooks.CreateAsync(db, $"http://127.0.0.3:{port}/", Webhooks.NewSecret(), agency, null, "county", area, []);
         await TestAlerts.AddAsync(TestAlerts.Alert(area, "2024-06-11"));
 
         var delivery = await DeliveryAsync(client, legacy.Id, Failed);

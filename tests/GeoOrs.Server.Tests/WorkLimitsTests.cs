@@ -1,3 +1,4 @@
+using GeoOrs.Data.Entities;
 using GeoOrs.Data;
 using System.Diagnostics;
 using System.Globalization;
@@ -58,7 +59,8 @@ public sealed class WorkLimitsTests
     private static async Task<string> AnalystKeyAsync()
     {
         await PostGis.DataSourceAsync();
-        await using var db = GeoOrsDataSource.Create(PostGis.ConnectionString);
+        await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
+        await using var db = GeoOrsDbContext.Create(dataSource);
         return (await ApiKeys.CreateAsync(db, "analyst", "GeoOrs Tests")).Key;
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
-using Npgsql;
+using GeoOrs.Data.Entities;
+using Microsoft.EntityFrameworkCore;
 
 namespace GeoOrs.Data.Access;
 
@@ -29,20 +30,13 @@ public sealed class SharingRules
         : [.. _partners.Where(r => agency is null || (r.Key != agency && !r.Value.Contains(agency))).Select(r => r.Key).Order(StringComparer.Ordinal)];
 
     /// <summary>Reads the rules.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The rules.</returns>
-    public static async Task<SharingRules> LoadAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    public static async Task<SharingRules> LoadAsync(GeoOrsDbContext db, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        var rows = new List<(string Owner, string Partner)>();
-        await using var command = dataSource.CreateCommand("SELECT owner, partner FROM agency_sharing");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add((reader.GetString(0), reader.GetString(1)));
-        }
-
+        ArgumentNullException.ThrowIfNull(db);
+        var rows = await db.SharingRules.AsNoTracking().Select(r => new { r.Owner, r.Partner }).ToListAsync(cancellationToken).ConfigureAwait(false);
         return new SharingRules(rows.GroupBy(r => r.Owner, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.Select(r => r.Partner).ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal));
     }
@@ -52,48 +46,42 @@ public sealed class SharingRules
     /// rule, and bumps the event data versions in the same transaction so every cached tile drops;
     /// channel <c>geoors_data</c> hears <c>sharing</c> at commit, so every server reloads the rules.
     /// </summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="owner">The agency whose events are restricted.</param>
     /// <param name="partners">The agencies that may see them.</param>
     /// <param name="cancellationToken">Cancels the change.</param>
     /// <returns>A task.</returns>
-    public static Task RestrictAsync(NpgsqlDataSource dataSource, string owner, IEnumerable<string> partners, CancellationToken cancellationToken = default)
+    public static Task RestrictAsync(GeoOrsDbContext db, string owner, IEnumerable<string> partners, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(partners);
         var names = partners.Select(p => p.Trim()).Where(p => p.Length > 0).Append(owner).Distinct(StringComparer.Ordinal).ToArray();
-        return ChangeAsync(dataSource, owner, names, cancellationToken);
+        return ChangeAsync(db, owner, names, cancellationToken);
     }
 
     /// <summary>Lifts an agency's restriction (its events are shared with every entitled role again).</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="owner">The agency.</param>
     /// <param name="cancellationToken">Cancels the change.</param>
     /// <returns>A task.</returns>
-    public static Task OpenAsync(NpgsqlDataSource dataSource, string owner, CancellationToken cancellationToken = default) =>
-        ChangeAsync(dataSource, owner, [], cancellationToken);
+    public static Task OpenAsync(GeoOrsDbContext db, string owner, CancellationToken cancellationToken = default) =>
+        ChangeAsync(db, owner, [], cancellationToken);
 
-    private static async Task ChangeAsync(NpgsqlDataSource dataSource, string owner, string[] partners, CancellationToken cancellationToken)
+    private static async Task ChangeAsync(GeoOrsDbContext db, string owner, string[] partners, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(db);
         ArgumentException.ThrowIfNullOrWhiteSpace(owner);
         if (owner.Length > 200 || partners.Any(p => p.Length > 200))
         {
             throw new ArgumentException("agency names are at most 200 characters", nameof(owner));
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var batch = new NpgsqlBatch(connection, transaction))
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM agency_sharing WHERE owner = $1") { Parameters = { new() { Value = owner } } });
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO agency_sharing (owner, partner) SELECT $1, p FROM unnest($2::text[]) p")
-            {
-                Parameters = { new() { Value = owner }, new() { Value = partners } },
-            });
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT geoors_bump('overdoses'), geoors_bump('seizures'), pg_notify('geoors_data', 'sharing')"));
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await db.SharingRules.Where(r => r.Owner == owner).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        db.SharingRules.AddRange(partners.Select(p => new AgencySharingRule { Owner = owner, Partner = p }));
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        db.ChangeTracker.Clear();
+        await db.Database.ExecuteSqlAsync(
+            $"SELECT geoors_bump('overdoses'), geoors_bump('seizures'), pg_notify('geoors_data', 'sharing')", cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Npgsql;
-using NpgsqlTypes;
+using GeoOrs.Data.Entities;
+using Microsoft.EntityFrameworkCore;
 
 namespace GeoOrs.Data.Alerts;
 
@@ -47,15 +47,13 @@ public static class Webhooks
     /// <summary>The longest URL taken.</summary>
     public const int MaxUrlLength = 2000;
 
-    private const string Columns = "id, url, agency, key_prefix, area_kind, area_id, methods, created_at";
-
     /// <summary>A new signing secret: <c>whsec_</c> and 256 random bits in base64url.</summary>
     /// <returns>The secret.</returns>
     public static string NewSecret() =>
         SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>Stores a subscription.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="url">Where alerts go.</param>
     /// <param name="secret">The signing secret.</param>
     /// <param name="agency">The owning agency.</param>
@@ -66,115 +64,78 @@ public static class Webhooks
     /// <param name="cancellationToken">Cancels the statement.</param>
     /// <returns>The subscription.</returns>
     public static async Task<Webhook> CreateAsync(
-        NpgsqlDataSource dataSource, string url, string secret, string? agency, string? keyPrefix, string? areaKind, string? areaId,
+        GeoOrsDbContext db, string url, string secret, string? agency, string? keyPrefix, string? areaKind, string? areaId,
         IReadOnlyList<string> methods, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(methods);
-        await using var command = dataSource.CreateCommand($"""
-            INSERT INTO webhooks (url, secret, agency, key_prefix, area_kind, area_id, methods)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {Columns}
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = url });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = secret });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)agency ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)keyPrefix ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)areaKind ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)areaId ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. methods] });
-        return (await ReadAsync(command, cancellationToken).ConfigureAwait(false)).Single();
+        var row = db.Webhooks.Add(new WebhookRow
+        {
+            Url = url, Secret = secret, Agency = agency, KeyPrefix = keyPrefix, AreaKind = areaKind, AreaId = areaId, Methods = [.. methods],
+        });
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        row.State = EntityState.Detached;
+        return Of(row.Entity);
     }
 
     /// <summary>The subscriptions of an agency, or every one; newest first.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="agency">The agency, or null for all.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The subscriptions.</returns>
-    public static async Task<IReadOnlyList<Webhook>> ListAsync(NpgsqlDataSource dataSource, string? agency, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<Webhook>> ListAsync(GeoOrsDbContext db, string? agency, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM webhooks WHERE $1::text IS NULL OR agency = $1 ORDER BY id DESC");
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)agency ?? DBNull.Value });
-        return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(db);
+        var rows = await db.Webhooks.AsNoTracking()
+            .Where(w => agency == null || w.Agency == agency)
+            .OrderByDescending(w => w.Id)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(Of)];
     }
 
     /// <summary>A subscription by its id, or null.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="id">The id.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The subscription.</returns>
-    public static async Task<Webhook?> GetAsync(NpgsqlDataSource dataSource, long id, CancellationToken cancellationToken = default)
+    public static async Task<Webhook?> GetAsync(GeoOrsDbContext db, long id, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM webhooks WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
-        return (await ReadAsync(command, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+        ArgumentNullException.ThrowIfNull(db);
+        return await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, cancellationToken).ConfigureAwait(false) is { } row ? Of(row) : null;
     }
 
     /// <summary>Deletes a subscription and its outbox rows (a delivery under way still finishes).</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="id">The id.</param>
     /// <param name="cancellationToken">Cancels the statement.</param>
     /// <returns>Whether it existed.</returns>
-    public static async Task<bool> DeleteAsync(NpgsqlDataSource dataSource, long id, CancellationToken cancellationToken = default)
+    public static async Task<bool> DeleteAsync(GeoOrsDbContext db, long id, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand("DELETE FROM webhooks WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        ArgumentNullException.ThrowIfNull(db);
+        return await db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) > 0;
     }
 
     /// <summary>A subscription's most recent deliveries (newest first) and its counts by state.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="webhookId">The subscription.</param>
     /// <param name="limit">The most deliveries returned.</param>
     /// <param name="cancellationToken">Cancels the queries.</param>
     /// <returns>The deliveries and the counts.</returns>
     public static async Task<(IReadOnlyList<WebhookDelivery> Recent, WebhookDeliveryCounts Counts)> DeliveriesAsync(
-        NpgsqlDataSource dataSource, long webhookId, int limit, CancellationToken cancellationToken = default)
+        GeoOrsDbContext db, long webhookId, int limit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var batch = dataSource.CreateBatch();
-        var recent = new NpgsqlBatchCommand("""
-            SELECT id, alert_id, attempts, next_attempt_at, delivered_at, failed_at, last_status, last_error
-            FROM webhook_outbox WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2
-            """);
-        recent.Parameters.Add(new NpgsqlParameter<long> { TypedValue = webhookId });
-        recent.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var counts = new NpgsqlBatchCommand("""
-            SELECT count(*) FILTER (WHERE delivered_at IS NULL AND failed_at IS NULL),
-                   count(*) FILTER (WHERE delivered_at IS NOT NULL), count(*) FILTER (WHERE failed_at IS NOT NULL)
-            FROM webhook_outbox WHERE webhook_id = $1
-            """);
-        counts.Parameters.Add(new NpgsqlParameter<long> { TypedValue = webhookId });
-        batch.BatchCommands.Add(recent);
-        batch.BatchCommands.Add(counts);
-        var deliveries = new List<WebhookDelivery>();
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            DateTime? At(int i) => reader.IsDBNull(i) ? null : reader.GetDateTime(i);
-            deliveries.Add(new WebhookDelivery(
-                reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetDateTime(3), At(4), At(5),
-                reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
-        }
-
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (deliveries, new WebhookDeliveryCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+        ArgumentNullException.ThrowIfNull(db);
+        var deliveries = db.WebhookDeliveries.AsNoTracking().Where(d => d.WebhookId == webhookId);
+        var recent = await deliveries.OrderByDescending(d => d.Id).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var counts = await deliveries.GroupBy(d => d.WebhookId)
+            .Select(g => new WebhookDeliveryCounts(
+                g.LongCount(d => d.DeliveredAt == null && d.FailedAt == null), g.LongCount(d => d.DeliveredAt != null), g.LongCount(d => d.FailedAt != null)))
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return ([.. recent.Select(d => new WebhookDelivery(
+            d.Id, d.AlertId, d.Attempts, d.NextAttemptAt.UtcDateTime, d.DeliveredAt?.UtcDateTime, d.FailedAt?.UtcDateTime, d.LastStatus, d.LastError))],
+            counts ?? new WebhookDeliveryCounts(0, 0, 0));
     }
 
-    private static async Task<IReadOnlyList<Webhook>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        var webhooks = new List<Webhook>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-            webhooks.Add(new Webhook(
-                reader.GetInt64(0), reader.GetString(1), Text(2), Text(3), Text(4), Text(5), reader.GetFieldValue<string[]>(6), reader.GetDateTime(7)));
-        }
-
-        return webhooks;
-    }
+    private static Webhook Of(WebhookRow w) =>
+        new(w.Id, w.Url, w.Agency, w.KeyPrefix, w.AreaKind, w.AreaId, w.Methods, w.CreatedAt.UtcDateTime);
 }

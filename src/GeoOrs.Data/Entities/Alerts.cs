@@ -1,7 +1,7 @@
 namespace GeoOrs.Data.Entities;
 
 /// <summary>One run of an analysis job (<c>analysis_runs</c>, migration 0012).</summary>
-public sealed class AnalysisRun
+public sealed class AnalysisRunRow
 {
     /// <summary>The run's id.</summary>
     public long Id { get; set; }
@@ -97,7 +97,7 @@ public sealed class AlertThreshold
 }
 
 /// <summary>A webhook subscription (<c>webhooks</c>, migration 0012).</summary>
-public sealed class Webhook
+public sealed class WebhookRow
 {
     /// <summary>The webhook's id.</summary>
     public long Id { get; set; }
@@ -128,7 +128,7 @@ public sealed class Webhook
 }
 
 /// <summary>A webhook delivery in the outbox (<c>webhook_outbox</c>, migration 0012).</summary>
-public sealed class WebhookDelivery
+public sealed class WebhookDeliveryRow
 {
     /// <summary>The delivery's id.</summary>
     public long Id { get; set; }

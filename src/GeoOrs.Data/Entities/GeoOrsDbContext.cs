@@ -27,13 +27,13 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
     public DbSet<IngestDelegation> IngestDelegations => Set<IngestDelegation>();
 
     /// <summary>Named column mappings.</summary>
-    public DbSet<ColumnMapping> ColumnMappings => Set<ColumnMapping>();
+    public DbSet<ColumnMappingRow> ColumnMappings => Set<ColumnMappingRow>();
 
     /// <summary>Ingest batches.</summary>
-    public DbSet<IngestBatch> IngestBatches => Set<IngestBatch>();
+    public DbSet<IngestBatchRow> IngestBatches => Set<IngestBatchRow>();
 
     /// <summary>Analysis runs.</summary>
-    public DbSet<AnalysisRun> AnalysisRuns => Set<AnalysisRun>();
+    public DbSet<AnalysisRunRow> AnalysisRuns => Set<AnalysisRunRow>();
 
     /// <summary>Spike alerts.</summary>
     public DbSet<Alert> Alerts => Set<Alert>();
@@ -42,22 +42,22 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
     public DbSet<AlertThreshold> AlertThresholds => Set<AlertThreshold>();
 
     /// <summary>Webhook subscriptions.</summary>
-    public DbSet<Webhook> Webhooks => Set<Webhook>();
+    public DbSet<WebhookRow> Webhooks => Set<WebhookRow>();
 
     /// <summary>Webhook deliveries (the outbox).</summary>
-    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<WebhookDeliveryRow> WebhookDeliveries => Set<WebhookDeliveryRow>();
 
     /// <summary>Naloxone sites.</summary>
     public DbSet<NaloxoneSiteRow> NaloxoneSites => Set<NaloxoneSiteRow>();
 
     /// <summary>States.</summary>
-    public DbSet<State> States => Set<State>();
+    public DbSet<StateRow> States => Set<StateRow>();
 
     /// <summary>Counties.</summary>
     public DbSet<County> Counties => Set<County>();
 
     /// <summary>County populations.</summary>
-    public DbSet<CountyPopulation> CountyPopulations => Set<CountyPopulation>();
+    public DbSet<CountyPopulationRow> CountyPopulations => Set<CountyPopulationRow>();
 
     /// <summary>HIDTA regions.</summary>
     public DbSet<HidtaRegion> HidtaRegions => Set<HidtaRegion>();
@@ -138,7 +138,7 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
             e.Property(d => d.GrantedAt).HasDefaultValueSql(Now);
         });
 
-        modelBuilder.Entity<ColumnMapping>(e =>
+        modelBuilder.Entity<ColumnMappingRow>(e =>
         {
             e.ToTable("ingest_mappings");
             e.HasKey(m => m.Name);
@@ -146,7 +146,7 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
             e.Property(m => m.UpdatedAt).HasDefaultValueSql(Now);
         });
 
-        modelBuilder.Entity<IngestBatch>(e =>
+        modelBuilder.Entity<IngestBatchRow>(e =>
         {
             e.ToTable("ingest_batches");
             e.Property(b => b.Id).UseIdentityAlwaysColumn();
@@ -155,7 +155,7 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
             e.Property(b => b.Agencies).HasColumnType("jsonb");
         });
 
-        modelBuilder.Entity<AnalysisRun>(e =>
+        modelBuilder.Entity<AnalysisRunRow>(e =>
         {
             e.ToTable("analysis_runs");
             e.Property(r => r.Id).UseIdentityAlwaysColumn();
@@ -169,7 +169,7 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
             e.ToTable("alerts");
             e.Property(a => a.Seq).UseIdentityAlwaysColumn();
             e.Property(a => a.CreatedAt).HasDefaultValueSql(Now);
-            e.HasOne<AnalysisRun>().WithMany().HasForeignKey(a => a.RunId).OnDelete(DeleteBehavior.SetNull);
+            e.HasOne<AnalysisRunRow>().WithMany().HasForeignKey(a => a.RunId).OnDelete(DeleteBehavior.SetNull);
         });
 
         modelBuilder.Entity<AlertThreshold>(e =>
@@ -178,19 +178,19 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
             e.HasKey(t => new { t.AreaKind, t.AreaId });
         });
 
-        modelBuilder.Entity<Webhook>(e =>
+        modelBuilder.Entity<WebhookRow>(e =>
         {
             e.ToTable("webhooks");
             e.Property(w => w.Id).UseIdentityAlwaysColumn();
             e.Property(w => w.CreatedAt).HasDefaultValueSql(Now);
         });
 
-        modelBuilder.Entity<WebhookDelivery>(e =>
+        modelBuilder.Entity<WebhookDeliveryRow>(e =>
         {
             e.ToTable("webhook_outbox");
             e.Property(d => d.Id).UseIdentityAlwaysColumn();
             e.Property(d => d.NextAttemptAt).HasDefaultValueSql(Now);
-            e.HasOne<Webhook>().WithMany().HasForeignKey(d => d.WebhookId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<WebhookRow>().WithMany().HasForeignKey(d => d.WebhookId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Alert>().WithMany().HasForeignKey(d => d.AlertId).OnDelete(DeleteBehavior.Cascade);
         });
 
@@ -202,7 +202,7 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
             e.Property(s => s.AddedAt).HasDefaultValueSql(Now);
         });
 
-        modelBuilder.Entity<State>(e =>
+        modelBuilder.Entity<StateRow>(e =>
         {
             e.ToTable("states");
             e.HasKey(s => s.Statefp);
@@ -219,10 +219,10 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
             e.Property(c => c.Statefp).HasColumnType("character(2)");
             e.Property(c => c.Countyfp).HasColumnType("character(3)");
             e.Property(c => c.Geom).HasColumnType(MultiPolygon4326);
-            e.HasOne<State>().WithMany().HasForeignKey(c => c.Statefp);
+            e.HasOne<StateRow>().WithMany().HasForeignKey(c => c.Statefp);
         });
 
-        modelBuilder.Entity<CountyPopulation>(e =>
+        modelBuilder.Entity<CountyPopulationRow>(e =>
         {
             e.ToTable("county_population");
             e.HasKey(p => new { p.Geoid, p.Year });

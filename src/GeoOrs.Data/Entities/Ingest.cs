@@ -1,7 +1,7 @@
 namespace GeoOrs.Data.Entities;
 
 /// <summary>A named column mapping senders choose with <c>?mapping=NAME</c> (<c>ingest_mappings</c>, migrations 0004 and 0014).</summary>
-public sealed class ColumnMapping
+public sealed class ColumnMappingRow
 {
     /// <summary>The mapping's name.</summary>
     public required string Name { get; set; }
@@ -26,7 +26,7 @@ public sealed class ColumnMapping
 }
 
 /// <summary>An ingest batch (<c>ingest_batches</c>, migrations 0002, 0004 and 0014). Written by the COPY path; read here.</summary>
-public sealed class IngestBatch
+public sealed class IngestBatchRow
 {
     /// <summary>The batch's id.</summary>
     public long Id { get; set; }

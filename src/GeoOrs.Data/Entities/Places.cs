@@ -22,7 +22,7 @@ public sealed class NaloxoneSiteRow
 }
 
 /// <summary>A state (<c>states</c>, migration 0001).</summary>
-public sealed class State
+public sealed class StateRow
 {
     /// <summary>The state's FIPS code.</summary>
     public required string Statefp { get; set; }
@@ -72,7 +72,7 @@ public sealed class County
 }
 
 /// <summary>A county's population in a year (<c>county_population</c>, migration 0001).</summary>
-public sealed class CountyPopulation
+public sealed class CountyPopulationRow
 {
     /// <summary>The county.</summary>
     public required string Geoid { get; set; }

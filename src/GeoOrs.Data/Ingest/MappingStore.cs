@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Npgsql;
-using NpgsqlTypes;
+using GeoOrs.Data.Entities;
+using Microsoft.EntityFrameworkCore;
 
 namespace GeoOrs.Data.Ingest;
 
@@ -66,44 +66,41 @@ public static class MappingStore
     }
 
     /// <summary>Stores the built-in mappings (replacing older versions of them).</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>A task.</returns>
-    public static async Task SeedAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    public static async Task SeedAsync(GeoOrsDbContext db, CancellationToken cancellationToken = default)
     {
         foreach (var mapping in BuiltIn)
         {
-            await SaveAsync(dataSource, mapping, builtIn: true, cancellationToken).ConfigureAwait(false);
+            await SaveAsync(db, mapping, builtIn: true, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Stores a mapping under its name.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="mapping">A validated mapping.</param>
     /// <param name="builtIn">Whether it ships with GeoOrs.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>A task.</returns>
-    public static async Task SaveAsync(NpgsqlDataSource dataSource, ColumnMapping mapping, bool builtIn, CancellationToken cancellationToken = default)
+    public static async Task SaveAsync(GeoOrsDbContext db, ColumnMapping mapping, bool builtIn, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(mapping);
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO ingest_mappings (name, kind, definition, built_in) VALUES ($1, $2, $3::jsonb, $4)
-            ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, definition = EXCLUDED.definition,
-                built_in = EXCLUDED.built_in, updated_at = now()
-            """);
-        command.Parameters.AddWithValue(mapping.Name);
-        command.Parameters.AddWithValue(mapping.Kind == EventKind.Overdoses ? "overdoses" : "seizures");
-        command.Parameters.AddWithValue(JsonSerializer.Serialize(mapping, ColumnMapping.Json));
-        command.Parameters.AddWithValue(builtIn);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var (kind, definition) = (KindOf(mapping), JsonSerializer.Serialize(mapping, ColumnMapping.Json));
+        await db.UpdateOrAddAsync(
+            ct => db.ColumnMappings.Where(m => m.Name == mapping.Name).ExecuteUpdateAsync(
+                m => m.SetProperty(x => x.Kind, kind).SetProperty(x => x.Definition, definition).SetProperty(x => x.BuiltIn, builtIn)
+                    .SetProperty(x => x.UpdatedAt, _ => DateTimeOffset.UtcNow), ct),
+            () => new ColumnMappingRow { Name = mapping.Name, Kind = kind, Definition = definition, BuiltIn = builtIn },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Stores a mapping for a caller: creates it owned by <paramref name="agency"/>, or replaces it
     /// when it is that agency's (an admin replaces any, keeping its owner). Built-in mappings are never replaced.
     /// </summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="mapping">A validated mapping.</param>
     /// <param name="agency">The caller's agency.</param>
     /// <param name="keyPrefix">The caller's key.</param>
@@ -111,107 +108,124 @@ public static class MappingStore
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>What happened, and the mapping as stored when it was stored.</returns>
     public static async Task<(MappingChange Change, StoredMapping? Existing)> PutAsync(
-        NpgsqlDataSource dataSource, ColumnMapping mapping, string? agency, string? keyPrefix, bool admin, CancellationToken cancellationToken = default)
+        GeoOrsDbContext db, ColumnMapping mapping, string? agency, string? keyPrefix, bool admin, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(mapping);
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO ingest_mappings (name, kind, definition, built_in, owner_agency, key_prefix) VALUES ($1, $2, $3::jsonb, false, $4, $5)
-            ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, definition = EXCLUDED.definition, key_prefix = EXCLUDED.key_prefix, updated_at = now()
-            WHERE NOT ingest_mappings.built_in AND ($6 OR ingest_mappings.owner_agency = EXCLUDED.owner_agency)
-            RETURNING owner_agency
-            """);
-        command.Parameters.AddWithValue(mapping.Name);
-        command.Parameters.AddWithValue(mapping.Kind == EventKind.Overdoses ? "overdoses" : "seizures");
-        command.Parameters.AddWithValue(JsonSerializer.Serialize(mapping, ColumnMapping.Json));
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)agency ?? DBNull.Value);
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)keyPrefix ?? DBNull.Value);
-        command.Parameters.AddWithValue(admin);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        var (kind, definition) = (KindOf(mapping), JsonSerializer.Serialize(mapping, ColumnMapping.Json));
+        for (var attempt = 0; ; attempt++)
         {
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (await FindStoredAsync(db, mapping.Name, cancellationToken).ConfigureAwait(false) is { } existing)
             {
-                return (MappingChange.Done, new StoredMapping(mapping, false, reader.IsDBNull(0) ? null : reader.GetString(0)));
+                if (existing.BuiltIn || !(admin || (agency is not null && existing.Owner == agency)))
+                {
+                    return (existing.BuiltIn ? MappingChange.BuiltIn : MappingChange.NotOwner, existing);
+                }
+
+                // Replaced only as it was read: not built in, and still its owner's.
+                var owner = existing.Owner;
+                var replaced = await db.ColumnMappings
+                    .Where(m => m.Name == mapping.Name && !m.BuiltIn && m.OwnerAgency == owner)
+                    .ExecuteUpdateAsync(
+                        m => m.SetProperty(x => x.Kind, kind).SetProperty(x => x.Definition, definition).SetProperty(x => x.KeyPrefix, keyPrefix)
+                            .SetProperty(x => x.UpdatedAt, _ => DateTimeOffset.UtcNow),
+                        cancellationToken).ConfigureAwait(false);
+                if (replaced > 0)
+                {
+                    return (MappingChange.Done, new StoredMapping(mapping, false, owner));
+                }
+            }
+            else
+            {
+                var row = db.ColumnMappings.Add(new ColumnMappingRow
+                {
+                    Name = mapping.Name, Kind = kind, Definition = definition, OwnerAgency = agency, KeyPrefix = keyPrefix,
+                });
+                try
+                {
+                    await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                    return (MappingChange.Done, new StoredMapping(mapping, false, agency));
+                }
+                catch (DbUpdateException e) when (attempt < 3 && Upserts.IsUniqueViolation(e))
+                {
+                    // Another caller stored that name meanwhile: decide again against theirs.
+                }
+                finally
+                {
+                    row.State = EntityState.Detached;
+                }
+            }
+
+            if (attempt >= 3)
+            {
+                throw new InvalidOperationException($"the mapping '{mapping.Name}' kept changing while it was stored");
             }
         }
-
-        var existing = await FindStoredAsync(dataSource, mapping.Name, cancellationToken).ConfigureAwait(false);
-        return (existing?.BuiltIn == true ? MappingChange.BuiltIn : MappingChange.NotOwner, existing);
     }
 
     /// <summary>Deletes a mapping for a caller: its owner's callers and admins may; built-in mappings stay.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="name">The mapping's name.</param>
     /// <param name="agency">The caller's agency.</param>
     /// <param name="admin">Whether the caller is an admin.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>What happened, and the mapping when it was not deleted.</returns>
     public static async Task<(MappingChange Change, StoredMapping? Existing)> DeleteAsync(
-        NpgsqlDataSource dataSource, string name, string? agency, bool admin, CancellationToken cancellationToken = default)
+        GeoOrsDbContext db, string name, string? agency, bool admin, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand(
-            "DELETE FROM ingest_mappings WHERE name = $1 AND NOT built_in AND ($3 OR owner_agency = $2)");
-        command.Parameters.AddWithValue(name);
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)agency ?? DBNull.Value);
-        command.Parameters.AddWithValue(admin);
-        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0)
+        ArgumentNullException.ThrowIfNull(db);
+        var deleted = await db.ColumnMappings
+            .Where(m => m.Name == name && !m.BuiltIn && (admin || (agency != null && m.OwnerAgency == agency)))
+            .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        if (deleted > 0)
         {
             return (MappingChange.Done, null);
         }
 
-        var existing = await FindStoredAsync(dataSource, name, cancellationToken).ConfigureAwait(false);
+        var existing = await FindStoredAsync(db, name, cancellationToken).ConfigureAwait(false);
         return (existing is null ? MappingChange.NotFound : existing.BuiltIn ? MappingChange.BuiltIn : MappingChange.NotOwner, existing);
     }
 
     /// <summary>The mapping named <paramref name="name"/> with its owner, or null.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="name">The name.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The stored mapping.</returns>
-    public static async Task<StoredMapping?> FindStoredAsync(NpgsqlDataSource dataSource, string name, CancellationToken cancellationToken = default)
+    public static async Task<StoredMapping?> FindStoredAsync(GeoOrsDbContext db, string name, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand("SELECT definition::text, built_in, owner_agency FROM ingest_mappings WHERE name = $1");
-        command.Parameters.AddWithValue(name);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new StoredMapping(JsonSerializer.Deserialize<ColumnMapping>(reader.GetString(0), ColumnMapping.Json)!, reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2))
-            : null;
+        ArgumentNullException.ThrowIfNull(db);
+        var row = await db.ColumnMappings.AsNoTracking().FirstOrDefaultAsync(m => m.Name == name, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : new StoredMapping(Definition(row.Definition), row.BuiltIn, row.OwnerAgency);
     }
 
     /// <summary>The mapping named <paramref name="name"/>, or null.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="name">The name.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The mapping.</returns>
-    public static async Task<ColumnMapping?> FindAsync(NpgsqlDataSource dataSource, string name, CancellationToken cancellationToken = default)
+    public static async Task<ColumnMapping?> FindAsync(GeoOrsDbContext db, string name, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand("SELECT definition::text FROM ingest_mappings WHERE name = $1");
-        command.Parameters.AddWithValue(name);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string json
-            ? JsonSerializer.Deserialize<ColumnMapping>(json, ColumnMapping.Json)
-            : null;
+        ArgumentNullException.ThrowIfNull(db);
+        var json = await db.ColumnMappings.AsNoTracking().Where(m => m.Name == name).Select(m => m.Definition)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return json is null ? null : Definition(json);
     }
 
     /// <summary>Every stored mapping, by name.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The mappings.</returns>
-    public static async Task<IReadOnlyList<ColumnMapping>> ListAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<ColumnMapping>> ListAsync(GeoOrsDbContext db, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand("SELECT definition::text FROM ingest_mappings ORDER BY name");
-        var mappings = new List<ColumnMapping>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            mappings.Add(JsonSerializer.Deserialize<ColumnMapping>(reader.GetString(0), ColumnMapping.Json)!);
-        }
-
-        return mappings;
+        ArgumentNullException.ThrowIfNull(db);
+        var json = await db.ColumnMappings.AsNoTracking().OrderBy(m => m.Name).Select(m => m.Definition)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. json.Select(Definition)];
     }
+
+    private static string KindOf(ColumnMapping mapping) => mapping.Kind == EventKind.Overdoses ? "overdoses" : "seizures";
+
+    private static ColumnMapping Definition(string json) => JsonSerializer.Deserialize<ColumnMapping>(json, ColumnMapping.Json)!;
 }
 
 /// <summary>A column mapping that is not valid, with every reason.</summary>

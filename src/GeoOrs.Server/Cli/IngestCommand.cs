@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Ingest;
 using GeoOrs.Data.Migrations;
 using Hangfire;
@@ -60,8 +61,9 @@ internal static class IngestCommand
         var mapping = ColumnMapping.Canonical(kind);
         if (mappingName is not null)
         {
-            await MappingStore.SeedAsync(dataSource);
-            mapping = await MappingStore.FindAsync(dataSource, mappingName) ?? throw new ArgumentException($"no mapping is named '{mappingName}'");
+            await using var db = GeoOrsDbContext.Create(dataSource);
+            await MappingStore.SeedAsync(db);
+            mapping = await MappingStore.FindAsync(db, mappingName) ?? throw new ArgumentException($"no mapping is named '{mappingName}'");
         }
 
         var agency = agencyName

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GeoOrs.Data.Access;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Migrations;
 
 namespace GeoOrs.Server.Cli;
@@ -24,8 +25,9 @@ internal static class KeysCommand
         {
             await using var dataSource = CommandLine.Open();
             await Migrator.MigrateAsync(dataSource, cancellationToken);
+            await using var db = GeoOrsDbContext.Create(dataSource);
             var (r, a) = (parse.GetRequiredValue(role), parse.GetRequiredValue(agency));
-            var (key, prefix) = await ApiKeys.CreateAsync(dataSource, r, a, parse.GetValue(note));
+            var (key, prefix) = await ApiKeys.CreateAsync(db, r, a, parse.GetValue(note), cancellationToken);
             Console.Error.WriteLine($"key {prefix} for {a} ({r}); it is shown this once and stored only as a hash:");
             Console.WriteLine(key);
             return 0;
@@ -42,7 +44,8 @@ internal static class KeysCommand
             var p = parse.GetRequiredValue(prefix);
             await using var dataSource = CommandLine.Open();
             await Migrator.MigrateAsync(dataSource, cancellationToken);
-            if (await ApiKeys.RevokeAsync(dataSource, p))
+            await using var db = GeoOrsDbContext.Create(dataSource);
+            if (await ApiKeys.RevokeAsync(db, p, cancellationToken))
             {
                 Console.WriteLine($"revoked key {p}");
                 return 0;
@@ -61,7 +64,8 @@ internal static class KeysCommand
         {
             await using var dataSource = CommandLine.Open();
             await Migrator.MigrateAsync(dataSource, cancellationToken);
-            foreach (var k in await ApiKeys.ListAsync(dataSource))
+            await using var db = GeoOrsDbContext.Create(dataSource);
+            foreach (var k in await ApiKeys.ListAsync(db, cancellationToken))
             {
                 Console.WriteLine($"{k.Prefix}  {k.Role,-15}  {k.Agency}  created {k.CreatedAt:yyyy-MM-dd HH:mm}Z{(k.RevokedAt is { } r ? $"  revoked {r:yyyy-MM-dd HH:mm}Z" : "")}{(k.Note is null ? "" : "  " + k.Note)}");
             }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using GeoOrs.Data.Access;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Layers;
 using GeoOrs.Data.Migrations;
 using GeoOrs.Data.Tiles;
@@ -183,7 +184,8 @@ internal static class TilesCommand
     /// </summary>
     private static async Task<AccessView> ViewAsync(NpgsqlDataSource dataSource, AccessView asked, CancellationToken cancellationToken)
     {
-        var rules = await SharingRules.LoadAsync(dataSource, cancellationToken);
+        await using var db = GeoOrsDbContext.Create(dataSource);
+        var rules = await SharingRules.LoadAsync(db, cancellationToken);
         return asked with { HiddenAgencies = rules.HiddenFrom(asked.Role, asked.Agency) };
     }
 

@@ -1,6 +1,8 @@
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Hotspots;
 using GeoOrs.Data.Ingest;
 using GeoOrs.Data.Synthetic;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -42,7 +44,7 @@ internal static class DemoSetup
 /// one ingest batch whose sender is <c>demo:NAME</c>; a file whose batch has committed is not loaded again.
 /// </summary>
 internal sealed class DemoLoader(
-    NpgsqlDataSource dataSource, IOptions<DemoOptions> options, IOptions<BoundariesOptions> boundaries, TimeProvider clock, IServiceProvider services,
+    NpgsqlDataSource dataSource, IDbContextFactory<GeoOrsDbContext> entities, IOptions<DemoOptions> options, IOptions<BoundariesOptions> boundaries, TimeProvider clock, IServiceProvider services,
     ILogger<DemoLoader> logger)
     : BackgroundService
 {
@@ -111,11 +113,10 @@ internal sealed class DemoLoader(
     private async Task AnalyseOnceAsync(CancellationToken cancellationToken)
     {
         var queue = services.GetRequiredService<AnalysisQueue>();
+        await using var db = await entities.CreateDbContextAsync(cancellationToken);
         foreach (var kind in AnalysisRuns.Kinds)
         {
-            await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM analysis_runs WHERE kind = $1)");
-            command.Parameters.AddWithValue(kind);
-            if (!(bool)(await command.ExecuteScalarAsync(cancellationToken))!)
+            if (!await db.AnalysisRuns.AnyAsync(r => r.Kind == kind, cancellationToken))
             {
                 queue.Enqueue(kind, "manual");
             }
@@ -124,9 +125,9 @@ internal sealed class DemoLoader(
 
     private async Task<bool> LoadedAsync(string name, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM ingest_batches WHERE sender = $1 AND status = 'committed')");
-        command.Parameters.AddWithValue("demo:" + name);
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+        var sender = "demo:" + name;
+        await using var db = await entities.CreateDbContextAsync(cancellationToken);
+        return await db.IngestBatches.AnyAsync(b => b.Sender == sender && b.Status == "committed", cancellationToken);
     }
 
     private async Task LoadFileAsync(string name, EventKind kind, string path, string? mappingName, CancellationToken cancellationToken)
@@ -138,12 +139,18 @@ internal sealed class DemoLoader(
 
         var mapping = mappingName is null
             ? ColumnMapping.Canonical(kind)
-            : await MappingStore.FindAsync(dataSource, mappingName, cancellationToken) ?? throw new InvalidOperationException($"the built-in mapping {mappingName} is missing");
+            : await FindMappingAsync(mappingName, cancellationToken) ?? throw new InvalidOperationException($"the built-in mapping {mappingName} is missing");
         var agency = mapping.Constants.GetValueOrDefault(kind == EventKind.Overdoses ? "source_agency" : "agency") ?? SyntheticEvents.Agency;
         await using var file = File.OpenRead(path);
         var batch = await Ingestor.IngestAsync(dataSource,
             new IngestRequest(kind, IngestFormat.Csv, file, agency, "demo:" + name, mapping, IngestMode.SkipInvalid), clock, cancellationToken: cancellationToken);
         logger.LogInformation("Demo: {Name}: {Accepted} of {Rows} rows stored ({Rejected} rejected, {Duplicates} duplicates)",
             name, batch.Accepted, batch.RowsRead, batch.Rejected, batch.Duplicates);
+    }
+
+    private async Task<ColumnMapping?> FindMappingAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var db = await entities.CreateDbContextAsync(cancellationToken);
+        return await MappingStore.FindAsync(db, name, cancellationToken);
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Access;
 using GeoOrs.Tests;
 
@@ -11,11 +12,12 @@ public class ApiKeysTests
     public async Task A_key_finds_its_role_and_agency_until_revoked_and_only_its_hash_is_stored()
     {
         var dataSource = await PostGis.DataSourceAsync();
+        await using var db = GeoOrsDbContext.Create(dataSource);
         var agency = "keys-test-" + Guid.NewGuid().ToString("N")[..8];
-        var (key, prefix) = await ApiKeys.CreateAsync(dataSource, "analyst", agency, "test");
+        var (key, prefix) = await ApiKeys.CreateAsync(db, "analyst", agency, "test");
 
         Assert.Matches("^gok_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$", key);
-        Assert.Equal(("analyst", agency), await ApiKeys.FindAsync(dataSource, key));
+        Assert.Equal(("analyst", agency), await ApiKeys.FindAsync(db, key));
 
         // Nothing in the table is the key or any part of its secret.
         await using (var command = dataSource.CreateCommand("SELECT prefix, sha256, role, agency, coalesce(note, '') FROM api_keys WHERE prefix = $1"))
@@ -33,10 +35,10 @@ public class ApiKeysTests
             Assert.Equal(SHA256.HashData(Encoding.UTF8.GetBytes(key)), (byte[])reader.GetValue(1));
         }
 
-        Assert.Contains(await ApiKeys.ListAsync(dataSource), k => k.Prefix == prefix && k.RevokedAt is null);
-        Assert.True(await ApiKeys.RevokeAsync(dataSource, prefix));
-        Assert.False(await ApiKeys.RevokeAsync(dataSource, prefix)); // once
-        Assert.Null(await ApiKeys.FindAsync(dataSource, key));
+        Assert.Contains(await ApiKeys.ListAsync(db), k => k.Prefix == prefix && k.RevokedAt is null);
+        Assert.True(await ApiKeys.RevokeAsync(db, prefix));
+        Assert.False(await ApiKeys.RevokeAsync(db, prefix)); // once
+        Assert.Null(await ApiKeys.FindAsync(db, key));
     }
 
     [Theory]
@@ -48,15 +50,16 @@ public class ApiKeysTests
     [InlineData("' OR 1=1 --")]
     public async Task Forged_or_malformed_keys_find_nothing(string? key)
     {
-        Assert.Null(await ApiKeys.FindAsync(await PostGis.DataSourceAsync(), key));
+        await using var db = GeoOrsDbContext.Create(await PostGis.DataSourceAsync());
+        Assert.Null(await ApiKeys.FindAsync(db, key));
     }
 
     [Fact]
     public async Task Keys_need_a_known_role_and_an_agency()
     {
-        var dataSource = await PostGis.DataSourceAsync();
-        await Assert.ThrowsAsync<ArgumentException>(() => ApiKeys.CreateAsync(dataSource, "public", "a"));
-        await Assert.ThrowsAsync<ArgumentException>(() => ApiKeys.CreateAsync(dataSource, "superuser", "a"));
-        await Assert.ThrowsAsync<ArgumentException>(() => ApiKeys.CreateAsync(dataSource, "analyst", " "));
+        await using var db = GeoOrsDbContext.Create(await PostGis.DataSourceAsync());
+        await Assert.ThrowsAsync<ArgumentException>(() => ApiKeys.CreateAsync(db, "public", "a"));
+        await Assert.ThrowsAsync<ArgumentException>(() => ApiKeys.CreateAsync(db, "superuser", "a"));
+        await Assert.ThrowsAsync<ArgumentException>(() => ApiKeys.CreateAsync(db, "analyst", " "));
     }
 }

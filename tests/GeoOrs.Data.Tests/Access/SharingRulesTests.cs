@@ -1,3 +1,4 @@
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Access;
 using GeoOrs.Tests;
 
@@ -16,13 +17,14 @@ public class SharingRulesTests
     public async Task A_restriction_hides_an_agency_from_all_but_itself_its_partners_and_admins_and_bumps_the_event_versions()
     {
         var dataSource = await PostGis.DataSourceAsync();
+        await using var db = GeoOrsDbContext.Create(dataSource);
         var owner = "sharing-test-" + Guid.NewGuid().ToString("N")[..8];
         var before = (await VersionAsync(dataSource, "overdoses"), await VersionAsync(dataSource, "seizures"));
-        await SharingRules.RestrictAsync(dataSource, owner, ["County HD", " ", "County HD"]);
+        await SharingRules.RestrictAsync(db, owner, ["County HD", " ", "County HD"]);
         Assert.True(await VersionAsync(dataSource, "overdoses") > before.Item1);
         Assert.True(await VersionAsync(dataSource, "seizures") > before.Item2);
 
-        var rules = await SharingRules.LoadAsync(dataSource);
+        var rules = await SharingRules.LoadAsync(db);
         Assert.Equal([owner, "County HD"], rules.Restricted[owner].Order(StringComparer.Ordinal).Reverse());
         Assert.Contains(owner, rules.HiddenFrom(Role.Public, null));
         Assert.Contains(owner, rules.HiddenFrom(Role.Analyst, "Another PD"));
@@ -31,8 +33,8 @@ public class SharingRulesTests
         Assert.DoesNotContain(owner, rules.HiddenFrom(Role.Analyst, owner));
         Assert.Empty(rules.HiddenFrom(Role.Admin, "Another PD"));
 
-        await SharingRules.OpenAsync(dataSource, owner);
-        Assert.DoesNotContain(owner, (await SharingRules.LoadAsync(dataSource)).HiddenFrom(Role.Public, null));
+        await SharingRules.OpenAsync(db, owner);
+        Assert.DoesNotContain(owner, (await SharingRules.LoadAsync(db)).HiddenFrom(Role.Public, null));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Alerts;
 using GeoOrs.Tests;
 
@@ -35,26 +36,27 @@ public class AlertStoreTests
     public async Task Alerts_are_stored_once_by_id_and_queued_for_the_webhooks_whose_area_and_methods_match()
     {
         var dataSource = await PostGis.DataSourceAsync();
+        await using var db = GeoOrsDbContext.Create(dataSource);
         var area = "store-" + Guid.NewGuid().ToString("N")[..10];
-        var everyMethod = await Webhooks.CreateAsync(dataSource, "http://127.0.0.1:9/a", Webhooks.NewSecret(), "Store Test", null, "county", area, []);
-        var ewmaOnly = await Webhooks.CreateAsync(dataSource, "http://127.0.0.1:9/b", Webhooks.NewSecret(), "Store Test", null, "county", area, ["ewma"]);
-        var elsewhere = await Webhooks.CreateAsync(dataSource, "http://127.0.0.1:9/c", Webhooks.NewSecret(), "Store Test", null, "hidta", area, []);
+        var everyMethod = await Webhooks.CreateAsync(db, "http://127.0.0.1:9/a", Webhooks.NewSecret(), "Store Test", null, "county", area, []);
+        var ewmaOnly = await Webhooks.CreateAsync(db, "http://127.0.0.1:9/b", Webhooks.NewSecret(), "Store Test", null, "county", area, ["ewma"]);
+        var elsewhere = await Webhooks.CreateAsync(db, "http://127.0.0.1:9/c", Webhooks.NewSecret(), "Store Test", null, "hidta", area, []);
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync();
             Assert.Single(await AlertStore.AddAsync(connection, null, null, [Alert(area, 3)]));
             Assert.Empty(await AlertStore.AddAsync(connection, null, null, [Alert(area, 3)]));
 
-            Assert.Equal(1, (await Webhooks.DeliveriesAsync(dataSource, everyMethod.Id, 10)).Counts.Pending);
-            Assert.Equal(0, (await Webhooks.DeliveriesAsync(dataSource, ewmaOnly.Id, 10)).Counts.Pending);
-            Assert.Equal(0, (await Webhooks.DeliveriesAsync(dataSource, elsewhere.Id, 10)).Counts.Pending);
-            Assert.Equal(Alert(area, 3).Id, (await Webhooks.DeliveriesAsync(dataSource, everyMethod.Id, 10)).Recent.Single().AlertId);
+            Assert.Equal(1, (await Webhooks.DeliveriesAsync(db, everyMethod.Id, 10)).Counts.Pending);
+            Assert.Equal(0, (await Webhooks.DeliveriesAsync(db, ewmaOnly.Id, 10)).Counts.Pending);
+            Assert.Equal(0, (await Webhooks.DeliveriesAsync(db, elsewhere.Id, 10)).Counts.Pending);
+            Assert.Equal(Alert(area, 3).Id, (await Webhooks.DeliveriesAsync(db, everyMethod.Id, 10)).Recent.Single().AlertId);
         }
         finally
         {
             foreach (var hook in new[] { everyMethod, ewmaOnly, elsewhere })
             {
-                await Webhooks.DeleteAsync(dataSource, hook.Id);
+                await Webhooks.DeleteAsync(db, hook.Id);
             }
         }
     }
