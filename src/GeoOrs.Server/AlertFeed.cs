@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using GeoOrs.Data.Alerts;
+using GeoOrs.Data.Entities;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -22,7 +24,7 @@ internal sealed record FeedItem(long Seq, string AreaKind, string AreaId, string
 /// serialises the storing of alerts, so no alert with a smaller <c>seq</c> can appear later.
 /// </remarks>
 internal sealed class AlertFeed(
-    NpgsqlDataSource dataSource, DataVersions versions, IOptions<AlertsOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+    IDbContextFactory<GeoOrsDbContext> entities, DataVersions versions, IOptions<AlertsOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
     ILogger<AlertFeed> log) : BackgroundService
 {
     private const int Page = 500;
@@ -71,7 +73,11 @@ internal sealed class AlertFeed(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        _watermark = await AlertQuery.LatestSeqAsync(dataSource, cancellationToken);
+        await using (var db = await entities.CreateDbContextAsync(cancellationToken))
+        {
+            _watermark = await AlertQuery.LatestSeqAsync(db, cancellationToken);
+        }
+
         versions.Signalled += OnSignalled;
         await base.StartAsync(cancellationToken);
     }
@@ -123,9 +129,10 @@ internal sealed class AlertFeed(
     /// <summary>Reads the alerts above the watermark and hands them out (with no stream open, only moves the watermark).</summary>
     private async Task ReadNewAsync(CancellationToken cancellationToken)
     {
+        await using var db = await entities.CreateDbContextAsync(cancellationToken);
         if (Count == 0)
         {
-            var latest = await AlertQuery.LatestSeqAsync(dataSource, cancellationToken);
+            var latest = await AlertQuery.LatestSeqAsync(db, cancellationToken);
             lock (_lock)
             {
                 if (_subscriptions.Count == 0)
@@ -138,7 +145,7 @@ internal sealed class AlertFeed(
 
         while (true)
         {
-            var alerts = await AlertQuery.AfterAsync(dataSource, Volatile.Read(ref _watermark), null, AlertFilter.All, Page, cancellationToken);
+            var alerts = await AlertQuery.AfterAsync(db, Volatile.Read(ref _watermark), null, AlertFilter.All, Page, cancellationToken);
             var items = alerts.Select(a => new FeedItem(a.Seq, a.AreaKind, a.AreaId, a.Method, Serialize(a))).ToList();
             lock (_lock)
             {

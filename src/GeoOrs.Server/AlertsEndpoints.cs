@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using GeoOrs.Data.Alerts;
+using GeoOrs.Data.Entities;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ internal static partial class AlertsEndpoints
     }
 
     internal static async Task<Results<Ok<IReadOnlyList<StoredAlert>>, ValidationProblem>> ListAsync(
-        HttpRequest request, [FromKeyedServices(RequestClass.Analysis)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        HttpRequest request, GeoOrsDbContext db, CancellationToken cancellationToken)
     {
         var (filter, limit, errors) = Parse(request.Query, ["area", "method", "since", "from", "to", "limit"]);
         if (errors.Count > 0)
@@ -34,7 +35,7 @@ internal static partial class AlertsEndpoints
             return TypedResults.ValidationProblem(errors, title: "The alert query is not valid");
         }
 
-        return TypedResults.Ok(await AlertQuery.ListAsync(dataSource, filter, limit, cancellationToken));
+        return TypedResults.Ok(await AlertQuery.ListAsync(db, filter, limit, cancellationToken));
     }
 
     internal static Results<AlertStream, ValidationProblem> StreamAlerts(HttpRequest request)
@@ -207,8 +208,8 @@ internal sealed class AlertStream(AlertFilter filter, long? lastEventId) : IResu
             var sent = lastEventId ?? subscription.StartSeq;
             if (lastEventId is { } last && last < subscription.StartSeq)
             {
-                var dataSource = services.GetRequiredKeyedService<NpgsqlDataSource>(RequestClass.Analysis);
-                var missed = await AlertQuery.AfterAsync(dataSource, last, subscription.StartSeq, filter, options.ReplayLimit + 1, stop.Token);
+                var db = services.GetRequiredService<GeoOrsDbContext>();
+                var missed = await AlertQuery.AfterAsync(db, last, subscription.StartSeq, filter, options.ReplayLimit + 1, stop.Token);
                 foreach (var alert in missed.Take(options.ReplayLimit))
                 {
                     await WriteEventAsync(body, alert.Seq, feed.Serialize(alert), stop.Token);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GeoOrs.Data.Access;
 using GeoOrs.Data.Alerts;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Layers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -95,7 +96,7 @@ internal static class AreasEndpoints
         IReadOnlyList<StoredAlert>? alerts = null;
         if (query.View.Role >= Role.Partner && k.AlertKind is { } alertKind)
         {
-            alerts = await AlertQuery.ListAsync(dataSource, new AlertFilter(alertKind, id), LatestAlerts, cancellationToken);
+            alerts = await AlertQuery.ListAsync(http.RequestServices.GetRequiredService<GeoOrsDbContext>(), new AlertFilter(alertKind, id), LatestAlerts, cancellationToken);
         }
 
         return TypedResults.Ok(new Dictionary<string, object?>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GeoOrs.Data.Access;
+using GeoOrs.Data.Entities;
 using GeoOrs.Data.Hotspots;
 using GeoOrs.Server.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -43,7 +44,7 @@ internal static class HotspotsEndpoints
     internal sealed record StartRequest(string? Kind);
 
     internal static async Task<Results<Ok<IReadOnlyList<AnalysisRun>>, ValidationProblem>> ListAsync(
-        string? kind, int? limit, HttpContext http, [FromKeyedServices(RequestClass.Analysis)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string? kind, int? limit, HttpContext http, GeoOrsDbContext db, CancellationToken cancellationToken)
     {
         if (kind is not null && !AnalysisRuns.Kinds.Contains(kind))
         {
@@ -55,12 +56,13 @@ internal static class HotspotsEndpoints
             return Invalid("limit", "'limit' must be between 1 and 1000");
         }
 
-        var runs = await AnalysisRuns.ListAsync(dataSource, kind, limit ?? 50, cancellationToken);
+        var runs = await AnalysisRuns.ListAsync(db, kind, limit ?? 50, cancellationToken);
         return TypedResults.Ok(ForView(runs, http));
     }
 
     internal static async Task<Results<Ok<Dictionary<string, object?>>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
-        string id, string? scale, int? limit, HttpContext http, [FromKeyedServices(RequestClass.Analysis)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string id, string? scale, int? limit, HttpContext http, GeoOrsDbContext db,
+        [FromKeyedServices(RequestClass.Analysis)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var runId))
         {
@@ -77,7 +79,7 @@ internal static class HotspotsEndpoints
             return Invalid("limit", $"'limit' must be between 1 and {MaxCells}");
         }
 
-        if (await AnalysisRuns.GetAsync(dataSource, runId, cancellationToken) is not { } run)
+        if (await AnalysisRuns.GetAsync(db, runId, cancellationToken) is not { } run)
         {
             return TypedResults.NotFound(new ProblemDetails { Title = "No such run", Detail = $"No run has id {runId}", Status = 404 });
         }

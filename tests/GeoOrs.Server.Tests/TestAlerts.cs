@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using GeoOrs.Data.Alerts;
+using GeoOrs.Data.Entities;
 using GeoOrs.Tests;
 
 namespace GeoOrs.Server.Tests;
@@ -29,8 +30,11 @@ internal static class TestAlerts
     }
 
     /// <summary>The stored alerts of an area, by seq.</summary>
-    public static async Task<IReadOnlyList<StoredAlert>> OfAreaAsync(string area, string kind = "county") =>
-        await AlertQuery.AfterAsync(await PostGis.DataSourceAsync(), 0, null, new AlertFilter(kind, area), 10_000);
+    public static async Task<IReadOnlyList<StoredAlert>> OfAreaAsync(string area, string kind = "county")
+    {
+        await using var db = GeoOrsDbContext.Create(await PostGis.DataSourceAsync());
+        return await AlertQuery.AfterAsync(db, 0, null, new AlertFilter(kind, area), 10_000);
+    }
 }
 
 /// <summary>A real HTTP receiver for webhooks on a free loopback port, answering each request with the status its number gets.</summary>

@@ -1,6 +1,6 @@
 using System.Data.Common;
-using Npgsql;
-using NpgsqlTypes;
+using GeoOrs.Data.Entities;
+using Microsoft.EntityFrameworkCore;
 
 namespace GeoOrs.Data.Alerts;
 
@@ -58,11 +58,6 @@ public static class AlertQuery
 
     private const string Columns = "id, seq, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold, created_at, run_id";
 
-    private const string Where = """
-        ($1::text IS NULL OR area_kind = $1) AND ($2::text IS NULL OR area_id = $2) AND ($3::text IS NULL OR method = $3)
-        AND ($4::timestamptz IS NULL OR created_at >= $4) AND ($5::date IS NULL OR day >= $5) AND ($6::date IS NULL OR day <= $6)
-        """;
-
     /// <summary>
     /// Reads an area written <c>KIND:ID</c> (<c>county:42003</c>, <c>hidta:appalachia</c>,
     /// <c>county_neighbors:42003</c>).
@@ -101,23 +96,20 @@ public static class AlertQuery
     }
 
     /// <summary>The alerts that pass a filter, newest (largest <c>seq</c>) first.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="filter">The filter.</param>
     /// <param name="limit">The most alerts returned.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The alerts.</returns>
-    public static async Task<IReadOnlyList<StoredAlert>> ListAsync(NpgsqlDataSource dataSource, AlertFilter filter, int limit, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<StoredAlert>> ListAsync(GeoOrsDbContext db, AlertFilter filter, int limit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(filter);
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM alerts WHERE {Where} ORDER BY seq DESC LIMIT $7");
-        Bind(command, filter);
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(db);
+        var rows = await Filtered(db, filter).OrderByDescending(a => a.Seq).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(Of)];
     }
 
     /// <summary>The alerts with <c>seq</c> after one and up to another that pass a filter, oldest first.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="afterSeq">Only alerts with a larger <c>seq</c>.</param>
     /// <param name="upToSeq">Only alerts with this <c>seq</c> or a smaller one, or null for no bound.</param>
     /// <param name="filter">The filter.</param>
@@ -125,29 +117,41 @@ public static class AlertQuery
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The alerts in <c>seq</c> order.</returns>
     public static async Task<IReadOnlyList<StoredAlert>> AfterAsync(
-        NpgsqlDataSource dataSource, long afterSeq, long? upToSeq, AlertFilter filter, int limit, CancellationToken cancellationToken = default)
+        GeoOrsDbContext db, long afterSeq, long? upToSeq, AlertFilter filter, int limit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(filter);
-        await using var command = dataSource.CreateCommand(
-            $"SELECT {Columns} FROM alerts WHERE {Where} AND seq > $7 AND ($8::bigint IS NULL OR seq <= $8) ORDER BY seq LIMIT $9");
-        Bind(command, filter);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSeq });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (object?)upToSeq ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(db);
+        var rows = await Filtered(db, filter)
+            .Where(a => a.Seq > afterSeq && (upToSeq == null || a.Seq <= upToSeq))
+            .OrderBy(a => a.Seq).Take(limit)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(Of)];
     }
 
     /// <summary>The largest <c>seq</c> stored, or 0 when there is no alert.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The largest <c>seq</c>.</returns>
-    public static async Task<long> LatestSeqAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    public static async Task<long> LatestSeqAsync(GeoOrsDbContext db, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand("SELECT coalesce(max(seq), 0) FROM alerts");
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        ArgumentNullException.ThrowIfNull(db);
+        return await db.Alerts.MaxAsync(a => (long?)a.Seq, cancellationToken).ConfigureAwait(false) ?? 0;
     }
+
+    private static IQueryable<Alert> Filtered(GeoOrsDbContext db, AlertFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var (kind, area, method, since, from, to) = (filter.AreaKind, filter.AreaId, filter.Method, filter.Since?.ToUniversalTime(), filter.From, filter.To);
+        var alerts = db.Alerts.AsNoTracking();
+        alerts = kind is null ? alerts : alerts.Where(a => a.AreaKind == kind);
+        alerts = area is null ? alerts : alerts.Where(a => a.AreaId == area);
+        alerts = method is null ? alerts : alerts.Where(a => a.Method == method);
+        alerts = since is null ? alerts : alerts.Where(a => a.CreatedAt >= since.Value);
+        alerts = from is null ? alerts : alerts.Where(a => a.Day >= from.Value);
+        return to is null ? alerts : alerts.Where(a => a.Day <= to.Value);
+    }
+
+    private static StoredAlert Of(Alert a) => new(
+        a.Id, a.Seq, a.AreaKind, a.AreaId, a.AreaName, a.Method, a.Day, a.Observed, a.Expected, a.Statistic, a.Threshold, a.CreatedAt.UtcDateTime, a.RunId);
 
     /// <summary>Reads an alert from a row whose first columns are those of <see cref="StoredAlert"/>, in order, from <paramref name="at"/>.</summary>
     /// <param name="reader">The reader, on the row.</param>
@@ -166,27 +170,4 @@ public static class AlertQuery
     /// <param name="alias">The alias of <c>alerts</c>.</param>
     /// <returns>The column list.</returns>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(c => $"{alias}.{c}"));
-
-    private static void Bind(NpgsqlCommand command, AlertFilter filter)
-    {
-        static NpgsqlParameter Parameter(NpgsqlDbType type, object? value) => new() { NpgsqlDbType = type, Value = value ?? DBNull.Value };
-        command.Parameters.Add(Parameter(NpgsqlDbType.Text, filter.AreaKind));
-        command.Parameters.Add(Parameter(NpgsqlDbType.Text, filter.AreaId));
-        command.Parameters.Add(Parameter(NpgsqlDbType.Text, filter.Method));
-        command.Parameters.Add(Parameter(NpgsqlDbType.TimestampTz, filter.Since?.UtcDateTime));
-        command.Parameters.Add(Parameter(NpgsqlDbType.Date, filter.From));
-        command.Parameters.Add(Parameter(NpgsqlDbType.Date, filter.To));
-    }
-
-    private static async Task<IReadOnlyList<StoredAlert>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        var alerts = new List<StoredAlert>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            alerts.Add(Read(reader));
-        }
-
-        return alerts;
-    }
 }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using GeoOrs.Data.Entities;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -204,53 +206,36 @@ public static class AnalysisRuns
     }
 
     /// <summary>The runs, newest first.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="kind">Only this kind, or null for all.</param>
     /// <param name="limit">At most this many.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The runs.</returns>
-    public static async Task<IReadOnlyList<AnalysisRun>> ListAsync(NpgsqlDataSource dataSource, string? kind, int limit, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<AnalysisRun>> ListAsync(GeoOrsDbContext db, string? kind, int limit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand($"{SelectRuns} WHERE $1::text IS NULL OR kind = $1 ORDER BY id DESC LIMIT $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)kind ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.AddWithValue(limit);
-        return await ReadRunsAsync(command, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(db);
+        var rows = await db.AnalysisRuns.AsNoTracking()
+            .Where(r => kind == null || r.Kind == kind)
+            .OrderByDescending(r => r.Id).Take(limit)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(Of)];
     }
 
     /// <summary>One run, or null.</summary>
-    /// <param name="dataSource">The database.</param>
+    /// <param name="db">The database.</param>
     /// <param name="id">The run's id.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The run.</returns>
-    public static async Task<AnalysisRun?> GetAsync(NpgsqlDataSource dataSource, long id, CancellationToken cancellationToken = default)
+    public static async Task<AnalysisRun?> GetAsync(GeoOrsDbContext db, long id, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand($"{SelectRuns} WHERE id = $1");
-        command.Parameters.AddWithValue(id);
-        return (await ReadRunsAsync(command, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+        ArgumentNullException.ThrowIfNull(db);
+        var row = await db.AnalysisRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : Of(row);
     }
 
-    private const string SelectRuns = """
-        SELECT id, kind, reason, parameters::text, window_from, window_to, started_at, finished_at, duration_ms, status, summary::text
-        FROM analysis_runs
-        """;
-
-    private static async Task<IReadOnlyList<AnalysisRun>> ReadRunsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        var runs = new List<AnalysisRun>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            runs.Add(new AnalysisRun(
-                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Json(reader.GetString(3)),
-                reader.GetFieldValue<DateOnly>(4), reader.GetFieldValue<DateOnly>(5), reader.GetDateTime(6),
-                reader.IsDBNull(7) ? null : reader.GetDateTime(7), reader.IsDBNull(8) ? null : reader.GetInt32(8),
-                reader.GetString(9), reader.IsDBNull(10) ? null : Json(reader.GetString(10))));
-        }
-
-        return runs;
-    }
+    private static AnalysisRun Of(AnalysisRunRow r) => new(
+        r.Id, r.Kind, r.Reason, Json(r.Parameters), r.WindowFrom, r.WindowTo, r.StartedAt.UtcDateTime, r.FinishedAt?.UtcDateTime, r.DurationMs, r.Status,
+        r.Summary is null ? null : Json(r.Summary));
 
     private static JsonElement Json(string text)
     {

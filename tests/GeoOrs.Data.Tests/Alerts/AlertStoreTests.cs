@@ -27,7 +27,8 @@ public class AlertStoreTests
 
         await firstRun.CommitAsync();
         Assert.Single(await secondRun.WaitAsync(TimeSpan.FromSeconds(10)));
-        var stored = await AlertQuery.AfterAsync(dataSource, 0, null, new AlertFilter("county", area), 10);
+        await using var db = GeoOrsDbContext.Create(dataSource);
+        var stored = await AlertQuery.AfterAsync(db, 0, null, new AlertFilter("county", area), 10);
         Assert.Equal([Alert(area, 1).Id, Alert(area, 2).Id], stored.Select(a => a.Id));
         Assert.True(stored[0].Seq < stored[1].Seq);
     }
