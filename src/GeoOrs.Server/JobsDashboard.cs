@@ -1,9 +1,11 @@
 using System.Security.Claims;
 using GeoOrs.Data.Access;
+using GeoOrs.Data.Entities;
 using Hangfire;
 using Hangfire.Dashboard;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GeoOrs.Server;
@@ -26,6 +28,9 @@ internal static class JobsDashboard
 
     public static WebApplicationBuilder AddGeoOrsJobsDashboard(this WebApplicationBuilder builder)
     {
+        // The cookie is sealed with the Data Protection key ring in the database, so every server of
+        // the deployment reads the cookies any of them issued (no sticky sessions needed).
+        builder.Services.AddDataProtection().SetApplicationName("GeoOrs").PersistKeysToDbContext<GeoOrsDbContext>();
         builder.Services.AddAuthentication().AddCookie(Scheme, o =>
         {
             o.Cookie.Name = "geoors_jobs";
@@ -94,7 +99,7 @@ internal static class JobsDashboard
             return;
         }
 
-        var db = context.HttpContext.RequestServices.GetRequiredService<GeoOrs.Data.Entities.GeoOrsDbContext>();
+        var db = context.HttpContext.RequestServices.GetRequiredService<GeoOrsDbContext>();
         if (await ApiKeys.InfoAsync(db, key, context.HttpContext.RequestAborted) is not { RevokedAt: null })
         {
             context.RejectPrincipal();

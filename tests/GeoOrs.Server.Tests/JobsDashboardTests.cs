@@ -1,9 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using GeoOrs.Data.Entities;
 using GeoOrs.Data;
 using GeoOrs.Data.Access;
 using GeoOrs.Tests;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace GeoOrs.Server.Tests;
@@ -132,6 +135,48 @@ public class JobsDashboardTests
         again.Headers.Add("Cookie", value);
         using var closed = await browser.SendAsync(again);
         Assert.Equal(HttpStatusCode.Unauthorized, closed.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_session_one_server_issued_opens_the_dashboard_on_another_server_of_the_same_database()
+    {
+        await using var shared = await PostGis.CreateScratchDatabaseAsync();
+        await using var apart = await PostGis.CreateScratchDatabaseAsync();
+        static Dictionary<string, string?> Node(string connectionString) => new()
+        {
+            ["Database:ConnectionString"] = connectionString,
+            ["Scheduling:Enabled"] = "false",
+            ["Boundaries:LoadOnStart"] = "false",
+        };
+        await using var a = new GeoOrsFactory(Node(shared.ConnectionString));
+        await using var b = new GeoOrsFactory(Node(shared.ConnectionString));
+        await using var elsewhere = new GeoOrsFactory(Node(apart.ConnectionString));
+
+        using var admin = a.CreateClient();
+        admin.DefaultRequestHeaders.Add("X-Api-Key", await a.KeyForAsync("admin"));
+        using var session = await admin.PostAsync(new Uri("/api/jobs/dashboard-session", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.NoContent, session.StatusCode);
+        var cookie = Assert.Single(session.Headers.GetValues("Set-Cookie"));
+        var value = cookie[..cookie.IndexOf(';', StringComparison.Ordinal)];
+
+        // Behind a load balancer without sticky sessions the next page may reach the other server.
+        using var browser = b.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { HandleCookies = false });
+        using var page = new HttpRequestMessage(HttpMethod.Get, new Uri("/jobs", UriKind.Relative));
+        page.Headers.Add("Cookie", value);
+        using (var opened = await browser.SendAsync(page))
+        {
+            Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        }
+
+        // The key ring is the database's, not this machine's: a server on another database cannot read
+        // what these two protect, while they read each other's.
+        var sealedByA = a.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("ring test").Protect("payload");
+        Assert.Equal("payload", b.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("ring test").Unprotect(sealedByA));
+        Assert.ThrowsAny<CryptographicException>(() =>
+            elsewhere.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("ring test").Unprotect(sealedByA));
+        await using var dataSource = GeoOrsDataSource.Create(shared.ConnectionString);
+        await using var count = dataSource.CreateCommand("SELECT count(*) FROM data_protection_keys WHERE xml LIKE '%<key id=%'");
+        Assert.True((long)(await count.ExecuteScalarAsync())! >= 1);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -12,7 +13,7 @@ namespace GeoOrs.Data.Entities;
 /// them with the live schema as they are.
 /// </summary>
 /// <param name="options">The options, from <see cref="Configure"/>.</param>
-public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) : DbContext(options)
+public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     private const string Now = "now()";
     private const string MultiPolygon4326 = "geometry(MultiPolygon,4326)";
@@ -49,6 +50,12 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
 
     /// <summary>Naloxone sites.</summary>
     public DbSet<NaloxoneSiteRow> NaloxoneSites => Set<NaloxoneSiteRow>();
+
+    /// <summary>
+    /// The ASP.NET Core Data Protection key ring (migration 0019), shared by every server on the
+    /// database, so a cookie one server issued is read by another.
+    /// </summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>States.</summary>
     public DbSet<StateRow> States => Set<StateRow>();
@@ -200,6 +207,12 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
             e.Property(s => s.Id).UseIdentityAlwaysColumn();
             e.Property(s => s.Geom).HasColumnType("geometry(Point,4326)");
             e.Property(s => s.AddedAt).HasDefaultValueSql(Now);
+        });
+
+        modelBuilder.Entity<DataProtectionKey>(e =>
+        {
+            e.ToTable("data_protection_keys");
+            e.Property(k => k.Id).UseIdentityAlwaysColumn();
         });
 
         modelBuilder.Entity<StateRow>(e =>
