@@ -111,18 +111,14 @@ public class JobsDashboardTests
 
         // A page navigation sends the cookie alone.
         using var browser = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { HandleCookies = false });
-        using var page = new HttpRequestMessage(HttpMethod.Get, new Uri("/jobs", UriKind.Relative));
-        page.Headers.Add("Cookie", value);
-        using (var opened = await browser.SendAsync(page))
+        using (var opened = await GetWithCookieAsync(browser, "/jobs", value))
         {
             Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
             Assert.Contains("GeoOrs jobs", await opened.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         // The cookie is no key for the API.
-        using var api = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/jobs/runs", UriKind.Relative));
-        api.Headers.Add("Cookie", value);
-        using (var refused = await browser.SendAsync(api))
+        using (var refused = await GetWithCookieAsync(browser, "/api/jobs/runs", value))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
@@ -131,9 +127,7 @@ public class JobsDashboardTests
         await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
         await using var db = GeoOrsDbContext.Create(dataSource);
         Assert.True(await ApiKeys.RevokeAsync(db, ApiKeys.PrefixOf(key)));
-        using var again = new HttpRequestMessage(HttpMethod.Get, new Uri("/jobs", UriKind.Relative));
-        again.Headers.Add("Cookie", value);
-        using var closed = await browser.SendAsync(again);
+        using var closed = await GetWithCookieAsync(browser, "/jobs", value);
         Assert.Equal(HttpStatusCode.Unauthorized, closed.StatusCode);
     }
 
@@ -161,9 +155,7 @@ public class JobsDashboardTests
 
         // Behind a load balancer without sticky sessions the next page may reach the other server.
         using var browser = b.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { HandleCookies = false });
-        using var page = new HttpRequestMessage(HttpMethod.Get, new Uri("/jobs", UriKind.Relative));
-        page.Headers.Add("Cookie", value);
-        using (var opened = await browser.SendAsync(page))
+        using (var opened = await GetWithCookieAsync(browser, "/jobs", value))
         {
             Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
         }
@@ -196,5 +188,13 @@ public class JobsDashboardTests
         Assert.True(await reader.ReadAsync());
         Assert.Contains("EmergingHotspotsJob", reader.GetString(0), StringComparison.Ordinal);
         Assert.Contains("manual", reader.GetString(1), StringComparison.Ordinal);
+    }
+
+    /// <summary>A page navigation: a GET with the cookie alone.</summary>
+    private static async Task<HttpResponseMessage> GetWithCookieAsync(HttpClient browser, string path, string cookie)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+        request.Headers.Add("Cookie", cookie);
+        return await browser.SendAsync(request);
     }
 }
