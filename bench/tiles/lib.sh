@@ -27,7 +27,7 @@ need_tools() {
 
 start_cluster() {
   "$ROOT/geoors" db start >/dev/null 2>&1 || "$ROOT/geoors" db start
-  PGPASSWORD=$(cat "$ROOT/.geoors/db.password"); export PGPASSWORD
+  PGPASSWORD=$(cat "${GEOORS_STATE:-$ROOT/.geoors}/db.password"); export PGPASSWORD
   PGPORT=$("$ROOT/geoors" db url postgres | sed -E 's/.*Port=([0-9]+).*/\1/'); export PGPORT
   export PGHOST=127.0.0.1 PGUSER=geoors
 }

@@ -71,12 +71,14 @@ internal static class Access
         var jwt = builder.Configuration.GetSection("Access:Jwt").Get<JwtOptions>() ?? new JwtOptions();
         builder.Services.AddOptions<JwtOptions>().BindConfiguration("Access:Jwt").ValidateDataAnnotations()
             .Validate(o => o.SigningKey.Length is 0 or >= 32, "Access:Jwt:SigningKey must be at least 32 characters").ValidateOnStart();
-        var authentication = builder.Services.AddAuthentication(Policy)
-            .AddPolicyScheme(Policy, "API key or JWT", o => o.ForwardDefaultSelector = http =>
-                jwt.Enabled && BearerToken(http.Request) is { } token && !token.StartsWith(ApiKeys.Scheme, StringComparison.Ordinal) ? JwtScheme : KeyScheme)
+        // Without JWTs every credential is an API key: its handler is the default scheme itself, not
+        // one reached through a policy scheme (a second handler made and run for every request).
+        var authentication = builder.Services.AddAuthentication(jwt.Enabled ? Policy : KeyScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(KeyScheme, null);
         if (jwt.Enabled)
         {
+            authentication.AddPolicyScheme(Policy, "API key or JWT", o => o.ForwardDefaultSelector = http =>
+                BearerToken(http.Request) is { } token && !token.StartsWith(ApiKeys.Scheme, StringComparison.Ordinal) ? JwtScheme : KeyScheme);
             authentication.AddJwtBearer(JwtScheme, o =>
             {
                 o.MapInboundClaims = false;
@@ -120,7 +122,7 @@ internal static class Access
         {
             if (HasCredentials(http.Request) && http.User.Identity?.IsAuthenticated != true)
             {
-                var result = await http.AuthenticateAsync(Policy);
+                var result = await http.AuthenticateAsync();
                 await Unauthorized(http, result.Failure?.Message ?? "the credentials were not accepted").ExecuteAsync(http);
                 return;
             }

@@ -121,8 +121,11 @@ internal static class HttpHardening
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<HttpOptions>>((limiter, http) =>
         {
             var options = http.Value;
+            var keyed = Bucket(options.KeyPermitsPerMinute);
+            var open = Bucket(options.PublicPermitsPerMinute);
+            Func<string, TokenBucketRateLimiterOptions> keyedBucket = _ => keyed, openBucket = _ => open;
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, options));
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, keyedBucket, openBucket));
             limiter.OnRejected = RejectAsync;
         });
 
@@ -201,7 +204,8 @@ internal static class HttpHardening
     /// A token bucket per API key (the <see cref="GeoOrsClaims.Key"/> claim) or, without one, per client
     /// address (an IPv6 client by its /64, which one client holds whole); <c>/health</c> is not limited.
     /// </summary>
-    private static RateLimitPartition<string> Partition(HttpContext context, HttpOptions options)
+    private static RateLimitPartition<string> Partition(
+        HttpContext context, Func<string, TokenBucketRateLimiterOptions> keyedBucket, Func<string, TokenBucketRateLimiterOptions> openBucket)
     {
         if (context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase))
         {
@@ -209,7 +213,7 @@ internal static class HttpHardening
         }
 
         var client = ClientOf(context);
-        return RateLimitPartition.GetTokenBucketLimiter(client, _ => Bucket(client.StartsWith("key:", StringComparison.Ordinal) ? options.KeyPermitsPerMinute : options.PublicPermitsPerMinute));
+        return RateLimitPartition.GetTokenBucketLimiter(client, client.StartsWith("key:", StringComparison.Ordinal) ? keyedBucket : openBucket);
     }
 
     /// <summary>Who a request counts against: <c>key:PREFIX</c> for a caller with an API key, else <c>ip:ADDRESS</c>.</summary>

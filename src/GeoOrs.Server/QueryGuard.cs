@@ -11,7 +11,7 @@ internal static class QueryGuard
     {
         app.Use(async (http, next) =>
         {
-            if (http.Request.Query.Any(p => p.Key.Contains('\0', StringComparison.Ordinal) || p.Value.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true)))
+            if (http.Request.QueryString.HasValue && http.Request.Query.Any(p => p.Key.Contains('\0', StringComparison.Ordinal) || p.Value.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true)))
             {
                 await TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid parameter",
                     detail: "The query string holds a NUL character (%00), which no parameter takes.").ExecuteAsync(http);

@@ -6,16 +6,23 @@ using Microsoft.Extensions.Primitives;
 
 namespace GeoOrs.Server;
 
-/// <summary>A made tile: its bytes, and the same bytes gzip- and brotli-compressed once asked for.</summary>
+/// <summary>
+/// A made tile: its bytes, the same bytes gzip- and brotli-compressed once asked for, and its strong
+/// ETags (made once, with the tile, rather than for every request that the cache answers).
+/// </summary>
 /// <param name="Raw">The tile (empty for a tile without features).</param>
 /// <param name="Features">How many features it holds.</param>
-internal sealed class TileBytes(byte[] Raw, int Features)
+/// <param name="ETag">The ETag's opaque part, before any encoding: a hash of the tile's cache key.</param>
+internal sealed class TileBytes(byte[] Raw, int Features, string ETag)
 {
     /// <summary>How many features the tile holds (for the audit log).</summary>
     public int Features { get; } = Features;
 
     private byte[]? _gzip;
     private byte[]? _brotli;
+    private readonly string _etag = ETagText(ETag, null);
+    private readonly string _etagGzip = ETagText(ETag, "gzip");
+    private readonly string _etagBrotli = ETagText(ETag, "br");
 
     public byte[] Raw { get; } = Raw;
 
@@ -23,8 +30,14 @@ internal sealed class TileBytes(byte[] Raw, int Features)
 
     public byte[] Brotli => _brotli ??= Compress(Raw, s => new BrotliStream(s, CompressionLevel.Optimal, leaveOpen: true));
 
+    /// <summary>The quoted ETag of the tile sent with <paramref name="encoding"/> (br, gzip or none).</summary>
+    public string ETagOf(string? encoding) => encoding switch { "br" => _etagBrotli, "gzip" => _etagGzip, _ => _etag };
+
+    /// <summary>A quoted strong ETag: the opaque part, then the encoding if there is one.</summary>
+    public static string ETagText(string etag, string? encoding) => encoding is null ? $"\"{etag}\"" : $"\"{etag}-{encoding}\"";
+
     /// <summary>Bytes held in memory, for the cache's size limit.</summary>
-    public long Size => Raw.Length + (_gzip?.Length ?? 0) + (_brotli?.Length ?? 0) + 64;
+    public long Size => Raw.Length + (_gzip?.Length ?? 0) + (_brotli?.Length ?? 0) + 256;
 
     private static byte[] Compress(byte[] raw, Func<Stream, Stream> compressor)
     {

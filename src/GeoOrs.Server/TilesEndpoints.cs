@@ -166,7 +166,8 @@ internal static class TilesEndpoints
     /// Answers a tile request: a strong ETag over the tile (its key carries the caller's view), the
     /// versions of its layer's data and the chosen encoding; 304 when the client has it; else the tile
     /// from cache or newly made, audited first when <paramref name="audit"/> is given. Answers to
-    /// callers with credentials are private to them.
+    /// callers with credentials are private to them. A tile the cache holds brings its ETag along:
+    /// a cache hit hashes nothing and formats no header.
     /// </summary>
     internal static async Task<IResult> ServeAsync(
         HttpContext http, TileCache cache, DataVersions versions, VectorTileLayer layer, string key, string contentType, bool compress,
@@ -179,22 +180,22 @@ internal static class TilesEndpoints
 
         key = $"{key}#{cache.VersionsOf(layer)}";
         var encoding = compress ? Negotiate(http.Request) : null;
-        var etag = new EntityTagHeaderValue($"\"{Hash(key)}{(encoding is null ? "" : "-" + encoding)}\"");
-        var response = http.Response.GetTypedHeaders();
-        response.ETag = etag;
-        var keyed = Access.RoleOf(http.User) != Role.Public;
-        response.CacheControl = new CacheControlHeaderValue { Public = !keyed, Private = keyed, NoCache = true };
-        http.Response.Headers.Vary = compress ? "Accept-Encoding, Authorization, X-Api-Key" : "Authorization, X-Api-Key";
+        var hash = cache.TryGet(key, out var tile) ? null : Hash(key); // a cached tile has its ETag
+        var etag = hash is null ? tile.ETagOf(encoding) : TileBytes.ETagText(hash, encoding);
+        var headers = http.Response.Headers;
+        headers.ETag = etag;
+        headers.CacheControl = Access.RoleOf(http.User) == Role.Public ? PublicNoCache : PrivateNoCache;
+        headers.Vary = compress ? "Accept-Encoding, Authorization, X-Api-Key" : "Authorization, X-Api-Key";
 
-        if (http.Request.GetTypedHeaders().IfNoneMatch.Any(t => t.Compare(etag, useStrongComparison: true)))
+        if (http.Request.Headers.IfNoneMatch.Count > 0 && HasMatching(http.Request, etag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        if (!cache.TryGet(key, out var tile))
+        if (hash is not null)
         {
             var (bytes, features) = await make(cancellationToken);
-            tile = new TileBytes(bytes, features);
+            tile = new TileBytes(bytes, features, hash);
             cache.Set(key, tile, layer);
         }
 
@@ -210,10 +211,38 @@ internal static class TilesEndpoints
 
         if (encoding is not null)
         {
-            http.Response.Headers.ContentEncoding = encoding;
+            headers.ContentEncoding = encoding;
         }
 
-        return TypedResults.Bytes(encoding switch { "br" => tile.Brotli, "gzip" => tile.Gzip, _ => tile.Raw }, contentType);
+        return new TileContent(encoding switch { "br" => tile.Brotli, "gzip" => tile.Gzip, _ => tile.Raw }, contentType);
+    }
+
+    /// <summary>Whether the request's If-None-Match names <paramref name="etag"/> (strong comparison).</summary>
+    private static bool HasMatching(HttpRequest request, string etag)
+    {
+        var tag = new EntityTagHeaderValue(etag);
+        return request.GetTypedHeaders().IfNoneMatch.Any(t => t.Compare(tag, useStrongComparison: true));
+    }
+
+    /// <summary>Cache-Control of an answer to the public: any cache may keep it, and must ask again before reuse.</summary>
+    internal const string PublicNoCache = "public, no-cache";
+
+    /// <summary>Cache-Control of an answer to a caller with credentials: only the caller's own cache may keep it.</summary>
+    internal const string PrivateNoCache = "no-cache, private";
+
+    /// <summary>
+    /// A tile's bytes as the body of a 200, with their type and length: what <c>TypedResults.Bytes</c>
+    /// sends without ranges, without its reading of the request's conditional headers (answered above).
+    /// </summary>
+    private sealed class TileContent(byte[] bytes, string contentType) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.ContentType = contentType;
+            response.ContentLength = bytes.Length;
+            return response.Body.WriteAsync(bytes, 0, bytes.Length, CancellationToken.None);
+        }
     }
 
     private static double[] LonLat(TileId tile)
@@ -225,6 +254,11 @@ internal static class TilesEndpoints
     /// <summary>br, gzip or none, by the client's Accept-Encoding (q-values honoured, brotli preferred on a tie).</summary>
     private static string? Negotiate(HttpRequest request)
     {
+        if (request.Headers.AcceptEncoding.Count == 0)
+        {
+            return null;
+        }
+
         var accepted = request.GetTypedHeaders().AcceptEncoding;
         double Quality(string coding)
         {
@@ -242,7 +276,7 @@ internal static class TilesEndpoints
 
     /// <summary>The request's parameters as name and values, leaving out <paramref name="except"/>.</summary>
     internal static IEnumerable<KeyValuePair<string, string?[]>> Parameters(IQueryCollection query, string? except = null) =>
-        query.Where(q => q.Key != except).Select(q => new KeyValuePair<string, string?[]>(q.Key, q.Value.ToArray()));
+        query.Count == 0 ? [] : query.Where(q => q.Key != except).Select(q => new KeyValuePair<string, string?[]>(q.Key, q.Value.ToArray()));
 
     internal static bool TryParseTile(string z, string x, string y, out TileId tile, out IResult error)
     {

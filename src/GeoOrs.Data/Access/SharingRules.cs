@@ -25,7 +25,7 @@ public sealed class SharingRules
     /// <param name="role">The caller's role.</param>
     /// <param name="agency">The caller's agency (null for the public).</param>
     /// <returns>The hidden agencies.</returns>
-    public IReadOnlyList<string> HiddenFrom(Role role, string? agency) => role == Role.Admin
+    public IReadOnlyList<string> HiddenFrom(Role role, string? agency) => role == Role.Admin || _partners.Count == 0
         ? []
         : [.. _partners.Where(r => agency is null || (r.Key != agency && !r.Value.Contains(agency))).Select(r => r.Key).Order(StringComparer.Ordinal)];
 
