@@ -17,7 +17,7 @@ cd "$ROOT"
 ./geoors db start >/dev/null
 DB_URL=$(./geoors db url geoors_bench)
 export PGPASSWORD
-PGPASSWORD=$(cat "$ROOT/.geoors/db.password")
+PGPASSWORD=$(cat "${GEOORS_STATE:-$ROOT/.geoors}/db.password")
 PGPORT=$(echo "$DB_URL" | sed -E 's/.*Port=([0-9]+).*/\1/')
 psql_bench() { psql -h 127.0.0.1 -p "$PGPORT" -U geoors -X -q -v ON_ERROR_STOP=1 "$@"; }
 psql_bench -d postgres -c "DROP DATABASE IF EXISTS geoors_bench WITH (FORCE)" -c "CREATE DATABASE geoors_bench"
