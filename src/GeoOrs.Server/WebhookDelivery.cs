@@ -102,7 +102,7 @@ internal sealed class WebhookDelivery(
             }
 
             any = true;
-            await Task.WhenAll(batch.Select(item => DeliverAsync(item, settings, cancellationToken)));
+            await Task.WhenAll(batch.Select(item => DeliverAsync(item, settings)));
             if (batch.Count < settings.BatchSize)
             {
                 return any;
@@ -122,14 +122,16 @@ internal sealed class WebhookDelivery(
         return TimeSpan.FromMilliseconds((capped / 2) + (Random.Shared.NextDouble() * capped / 2));
     }
 
-    private async Task DeliverAsync(OutboxItem item, WebhooksOptions settings, CancellationToken stoppingToken)
+    private async Task DeliverAsync(OutboxItem item, WebhooksOptions settings)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(item.Alert, json.Value.SerializerOptions); // as /api/alerts shows it
         int? status = null;
         string error;
         TimeSpan? retryAfter = null;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(settings.Timeout);
+        // Not linked to the server's stopping: a request once sent may have reached the receiver, so
+        // the attempt runs to its answer or its timeout and is recorded (the host waits for it on
+        // shutdown). Giving the row back instead would deliver the alert twice as the same attempt.
+        using var timeout = new CancellationTokenSource(settings.Timeout);
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(item.Url, UriKind.Absolute)) { Content = new ByteArrayContent(body) };
@@ -154,12 +156,6 @@ internal sealed class WebhookDelivery(
                 { Date: { } date } => date - DateTimeOffset.UtcNow,
                 _ => null,
             };
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // The server is stopping: the attempt did not finish, so it does not count.
-            await ReleaseSafelyAsync(item);
-            return;
         }
         catch (OperationCanceledException)
         {
@@ -226,17 +222,5 @@ internal sealed class WebhookDelivery(
             HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError => "invalid HTTP response",
             _ => "request failed",
         };
-    }
-
-    private async Task ReleaseSafelyAsync(OutboxItem item)
-    {
-        try
-        {
-            await WebhookOutbox.ReleaseAsync(dataSource, item.Id, CancellationToken.None);
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
-        {
-            log.LogWarning(e, "Could not give back outbox row {Id}; it is tried again when its lease ends", item.Id);
-        }
     }
 }

@@ -80,6 +80,9 @@ internal sealed class WebhookReceiver : IDisposable
 
     public ConcurrentQueue<Received> Requests { get; } = new();
 
+    /// <summary>The requests whose bodies have arrived, answered or not yet.</summary>
+    public int Started => Volatile.Read(ref _count);
+
     private static int FreePort()
     {
         using var socket = new TcpListener(IPAddress.Loopback, 0);

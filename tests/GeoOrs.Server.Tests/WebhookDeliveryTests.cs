@@ -174,4 +174,47 @@ public class WebhookDeliveryTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         await reader.ReadAsync();
         Assert.Equal((Count, 1, 1, Count), (reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt64(3)));
     }
+
+    [Fact]
+    public async Task A_server_stopping_mid_attempt_waits_for_the_answer_and_records_it_so_no_alert_is_sent_twice()
+    {
+        // Whichever server claims a row (every test server delivers), the one stopped here holds
+        // attempts in flight when it stops, answered only after it began to stop.
+        using var receiver = new WebhookReceiver(_ => HttpStatusCode.NoContent, TimeSpan.FromMilliseconds(1500));
+        var area = TestAlerts.NewArea();
+        var subscription = await SubscribeAsync(factory, receiver.Url, area);
+        using var client = subscription.Client;
+        const int Count = 6;
+        var alerts = Enumerable.Range(0, Count).Select(i => TestAlerts.Alert(area, new DateOnly(2024, 2, 1).AddDays(i).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        var stopping = new GeoOrsFactory(new Dictionary<string, string?>
+        {
+            ["Scheduling:Enabled"] = "false",
+            ["Webhooks:BatchSize"] = "10",
+            ["Webhooks:PollInterval"] = "00:00:00.100",
+        });
+        try
+        {
+            _ = stopping.Services;
+            await TestAlerts.AddAsync(alerts);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (receiver.Started < Count && clock.Elapsed < Patience)
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.Equal(Count, receiver.Started);
+        }
+        finally
+        {
+            await stopping.DisposeAsync();
+        }
+
+        var detail = await WaitForAsync(subscription, d => d.GetProperty("deliveries").GetProperty("delivered").GetInt64() == Count);
+        Assert.Equal(Count, detail.GetProperty("deliveries").GetProperty("delivered").GetInt64());
+        await Task.Delay(2000); // a row given back would be sent again by now
+        var requests = receiver.Requests.ToList();
+        Assert.Equal(Count, requests.Count);
+        Assert.Equal(alerts.Select(x => x.Id).Order(StringComparer.Ordinal), requests.Select(r => r.AlertId!).Order(StringComparer.Ordinal));
+        Assert.All(requests, r => Assert.Equal(1, r.Attempt));
+    }
 }

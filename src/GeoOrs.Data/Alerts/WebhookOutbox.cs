@@ -118,20 +118,6 @@ public static class WebhookOutbox
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Gives a claimed row back unattempted (the server is stopping before it could try): due at once, the attempt not counted.</summary>
-    /// <param name="dataSource">The database.</param>
-    /// <param name="id">The outbox row.</param>
-    /// <param name="cancellationToken">Cancels the statement.</param>
-    /// <returns>A task.</returns>
-    public static async Task ReleaseAsync(NpgsqlDataSource dataSource, long id, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand(
-            "UPDATE webhook_outbox SET attempts = greatest(attempts - 1, 0), next_attempt_at = now() WHERE id = $1 AND delivered_at IS NULL AND failed_at IS NULL");
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>How long until the earliest pending row is due (zero or less when one is due now), or null when none is pending.</summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
