@@ -9,8 +9,9 @@ namespace GeoOrs.Data.Ingest;
 /// <c>aggregate_drugs</c> table, and merges the sums into the daily and monthly aggregate tables
 /// inside the batch's transaction, so the layers summed from them are never stale. Monthly sums also
 /// add up the events' record keys (the cell keys of public figures, migration 0016). Daily sums are
-/// moved to a staging table every <see cref="FlushKeys"/> county-days, which bounds the memory a large
-/// batch takes, and everything is merged once at the end.
+/// moved to a staging table every <see cref="DefaultFlushKeys"/> county-days, which bounds the memory
+/// a large batch takes, and everything is merged once at the end, in key order, adding up only the
+/// county-days staged more than once (<see cref="StagedKeys{TKey}"/>).
 /// </summary>
 internal sealed class AggregateTally
 {
@@ -25,14 +26,27 @@ internal sealed class AggregateTally
         ["marijuana"] = 12,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private const int FlushKeys = 50_000;
+    /// <summary>County-days tallied in memory before they are moved to the staging table.</summary>
+    public const int DefaultFlushKeys = 50_000;
+
+    /// <summary>Staged county-days remembered (about 30 bytes each), past which every one staged is added up at the merge.</summary>
+    public const int DefaultTrackedKeys = 1_000_000;
 
     private readonly EventKind _kind;
+    private readonly int _flushKeys;
     private readonly Dictionary<(string County, DateOnly Day), Sums> _days = [];
-    private readonly Dictionary<(string County, DateOnly Month), Sums> _months = []; // at most counties × months: merged once, at the end
+    private readonly Dictionary<(string County, DateOnly Month), Sums> _months = []; // at most counties × months: staged once, at the end
+    private readonly StagedKeys<(string, DateOnly)> _stagedDays;
+    private readonly StagedKeys<(string, DateOnly)> _stagedMonths;
     private bool _staging;
 
-    public AggregateTally(EventKind kind) => _kind = kind;
+    public AggregateTally(EventKind kind, int flushKeys = DefaultFlushKeys, int trackedKeys = DefaultTrackedKeys)
+    {
+        _kind = kind;
+        _flushKeys = flushKeys;
+        _stagedDays = new StagedKeys<(string, DateOnly)>(trackedKeys);
+        _stagedMonths = new StagedKeys<(string, DateOnly)>(trackedKeys);
+    }
 
     /// <summary>Whether the batch changed any aggregate.</summary>
     public bool Changed { get; private set; }
@@ -118,16 +132,17 @@ internal sealed class AggregateTally
     /// COPY only, so memory stays bounded; they are added up and merged once, at the end.
     /// </summary>
     public Task FlushIfFullAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        _days.Count >= FlushKeys ? StageAsync(connection, _days, "days", cancellationToken) : Task.CompletedTask;
+        _days.Count >= _flushKeys ? StageAsync(connection, _days, "days", _stagedDays, cancellationToken) : Task.CompletedTask;
 
     /// <summary>
     /// Merges everything into the daily and monthly tables (at the end of the batch): each county-day
-    /// and county-month once, summed over whatever was staged for it, in key order.
+    /// and county-month once, in key order: the rows staged first as they are, with the sums of those
+    /// staged again (if any) added element by element.
     /// </summary>
     public async Task FlushAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await StageAsync(connection, _days, "days", cancellationToken).ConfigureAwait(false);
-        await StageAsync(connection, _months, "months", cancellationToken).ConfigureAwait(false);
+        await StageAsync(connection, _days, "days", _stagedDays, cancellationToken).ConfigureAwait(false);
+        await StageAsync(connection, _months, "months", _stagedMonths, cancellationToken).ConfigureAwait(false);
         if (!Changed)
         {
             return;
@@ -135,22 +150,36 @@ internal sealed class AggregateTally
 
         // Element by element, written out: an ARRAY[...] expression is evaluated inline, where a
         // function over unnest() costs a subquery per row and array (ten times slower on large merges).
+        // Adding up every staged row (GROUP BY over all of them) took about half the time of a
+        // million-event batch's merges; most keys are staged once.
         var type = (string m) => m.EndsWith("_key", StringComparison.Ordinal) ? "bigint"
             : m is "events" or "fatal" or "naloxone" or "fatal_naloxone" ? "integer" : "double precision";
-        foreach (var (grain, key, staged, columns) in new[] { ("daily", "day", "days", Measures), ("monthly", "month", "months", $"{Measures}, {Keys}") })
+        foreach (var (grain, key, staged, columns, keys) in new[]
+        {
+            ("daily", "day", "days", Measures, _stagedDays),
+            ("monthly", "month", "months", $"{Measures}, {Keys}", _stagedMonths),
+        })
         {
             var names = columns.Split(", ");
-            var sums = string.Join(", ", names.Select(m =>
-                $"ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"sum({m}[{i}])"))}]::{type(m)}[]"));
+            string Elements(Func<int, string> element) => string.Join(", ", Enumerable.Range(1, Slots).Select(element));
+            var rows = keys.AnyAgain
+                ? $"""
+                  SELECT county_fips, day, {string.Join(", ", names.Select(m =>
+                      $"CASE WHEN r.day IS NULL THEN s.{m} WHEN s.day IS NULL THEN r.{m} ELSE ARRAY[{Elements(i => $"s.{m}[{i}] + r.{m}[{i}]")}]::{type(m)}[] END"))}
+                  FROM (SELECT * FROM ingest_{Table}_{staged} WHERE NOT again) s
+                  FULL JOIN (SELECT county_fips, day, {string.Join(", ", names.Select(m => $"ARRAY[{Elements(i => $"sum({m}[{i}])")}]::{type(m)}[] AS {m}"))}
+                             FROM ingest_{Table}_{staged} WHERE again GROUP BY county_fips, day) r USING (county_fips, day)
+                  """
+                : $"SELECT county_fips, day, {columns} FROM ingest_{Table}_{staged}";
             var merge = string.Join(", ", names.Select(m =>
-                $"{m} = ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"coalesce(a.{m}[{i}], 0) + coalesce(excluded.{m}[{i}], 0)"))}]::{type(m)}[]"));
+                $"{m} = ARRAY[{Elements(i => $"coalesce(a.{m}[{i}], 0) + coalesce(excluded.{m}[{i}], 0)")}]::{type(m)}[]"));
 
-            // Enough memory to add the staged rows up in one hash table instead of sorting them on disk.
+            // Enough memory to add up the rows staged again in one hash table instead of sorting them on disk.
             await ExecuteAsync(connection, $"""
                 SET LOCAL work_mem = '256MB';
                 INSERT INTO {Table}_{grain} AS a (county_fips, {key}, {columns})
-                SELECT county_fips, day, {sums} FROM ingest_{Table}_{staged}
-                GROUP BY county_fips, day ORDER BY county_fips, day
+                {rows}
+                ORDER BY county_fips, day
                 ON CONFLICT (county_fips, {key}) DO UPDATE SET {merge}
                 """, cancellationToken).ConfigureAwait(false);
         }
@@ -164,7 +193,8 @@ internal sealed class AggregateTally
     private string Keys => _kind == EventKind.Overdoses ? "events_key, fatal_key, naloxone_key, fatal_naloxone_key" : "events_key";
 
     /// <summary>COPYs waiting sums into the batch's staging table for days or months (made on first use, dropped at commit).</summary>
-    private async Task StageAsync(NpgsqlConnection connection, Dictionary<(string, DateOnly), Sums> pending, string staged, CancellationToken cancellationToken)
+    private async Task StageAsync(
+        NpgsqlConnection connection, Dictionary<(string, DateOnly), Sums> pending, string staged, StagedKeys<(string, DateOnly)> keys, CancellationToken cancellationToken)
     {
         if (pending.Count == 0)
         {
@@ -174,36 +204,39 @@ internal sealed class AggregateTally
         if (!_staging)
         {
             await ExecuteAsync(connection, $"""
-                CREATE TEMP TABLE ingest_{Table}_days ON COMMIT DROP AS SELECT * FROM {Table}_daily WITH NO DATA;
+                CREATE TEMP TABLE ingest_{Table}_days ON COMMIT DROP AS SELECT *, false AS again FROM {Table}_daily WITH NO DATA;
                 CREATE TEMP TABLE ingest_{Table}_months ON COMMIT DROP AS
-                    SELECT county_fips, month AS day, {Measures}, {Keys} FROM {Table}_monthly WITH NO DATA
+                    SELECT county_fips, month AS day, {Measures}, {Keys}, false AS again FROM {Table}_monthly WITH NO DATA
                 """, cancellationToken).ConfigureAwait(false);
             _staging = true;
         }
 
+        // Written synchronously: the importer buffers, and only a full buffer goes to the socket.
         var monthly = staged == "months";
         await using (var copy = await connection.BeginBinaryImportAsync(
-            $"COPY ingest_{Table}_{staged} (county_fips, day, {Measures}{(monthly ? $", {Keys}" : "")}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+            $"COPY ingest_{Table}_{staged} (county_fips, day, {Measures}{(monthly ? $", {Keys}" : "")}, again) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
         {
-            foreach (var ((county, day), sums) in pending)
+            foreach (var (key, sums) in pending)
             {
-                await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(county, NpgsqlDbType.Char, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(day, NpgsqlDbType.Date, cancellationToken).ConfigureAwait(false);
+                copy.StartRow();
+                copy.Write(key.Item1, NpgsqlDbType.Char);
+                copy.Write(key.Item2, NpgsqlDbType.Date);
                 for (var m = 0; m < sums.Counts.Length / Slots; m++)
                 {
-                    await copy.WriteAsync(sums.Counts[(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+                    copy.Write(sums.Counts[(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Integer);
                 }
 
                 for (var m = 0; m < (sums.Amounts?.Length ?? 0) / Slots; m++)
                 {
-                    await copy.WriteAsync(sums.Amounts![(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+                    copy.Write(sums.Amounts![(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Double);
                 }
 
                 for (var m = 0; monthly && m < sums.Keys!.Length / Slots; m++)
                 {
-                    await copy.WriteAsync(sums.Keys[(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                    copy.Write(sums.Keys[(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Bigint);
                 }
+
+                copy.Write(!keys.First(key), NpgsqlDbType.Boolean);
             }
 
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);

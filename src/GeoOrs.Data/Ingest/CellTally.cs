@@ -10,18 +10,30 @@ namespace GeoOrs.Data.Ingest;
 /// and UTC month, by their true and by their masked positions, and merges the sums into
 /// <c>overdose_cells</c> or <c>seizure_cells</c> inside the batch's transaction, as
 /// <see cref="AggregateTally"/> does for the county aggregates: sums are moved to a staging table every
-/// <see cref="FlushKeys"/> cells, which bounds the memory a large batch takes, and merged once at the end.
+/// <see cref="DefaultFlushKeys"/> cells, which bounds the memory a large batch takes, and merged once
+/// at the end, in key order, adding up only the cells staged more than once (<see cref="StagedKeys{TKey}"/>).
 /// </summary>
 internal sealed class CellTally
 {
-    private const int FlushKeys = 300_000;
+    /// <summary>Cells tallied in memory before they are moved to the staging table.</summary>
+    public const int DefaultFlushKeys = 300_000;
+
+    /// <summary>Staged cells remembered (16–20 bytes each), past which every cell staged is added up at the merge.</summary>
+    public const int DefaultTrackedKeys = 2_000_000;
 
     private readonly EventKind _kind;
+    private readonly int _flushKeys;
     private readonly Dictionary<Key, Sums> _cells = [];
+    private readonly StagedKeys<Key> _staged;
     private bool _staging;
     private bool _changed;
 
-    public CellTally(EventKind kind) => _kind = kind;
+    public CellTally(EventKind kind, int flushKeys = DefaultFlushKeys, int trackedKeys = DefaultTrackedKeys)
+    {
+        _kind = kind;
+        _flushKeys = flushKeys;
+        _staged = new StagedKeys<Key>(trackedKeys);
+    }
 
     /// <summary>Counts one stored overdose at its true and its masked position.</summary>
     public void Add(OverdoseRow row, double maskedLon, double maskedLat)
@@ -79,7 +91,7 @@ internal sealed class CellTally
 
     /// <summary>Moves the sums into the batch's staging table when enough cells are waiting.</summary>
     public Task FlushIfFullAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        _cells.Count >= FlushKeys ? StageAsync(connection, cancellationToken) : Task.CompletedTask;
+        _cells.Count >= _flushKeys ? StageAsync(connection, cancellationToken) : Task.CompletedTask;
 
     /// <summary>Merges everything staged into the cell table (at the end of the batch), each cell and month once, in key order.</summary>
     public async Task FlushAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
@@ -90,12 +102,21 @@ internal sealed class CellTally
             return;
         }
 
+        // The cells staged first go in as they are; those staged again (if any) are added up and joined on.
         var measures = Measures;
+        var rows = _staged.AnyAgain
+            ? $"""
+              SELECT {KeyColumns}, {string.Join(", ", measures.Select(m => $"coalesce(s.{m}, 0) + coalesce(r.{m}, 0)"))}
+              FROM (SELECT * FROM ingest_{Table} WHERE NOT again) s
+              FULL JOIN (SELECT {KeyColumns}, {string.Join(", ", measures.Select(m => $"sum({m}) AS {m}"))} FROM ingest_{Table} WHERE again GROUP BY {KeyColumns}) r
+                USING ({KeyColumns})
+              """
+            : $"SELECT {KeyColumns}, {string.Join(", ", measures)} FROM ingest_{Table}";
         await ExecuteAsync(connection, $"""
             SET LOCAL work_mem = '256MB';
             INSERT INTO {Table} AS a ({KeyColumns}, {string.Join(", ", measures)})
-            SELECT {KeyColumns}, {string.Join(", ", measures.Select(m => $"sum({m})"))} FROM ingest_{Table}
-            GROUP BY {KeyColumns} ORDER BY {KeyColumns}
+            {rows}
+            ORDER BY {KeyColumns}
             ON CONFLICT ({KeyColumns}) DO UPDATE SET {string.Join(", ", measures.Select(m => $"{m} = a.{m} + excluded.{m}"))}
             """, cancellationToken).ConfigureAwait(false);
     }
@@ -127,13 +148,13 @@ internal sealed class CellTally
 
         if (!_staging)
         {
-            await ExecuteAsync(connection, $"CREATE TEMP TABLE ingest_{Table} ON COMMIT DROP AS SELECT * FROM {Table} WITH NO DATA", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"CREATE TEMP TABLE ingest_{Table} ON COMMIT DROP AS SELECT *, false AS again FROM {Table} WITH NO DATA", cancellationToken).ConfigureAwait(false);
             _staging = true;
         }
 
         var overdoses = _kind == EventKind.Overdoses;
         await using (var copy = await connection.BeginBinaryImportAsync(
-            $"COPY ingest_{Table} ({KeyColumns}, {string.Join(", ", Measures)}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+            $"COPY ingest_{Table} ({KeyColumns}, {string.Join(", ", Measures)}, again) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
         {
             foreach (var (key, sums) in _cells)
             {
@@ -159,6 +180,8 @@ internal sealed class CellTally
                     copy.Write(sums.Fsx, NpgsqlDbType.Double);
                     copy.Write(sums.Fsy, NpgsqlDbType.Double);
                 }
+
+                copy.Write(!_staged.First(key), NpgsqlDbType.Boolean);
             }
 
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
