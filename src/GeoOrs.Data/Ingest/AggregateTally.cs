@@ -8,12 +8,12 @@ namespace GeoOrs.Data.Ingest;
 /// Adds up the events a batch stores per county and UTC day, in the drug slots of the
 /// <c>aggregate_drugs</c> table, and merges the sums into the daily and monthly aggregate tables
 /// inside the batch's transaction, so the layers summed from them are never stale. Monthly sums also
-/// add up the events' record keys (the cell keys of public figures, migration 0016). Daily sums are
-/// moved to a staging table every <see cref="DefaultFlushKeys"/> county-days, which bounds the memory
-/// a large batch takes, and everything is merged once at the end, in key order, adding up only the
-/// county-days staged more than once (<see cref="StagedKeys{TKey}"/>).
+/// add up the events' record keys (the cell keys of public figures, migration 0016). Every
+/// <see cref="DefaultFlushKeys"/> county-days the daily sums are spilled to a sorted run on disk
+/// (<see cref="SpilledRuns{TKey, TValue}"/>), which bounds the memory a large batch takes; at the end
+/// the runs are merged, each county-day once, staged, and inserted in key order.
 /// </summary>
-internal sealed class AggregateTally
+internal sealed class AggregateTally : IDisposable
 {
     /// <summary>Slots per measure: 1 for every event, then one per drug.</summary>
     public const int Slots = 12;
@@ -26,30 +26,24 @@ internal sealed class AggregateTally
         ["marijuana"] = 12,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    /// <summary>County-days tallied in memory before they are moved to the staging table.</summary>
+    /// <summary>County-days tallied in memory before they are spilled.</summary>
     public const int DefaultFlushKeys = 50_000;
 
-    /// <summary>Staged county-days remembered (about 30 bytes each), past which every one staged is added up at the merge.</summary>
-    public const int DefaultTrackedKeys = 1_000_000;
+    private static readonly IComparer<(string County, DateOnly Day)> KeyOrder = Comparer<(string County, DateOnly Day)>.Create(static (a, b) =>
+        string.CompareOrdinal(a.County, b.County) is var c and not 0 ? c : a.Day.CompareTo(b.Day));
 
     private readonly EventKind _kind;
     private readonly int _flushKeys;
     private readonly Dictionary<(string County, DateOnly Day), Sums> _days = [];
-    private readonly Dictionary<(string County, DateOnly Month), Sums> _months = []; // at most counties × months: staged once, at the end
-    private readonly StagedKeys<(string, DateOnly)> _stagedDays;
-    private readonly StagedKeys<(string, DateOnly)> _stagedMonths;
-    private bool _staging;
+    private readonly Dictionary<(string County, DateOnly Month), Sums> _months = []; // at most counties × months: kept whole
+    private readonly SpilledRuns<(string County, DateOnly Day), Sums> _runs;
 
-    public AggregateTally(EventKind kind, int flushKeys = DefaultFlushKeys, int trackedKeys = DefaultTrackedKeys)
+    public AggregateTally(EventKind kind, int flushKeys = DefaultFlushKeys)
     {
         _kind = kind;
         _flushKeys = flushKeys;
-        _stagedDays = new StagedKeys<(string, DateOnly)>(trackedKeys);
-        _stagedMonths = new StagedKeys<(string, DateOnly)>(trackedKeys);
+        _runs = new(KeyOrder, WriteRun, ReadRun, Sums.Add);
     }
-
-    /// <summary>Whether the batch changed any aggregate.</summary>
-    public bool Changed { get; private set; }
 
     /// <summary>Counts one stored overdose with its record key.</summary>
     public void Add(OverdoseRow row, string? county, int recordKey)
@@ -127,63 +121,61 @@ internal sealed class AggregateTally
         }
     }
 
-    /// <summary>
-    /// Moves the daily sums into the batch's staging table when enough county-days are waiting: a
-    /// COPY only, so memory stays bounded; they are added up and merged once, at the end.
-    /// </summary>
-    public Task FlushIfFullAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        _days.Count >= _flushKeys ? StageAsync(connection, _days, "days", _stagedDays, cancellationToken) : Task.CompletedTask;
+    /// <summary>Spills the daily sums to a run on disk when enough county-days are waiting.</summary>
+    public void SpillIfFull()
+    {
+        if (_days.Count >= _flushKeys)
+        {
+            _runs.Spill(_days);
+        }
+    }
 
     /// <summary>
-    /// Merges everything into the daily and monthly tables (at the end of the batch): each county-day
-    /// and county-month once, in key order: the rows staged first as they are, with the sums of those
-    /// staged again (if any) added element by element.
+    /// Merges the batch's sums into the daily and monthly tables (at its end): each county-day and
+    /// county-month once, in key order.
     /// </summary>
     public async Task FlushAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await StageAsync(connection, _days, "days", _stagedDays, cancellationToken).ConfigureAwait(false);
-        await StageAsync(connection, _months, "months", _stagedMonths, cancellationToken).ConfigureAwait(false);
-        if (!Changed)
+        if (_months.Count == 0)
         {
-            return;
+            return; // every day counted is in a month
         }
+
+        await ExecuteAsync(connection, $"""
+            CREATE TEMP TABLE ingest_{Table}_days ON COMMIT DROP AS SELECT * FROM {Table}_daily WITH NO DATA;
+            CREATE TEMP TABLE ingest_{Table}_months ON COMMIT DROP AS
+                SELECT county_fips, month AS day, {Measures}, {Keys} FROM {Table}_monthly WITH NO DATA
+            """, cancellationToken).ConfigureAwait(false);
+        await StageAsync(connection, _runs.Merge(_days), "days", cancellationToken).ConfigureAwait(false);
+        _runs.Dispose();
+        var months = _months.ToArray();
+        Array.Sort(months, (a, b) => KeyOrder.Compare(a.Key, b.Key));
+        await StageAsync(connection, months, "months", cancellationToken).ConfigureAwait(false);
+        _months.Clear();
 
         // Element by element, written out: an ARRAY[...] expression is evaluated inline, where a
         // function over unnest() costs a subquery per row and array (ten times slower on large merges).
-        // Adding up every staged row (GROUP BY over all of them) took about half the time of a
-        // million-event batch's merges; most keys are staged once.
         var type = (string m) => m.EndsWith("_key", StringComparison.Ordinal) ? "bigint"
             : m is "events" or "fatal" or "naloxone" or "fatal_naloxone" ? "integer" : "double precision";
-        foreach (var (grain, key, staged, columns, keys) in new[]
+        foreach (var (grain, key, staged, columns) in new[] { ("daily", "day", "days", Measures), ("monthly", "month", "months", $"{Measures}, {Keys}") })
         {
-            ("daily", "day", "days", Measures, _stagedDays),
-            ("monthly", "month", "months", $"{Measures}, {Keys}", _stagedMonths),
-        })
-        {
-            var names = columns.Split(", ");
-            string Elements(Func<int, string> element) => string.Join(", ", Enumerable.Range(1, Slots).Select(element));
-            var rows = keys.AnyAgain
-                ? $"""
-                  SELECT county_fips, day, {string.Join(", ", names.Select(m =>
-                      $"CASE WHEN r.day IS NULL THEN s.{m} WHEN s.day IS NULL THEN r.{m} ELSE ARRAY[{Elements(i => $"s.{m}[{i}] + r.{m}[{i}]")}]::{type(m)}[] END"))}
-                  FROM (SELECT * FROM ingest_{Table}_{staged} WHERE NOT again) s
-                  FULL JOIN (SELECT county_fips, day, {string.Join(", ", names.Select(m => $"ARRAY[{Elements(i => $"sum({m}[{i}])")}]::{type(m)}[] AS {m}"))}
-                             FROM ingest_{Table}_{staged} WHERE again GROUP BY county_fips, day) r USING (county_fips, day)
-                  """
-                : $"SELECT county_fips, day, {columns} FROM ingest_{Table}_{staged}";
-            var merge = string.Join(", ", names.Select(m =>
-                $"{m} = ARRAY[{Elements(i => $"coalesce(a.{m}[{i}], 0) + coalesce(excluded.{m}[{i}], 0)")}]::{type(m)}[]"));
+            var merge = string.Join(", ", columns.Split(", ").Select(m =>
+                $"{m} = ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"coalesce(a.{m}[{i}], 0) + coalesce(excluded.{m}[{i}], 0)"))}]::{type(m)}[]"));
 
-            // Enough memory to add up the rows staged again in one hash table instead of sorting them on disk.
+            // In key order, as every batch takes its row locks (concurrent batches then wait, not
+            // deadlock); the staged rows are in that order already, so the sort is a pass in memory.
             await ExecuteAsync(connection, $"""
                 SET LOCAL work_mem = '256MB';
                 INSERT INTO {Table}_{grain} AS a (county_fips, {key}, {columns})
-                {rows}
+                SELECT county_fips, day, {columns} FROM ingest_{Table}_{staged}
                 ORDER BY county_fips, day
                 ON CONFLICT (county_fips, {key}) DO UPDATE SET {merge}
                 """, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Removes the runs on disk.</summary>
+    public void Dispose() => _runs.Dispose();
 
     private string Table => _kind == EventKind.Overdoses ? "overdose" : "seizure";
 
@@ -192,58 +184,69 @@ internal sealed class AggregateTally
     /// <summary>The record-key sums of the monthly rows, one per count measure.</summary>
     private string Keys => _kind == EventKind.Overdoses ? "events_key, fatal_key, naloxone_key, fatal_naloxone_key" : "events_key";
 
-    /// <summary>COPYs waiting sums into the batch's staging table for days or months (made on first use, dropped at commit).</summary>
+    /// <summary>COPYs sums, each key once, into the batch's staging table for days or months.</summary>
     private async Task StageAsync(
-        NpgsqlConnection connection, Dictionary<(string, DateOnly), Sums> pending, string staged, StagedKeys<(string, DateOnly)> keys, CancellationToken cancellationToken)
+        NpgsqlConnection connection, IEnumerable<KeyValuePair<(string County, DateOnly Day), Sums>> rows, string staged, CancellationToken cancellationToken)
     {
-        if (pending.Count == 0)
-        {
-            return;
-        }
-
-        if (!_staging)
-        {
-            await ExecuteAsync(connection, $"""
-                CREATE TEMP TABLE ingest_{Table}_days ON COMMIT DROP AS SELECT *, false AS again FROM {Table}_daily WITH NO DATA;
-                CREATE TEMP TABLE ingest_{Table}_months ON COMMIT DROP AS
-                    SELECT county_fips, month AS day, {Measures}, {Keys}, false AS again FROM {Table}_monthly WITH NO DATA
-                """, cancellationToken).ConfigureAwait(false);
-            _staging = true;
-        }
-
         // Written synchronously: the importer buffers, and only a full buffer goes to the socket.
         var monthly = staged == "months";
-        await using (var copy = await connection.BeginBinaryImportAsync(
-            $"COPY ingest_{Table}_{staged} (county_fips, day, {Measures}{(monthly ? $", {Keys}" : "")}, again) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+        await using var copy = await connection.BeginBinaryImportAsync(
+            $"COPY ingest_{Table}_{staged} (county_fips, day, {Measures}{(monthly ? $", {Keys}" : "")}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+        foreach (var ((county, day), sums) in rows)
         {
-            foreach (var (key, sums) in pending)
+            copy.StartRow();
+            copy.Write(county, NpgsqlDbType.Char);
+            copy.Write(day, NpgsqlDbType.Date);
+            for (var m = 0; m < sums.Counts.Length / Slots; m++)
             {
-                copy.StartRow();
-                copy.Write(key.Item1, NpgsqlDbType.Char);
-                copy.Write(key.Item2, NpgsqlDbType.Date);
-                for (var m = 0; m < sums.Counts.Length / Slots; m++)
-                {
-                    copy.Write(sums.Counts[(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Integer);
-                }
-
-                for (var m = 0; m < (sums.Amounts?.Length ?? 0) / Slots; m++)
-                {
-                    copy.Write(sums.Amounts![(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Double);
-                }
-
-                for (var m = 0; monthly && m < sums.Keys!.Length / Slots; m++)
-                {
-                    copy.Write(sums.Keys[(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Bigint);
-                }
-
-                copy.Write(!keys.First(key), NpgsqlDbType.Boolean);
+                copy.Write(sums.Counts[(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Integer);
             }
 
-            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            for (var m = 0; m < (sums.Amounts?.Length ?? 0) / Slots; m++)
+            {
+                copy.Write(sums.Amounts![(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Double);
+            }
+
+            for (var m = 0; monthly && m < sums.Keys!.Length / Slots; m++)
+            {
+                copy.Write(sums.Keys[(m * Slots)..((m + 1) * Slots)], NpgsqlDbType.Array | NpgsqlDbType.Bigint);
+            }
         }
 
-        pending.Clear();
-        Changed = true;
+        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a county-day's sums to a run (a day's sums carry no record keys).</summary>
+    private static void WriteRun(BinaryWriter writer, (string County, DateOnly Day) key, Sums sums)
+    {
+        writer.Write(key.County);
+        writer.Write(key.Day.DayNumber);
+        foreach (var count in sums.Counts)
+        {
+            writer.Write(count);
+        }
+
+        foreach (var amount in sums.Amounts ?? [])
+        {
+            writer.Write(amount);
+        }
+    }
+
+    private KeyValuePair<(string County, DateOnly Day), Sums> ReadRun(BinaryReader reader)
+    {
+        var key = (string.Intern(reader.ReadString()), DateOnly.FromDayNumber(reader.ReadInt32()));
+        var sums = NewSums(keyed: false);
+        for (var i = 0; i < sums.Counts.Length; i++)
+        {
+            sums.Counts[i] = reader.ReadInt32();
+        }
+
+        for (var i = 0; i < (sums.Amounts?.Length ?? 0); i++)
+        {
+            sums.Amounts![i] = reader.ReadDouble();
+        }
+
+        return new(key, sums);
     }
 
     /// <summary>The day's and the month's sums of a county, made when missing.</summary>
@@ -256,15 +259,17 @@ internal sealed class AggregateTally
         {
             if (!sums.TryGetValue(key, out var found))
             {
-                found = _kind == EventKind.Overdoses
-                    ? new Sums(new int[4 * Slots], null, keyed ? new long[4 * Slots] : null)
-                    : new Sums(new int[Slots], new double[2 * Slots], keyed ? new long[Slots] : null);
+                found = NewSums(keyed);
                 sums.Add(key, found);
             }
 
             return found;
         }
     }
+
+    private Sums NewSums(bool keyed) => _kind == EventKind.Overdoses
+        ? new Sums(new int[4 * Slots], null, keyed ? new long[4 * Slots] : null)
+        : new Sums(new int[Slots], new double[2 * Slots], keyed ? new long[Slots] : null);
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
@@ -273,5 +278,27 @@ internal sealed class AggregateTally
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private sealed record Sums(int[] Counts, double[]? Amounts, long[]? Keys);
+    private sealed record Sums(int[] Counts, double[]? Amounts, long[]? Keys)
+    {
+        /// <summary>Adds <paramref name="b"/> into <paramref name="a"/>, element by element, and returns it.</summary>
+        public static Sums Add(Sums a, Sums b)
+        {
+            for (var i = 0; i < a.Counts.Length; i++)
+            {
+                a.Counts[i] += b.Counts[i];
+            }
+
+            for (var i = 0; i < (a.Amounts?.Length ?? 0); i++)
+            {
+                a.Amounts![i] += b.Amounts![i];
+            }
+
+            for (var i = 0; i < (a.Keys?.Length ?? 0); i++)
+            {
+                a.Keys![i] += b.Keys![i];
+            }
+
+            return a;
+        }
+    }
 }

@@ -9,30 +9,25 @@ namespace GeoOrs.Data.Ingest;
 /// Adds up the events a batch stores per cluster cell (<see cref="ClusterGrid"/>, every kept level)
 /// and UTC month, by their true and by their masked positions, and merges the sums into
 /// <c>overdose_cells</c> or <c>seizure_cells</c> inside the batch's transaction, as
-/// <see cref="AggregateTally"/> does for the county aggregates: sums are moved to a staging table every
-/// <see cref="DefaultFlushKeys"/> cells, which bounds the memory a large batch takes, and merged once
-/// at the end, in key order, adding up only the cells staged more than once (<see cref="StagedKeys{TKey}"/>).
+/// <see cref="AggregateTally"/> does for the county aggregates: every <see cref="DefaultFlushKeys"/>
+/// cells the sums are spilled to a sorted run on disk (<see cref="SpilledRuns{TKey, TValue}"/>), which
+/// bounds the memory a large batch takes, and at the end the runs are merged, each cell and month
+/// once, staged, and inserted in key order.
 /// </summary>
-internal sealed class CellTally
+internal sealed class CellTally : IDisposable
 {
-    /// <summary>Cells tallied in memory before they are moved to the staging table.</summary>
+    /// <summary>Cells tallied in memory before they are spilled.</summary>
     public const int DefaultFlushKeys = 300_000;
-
-    /// <summary>Staged cells remembered (16–20 bytes each), past which every cell staged is added up at the merge.</summary>
-    public const int DefaultTrackedKeys = 2_000_000;
 
     private readonly EventKind _kind;
     private readonly int _flushKeys;
     private readonly Dictionary<Key, Sums> _cells = [];
-    private readonly StagedKeys<Key> _staged;
-    private bool _staging;
-    private bool _changed;
+    private readonly SpilledRuns<Key, Sums> _runs = new(Comparer<Key>.Create(static (a, b) => a.CompareTo(b)), WriteRun, ReadRun, Sums.Add);
 
-    public CellTally(EventKind kind, int flushKeys = DefaultFlushKeys, int trackedKeys = DefaultTrackedKeys)
+    public CellTally(EventKind kind, int flushKeys = DefaultFlushKeys)
     {
         _kind = kind;
         _flushKeys = flushKeys;
-        _staged = new StagedKeys<Key>(trackedKeys);
     }
 
     /// <summary>Counts one stored overdose at its true and its masked position.</summary>
@@ -89,74 +84,31 @@ internal sealed class CellTally
         }
     }
 
-    /// <summary>Moves the sums into the batch's staging table when enough cells are waiting.</summary>
-    public Task FlushIfFullAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        _cells.Count >= _flushKeys ? StageAsync(connection, cancellationToken) : Task.CompletedTask;
+    /// <summary>Spills the sums to a run on disk when enough cells are waiting.</summary>
+    public void SpillIfFull()
+    {
+        if (_cells.Count >= _flushKeys)
+        {
+            _runs.Spill(_cells);
+        }
+    }
 
-    /// <summary>Merges everything staged into the cell table (at the end of the batch), each cell and month once, in key order.</summary>
+    /// <summary>Merges the batch's sums into the cell table (at its end): each cell and month once, in key order.</summary>
     public async Task FlushAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await StageAsync(connection, cancellationToken).ConfigureAwait(false);
-        if (!_changed)
+        if (_cells.Count == 0 && _runs.Runs == 0)
         {
             return;
         }
 
-        // The cells staged first go in as they are; those staged again (if any) are added up and joined on.
         var measures = Measures;
-        var rows = _staged.AnyAgain
-            ? $"""
-              SELECT {KeyColumns}, {string.Join(", ", measures.Select(m => $"coalesce(s.{m}, 0) + coalesce(r.{m}, 0)"))}
-              FROM (SELECT * FROM ingest_{Table} WHERE NOT again) s
-              FULL JOIN (SELECT {KeyColumns}, {string.Join(", ", measures.Select(m => $"sum({m}) AS {m}"))} FROM ingest_{Table} WHERE again GROUP BY {KeyColumns}) r
-                USING ({KeyColumns})
-              """
-            : $"SELECT {KeyColumns}, {string.Join(", ", measures)} FROM ingest_{Table}";
-        await ExecuteAsync(connection, $"""
-            SET LOCAL work_mem = '256MB';
-            INSERT INTO {Table} AS a ({KeyColumns}, {string.Join(", ", measures)})
-            {rows}
-            ORDER BY {KeyColumns}
-            ON CONFLICT ({KeyColumns}) DO UPDATE SET {string.Join(", ", measures.Select(m => $"{m} = a.{m} + excluded.{m}"))}
-            """, cancellationToken).ConfigureAwait(false);
-    }
-
-    private const string KeyColumns = "cell, month";
-
-    private string Table => _kind == EventKind.Overdoses ? "overdose_cells" : "seizure_cells";
-
-    private string[] Measures => _kind == EventKind.Overdoses
-        ? ["n", "f", "x", "fx", "sx", "sy", "fsx", "fsy"]
-        : ["n", "g", "sx", "sy"];
-
-    private static DateOnly Month(DateTimeOffset at)
-    {
-        var day = at.UtcDateTime;
-        return new DateOnly(day.Year, day.Month, 1);
-    }
-
-    /// <summary>The sums of a cell and month, in the dictionary itself (added as zeros when missing).</summary>
-    private ref Sums Get(Key key) => ref CollectionsMarshal.GetValueRefOrAddDefault(_cells, key, out _);
-
-    /// <summary>COPYs the waiting sums into the batch's staging table (made on first use, dropped at commit).</summary>
-    private async Task StageAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        if (_cells.Count == 0)
-        {
-            return;
-        }
-
-        if (!_staging)
-        {
-            await ExecuteAsync(connection, $"CREATE TEMP TABLE ingest_{Table} ON COMMIT DROP AS SELECT *, false AS again FROM {Table} WITH NO DATA", cancellationToken).ConfigureAwait(false);
-            _staging = true;
-        }
-
+        await ExecuteAsync(connection, $"CREATE TEMP TABLE ingest_{Table} ON COMMIT DROP AS SELECT * FROM {Table} WITH NO DATA", cancellationToken).ConfigureAwait(false);
         var overdoses = _kind == EventKind.Overdoses;
         await using (var copy = await connection.BeginBinaryImportAsync(
-            $"COPY ingest_{Table} ({KeyColumns}, {string.Join(", ", Measures)}, again) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+            $"COPY ingest_{Table} ({KeyColumns}, {string.Join(", ", measures)}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
         {
-            foreach (var (key, sums) in _cells)
+            // Written synchronously: the importer buffers, and only a full buffer goes to the socket.
+            foreach (var (key, sums) in _runs.Merge(_cells))
             {
                 copy.StartRow();
                 copy.Write(key.Cell, NpgsqlDbType.Integer);
@@ -180,16 +132,42 @@ internal sealed class CellTally
                     copy.Write(sums.Fsx, NpgsqlDbType.Double);
                     copy.Write(sums.Fsy, NpgsqlDbType.Double);
                 }
-
-                copy.Write(!_staged.First(key), NpgsqlDbType.Boolean);
             }
 
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _cells.Clear();
-        _changed = true;
+        // In key order, as every batch takes its row locks (concurrent batches then wait, not deadlock);
+        // the staged rows are in that order already, so the sort is a pass in memory.
+        _runs.Dispose();
+        await ExecuteAsync(connection, $"""
+            SET LOCAL work_mem = '256MB';
+            INSERT INTO {Table} AS a ({KeyColumns}, {string.Join(", ", measures)})
+            SELECT {KeyColumns}, {string.Join(", ", measures)} FROM ingest_{Table}
+            ORDER BY {KeyColumns}
+            ON CONFLICT ({KeyColumns}) DO UPDATE SET {string.Join(", ", measures.Select(m => $"{m} = a.{m} + excluded.{m}"))}
+            """, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Removes the runs on disk.</summary>
+    public void Dispose() => _runs.Dispose();
+
+    private const string KeyColumns = "cell, month";
+
+    private string Table => _kind == EventKind.Overdoses ? "overdose_cells" : "seizure_cells";
+
+    private string[] Measures => _kind == EventKind.Overdoses
+        ? ["n", "f", "x", "fx", "sx", "sy", "fsx", "fsy"]
+        : ["n", "g", "sx", "sy"];
+
+    private static DateOnly Month(DateTimeOffset at)
+    {
+        var day = at.UtcDateTime;
+        return new DateOnly(day.Year, day.Month, 1);
+    }
+
+    /// <summary>The sums of a cell and month, in the dictionary itself (added as zeros when missing).</summary>
+    private ref Sums Get(Key key) => ref CollectionsMarshal.GetValueRefOrAddDefault(_cells, key, out _);
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
@@ -198,8 +176,34 @@ internal sealed class CellTally
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A cell (<see cref="ClusterGrid.Key"/>) and a month.</summary>
-    private readonly record struct Key(int Cell, DateOnly Month);
+    private static void WriteRun(BinaryWriter writer, Key key, Sums sums)
+    {
+        writer.Write(key.Cell);
+        writer.Write(key.Month.DayNumber);
+        writer.Write(sums.N);
+        writer.Write(sums.F);
+        writer.Write(sums.X);
+        writer.Write(sums.Fx);
+        writer.Write(sums.G);
+        writer.Write(sums.Sx);
+        writer.Write(sums.Sy);
+        writer.Write(sums.Fsx);
+        writer.Write(sums.Fsy);
+    }
+
+    private static KeyValuePair<Key, Sums> ReadRun(BinaryReader reader) => new(
+        new Key(reader.ReadInt32(), DateOnly.FromDayNumber(reader.ReadInt32())),
+        new Sums
+        {
+            N = reader.ReadInt32(), F = reader.ReadInt32(), X = reader.ReadInt32(), Fx = reader.ReadInt32(),
+            G = reader.ReadDouble(), Sx = reader.ReadDouble(), Sy = reader.ReadDouble(), Fsx = reader.ReadDouble(), Fsy = reader.ReadDouble(),
+        });
+
+    /// <summary>A cell (<see cref="ClusterGrid.Key"/>) and a month, ordered by cell, then month.</summary>
+    private readonly record struct Key(int Cell, DateOnly Month) : IComparable<Key>
+    {
+        public int CompareTo(Key other) => Cell != other.Cell ? Cell.CompareTo(other.Cell) : Month.CompareTo(other.Month);
+    }
 
     /// <summary>A cell's sums: a struct held in the dictionary's own storage, so a batch's million cells are no million objects.</summary>
     private struct Sums
@@ -213,5 +217,11 @@ internal sealed class CellTally
         public double Sy;
         public double Fsx;
         public double Fsy;
+
+        public static Sums Add(Sums a, Sums b) => new()
+        {
+            N = a.N + b.N, F = a.F + b.F, X = a.X + b.X, Fx = a.Fx + b.Fx,
+            G = a.G + b.G, Sx = a.Sx + b.Sx, Sy = a.Sy + b.Sy, Fsx = a.Fsx + b.Fsx, Fsy = a.Fsy + b.Fsy,
+        };
     }
 }

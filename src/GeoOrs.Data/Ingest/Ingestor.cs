@@ -214,8 +214,8 @@ public static class Ingestor
         var accepted = 0;
         var locked = new HashSet<string>(StringComparer.Ordinal);
         var chunk = new List<StagedRow>(ChunkRows);
-        var tally = new AggregateTally(request.Kind);
-        var cells = new CellTally(request.Kind);
+        using var tally = new AggregateTally(request.Kind);
+        using var cells = new CellTally(request.Kind);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         try
@@ -230,8 +230,8 @@ public static class Ingestor
 
                 staged += chunk.Count;
                 accepted += await StoreAsync(connection, request, batchId, chunk, locked, mask, tally, cells, state, stop.Token).ConfigureAwait(false);
-                await tally.FlushIfFullAsync(connection, stop.Token).ConfigureAwait(false);
-                await cells.FlushIfFullAsync(connection, stop.Token).ConfigureAwait(false);
+                tally.SpillIfFull();
+                cells.SpillIfFull();
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {
                     lastReport = clock.Elapsed;

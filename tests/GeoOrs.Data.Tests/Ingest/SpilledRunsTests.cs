@@ -7,12 +7,12 @@ using Npgsql;
 namespace GeoOrs.Data.Tests.Ingest;
 
 /// <summary>
-/// A batch larger than the tallies hold is staged in several flushes, and its merge adds up only the
-/// keys staged more than once (<see cref="StagedKeys{TKey}"/>). Whatever the flushes and however many
-/// keys are remembered, the aggregate and cell tables must end as one flush of everything leaves them,
-/// over tables that already hold rows (the merge's conflicts).
+/// A batch larger than the tallies hold is spilled to sorted runs on disk and merged back at its end
+/// (<see cref="SpilledRuns{TKey, TValue}"/>). However often it spills, the aggregate and cell tables
+/// must end as the same batch tallied whole in memory leaves them, over tables that already hold rows
+/// (the merge's conflicts).
 /// </summary>
-public class StagedMergeTests
+public class SpilledRunsTests
 {
     private static readonly string[] Counties = ["24510", "24005", "24027", "11001", "51059"];
     private static readonly string[] Drugs = ["fentanyl", "heroin", "cocaine", "xylazine", "unknown", "not_a_slot"];
@@ -39,12 +39,12 @@ public class StagedMergeTests
     }
 
     /// <summary>Tallies and merges <paramref name="rows"/> in the connection's transaction, flushing as often as <paramref name="flushKeys"/> says.</summary>
-    private static async Task MergeAsync(NpgsqlConnection connection, IEnumerable<object> rows, int flushKeys, int trackedKeys)
+    private static async Task MergeAsync(NpgsqlConnection connection, IEnumerable<object> rows, int flushKeys)
     {
         var tallies = new Dictionary<EventKind, (AggregateTally Aggregates, CellTally Cells)>
         {
-            [EventKind.Overdoses] = (new AggregateTally(EventKind.Overdoses, flushKeys, trackedKeys), new CellTally(EventKind.Overdoses, flushKeys, trackedKeys)),
-            [EventKind.Seizures] = (new AggregateTally(EventKind.Seizures, flushKeys, trackedKeys), new CellTally(EventKind.Seizures, flushKeys, trackedKeys)),
+            [EventKind.Overdoses] = (new AggregateTally(EventKind.Overdoses, flushKeys), new CellTally(EventKind.Overdoses, flushKeys)),
+            [EventKind.Seizures] = (new AggregateTally(EventKind.Seizures, flushKeys), new CellTally(EventKind.Seizures, flushKeys)),
         };
         var recordKey = 0;
         foreach (var row in rows)
@@ -64,15 +64,19 @@ public class StagedMergeTests
 
             foreach (var (aggregates, cells) in tallies.Values)
             {
-                await aggregates.FlushIfFullAsync(connection, CancellationToken.None);
-                await cells.FlushIfFullAsync(connection, CancellationToken.None);
+                aggregates.SpillIfFull();
+                cells.SpillIfFull();
             }
         }
 
         foreach (var (aggregates, cells) in tallies.Values)
         {
-            await aggregates.FlushAsync(connection, CancellationToken.None);
-            await cells.FlushAsync(connection, CancellationToken.None);
+            using (aggregates)
+            using (cells)
+            {
+                await aggregates.FlushAsync(connection, CancellationToken.None);
+                await cells.FlushAsync(connection, CancellationToken.None);
+            }
         }
     }
 
@@ -110,10 +114,10 @@ public class StagedMergeTests
     }
 
     [Theory]
-    [InlineData(7, 1_000_000)] // many flushes, every staged key remembered
-    [InlineData(7, 40)]        // many flushes, few keys remembered: most rows count as staged again
-    [InlineData(300, 0)]       // a few flushes, no key remembered: every row is added up
-    public async Task A_batch_staged_in_many_flushes_merges_to_what_one_flush_gives(int flushKeys, int trackedKeys)
+    [InlineData(1)]   // a run per event
+    [InlineData(7)]   // hundreds of runs
+    [InlineData(300)] // a few runs
+    public async Task A_batch_spilled_in_many_runs_merges_to_what_one_tally_in_memory_gives(int flushKeys)
     {
         await using var scratch = await PostGis.CreateScratchDatabaseAsync();
         await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
@@ -123,7 +127,7 @@ public class StagedMergeTests
         // Rows already there, from an earlier batch: the merge adds to them.
         await using (var earlier = await connection.BeginTransactionAsync())
         {
-            await MergeAsync(connection, Events(1, 1500), int.MaxValue, int.MaxValue);
+            await MergeAsync(connection, Events(1, 1500), int.MaxValue);
             await earlier.CommitAsync();
         }
 
@@ -131,14 +135,14 @@ public class StagedMergeTests
         List<(string Row, double[] Sums)> once, flushed;
         await using (var transaction = await connection.BeginTransactionAsync())
         {
-            await MergeAsync(connection, batch, int.MaxValue, int.MaxValue);
+            await MergeAsync(connection, batch, int.MaxValue);
             once = await SnapshotAsync(connection);
             await transaction.RollbackAsync();
         }
 
         await using (var transaction = await connection.BeginTransactionAsync())
         {
-            await MergeAsync(connection, batch, flushKeys, trackedKeys);
+            await MergeAsync(connection, batch, flushKeys);
             flushed = await SnapshotAsync(connection);
             await transaction.RollbackAsync();
         }
@@ -149,5 +153,38 @@ public class StagedMergeTests
         {
             Assert.All(sums.Zip(expected), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-9 * Math.Max(1, Math.Abs(p.Second)), $"{row}: {p.First} vs {p.Second}"));
         }
+    }
+
+    [Fact]
+    public void Runs_merge_each_key_once_in_order_with_its_sums_added_and_leave_no_file()
+    {
+        var random = new Random(11);
+        var expected = new SortedDictionary<int, long>();
+        using var runs = new SpilledRuns<int, long>(Comparer<int>.Default, (w, k, v) => { w.Write(k); w.Write(v); },
+            r => new KeyValuePair<int, long>(r.ReadInt32(), r.ReadInt64()), (a, b) => a + b);
+        var pending = new Dictionary<int, long>();
+        for (var i = 0; i < 20_000; i++)
+        {
+            var key = random.Next(-3000, 3000);
+            var value = (long)random.Next(1, 1000);
+            pending[key] = pending.GetValueOrDefault(key) + value;
+            expected[key] = expected.GetValueOrDefault(key) + value;
+            if (pending.Count >= 997)
+            {
+                runs.Spill(pending);
+            }
+        }
+
+        runs.Spill([]); // an empty tally makes no run
+        var files = runs.Files.ToList();
+        Assert.True(files.Count > 5, $"{files.Count} runs");
+        Assert.All(files, f => Assert.True(File.Exists(f), f));
+
+        var merged = runs.Merge(pending).ToList();
+        Assert.Empty(pending);
+        Assert.Equal(expected.ToList(), merged);
+
+        runs.Dispose();
+        Assert.All(files, f => Assert.False(File.Exists(f), f));
     }
 }
