@@ -40,15 +40,15 @@ internal sealed class SpilledRuns<TKey, TValue>(
             return;
         }
 
-        var entries = Sorted(pending);
+        var keys = SortedKeys(pending);
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"geoors-tally-{Guid.NewGuid():N}.run");
-        _runs.Add((path, entries.Length)); // before the file exists: Dispose removes it whatever happens next
+        _runs.Add((path, keys.Length)); // before the file exists: Dispose removes it whatever happens next
         using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferBytes))
         using (var writer = new BinaryWriter(stream))
         {
-            foreach (var (key, value) in entries)
+            foreach (var key in keys)
             {
-                write(writer, key, value);
+                write(writer, key, pending[key]);
             }
         }
 
@@ -57,7 +57,7 @@ internal sealed class SpilledRuns<TKey, TValue>(
 
     /// <summary>
     /// Every key spilled or still in <paramref name="pending"/>, once, with its sums added up, in key
-    /// order. <paramref name="pending"/> is emptied.
+    /// order. <paramref name="pending"/> is emptied once all are read.
     /// </summary>
     /// <param name="pending">The tally's last part, still in memory.</param>
     /// <returns>The keys and their sums.</returns>
@@ -68,9 +68,8 @@ internal sealed class SpilledRuns<TKey, TValue>(
         try
         {
             sources.AddRange(_runs.Select(run => ReadRun(run.Path, run.Count).GetEnumerator()));
-            var last = Sorted(pending);
-            pending.Clear();
-            sources.Add(((IEnumerable<KeyValuePair<TKey, TValue>>)last).GetEnumerator());
+            var last = SortedKeys(pending);
+            sources.Add(last.Select(key => new KeyValuePair<TKey, TValue>(key, pending[key])).GetEnumerator());
 
             var queue = new PriorityQueue<int, TKey>(sources.Count, order);
             for (var i = 0; i < sources.Count; i++)
@@ -101,6 +100,8 @@ internal sealed class SpilledRuns<TKey, TValue>(
 
                 yield return new KeyValuePair<TKey, TValue>(key, sums);
             }
+
+            pending.Clear();
         }
         finally
         {
@@ -122,11 +123,12 @@ internal sealed class SpilledRuns<TKey, TValue>(
         _runs.Clear();
     }
 
-    private KeyValuePair<TKey, TValue>[] Sorted(Dictionary<TKey, TValue> pending)
+    /// <summary>The tally's keys in order (the keys only: a fraction of the entries' memory).</summary>
+    private TKey[] SortedKeys(Dictionary<TKey, TValue> pending)
     {
-        var entries = pending.ToArray();
-        Array.Sort(entries, (a, b) => order.Compare(a.Key, b.Key));
-        return entries;
+        var keys = pending.Keys.ToArray();
+        Array.Sort(keys, order);
+        return keys;
     }
 
     private IEnumerable<KeyValuePair<TKey, TValue>> ReadRun(string path, int count)
