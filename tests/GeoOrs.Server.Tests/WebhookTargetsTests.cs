@@ -29,7 +29,7 @@ public sealed class DefaultWebhookPolicyFactory : IDisposable
         },
         services =>
         {
-            foreach (var delivery in services.Where(s => s.ServiceType == typeof(IHostedService) && s.ImplementationType == typeof(WebhookDelivery)).ToList())
+            foreach (var delivery in services.Where(s => s.ServiceType == typeof(IHostedService) && s.ImplementationType == typeof(GeoOrs.Server.Alerts.WebhookDelivery)).ToList())
             {
                 services.Remove(delivery);
             }

@@ -124,7 +124,7 @@ internal static class PlanCommand
     }
 
     /// <summary>The API's naming, with GeoJSON4STJ's converters for the plan's features.</summary>
-    private static readonly JsonSerializerOptions PlanJson = Data.Geometry.GeoJsonGeometry.Configure(new JsonSerializerOptions(Jobs.AnalysisJob.Json));
+    private static readonly JsonSerializerOptions PlanJson = Data.Geometry.GeoJsonGeometry.Configure(new JsonSerializerOptions(AnalysisJob.Json));
 
     private static JsonNode Geometry(string text)
     {

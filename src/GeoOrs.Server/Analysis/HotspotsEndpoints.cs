@@ -1,0 +1,143 @@
+using System.Globalization;
+using GeoOrs.Data.Access;
+using GeoOrs.Data.Entities;
+using GeoOrs.Data.Hotspots;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace GeoOrs.Server.Analysis;
+
+/// <summary>
+/// <c>/api/hotspots</c>: the stored runs of the hot spot, emerging hot spot and spike jobs with their
+/// cells, and starting a run now (admins). Everyone may list runs; the public sees neither their
+/// summaries (which count events) nor hexagons holding fewer than 10 events, and county counts
+/// 1–9 are suppressed for it.
+/// </summary>
+internal static class HotspotsEndpoints
+{
+    private const int MaxCells = 100_000;
+
+    private static readonly IReadOnlyDictionary<string, string> JobOfKind = new Dictionary<string, string>
+    {
+        ["hotspots"] = HotspotsJob.Name,
+        ["emerging"] = EmergingHotspotsJob.Name,
+        ["spikes"] = SpikesJob.Name,
+    };
+
+    public static IEndpointRouteBuilder MapHotspots(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/hotspots").WithTags("Hot spots");
+        group.MapGet("/runs", ListAsync).WithName("GetAnalysisRuns");
+        group.MapGet("/runs/{id}", GetAsync).WithName("GetAnalysisRun");
+        group.MapPost("/runs", StartAsync).WithName("StartAnalysisRun").RequireAuthorization(AccessPolicies.Admin);
+        return app;
+    }
+
+    /// <summary>A cell of a run as served.</summary>
+    internal sealed record Cell(
+        string Scale, string Id, int? Events, bool Suppressed, double? Z, double? P, int? Bin, string? Category, double? TrendZ, double? TrendP, double? Density);
+
+    /// <summary>What starting a run names.</summary>
+    /// <param name="Kind">hotspots, emerging or spikes.</param>
+    internal sealed record StartRequest(string? Kind);
+
+    internal static async Task<Results<Ok<IReadOnlyList<AnalysisRun>>, ValidationProblem>> ListAsync(
+        string? kind, int? limit, HttpContext http, GeoOrsDbContext db, CancellationToken cancellationToken)
+    {
+        if (kind is not null && !AnalysisRuns.Kinds.Contains(kind))
+        {
+            return Invalid("kind", $"'kind' must be one of {string.Join(", ", AnalysisRuns.Kinds)} (got '{kind}')");
+        }
+
+        if (limit is < 1 or > 1000)
+        {
+            return Invalid("limit", "'limit' must be between 1 and 1000");
+        }
+
+        var runs = await AnalysisRuns.ListAsync(db, kind, limit ?? 50, cancellationToken);
+        return TypedResults.Ok(ForView(runs, http));
+    }
+
+    internal static async Task<Results<Ok<Dictionary<string, object?>>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
+        string id, string? scale, int? limit, HttpContext http, GeoOrsDbContext db,
+        [FromKeyedServices(RequestClass.Analysis)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var runId))
+        {
+            return TypedResults.NotFound(new ProblemDetails { Title = "No such run", Detail = $"'{id}' is not a run id", Status = 404 });
+        }
+
+        if (scale is not null and not ("hex" or "county" or "emerging" or "heat"))
+        {
+            return Invalid("scale", $"'scale' must be hex, county, emerging or heat (got '{scale}')");
+        }
+
+        if (limit is < 1 or > MaxCells)
+        {
+            return Invalid("limit", $"'limit' must be between 1 and {MaxCells}");
+        }
+
+        if (await AnalysisRuns.GetAsync(db, runId, cancellationToken) is not { } run)
+        {
+            return TypedResults.NotFound(new ProblemDetails { Title = "No such run", Detail = $"No run has id {runId}", Status = 404 });
+        }
+
+        var suppress = AccessRules.RoleOf(http.User) == Role.Public;
+        await using var command = dataSource.CreateCommand($"""
+            SELECT scale, cell_id, events, z, p, bin, category, trend_z, trend_p,
+                   CASE WHEN $3 THEN {Data.Hotspots.PublicStatistics.TwoFigures("density")} ELSE density END FROM hotspot_cells
+            WHERE run_id = $1 AND ($2::text IS NULL OR scale = $2)
+              AND (NOT $3 OR scale = 'county' OR events >= {AccessView.SuppressBelow})
+            ORDER BY abs(z) DESC NULLS LAST, density DESC NULLS LAST, scale, cell_id
+            LIMIT $4
+            """);
+        command.Parameters.AddWithValue(runId);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)scale ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.AddWithValue(suppress);
+        command.Parameters.AddWithValue(limit ?? 1000);
+        var cells = new List<Cell>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                // The public gets bins and categories, and densities to two significant figures: no
+                // counts and no statistics it could solve back to counts (docs/ACCESS.md).
+                var density = Nullable(reader, 9);
+                cells.Add(suppress
+                    ? new Cell(reader.GetString(0), reader.GetString(1), null, true, null, null, reader.IsDBNull(5) ? null : reader.GetInt16(5),
+                        reader.IsDBNull(6) ? null : reader.GetString(6), null, null, density)
+                    : new Cell(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), false,
+                        Nullable(reader, 3), Nullable(reader, 4), reader.IsDBNull(5) ? null : reader.GetInt16(5), reader.IsDBNull(6) ? null : reader.GetString(6),
+                        Nullable(reader, 7), Nullable(reader, 8), density));
+            }
+        }
+
+        var shown = ForView([run], http)[0];
+        return TypedResults.Ok(new Dictionary<string, object?>
+        {
+            ["run"] = shown,
+            ["cells"] = cells,
+        });
+    }
+
+    internal static Results<Accepted<Dictionary<string, object>>, ValidationProblem> StartAsync(StartRequest? body, AnalysisQueue queue)
+    {
+        if (body?.Kind is not { } kind || !JobOfKind.TryGetValue(kind, out var job))
+        {
+            return Invalid("kind", $"'kind' must be one of {string.Join(", ", AnalysisRuns.Kinds)}");
+        }
+
+        var id = queue.Enqueue(kind, "manual");
+        return TypedResults.Accepted($"/api/hotspots/runs?kind={kind}", new Dictionary<string, object> { ["kind"] = kind, ["job"] = job, ["job_id"] = id, ["status"] = "enqueued" });
+    }
+
+    /// <summary>The public sees what a run was asked and when it ran, not what it counted.</summary>
+    private static IReadOnlyList<AnalysisRun> ForView(IReadOnlyList<AnalysisRun> runs, HttpContext http) =>
+        AccessRules.RoleOf(http.User) == Role.Public ? [.. runs.Select(r => r with { Summary = null })] : runs;
+
+    private static double? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
+
+    private static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+}

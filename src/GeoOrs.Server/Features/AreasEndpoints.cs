@@ -1,0 +1,118 @@
+using System.Text.Json;
+using GeoOrs.Data.Access;
+using GeoOrs.Data.Alerts;
+using GeoOrs.Data.Entities;
+using GeoOrs.Data.Layers;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace GeoOrs.Server.Features;
+
+/// <summary>
+/// <c>/api/areas/{kind}/{id}</c>: one county, HIDTA region or state as the web map's panel shows it —
+/// its measures for a window and filters, its weekly overdoses and seizures, its latest hot spot
+/// finding and (for keyed callers from partner up) its latest alerts. Open to the public under the
+/// same disclosure control as the area layers: fixed windows of whole months, a monthly series of the
+/// same protected cells, and the hot spot bin without its statistics.
+/// </summary>
+internal static class AreasEndpoints
+{
+    private const int LatestAlerts = 10;
+
+    private static readonly IReadOnlyDictionary<string, (string Layer, string? AlertKind)> Kinds = new Dictionary<string, (string, string?)>
+    {
+        ["county"] = ("counties", "county"),
+        ["hidta"] = ("hidta", "hidta"),
+        ["state"] = ("states", null),
+    };
+
+    public static IEndpointRouteBuilder MapAreas(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/api/areas").WithTags("Areas").MapGet("/{kind}/{id}", GetAsync).WithName("GetArea");
+        return app;
+    }
+
+    internal static async Task<Results<Ok<Dictionary<string, object?>>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
+        string kind, string id, HttpContext http, [FromKeyedServices(RequestClass.Areas)] NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!Kinds.TryGetValue(kind, out var k))
+        {
+            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such kind of area", Detail = $"'{kind}' is not county, hidta or state" });
+        }
+
+        if (!LayerQuery.TryParse(TilesEndpoints.Parameters(http.Request.Query), LayerQuery.Names, out var query, out var error))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["query"] = [error!] });
+        }
+
+        var view = access.For(http);
+        if (view.Suppressed)
+        {
+            // The public's windows are fixed (whole months), and its series is monthly: each month
+            // the same protected cell the area layers publish for that month.
+            if (!access.TryQuery(http, query, out query, out error))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["query"] = [error!] });
+            }
+        }
+        else
+        {
+            // LayerQuery takes only days of Data.EventDays, so the arithmetic here stays inside DateOnly.
+            var to = query.To ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+            var from = query.From ?? DateOnly.FromDayNumber(Math.Max(Data.EventDays.First.DayNumber, to.DayNumber - 364));
+            if (to.DayNumber - from.DayNumber >= AreaSummary.MaxWeeks * 7)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = [$"the window may span at most {AreaSummary.MaxWeeks} weeks"] });
+            }
+
+            query = query with { From = from, To = to, View = view };
+        }
+
+        var layer = AreaLayer.All[k.Layer];
+        if (await AreaSummary.MeasuresAsync(dataSource, layer, id, query, cancellationToken) is not { } measures)
+        {
+            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such area", Detail = $"No {kind} has id '{id}'" });
+        }
+
+        IReadOnlyList<WeekCounts>? weekly = null;
+        IReadOnlyList<MonthCounts>? monthly = null;
+        if (view.Suppressed)
+        {
+            monthly = await AreaSummary.MonthlyAsync(dataSource, layer, id, query, cancellationToken);
+        }
+        else
+        {
+            weekly = await AreaSummary.WeeklyAsync(dataSource, layer, id, query.From!.Value, query.To!.Value, query, cancellationToken);
+        }
+
+        var hotspot = kind == "county" ? await AreaSummary.CountyHotspotAsync(dataSource, id, cancellationToken) : null;
+        if (hotspot is not null && view.Suppressed)
+        {
+            // Statistics of small areas could be inverted towards their counts: the public sees the bin.
+            hotspot = hotspot with { Z = null, P = null };
+        }
+
+        IReadOnlyList<StoredAlert>? alerts = null;
+        if (query.View.Role >= Role.Partner && k.AlertKind is { } alertKind)
+        {
+            alerts = await AlertQuery.ListAsync(http.RequestServices.GetRequiredService<GeoOrsDbContext>(), new AlertFilter(alertKind, id), LatestAlerts, cancellationToken);
+        }
+
+        return TypedResults.Ok(new Dictionary<string, object?>
+        {
+            ["kind"] = kind,
+            ["id"] = id,
+            ["name"] = measures.GetProperty("name").GetString(),
+            ["population"] = measures.GetProperty("population"),
+            ["from"] = query.From,
+            ["to"] = query.To,
+            ["measures"] = measures,
+            ["weekly"] = weekly,
+            ["monthly"] = monthly,
+            ["disclosure_control"] = view.Suppressed ? Disclosure.Note : null,
+            ["hotspot"] = hotspot,
+            ["alerts"] = alerts,
+        });
+    }
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
+
+namespace GeoOrs.Server.Hosting;
+
+/// <summary>
+/// Answers a request whose database work failed because the database could not do it now — it is
+/// not reachable, is starting or shutting down, has no connection left, or cancelled a statement
+/// that ran past its timeout (<see cref="StatementTimeouts"/>) — with 503, <c>Retry-After</c> and a
+/// problem, never 500. Any other database error stays a 500: it is a fault of the server.
+/// </summary>
+internal sealed class DatabaseFaultHandler(IProblemDetailsService problems, ILogger<DatabaseFaultHandler> log) : IExceptionHandler
+{
+    /// <summary>Seconds a client is told to wait when the database cannot be reached.</summary>
+    public const int UnavailableRetryAfterSeconds = 5;
+
+    /// <summary>Seconds a client is told to wait after its work timed out.</summary>
+    public const int TimedOutRetryAfterSeconds = 10;
+
+    /// <summary>Why database work failed, as far as the client is concerned.</summary>
+    internal enum Fault
+    {
+        /// <summary>Not a fault of the database's availability.</summary>
+        None,
+
+        /// <summary>The database cannot be reached or cannot take the work now.</summary>
+        Unavailable,
+
+        /// <summary>A statement ran past its timeout (or the database did not answer in time).</summary>
+        TimedOut,
+    }
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var fault = Classify(exception);
+        if (fault == Fault.None || httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+
+        log.LogWarning("{Method} {Path}: the database {What} ({Error})", httpContext.Request.Method, httpContext.Request.Path,
+            fault == Fault.TimedOut ? "timed out" : "is unavailable", exception.GetBaseException().Message);
+        var seconds = fault == Fault.TimedOut ? TimedOutRetryAfterSeconds : UnavailableRetryAfterSeconds;
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = fault == Fault.TimedOut ? "The database timed out" : "The database is unavailable",
+                Detail = fault == Fault.TimedOut
+                    ? $"The request's database work ran longer than its statement timeout (Database:StatementTimeouts) and was cancelled; retry after {seconds} s, or ask for less."
+                    : $"The server cannot reach its database now; retry after {seconds} s.",
+            },
+        });
+    }
+
+    /// <summary>
+    /// Whether an exception (or one it wraps) says the database could not do the work now:
+    /// PostgreSQL's connection errors (class 08), operator interventions (57P: shutting down,
+    /// starting), lack of resources (class 53: too many connections), a database that is gone
+    /// (3D000) and a cancelled statement (57014: the statement timeout; a client's own cancel never
+    /// gets here); Npgsql's socket, stream and timeout failures.
+    /// </summary>
+    internal static Fault Classify(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case AggregateException aggregate:
+                    return aggregate.InnerExceptions.Select(Classify).FirstOrDefault(f => f != Fault.None);
+                case PostgresException p when p.SqlState == PostgresErrorCodes.QueryCanceled:
+                    return Fault.TimedOut;
+                case PostgresException p when p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("57P", StringComparison.Ordinal)
+                                              || p.SqlState.StartsWith("53", StringComparison.Ordinal) || p.SqlState == PostgresErrorCodes.InvalidCatalogName:
+                    return Fault.Unavailable;
+                case PostgresException:
+                    return Fault.None;
+                case NpgsqlException { InnerException: TimeoutException }:
+                    return Fault.TimedOut;
+                case NpgsqlException { InnerException: SocketException or IOException or EndOfStreamException }:
+                case NpgsqlException { IsTransient: true }:
+                case SocketException:
+                    return Fault.Unavailable;
+            }
+        }
+
+        return Fault.None;
+    }
+}

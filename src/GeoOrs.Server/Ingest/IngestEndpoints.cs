@@ -1,0 +1,417 @@
+using System.Text;
+using System.Text.Json;
+using System.Security.Claims;
+using GeoOrs.Data.Entities;
+using GeoOrs.Data.Access;
+using GeoOrs.Data.Ingest;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Npgsql;
+
+namespace GeoOrs.Server.Ingest;
+
+/// <summary>
+/// <c>/api/ingest</c>: overdose and seizure events in, as CSV, GeoJSON or NDJSON, streamed; the
+/// batches' records; the column mappings.
+/// </summary>
+internal static class IngestEndpoints
+{
+    /// <summary>The request header that carries a column mapping inline, as JSON.</summary>
+    public const string MappingHeader = "GeoOrs-Mapping";
+
+    private const long MaxEventBytes = 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/ingest").WithTags("Ingest").RequireAuthorization(AccessPolicies.Analysts);
+        group.MapPost("/overdoses", (HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
+            IngestBatchAsync(EventKind.Overdoses, http, db, clock, log)).WithName("IngestOverdoses");
+        group.MapPost("/seizures", (HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
+            IngestBatchAsync(EventKind.Seizures, http, db, clock, log)).WithName("IngestSeizures");
+        group.MapPost("/overdoses/event", IngestEventAsync).WithName("IngestOverdoseEvent");
+        group.MapGet("/batches", ListBatchesAsync).WithName("ListIngestBatches");
+        group.MapGet("/batches/{id:long}", GetBatchAsync).WithName("GetIngestBatch");
+        group.MapGet("/mappings", ListMappingsAsync).WithName("ListMappings");
+        group.MapGet("/mappings/{name}", GetMappingAsync).WithName("GetMapping");
+        group.MapPut("/mappings/{name}", PutMappingAsync).WithName("PutMapping");
+        group.MapDelete("/mappings/{name}", DeleteMappingAsync).WithName("DeleteMapping");
+        return app;
+    }
+
+    internal static async Task<IResult> IngestBatchAsync(EventKind kind, HttpContext http, NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
+    {
+        // Batches are streamed (a 1 GB file goes through in bounded memory), so they may be larger
+        // than any other request body: up to Http:MaxIngestBytes.
+        var maxBytes = http.RequestServices.GetRequiredService<IOptions<HttpOptions>>().Value.MaxIngestBytes;
+        if (http.Request.ContentLength > maxBytes)
+        {
+            if (HttpProtocol.IsHttp11(http.Request.Protocol) || HttpProtocol.IsHttp10(http.Request.Protocol))
+            {
+                http.Response.Headers.Connection = "close"; // the unread body is not drained: the client must not reuse the connection
+            }
+
+            return TooLarge(maxBytes);
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
+        }
+
+        var (request, problem) = await ReadRequestAsync(kind, http, dataSource, http.RequestAborted);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await RunAsync(dataSource, http.RequestServices, request!, maxBytes, clock, log, http.RequestAborted);
+    }
+
+    internal static async Task<IResult> IngestEventAsync(HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
+    {
+        var media = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type) ? type.MediaType.Value : null;
+        if (media is not ("application/json" or null))
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "An event is one JSON object (application/json).");
+        }
+
+        // The limit holds for a body sent without a Content-Length (chunked) too: reading stops once it is passed.
+        var tooLarge = Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"An event is at most {MaxEventBytes / 1024} KB.");
+        if (http.Request.ContentLength > MaxEventBytes)
+        {
+            return tooLarge;
+        }
+
+        using var sent = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        for (int read; (read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0;)
+        {
+            if (sent.Length + read > MaxEventBytes)
+            {
+                return tooLarge;
+            }
+
+            sent.Write(buffer, 0, read);
+        }
+
+        sent.Position = 0;
+        JsonDocument doc;
+        try
+        {
+            doc = await JsonDocument.ParseAsync(sent, default, http.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Not JSON", $"The body is not a JSON object: {e.Message}");
+        }
+
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Not an object", "An event is one JSON object with the canonical fields (docs/INGEST.md).");
+            }
+
+            var line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(doc.RootElement));
+            var (request, problem) = await ReadRequestAsync(EventKind.Overdoses, http, dataSource, http.RequestAborted, IngestFormat.NdJson);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            request = request! with { Body = new MemoryStream(line) };
+            var key = new RowBuilder(request.Mapping, request.Agency, clock, null, static (_, _) => null).Key(RecordSources.FromJson(1, doc.RootElement));
+            try
+            {
+                var batch = await IngestAsync(dataSource, http.RequestServices, request, clock, http.RequestAborted);
+                if (batch.Status != "committed")
+                {
+                    return TypedResults.UnprocessableEntity(batch);
+                }
+
+                var id = await Ingestor.EventIdAsync(dataSource, EventKind.Overdoses, key.Agency, key.ExternalId!, http.RequestAborted);
+                var created = batch.Accepted == 1;
+                var body = new { id, batch_id = batch.Id, duplicate = !created };
+                return created ? TypedResults.Created($"/api/ingest/batches/{batch.Id}", body) : TypedResults.Ok(body);
+            }
+            catch (IngestFormatException e)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Unreadable event", e.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ingests a batch; once it committed, this server reads the new data versions before it answers,
+    /// so the sender's next tile request is made from the new data (other servers hear of it by notification);
+    /// a large batch of overdoses enqueues a hot spot run once it committed.
+    /// </summary>
+    private static async Task<IngestBatch> IngestAsync(
+        NpgsqlDataSource dataSource, IServiceProvider services, IngestRequest request, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var batch = await Ingestor.IngestAsync(dataSource, request, clock, cancellationToken: cancellationToken);
+        if (batch.Status == "committed" && batch.Accepted > 0)
+        {
+            await services.GetRequiredService<DataVersions>().RefreshAsync(CancellationToken.None);
+            var large = services.GetRequiredService<IOptions<AnalysisOptions>>().Value.LargeIngestEvents;
+            if (request.Kind == EventKind.Overdoses && large > 0 && batch.Accepted >= large)
+            {
+                services.GetRequiredService<AnalysisQueue>().Enqueue("hotspots", "ingest");
+            }
+        }
+
+        return batch;
+    }
+
+    /// <summary>201 with the batch when it committed, 422 with its row errors when it was rejected, 400 when the body is unreadable.</summary>
+    private static async Task<IResult> RunAsync(
+        NpgsqlDataSource dataSource, IServiceProvider services, IngestRequest request, long maxBytes, TimeProvider clock, ILoggerFactory log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var batch = await IngestAsync(dataSource, services, request, clock, cancellationToken);
+            return batch.Status == "committed"
+                ? TypedResults.Created($"/api/ingest/batches/{batch.Id}", batch)
+                : TypedResults.UnprocessableEntity(batch);
+        }
+        catch (IngestFormatException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Unreadable body", e.Message);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // A body without a length that went over the limit: the batch is recorded as failed, nothing stored.
+            return TooLarge(maxBytes);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // The client went away or the body was cut off: the batch is recorded as failed, nothing stored.
+            log.CreateLogger("GeoOrs.Ingest").LogWarning("Ingest cut off: {Reason}", e.Message);
+            return Problem(StatusCodes.Status400BadRequest, "Upload cut off", "The body ended before the batch was complete; nothing was stored.");
+        }
+    }
+
+    private static async Task<(IngestRequest? Request, IResult? Problem)> ReadRequestAsync(
+        EventKind kind, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken, IngestFormat? format = null)
+    {
+        var query = http.Request.Query;
+        var errors = new Dictionary<string, string[]>();
+        foreach (var key in query.Keys)
+        {
+            if (key is not ("mapping" or "mode" or "agency"))
+            {
+                errors[key] = [$"unknown parameter '{key}'; the parameters are mapping, mode and agency"];
+            }
+        }
+
+        var mode = query["mode"].ToString() switch
+        {
+            "" or "all-or-nothing" => IngestMode.AllOrNothing,
+            "skip-invalid" => IngestMode.SkipInvalid,
+            var other => Invalid(errors, "mode", $"'{other}' is not all-or-nothing or skip-invalid"),
+        };
+
+        Encoding? encoding = null;
+        if (format is null)
+        {
+            MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var contentType);
+            format = RecordSources.FormatOf(contentType?.MediaType.Value);
+            if (format is null)
+            {
+                return (null, Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                    $"'{http.Request.ContentType}' is not text/csv, application/geo+json or application/x-ndjson."));
+            }
+
+            if (contentType?.Charset.Value is { Length: > 0 } charset)
+            {
+                try
+                {
+                    encoding = Encoding.GetEncoding(charset);
+                }
+                catch (Exception e) when (e is ArgumentException or NotSupportedException) // NotSupported: UTF-7, disabled in .NET
+                {
+                    errors["charset"] = [$"'{charset}' is not a character set GeoOrs reads (utf-8, iso-8859-1, us-ascii)"];
+                }
+            }
+        }
+
+        ColumnMapping? mapping = null;
+        if (http.Request.Headers[MappingHeader].ToString() is { Length: > 0 } inline)
+        {
+            try
+            {
+                mapping = MappingStore.Parse(inline);
+            }
+            catch (MappingException e)
+            {
+                errors[MappingHeader] = [.. e.Errors];
+            }
+        }
+        else if (query["mapping"].ToString() is { Length: > 0 } name)
+        {
+            mapping = await MappingStore.FindAsync(http.RequestServices.GetRequiredService<GeoOrsDbContext>(), name, cancellationToken);
+            if (mapping is null)
+            {
+                errors["mapping"] = [$"no mapping is named '{name}'; GET /api/ingest/mappings lists them"];
+            }
+        }
+
+        mapping ??= ColumnMapping.Canonical(kind);
+        if (mapping.Kind != kind)
+        {
+            errors["mapping"] = [$"the mapping '{mapping.Name}' reads {mapping.Kind.ToString().ToLowerInvariant()}, not {kind.ToString().ToLowerInvariant()}"];
+        }
+
+        var agency = query["agency"].ToString();
+        if (agency.Length > 200)
+        {
+            errors["agency"] = ["agency is at most 200 characters"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, TypedResults.ValidationProblem(errors));
+        }
+
+        // A batch is attributed to the key's own agency, or to the agency= it names: an agency an admin
+        // has delegated to the key, or any agency for an admin key (acting for it, audited). Each row
+        // is then checked against the same rule (IngestSender.MayName): naming any other agency, in
+        // the row or through the mapping's constant, rejects that row.
+        var role = AccessRules.RoleOf(http.User);
+        var keyAgency = http.User.FindFirstValue(GeoOrsClaims.Agency);
+        var keyPrefix = http.User.FindFirstValue(GeoOrsClaims.Key) ?? "unknown";
+        var delegated = role == Role.Admin
+            ? new HashSet<string>(StringComparer.Ordinal)
+            : new HashSet<string>(await IngestDelegations.OfAsync(http.RequestServices.GetRequiredService<GeoOrsDbContext>(), keyPrefix, cancellationToken), StringComparer.Ordinal);
+        if (role != Role.Admin && agency.Length > 0 && agency != keyAgency && !delegated.Contains(agency))
+        {
+            return (null, Problem(StatusCodes.Status403Forbidden, "Forbidden",
+                $"this key submits for '{keyAgency}'{(delegated.Count > 0 ? $" and the agencies delegated to it ({string.Join(", ", delegated.Order(StringComparer.Ordinal).Select(a => $"'{a}'"))})" : "")}, " +
+                $"not for '{agency}': only an admin key may attribute events to any agency"));
+        }
+
+        agency = agency.Length > 0 ? agency : keyAgency ?? "unattributed";
+        var sender = $"{keyPrefix}@{http.Connection.RemoteIpAddress}";
+        var by = new IngestSender(keyPrefix, role, keyAgency, delegated, $"{http.Request.Method} {http.Request.Path}");
+        return (new IngestRequest(kind, format.Value, http.Request.Body, agency, sender, mapping, mode, encoding, by), null);
+    }
+
+    private static IngestMode Invalid(Dictionary<string, string[]> errors, string field, string message)
+    {
+        errors[field] = [message];
+        return IngestMode.AllOrNothing;
+    }
+
+    internal static async Task<Results<Ok<IReadOnlyList<IngestBatch>>, ValidationProblem>> ListBatchesAsync(
+        int? limit, HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var take = limit ?? 50;
+        if (take is < 1 or > 1000)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000"] });
+        }
+
+        await Ingestor.FailOrphansAsync(dataSource, cancellationToken);
+        var batches = await Ingestor.BatchesAsync(dataSource, null, null, take, cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<IngestBatch>>([.. batches.Where(b => OwnBatch(http, b))]);
+    }
+
+    internal static async Task<Results<Ok<IngestBatch>, ProblemHttpResult>> GetBatchAsync(
+        long id, HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await Ingestor.FailOrphansAsync(dataSource, cancellationToken);
+        var batches = await Ingestor.BatchesAsync(dataSource, null, id, 1, cancellationToken);
+        return batches.Count == 1 && OwnBatch(http, batches[0])
+            ? TypedResults.Ok(batches[0])
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such batch", detail: $"No ingest batch has the id {id}.");
+    }
+
+    /// <summary>
+    /// Whether the caller may read a batch's record (its rejected rows quote the file): admins all,
+    /// others their agency's and those their own key sent (a delegated key's batches for another agency).
+    /// </summary>
+    private static bool OwnBatch(HttpContext http, IngestBatch batch) =>
+        AccessRules.RoleOf(http.User) == Role.Admin || batch.Agency == http.User.FindFirstValue(GeoOrsClaims.Agency)
+        || (batch.KeyPrefix is not null && batch.KeyPrefix == http.User.FindFirstValue(GeoOrsClaims.Key));
+
+    internal static async Task<Ok<IReadOnlyList<ColumnMapping>>> ListMappingsAsync(GeoOrsDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await MappingStore.ListAsync(db, cancellationToken));
+
+    internal static async Task<Results<Ok<ColumnMapping>, ProblemHttpResult>> GetMappingAsync(string name, GeoOrsDbContext db, CancellationToken cancellationToken) =>
+        await MappingStore.FindAsync(db, name, cancellationToken) is { } mapping
+            ? TypedResults.Ok(mapping)
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such mapping", detail: $"No mapping is named '{name}'.");
+
+    internal static async Task<Results<Ok<ColumnMapping>, ValidationProblem, ProblemHttpResult>> PutMappingAsync(
+        string name, HttpContext http, GeoOrsDbContext db, CancellationToken cancellationToken)
+    {
+        string json;
+        using (var reader = new StreamReader(http.Request.Body))
+        {
+            json = await reader.ReadToEndAsync(cancellationToken);
+        }
+
+        ColumnMapping mapping;
+        try
+        {
+            mapping = MappingStore.Parse(json);
+        }
+        catch (MappingException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["mapping"] = [.. e.Errors] });
+        }
+
+        if (mapping.Name != name)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = [$"the URL names '{name}' but the mapping is named '{mapping.Name}'"] });
+        }
+
+        if (MappingStore.BuiltIn.Any(m => m.Name == name))
+        {
+            return BuiltInMapping(name);
+        }
+
+        var (change, existing) = await MappingStore.PutAsync(db, mapping, http.User.FindFirstValue(GeoOrsClaims.Agency),
+            http.User.FindFirstValue(GeoOrsClaims.Key), AccessRules.RoleOf(http.User) == Role.Admin, cancellationToken);
+        return change switch
+        {
+            MappingChange.Done => TypedResults.Ok(mapping),
+            MappingChange.BuiltIn => BuiltInMapping(name),
+            _ => NotOwner(name, existing?.Owner, "replace"),
+        };
+    }
+
+    /// <summary>Deletes a stored mapping: its owner agency's callers and admins; built-in mappings stay (409).</summary>
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteMappingAsync(
+        string name, HttpContext http, GeoOrsDbContext db, CancellationToken cancellationToken)
+    {
+        var (change, existing) = await MappingStore.DeleteAsync(db, name, http.User.FindFirstValue(GeoOrsClaims.Agency),
+            AccessRules.RoleOf(http.User) == Role.Admin, cancellationToken);
+        return change switch
+        {
+            MappingChange.Done => TypedResults.NoContent(),
+            MappingChange.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such mapping", detail: $"No mapping is named '{name}'."),
+            MappingChange.BuiltIn => BuiltInMapping(name),
+            _ => NotOwner(name, existing?.Owner, "delete"),
+        };
+    }
+
+    private static ProblemHttpResult BuiltInMapping(string name) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Built-in mapping", detail: $"'{name}' ships with GeoOrs; store yours under another name.");
+
+    private static ProblemHttpResult NotOwner(string name, string? owner, string verb) =>
+        Problem(StatusCodes.Status403Forbidden, "Not your agency's mapping",
+            (owner is null
+                ? $"The mapping '{name}' has no recorded owner (it was stored before mappings had owners): only an admin may {verb} it."
+                : $"The mapping '{name}' belongs to '{owner}': only that agency's keys and admins may {verb} it.")
+            + $" Any agency may read, use and copy it: GET /api/ingest/mappings/{name}, change its name, and PUT it under the new one.");
+
+    private static ProblemHttpResult TooLarge(long maxBytes) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+            $"A batch is at most {maxBytes} bytes (Http:MaxIngestBytes); nothing was stored. Split it into several batches.");
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+}

@@ -1,0 +1,304 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using GeoOrs.Analysis.Tiles;
+using GeoOrs.Data;
+using GeoOrs.Data.Access;
+using GeoOrs.Data.Layers;
+using GeoOrs.Data.Tiles;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+using Npgsql;
+
+namespace GeoOrs.Server.Tiles;
+
+/// <summary>
+/// <c>/tiles</c>: the catalog, TileJSON, Mapbox Vector Tiles and PNG tiles of the registered layers,
+/// with strong ETags, gzip and brotli, and a cache that a committed change of a layer's data empties.
+/// </summary>
+internal static class TilesEndpoints
+{
+    public static IServiceCollection AddGeoOrsTiles(this IServiceCollection services)
+    {
+        services.AddOptions<TilesOptions>().BindConfiguration(TilesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DataVersions>();
+        services.AddHostedService(sp => sp.GetRequiredService<DataVersions>());
+        services.AddSingleton<TileCache>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapTiles(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/tiles").WithTags("Tiles");
+        group.MapGet("/", Catalog).WithName("TileCatalog");
+        group.MapGet("/{layer}.json", TileJsonAsync).WithName("TileJson");
+        group.MapGet("/{layer}/{z}/{x}/{y}.mvt", VectorTileAsync).WithName("VectorTile");
+        group.MapGet("/{layer}/{z}/{x}/{y}.png", RasterTiles.PngTileAsync).WithName("PngTile");
+        group.MapGet("/{layer}/legend.png", RasterTiles.LegendAsync).WithName("PngLegend");
+        return app;
+    }
+
+    private static string Base(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/tiles";
+
+    /// <summary>Whether the caller may read a layer: point layers need a role that sees points.</summary>
+    internal static bool Readable(VectorTileLayer layer, AccessView view) => layer is not PointTileLayer || view.Points != PointAccess.None;
+
+    internal static IResult Catalog(HttpContext http, AccessViews access) => CatalogOf(http.Request, access.For(http));
+
+    private static IResult CatalogOf(HttpRequest request, AccessView view) => TypedResults.Json(new
+    {
+        layers = VectorTileLayers.All.Values.Where(l => Readable(l, view)).OrderBy(l => l.Id, StringComparer.Ordinal).Select(l => new
+        {
+            id = l.Id,
+            tilejson = $"{Base(request)}/{l.Id}.json",
+            tiles = $"{Base(request)}/{l.Id}/{{z}}/{{x}}/{{y}}.mvt",
+            png = RasterTiles.Renders(l.Id) ? $"{Base(request)}/{l.Id}/{{z}}/{{x}}/{{y}}.png" : null,
+            parameters = l.Parameters,
+        }),
+    });
+
+    /// <summary>TileJSON 3.0.0 for a layer (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0).</summary>
+    internal static async Task<IResult> TileJsonAsync(
+        string layer, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, AccessViews access, CancellationToken cancellationToken)
+    {
+        var request = http.Request;
+        if (!VectorTileLayers.All.TryGetValue(layer, out var definition))
+        {
+            return NoSuchLayer(layer);
+        }
+
+        var view = access.For(http);
+        if (!Readable(definition, view))
+        {
+            return AccessRules.Deny(http, $"The {layer} layer");
+        }
+
+        var metric = RasterTiles.Renders(layer) ? request.Query["metric"].ToString() : null;
+        if (!LayerQuery.TryParse(Parameters(request.Query, metric is null ? null : "metric"), definition.Parameters, out var query, out var error)
+            || (metric is not null && !RasterTiles.TryMetric(layer, metric, out metric, out error)))
+        {
+            return BadParameter(error!);
+        }
+
+        if (!access.TryQuery(http, query, out query, out error))
+        {
+            return BadParameter(error!);
+        }
+
+        // The extent of an event layer is a scan of its table: made once per data version. Only
+        // callers who see exact points learn where the outermost events are.
+        var bounds = await cache.GetOrAddAsync($"bounds/{layer}#{cache.VersionsOf(definition)}", definition,
+            async () => await definition.BoundsAsync(dataSource, cancellationToken) ?? [-180, -85.0511, 180, 85.0511]);
+        if (definition is PointTileLayer && view.Points != PointAccess.Exact)
+        {
+            bounds = LayerExtent.Coarsened(bounds);
+        }
+
+        var tileJson = new Dictionary<string, object?>
+        {
+            ["tilejson"] = "3.0.0",
+            ["name"] = definition.Id,
+            ["scheme"] = "xyz",
+            ["tiles"] = new[] { $"{Base(request)}/{definition.Id}/{{z}}/{{x}}/{{y}}.mvt{request.QueryString}" },
+            ["minzoom"] = definition.MinZoom,
+            ["maxzoom"] = definition.MaxZoom,
+            ["bounds"] = bounds,
+            ["vector_layers"] = new[] { definition.VectorLayer() },
+        };
+        if (view.Suppressed && definition is AreaTileLayer)
+        {
+            tileJson["description"] = Disclosure.Text;
+            tileJson["disclosure_control"] = Disclosure.Note;
+        }
+
+        if (RasterTiles.Renders(layer))
+        {
+            tileJson["raster"] = await RasterTiles.DescribeAsync(layer, metric!, request, query, dataSource, cache, cancellationToken);
+        }
+
+        return TypedResults.Json(tileJson);
+    }
+
+    internal static async Task<IResult> VectorTileAsync(
+        string layer, string z, string x, string y, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, DataVersions versions,
+        AccessViews access, CancellationToken cancellationToken)
+    {
+        if (!VectorTileLayers.All.TryGetValue(layer, out var definition))
+        {
+            return NoSuchLayer(layer);
+        }
+
+        var view = access.For(http);
+        if (!Readable(definition, view))
+        {
+            return AccessRules.Deny(http, $"The {layer} layer");
+        }
+
+        if (!TryParseTile(z, x, y, out var tile, out var tileError))
+        {
+            return tileError;
+        }
+
+        if (!LayerQuery.TryParse(Parameters(http.Request.Query), definition.Parameters, out var query, out var error))
+        {
+            return BadParameter(error!);
+        }
+
+        if (tile.Z < definition.MinZoom || tile.Z > definition.MaxZoom)
+        {
+            return TypedResults.NoContent();
+        }
+
+        if (!access.TryQuery(http, query, out query, out error))
+        {
+            return BadParameter(error!);
+        }
+
+        Func<int, Task>? audit = definition is PointTileLayer
+            ? features => access.AuditAsync(http, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}{http.Request.QueryString}", LonLat(tile), null, features, cancellationToken).AsTask()
+            : null;
+        return await ServeAsync(http, cache, versions, definition, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.mvt?{query.Key}",
+            "application/vnd.mapbox-vector-tile", compress: true,
+            ct => definition.TileAsync(dataSource, tile, query, ct), cancellationToken, audit);
+    }
+
+    /// <summary>
+    /// Answers a tile request: a strong ETag over the tile (its key carries the caller's view), the
+    /// versions of its layer's data and the chosen encoding; 304 when the client has it; else the tile
+    /// from cache or newly made, audited first when <paramref name="audit"/> is given. Answers to
+    /// callers with credentials are private to them. A tile the cache holds brings its ETag along:
+    /// a cache hit hashes nothing and formats no header.
+    /// </summary>
+    internal static async Task<IResult> ServeAsync(
+        HttpContext http, TileCache cache, DataVersions versions, VectorTileLayer layer, string key, string contentType, bool compress,
+        Func<CancellationToken, Task<(byte[] Bytes, int Features)>> make, CancellationToken cancellationToken, Func<int, Task>? audit = null)
+    {
+        if (!versions.Live)
+        {
+            await versions.RefreshAsync(cancellationToken); // ETags must not name versions that are gone
+        }
+
+        key = $"{key}#{cache.VersionsOf(layer)}";
+        var encoding = compress ? Negotiate(http.Request) : null;
+        var hash = cache.TryGet(key, out var tile) ? null : Hash(key); // a cached tile has its ETag
+        var etag = hash is null ? tile.ETagOf(encoding) : TileBytes.ETagText(hash, encoding);
+        var headers = http.Response.Headers;
+        headers.ETag = etag;
+        headers.CacheControl = AccessRules.RoleOf(http.User) == Role.Public ? PublicNoCache : PrivateNoCache;
+        headers.Vary = compress ? "Accept-Encoding, Authorization, X-Api-Key" : "Authorization, X-Api-Key";
+
+        if (http.Request.Headers.IfNoneMatch.Count > 0 && HasMatching(http.Request, etag))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        if (hash is not null)
+        {
+            var (bytes, features) = await make(cancellationToken);
+            tile = new TileBytes(bytes, features, hash);
+            cache.Set(key, tile, layer);
+        }
+
+        if (audit is not null)
+        {
+            await audit(tile.Features);
+        }
+
+        if (tile.Raw.Length == 0)
+        {
+            return TypedResults.NoContent();
+        }
+
+        if (encoding is not null)
+        {
+            headers.ContentEncoding = encoding;
+        }
+
+        return new TileContent(encoding switch { "br" => tile.Brotli, "gzip" => tile.Gzip, _ => tile.Raw }, contentType);
+    }
+
+    /// <summary>Whether the request's If-None-Match names <paramref name="etag"/> (strong comparison).</summary>
+    private static bool HasMatching(HttpRequest request, string etag)
+    {
+        var tag = new EntityTagHeaderValue(etag);
+        return request.GetTypedHeaders().IfNoneMatch.Any(t => t.Compare(tag, useStrongComparison: true));
+    }
+
+    /// <summary>Cache-Control of an answer to the public: any cache may keep it, and must ask again before reuse.</summary>
+    internal const string PublicNoCache = "public, no-cache";
+
+    /// <summary>Cache-Control of an answer to a caller with credentials: only the caller's own cache may keep it.</summary>
+    internal const string PrivateNoCache = "no-cache, private";
+
+    /// <summary>
+    /// A tile's bytes as the body of a 200, with their type and length: what <c>TypedResults.Bytes</c>
+    /// sends without ranges, without its reading of the request's conditional headers (answered above).
+    /// </summary>
+    private sealed class TileContent(byte[] bytes, string contentType) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.ContentType = contentType;
+            response.ContentLength = bytes.Length;
+            return response.Body.WriteAsync(bytes, 0, bytes.Length, CancellationToken.None);
+        }
+    }
+
+    private static double[] LonLat(TileId tile)
+    {
+        var (west, south, east, north) = TileMath.BoundsLonLat(tile);
+        return [west, south, east, north];
+    }
+
+    /// <summary>br, gzip or none, by the client's Accept-Encoding (q-values honoured, brotli preferred on a tie).</summary>
+    private static string? Negotiate(HttpRequest request)
+    {
+        if (request.Headers.AcceptEncoding.Count == 0)
+        {
+            return null;
+        }
+
+        var accepted = request.GetTypedHeaders().AcceptEncoding;
+        double Quality(string coding)
+        {
+            var match = accepted.FirstOrDefault(a => StringSegment.Equals(a.Value, coding, StringComparison.OrdinalIgnoreCase))
+                ?? accepted.FirstOrDefault(a => a.Value == "*");
+            return match is null ? 0 : match.Quality ?? 1;
+        }
+
+        var br = Quality("br");
+        var gzip = Quality("gzip");
+        return br > 0 && br >= gzip ? "br" : gzip > 0 ? "gzip" : null;
+    }
+
+    private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 12));
+
+    /// <summary>The request's parameters as name and values, leaving out <paramref name="except"/>.</summary>
+    internal static IEnumerable<KeyValuePair<string, string?[]>> Parameters(IQueryCollection query, string? except = null) =>
+        query.Count == 0 ? [] : query.Where(q => q.Key != except).Select(q => new KeyValuePair<string, string?[]>(q.Key, q.Value.ToArray()));
+
+    internal static bool TryParseTile(string z, string x, string y, out TileId tile, out IResult error)
+    {
+        if (int.TryParse(z, NumberStyles.None, CultureInfo.InvariantCulture, out var zoom)
+            && int.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var column)
+            && int.TryParse(y, NumberStyles.None, CultureInfo.InvariantCulture, out var row)
+            && new TileId(zoom, column, row) is { IsValid: true } valid)
+        {
+            tile = valid;
+            error = null!;
+            return true;
+        }
+
+        tile = default;
+        error = TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No such tile",
+            detail: $"{z}/{x}/{y} is outside the tile pyramid (z 0..{TileMath.MaxZoom}, x and y 0..2^z-1)");
+        return false;
+    }
+
+    internal static IResult NoSuchLayer(string layer) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such layer", detail: $"No tile layer is named '{layer}'.");
+
+    internal static IResult BadParameter(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid parameter", detail: detail);
+}
