@@ -35,6 +35,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.AddGeoOrsHardening();
 builder.AddGeoOrsLimits();
 builder.AddGeoOrsWebMap();
+builder.AddGeoOrsApiDocument();
 
 var app = builder.Build();
 
@@ -64,6 +65,7 @@ app.MapPlanning();
 app.MapAlerts();
 app.MapWebhooks();
 app.MapWebMap();
+app.MapApiDocument();
 
 await app.RunAsync();
 return 0;

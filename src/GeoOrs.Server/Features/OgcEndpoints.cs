@@ -30,7 +30,7 @@ internal static class OgcEndpoints
 
     public static IEndpointRouteBuilder MapOgc(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/ogc").WithTags("OGC API - Features");
+        var group = app.MapGroup("/ogc").WithTags("OGC API - Features").ExcludeFromDescription(); // described by its own document, /ogc/api
         group.MapGet("/", Landing).WithName("OgcLanding");
         group.MapGet("/conformance", Conformance).WithName("OgcConformance");
         group.MapGet("/api", OpenApi).WithName("OgcOpenApi");

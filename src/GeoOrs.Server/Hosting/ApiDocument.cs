@@ -1,0 +1,196 @@
+using System.Text.Json.Nodes;
+using GeoOrs.Data.Access;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Infrastructure;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace GeoOrs.Server.Hosting;
+
+/// <summary>
+/// The REST API's OpenAPI 3.1 document at <c>/openapi/v1.json</c>, made by Microsoft.AspNetCore.OpenApi
+/// from the endpoints' own metadata: their routes, parameters, bodies and typed results. On top of it
+/// this adds the two ways to send a key (<c>Authorization: Bearer</c> and <c>X-Api-Key</c>), each
+/// operation's roles read from its authorization policy (<c>x-geoors-roles</c> and a line of its
+/// description), and the problem+json answers every operation may give (400, 401, 403, 429).
+/// OGC API – Features keeps its own document at <c>/ogc/api</c>; the web map's pages and bundle, the
+/// jobs dashboard and this reference are not part of the REST API.
+/// </summary>
+internal static class ApiDocument
+{
+    /// <summary>The document's name: it is served at <c>/openapi/v1.json</c>.</summary>
+    public const string Name = "v1";
+
+    /// <summary>The route of the document.</summary>
+    public const string Route = "/openapi/{documentName}.json";
+
+    /// <summary>The security scheme of <c>Authorization: Bearer KEY</c> (an API key or, when configured, a JWT).</summary>
+    public const string BearerScheme = "bearer";
+
+    /// <summary>The security scheme of <c>X-Api-Key: KEY</c>.</summary>
+    public const string ApiKeyScheme = "apiKey";
+
+    /// <summary>The extension that lists the roles an operation is open to (<c>public</c> for everyone).</summary>
+    public const string RolesExtension = "x-geoors-roles";
+
+    /// <summary>The schema of every problem+json answer (RFC 9457).</summary>
+    private const string ProblemSchema = "Problem";
+
+    public static WebApplicationBuilder AddGeoOrsApiDocument(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOpenApi(Name, o =>
+        {
+            o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+            o.AddDocumentTransformer(DescribeAsync);
+            o.AddOperationTransformer(AccessOfAsync);
+        });
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapApiDocument(this IEndpointRouteBuilder app)
+    {
+        app.MapOpenApi(Route);
+        return app;
+    }
+
+    /// <summary>The document's title, the key schemes and the problem schema.</summary>
+    private static Task DescribeAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        document.Info = new OpenApiInfo
+        {
+            Title = "GeoOrs",
+            Version = "v1",
+            Description = "The REST API of GeoOrs, a geospatial analytics and mapping server for overdose response. " +
+                "Callers without a key are the public; a key (or an identity provider's token) carries one of the roles " +
+                $"{string.Join(", ", Roles.Keyed)}. Each operation names the roles it is open to in `{RolesExtension}`. " +
+                "Errors are problem+json (RFC 9457); a 400 names the field or parameter at fault. " +
+                "OGC API – Features is described by its own document at /ogc/api.",
+            License = new OpenApiLicense { Name = "See the repository" },
+        };
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "An API key (gok_…) as `Authorization: Bearer KEY`, or a JWT of the configured identity provider whose claims name the role and agency.",
+        };
+        document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = "X-Api-Key",
+            Description = "An API key (gok_…) as `X-Api-Key: KEY`.",
+        };
+        document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+        document.Components.Schemas.TryAdd(ProblemSchema, new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "A problem (RFC 9457); a 400 adds `errors`, the messages by field or parameter.",
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["type"] = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Null },
+                ["title"] = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Null },
+                ["status"] = new OpenApiSchema { Type = JsonSchemaType.Integer | JsonSchemaType.Null, Format = "int32" },
+                ["detail"] = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Null },
+                ["instance"] = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Null },
+                ["errors"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
+                },
+            },
+        });
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The roles the operation is open to, from its authorization metadata: the policies it requires
+    /// and the role claims those policies accept. An operation without any is open to the public
+    /// (some then answer keyed callers with more).
+    /// </summary>
+    private static async Task AccessOfAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        var roles = await RolesAsync(metadata, context.ApplicationServices);
+        operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+        operation.Extensions[RolesExtension] = new JsonNodeExtension(new JsonArray([.. roles.Select(r => (JsonNode)JsonValue.Create(r))]));
+        var line = roles is ["public"]
+            ? "Open to the public (a key may see more)."
+            : $"Needs an API key with the role {string.Join(", ", roles.SkipLast(1))}{(roles.Count > 1 ? " or " : "")}{roles[^1]}.";
+        operation.Description = string.IsNullOrEmpty(operation.Description) ? line : $"{operation.Description}\n\n{line}";
+
+        var document = context.Document!;
+        var schemes = new[] { BearerScheme, ApiKeyScheme }.Select(s => new OpenApiSecurityRequirement
+        {
+            [new OpenApiSecuritySchemeReference(s, document)] = [],
+        });
+        // An open operation takes a key too (an empty requirement: none needed).
+        operation.Security = roles is ["public"] ? [new OpenApiSecurityRequirement(), .. schemes] : [.. schemes];
+
+        operation.Responses ??= new OpenApiResponses();
+        var hasInput = operation.Parameters is { Count: > 0 } || operation.RequestBody is not null;
+        if (hasInput)
+        {
+            Problem(operation, document, StatusCodes.Status400BadRequest, "The request is not valid: the problem names the field or parameter.");
+        }
+
+        Problem(operation, document, StatusCodes.Status401Unauthorized, roles is ["public"]
+            ? "The credentials sent were not accepted (unknown, malformed or revoked key)."
+            : "No credentials, or credentials that were not accepted.");
+        if (roles is not ["public"])
+        {
+            Problem(operation, document, StatusCodes.Status403Forbidden, "The caller's role is not one of those this operation is open to.");
+        }
+
+        Problem(operation, document, StatusCodes.Status429TooManyRequests, "Over the requests per minute of the key or client address; retry after Retry-After seconds.");
+    }
+
+    /// <summary>Adds a problem+json answer unless the endpoint's typed results describe that status already.</summary>
+    private static void Problem(OpenApiOperation operation, OpenApiDocument document, int status, string description)
+    {
+        var code = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (operation.Responses!.TryGetValue(code, out var existing))
+        {
+            if (existing is OpenApiResponse response && string.IsNullOrEmpty(response.Description))
+            {
+                response.Description = description;
+            }
+
+            return;
+        }
+
+        operation.Responses[code] = new OpenApiResponse
+        {
+            Description = description,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference(ProblemSchema, document) },
+            },
+        };
+    }
+
+    /// <summary>The role claims the endpoint's policies accept, in the order of <see cref="Roles.Keyed"/>; <c>public</c> without any.</summary>
+    internal static async Task<IReadOnlyList<string>> RolesAsync(IEnumerable<object> metadata, IServiceProvider services)
+    {
+        var data = metadata.OfType<IAuthorizeData>().ToList();
+        var anonymous = metadata.OfType<IAllowAnonymous>().Any();
+        if (data.Count == 0 || anonymous)
+        {
+            return ["public"];
+        }
+
+        var provider = services.GetRequiredService<IAuthorizationPolicyProvider>();
+        var policy = await AuthorizationPolicy.CombineAsync(provider, data);
+        IEnumerable<string> allowed = Roles.Keyed;
+        foreach (var requirement in policy?.Requirements.OfType<ClaimsAuthorizationRequirement>() ?? [])
+        {
+            if (requirement.ClaimType == GeoOrsClaims.Role && requirement.AllowedValues is { } values)
+            {
+                allowed = allowed.Intersect(values, StringComparer.Ordinal);
+            }
+        }
+
+        return [.. allowed];
+    }
+}
