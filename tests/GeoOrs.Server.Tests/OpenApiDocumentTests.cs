@@ -108,6 +108,31 @@ public class OpenApiDocumentTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         Assert.DoesNotContain(documented, d => Excluded(d[(d.IndexOf(' ', StringComparison.Ordinal) + 1)..]));
     }
 
+    [Fact]
+    public async Task Reference_page_loads_its_scripts_from_the_server_under_a_nonce()
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.GetAsync(new Uri("/docs/", UriKind.Relative));
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, html);
+        var policy = string.Join(' ', response.Headers.GetValues("Content-Security-Policy"));
+        var nonce = System.Text.RegularExpressions.Regex.Match(policy, "script-src 'self' 'nonce-([A-Za-z0-9_-]+)'").Groups[1].Value;
+        Assert.NotEmpty(nonce);
+        Assert.StartsWith("default-src 'self';", policy, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-eval", policy, StringComparison.Ordinal);
+        var scripts = System.Text.RegularExpressions.Regex.Matches(html, "<script([^>]*)>").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(scripts);
+        Assert.All(scripts, s => Assert.Contains($"nonce=\"{nonce}\"", s, StringComparison.Ordinal));
+        Assert.DoesNotContain("://", html.Replace("http://www.w3.org", "", StringComparison.Ordinal), StringComparison.Ordinal); // nothing from elsewhere
+
+        // A second page gets a nonce of its own.
+        using var again = await client.GetAsync(new Uri("/docs/", UriKind.Relative));
+        Assert.DoesNotContain(nonce, string.Join(' ', again.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
+        using var script = await client.GetAsync(new Uri("/docs/scalar.js", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+    }
+
     /// <summary>A route pattern as OpenAPI writes a path: parameters as <c>{name}</c>, without constraints, defaults or optional marks.</summary>
     private static string PathOf(RoutePattern pattern)
     {

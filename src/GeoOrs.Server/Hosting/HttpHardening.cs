@@ -102,6 +102,13 @@ internal static class HttpHardening
     /// </summary>
     public const string NoFrameOptions = "GeoOrs.NoFrameOptions";
 
+    /// <summary>
+    /// The <see cref="HttpContext.Items"/> key of the nonce a page's own inline scripts carry (the API
+    /// reference at <c>/docs</c>, whose nonce Scalar makes per request): the page's policy admits
+    /// scripts from the server and those with the nonce, no others.
+    /// </summary>
+    public const string ScriptNonce = Scalar.AspNetCore.ScalarOptions.NonceHttpContextItemKey;
+
     /// <summary>The Content-Security-Policy of everything else: data is never framed.</summary>
     public const string DataContentSecurityPolicy = "frame-ancestors 'none'";
 
@@ -193,7 +200,10 @@ internal static class HttpHardening
         }
 
         var html = response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true;
-        headers.TryAdd("Content-Security-Policy", html ? HtmlContentSecurityPolicy : DataContentSecurityPolicy);
+        headers.TryAdd("Content-Security-Policy", !html ? DataContentSecurityPolicy
+            : context.Items.TryGetValue(ScriptNonce, out var nonce) && nonce is string { Length: > 0 } value
+                ? $"{HtmlContentSecurityPolicy}; script-src 'self' 'nonce-{value}'"
+                : HtmlContentSecurityPolicy);
         if (!context.Items.ContainsKey(NoFrameOptions))
         {
             headers.TryAdd("X-Frame-Options", html ? "SAMEORIGIN" : "DENY");
