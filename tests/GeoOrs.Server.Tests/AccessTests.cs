@@ -147,6 +147,8 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
             or "/styles/{name}.json" or "/ogc" or "/ogc/" or "/ogc/conformance" or "/ogc/api" or "/ogc/collections" or "/ogc/collections/{collectionId}"
             or "/ogc/collections/{collectionId}/items" or "/ogc/collections/{collectionId}/items/{featureId}"
             or "/api/boundaries/counties/{fips}" or "/api/boundaries/lookup" => Role.Public,
+        "/openapi/{documentName}.json" => Role.Public, // the API's description, and its reference page
+        _ when pattern == "/docs" || pattern.StartsWith("/docs/", StringComparison.Ordinal) => Role.Public,
         _ => throw new Xunit.Sdk.XunitException($"{pattern} is not in the access table of this test: say which roles it admits"),
     };
 
@@ -173,6 +175,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
             .Replace("{name}", p.StartsWith("/styles", StringComparison.Ordinal) ? "geoors" : "tempe-ems", StringComparison.Ordinal)
             .Replace("{agency}", "access-test-nobody", StringComparison.Ordinal)
             .Replace("{**file}", "app.js", StringComparison.Ordinal)
+            .Replace("{documentName}", "v1", StringComparison.Ordinal)
             .Replace("{**path}", "recurring", StringComparison.Ordinal)
             .Replace("{kind}", "county", StringComparison.Ordinal)
             .Replace("{id}", p.StartsWith("/api/areas", StringComparison.Ordinal) ? Loving : "1", StringComparison.Ordinal));

@@ -52,7 +52,7 @@ public class OpenApiDocumentTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
     [Fact]
     public async Task Document_names_both_key_schemes_and_each_operations_roles()
     {
-        var (_, read) = await LoadAsync();
+        var (json, read) = await LoadAsync();
         var document = read.Document!;
 
         var schemes = document.Components!.SecuritySchemes!;
@@ -82,6 +82,19 @@ public class OpenApiDocumentTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         Assert.All(new[] { "401", "403", "429" }, code => Assert.True(admin.Responses!.ContainsKey(code), code));
         Assert.Contains("application/problem+json", admin.Responses!["403"].Content!.Keys);
         Assert.Equal(2, admin.Security!.Count);
+        // Bodies the handlers read themselves are described by their records, names as sent.
+        foreach (var (path, method) in new[] { ("/api/analysis/hotspots", HttpMethod.Post), ("/api/analysis/spikes", HttpMethod.Post),
+            ("/api/planning/naloxone", HttpMethod.Post), ("/api/planning/sites", HttpMethod.Put), ("/api/webhooks", HttpMethod.Post) })
+        {
+            var operation = document.Paths[path].Operations![method];
+            Assert.True(operation.RequestBody?.Content?.ContainsKey("application/json") == true, $"{method} {path} has no JSON body");
+            Assert.True(operation.Responses!.ContainsKey("400"), $"{method} {path} has no 400");
+        }
+
+        Assert.Contains("\"minSigma\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"distanceMeters\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"radiusMeters\"", json, StringComparison.Ordinal);
+
         var open = document.Paths["/api/boundaries/lookup"].Operations![HttpMethod.Get];
         Assert.False(open.Responses!.ContainsKey("403"));
         Assert.Contains(open.Security!, requirement => requirement.Count == 0); // no key needed

@@ -39,6 +39,7 @@ internal static class AdminEndpoints
 
     /// <summary>A sharing rule: the agencies that may see the owner's events besides itself.</summary>
     /// <param name="Partners">The partner agencies.</param>
+    [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
     internal sealed record SharingRule(IReadOnlyList<string>? Partners);
 
     /// <summary>An audit row as served.</summary>
@@ -137,6 +138,7 @@ internal static class AdminEndpoints
 
     /// <summary>An area's fixed daily threshold: its day alerts (method <c>threshold</c>) at this many overdoses or more.</summary>
     /// <param name="Threshold">The count, at least 1.</param>
+    [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
     internal sealed record ThresholdBody(int? Threshold);
 
     internal sealed record AreaThreshold(string AreaKind, string AreaId, int Threshold);
@@ -210,6 +212,7 @@ internal static class AdminEndpoints
 
     /// <summary>The agencies a key may submit events for besides its own.</summary>
     /// <param name="Agencies">The agencies.</param>
+    [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
     internal sealed record DelegationBody(IReadOnlyList<string?>? Agencies);
 
     /// <summary>A key's delegation as served: the key, its own agency and the others it may submit for.</summary>
@@ -310,6 +313,7 @@ internal static class AdminEndpoints
     }
 
     /// <summary>How an admin settles a flagged event: <c>confirmed</c> or <c>reattributed</c>, with a note.</summary>
+    [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
     internal sealed record Settlement(string? Resolution, string? Note);
 
     internal static async Task<Results<Ok<AgencyReviewItem>, ValidationProblem, ProblemHttpResult>> SettleAgencyReviewAsync(

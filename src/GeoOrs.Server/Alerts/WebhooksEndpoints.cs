@@ -1,9 +1,14 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using GeoOrs.Data.Entities;
 using GeoOrs.Data.Access;
 using GeoOrs.Data.Alerts;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace GeoOrs.Server.Alerts;
@@ -22,12 +27,19 @@ internal static class WebhooksEndpoints
     public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/webhooks").WithTags("Webhooks").RequireAuthorization(AccessPolicies.Analysts);
-        group.MapPost("", CreateAsync).WithName("CreateWebhook");
+        group.MapPost("", CreateAsync).WithName("CreateWebhook").WithJsonBody<WebhookRequest>();
         group.MapGet("", ListAsync).WithName("ListWebhooks");
         group.MapGet("/{id:long}", GetAsync).WithName("GetWebhook");
         group.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteWebhook");
         return app;
     }
+
+    /// <summary>The body of <c>POST /api/webhooks</c>: a new subscription.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    internal sealed record WebhookRequest(
+        [property: Required, Description("the http or https URL alerts are POSTed to")] string Url,
+        [property: Description("KIND:ID (county:42003, hidta:ID, county_neighbors:FIPS); every area when left out")] string? Area,
+        [property: Description("the alert methods to send; every method when left out")] IReadOnlyList<string>? Methods);
 
     /// <summary>A subscription as served; its area as <c>KIND:ID</c>, or null for every area.</summary>
     internal sealed record WebhookView(long Id, string Url, string? Area, IReadOnlyList<string> Methods, string? Agency, string? KeyPrefix, DateTime CreatedAt)
@@ -52,7 +64,7 @@ internal static class WebhooksEndpoints
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The webhook is not valid");
 
     internal static async Task<Results<Created<CreatedWebhook>, ValidationProblem>> CreateAsync(
-        HttpRequest request, GeoOrsDbContext db, WebhookTargets targets, CancellationToken cancellationToken)
+        HttpRequest request, GeoOrsDbContext db, WebhookTargets targets, IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
         if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
@@ -81,12 +93,13 @@ internal static class WebhooksEndpoints
                 return Problem("body", "the subscription is one JSON object");
             }
 
-            foreach (var property in root.EnumerateObject())
+            try
             {
-                if (property.Name is not ("url" or "area" or "methods"))
-                {
-                    return Problem(property.Name, $"unknown member '{property.Name}'; a subscription takes url, area and methods");
-                }
+                JsonRequest.Members(root, json.Value.SerializerOptions.GetTypeInfo(typeof(WebhookRequest)), "");
+            }
+            catch (JsonRequest.Invalid e)
+            {
+                return Problem(e.Field, e.Message);
             }
 
             if (!root.TryGetProperty("url", out var urlElement) || urlElement.ValueKind != JsonValueKind.String)

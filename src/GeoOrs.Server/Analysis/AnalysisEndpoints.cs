@@ -1,5 +1,8 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using GeoOrs.Analysis.Hotspots;
 using GeoOrs.Analysis.Spatial;
 using GeoOrs.Analysis.Spikes;
@@ -22,32 +25,62 @@ internal static class AnalysisEndpoints
         // Computing is bounded three ways: the body (Http:MaxAnalysisBodyBytes), the caps and work
         // budget of Limits checked before the work starts, and a few such requests at once.
         var group = app.MapGroup("/api/analysis").WithTags("Analysis").RequireAuthorization(AccessPolicies.Analysts).RequireHeavyLimit();
-        group.MapPost("/hotspots", HotspotsAsync).WithName("AnalyseHotspots");
-        group.MapPost("/spikes", SpikesAsync).WithName("AnalyseSpikes");
+        group.MapPost("/hotspots", HotspotsAsync).WithName("AnalyseHotspots").WithJsonBody<HotspotsRequest>();
+        group.MapPost("/spikes", SpikesAsync).WithName("AnalyseSpikes").WithJsonBody<SpikesRequest>();
         return app;
     }
+
+    /// <summary>The body of <c>POST /api/analysis/hotspots</c>.</summary>
+    /// <param name="Method">gi_star, gi, local_moran or global_moran.</param>
+    /// <param name="Field">The numeric property of the features to analyse.</param>
+    /// <param name="Weights">The spatial weights; by default queen contiguity for polygons, 8 nearest neighbours otherwise.</param>
+    /// <param name="Permutations">Local Moran's conditional permutations (999).</param>
+    /// <param name="Seed">The permutations' random seed (1).</param>
+    /// <param name="Fdr">Whether p values are adjusted for the false discovery rate.</param>
+    /// <param name="Features">A GeoJSON FeatureCollection in longitude and latitude.</param>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    internal sealed record HotspotsRequest(
+        [property: Required, Description("gi_star, gi, local_moran or global_moran")] string Method,
+        [property: Required, Description("the numeric property of the features to analyse")] string Field,
+        HotspotWeights? Weights,
+        int? Permutations,
+        int? Seed,
+        bool? Fdr,
+        [property: Required, Description("a GeoJSON FeatureCollection in longitude and latitude (at most Limits:MaxFeatures features)")] JsonElement Features);
+
+    /// <summary>The spatial weights of a hot spot analysis.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    internal sealed record HotspotWeights(
+        [property: Description("queen, rook, knn or distance_band")] string? Type,
+        [property: Description("the neighbours of knn")] int? K,
+        [property: JsonPropertyName("distanceMeters"), Description("the band of distance_band, in metres (EPSG:5070)")] double? DistanceMeters,
+        [property: Description("binary or row")] string? Style);
+
+    /// <summary>The body of <c>POST /api/analysis/spikes</c>.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    internal sealed record SpikesRequest(
+        [property: Required, Description("ears_c1, ears_c2, ears_c3, ewma or threshold")] string Method,
+        [property: Required, Description("the daily counts, dates ascending, each once; days left out count 0")] IReadOnlyList<SeriesDay> Series,
+        [property: JsonPropertyName("minSigma"), Description("the least standard deviation (0.2)")] double? MinSigma,
+        [property: Description("the alerting threshold; for the threshold method, overdoses in a day")] double? Threshold);
+
+    /// <summary>A day of a series.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    internal sealed record SeriesDay([property: Required] DateOnly Date, [property: Required] int Count);
 
     // ---- hot spots ----
 
     internal static Task<IResult> HotspotsAsync(HttpRequest request, IOptions<LimitsOptions> limits) =>
-        AnswerAsync(request, "the analysis", (root, ct) => Hotspots(root, limits.Value, ct));
+        AnswerAsync<HotspotsRequest>(request, "the analysis", (root, ct) => Hotspots(root, limits.Value, ct));
 
-    private static Task<IResult> AnswerAsync(HttpRequest request, string what, Func<JsonElement, CancellationToken, object> analyse) =>
-        JsonRequest.AnswerAsync(request, "The analysis request is not valid", what, (root, ct) => Task.FromResult(analyse(root, ct)));
+    private static Task<IResult> AnswerAsync<TBody>(HttpRequest request, string what, Func<JsonElement, CancellationToken, object> analyse) =>
+        JsonRequest.AnswerAsync(request, "The analysis request is not valid", what, typeof(TBody), (root, ct) => Task.FromResult(analyse(root, ct)));
 
     private static readonly string[] Methods = ["gi_star", "gi", "local_moran", "global_moran"];
     private static readonly string[] WeightTypes = ["queen", "rook", "knn", "distance_band"];
 
     private static object Hotspots(JsonElement root, LimitsOptions limits, CancellationToken cancellationToken)
     {
-        foreach (var property in root.EnumerateObject())
-        {
-            if (property.Name is not ("method" or "field" or "weights" or "permutations" or "seed" or "fdr" or "features"))
-            {
-                throw new Invalid(property.Name, $"unknown member '{property.Name}'; the request takes method, field, weights, permutations, seed, fdr and features");
-            }
-        }
-
         var method = Text(root, "method") ?? throw new Invalid("method", $"'method' is required: {string.Join(", ", Methods)}");
         if (!Methods.Contains(method))
         {
@@ -209,17 +242,6 @@ internal static class AnalysisEndpoints
         }
 
         string? Member(string name) => spec.ValueKind == JsonValueKind.Object ? Text(spec, name) : null;
-        if (spec.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var property in spec.EnumerateObject())
-            {
-                if (property.Name is not ("type" or "k" or "distanceMeters" or "style"))
-                {
-                    throw new Invalid("weights", $"unknown member weights.{property.Name}; weights take type, k, distanceMeters and style");
-                }
-            }
-        }
-
         var polygonal = geometries.All(g => g is NetTopologySuite.Geometries.Polygon or NetTopologySuite.Geometries.MultiPolygon);
         var type = Member("type") ?? (polygonal ? "queen" : "knn");
         if (!WeightTypes.Contains(type))
@@ -310,18 +332,10 @@ internal static class AnalysisEndpoints
     private static readonly string[] SpikeMethods = ["ears_c1", "ears_c2", "ears_c3", "ewma", "threshold"];
 
     internal static Task<IResult> SpikesAsync(HttpRequest request, IOptions<LimitsOptions> limits) =>
-        AnswerAsync(request, "the spike detection", (root, _) => Spikes(root, limits.Value));
+        AnswerAsync<SpikesRequest>(request, "the spike detection", (root, _) => Spikes(root, limits.Value));
 
     private static object Spikes(JsonElement root, LimitsOptions limits)
     {
-        foreach (var property in root.EnumerateObject())
-        {
-            if (property.Name is not ("method" or "series" or "minSigma" or "threshold"))
-            {
-                throw new Invalid(property.Name, $"unknown member '{property.Name}'; the request takes method, series, minSigma and threshold");
-            }
-        }
-
         var method = Text(root, "method") ?? throw new Invalid("method", $"'method' is required: {string.Join(", ", SpikeMethods)}");
         if (!SpikeMethods.Contains(method))
         {

@@ -40,6 +40,7 @@ internal static class HotspotsEndpoints
 
     /// <summary>What starting a run names.</summary>
     /// <param name="Kind">hotspots, emerging or spikes.</param>
+    [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
     internal sealed record StartRequest(string? Kind);
 
     internal static async Task<Results<Ok<IReadOnlyList<AnalysisRun>>, ValidationProblem>> ListAsync(

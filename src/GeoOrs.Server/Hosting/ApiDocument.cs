@@ -66,6 +66,26 @@ internal static class ApiDocument
         return app;
     }
 
+    /// <summary>
+    /// Describes the JSON body a handler reads itself (through <see cref="JsonRequest"/>, with its size
+    /// caps and its own 400s) as the record <typeparamref name="TBody"/>; unlike <c>Accepts</c>, it adds
+    /// no content-type matching to the route, so a body of another type still gets the handler's 400.
+    /// </summary>
+    public static RouteHandlerBuilder WithJsonBody<TBody>(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(TBody), null, cancellationToken) },
+                },
+            };
+            operation.Responses ??= new OpenApiResponses();
+            Problem(operation, context.Document!, StatusCodes.Status400BadRequest, "The request is not valid: the problem names the field or parameter.");
+        });
+
     /// <summary>The document's title, the key schemes and the problem schema.</summary>
     private static Task DescribeAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {

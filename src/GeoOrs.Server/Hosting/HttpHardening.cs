@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
@@ -136,6 +137,9 @@ internal static class HttpHardening
             limiter.OnRejected = RejectAsync;
         });
 
+        // A body or parameter the endpoint cannot bind (a member its record does not have, a value of
+        // the wrong type) throws, so that the handler below can name it rather than answer a bare 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         return builder;
     }
@@ -288,6 +292,13 @@ internal static class HttpHardening
     /// </summary>
     private sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
     {
+        /// <summary>A JSON path (<c>$.weights.kind</c>, <c>$['a b']</c>) as the member it names (<c>weights.kind</c>); <c>body</c> for the whole.</summary>
+        internal static string MemberOf(string? path)
+        {
+            var member = (path ?? "$").TrimStart('$').TrimStart('.');
+            return member.Length == 0 ? "body" : member.Replace("['", ".", StringComparison.Ordinal).Replace("']", "", StringComparison.Ordinal).TrimStart('.');
+        }
+
         public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
         {
             if (exception is not BadHttpRequestException bad || httpContext.Response.HasStarted)
@@ -296,6 +307,17 @@ internal static class HttpHardening
             }
 
             httpContext.Response.StatusCode = bad.StatusCode;
+            if (bad.InnerException is JsonException json)
+            {
+                var member = MemberOf(json.Path);
+                var message = json.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal)
+                    ? $"unknown member '{member}'"
+                    : $"'{member}' is not valid here: {json.Message.Split(" Path:", 2)[0]}";
+                await TypedResults.ValidationProblem(new Dictionary<string, string[]> { [member] = [message] }, title: "The request body is not valid")
+                    .ExecuteAsync(httpContext);
+                return true;
+            }
+
             return await problems.TryWriteAsync(new ProblemDetailsContext
             {
                 HttpContext = httpContext,

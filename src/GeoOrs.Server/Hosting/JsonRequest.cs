@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -28,8 +29,9 @@ internal static class JsonRequest
     /// <param name="request">The request.</param>
     /// <param name="title">The title of a 400.</param>
     /// <param name="what">The work, for messages: "the analysis", "the plan".</param>
-    /// <param name="answer">Makes the answer of a valid request.</param>
-    public static async Task<IResult> AnswerAsync(HttpRequest request, string title, string what, Func<JsonElement, CancellationToken, Task<object>> answer)
+    /// <param name="answer">Makes the answer of a valid request, from the body as JSON.</param>
+    /// <param name="body">The record the body is (<see cref="Members"/>): members it does not have are refused, naming them.</param>
+    public static async Task<IResult> AnswerAsync(HttpRequest request, string title, string what, Type body, Func<JsonElement, CancellationToken, Task<object>> answer)
     {
         var http = request.HttpContext;
         var maxBytes = http.RequestServices.GetRequiredService<IOptions<HttpOptions>>().Value.MaxAnalysisBodyBytes;
@@ -76,6 +78,16 @@ internal static class JsonRequest
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return Problem(title, "body", "the request is one JSON object");
+            }
+
+            var options = http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            try
+            {
+                Members(document.RootElement, options.GetTypeInfo(body), "");
+            }
+            catch (Invalid e)
+            {
+                return Problem(title, e.Field, e.Message);
             }
 
             using var compute = WorkLimits.ComputeToken(http);
@@ -151,14 +163,47 @@ internal static class JsonRequest
     public static ValidationProblem Problem(string title, string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: title);
 
-    /// <summary>Refuses members other than <paramref name="names"/>.</summary>
-    public static void Only(JsonElement root, params string[] names)
+    /// <summary>
+    /// Refuses a member the request's record does not have, naming it (<c>weights.kind</c>,
+    /// <c>series[3].day</c>), as <see cref="System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow"/>
+    /// would, through the objects and lists of objects the record holds. Members typed
+    /// <see cref="JsonElement"/> are GeoJSON, whose objects may carry foreign members (RFC 7946, 6.1):
+    /// they are not looked into. Only the names are checked here; the values are the handler's.
+    /// </summary>
+    /// <param name="element">The JSON object.</param>
+    /// <param name="info">The record's contract in the API's JSON options (so its members' JSON names).</param>
+    /// <param name="path">Where the object is in the body; empty for the body itself.</param>
+    public static void Members(JsonElement element, JsonTypeInfo info, string path)
     {
-        foreach (var property in root.EnumerateObject())
+        if (element.ValueKind != JsonValueKind.Object || info.Kind != JsonTypeInfoKind.Object)
         {
-            if (!names.Contains(property.Name))
+            return;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            var at = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+            var member = info.Properties.FirstOrDefault(p => p.Name == property.Name)
+                ?? throw new Invalid(at, $"unknown member '{at}'; {(path.Length == 0 ? "the request" : $"'{path}'")} takes {string.Join(", ", info.Properties.Select(p => p.Name))}");
+            var type = Nullable.GetUnderlyingType(member.PropertyType) ?? member.PropertyType;
+            if (type == typeof(JsonElement))
             {
-                throw new Invalid(property.Name, $"unknown member '{property.Name}'; the request takes {string.Join(", ", names)}");
+                continue;
+            }
+
+            var inner = info.Options.GetTypeInfo(type);
+            if (inner.Kind == JsonTypeInfoKind.Object)
+            {
+                Members(property.Value, inner, at);
+            }
+            else if (inner is { Kind: JsonTypeInfoKind.Enumerable, ElementType: { } elementType } && property.Value.ValueKind == JsonValueKind.Array
+                && info.Options.GetTypeInfo(elementType) is { Kind: JsonTypeInfoKind.Object } item)
+            {
+                var index = 0;
+                foreach (var value in property.Value.EnumerateArray())
+                {
+                    Members(value, item, $"{at}[{index++}]");
+                }
             }
         }
     }

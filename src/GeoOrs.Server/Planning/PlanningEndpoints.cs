@@ -1,5 +1,8 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using GeoOrs.Analysis.Planning;
 using GeoOrs.Analysis.Spatial;
 using GeoOrs.Data.Csv;
@@ -27,23 +30,62 @@ internal static class PlanningEndpoints
     public static IEndpointRouteBuilder MapPlanning(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/planning").WithTags("Planning").RequireAuthorization(AccessPolicies.Analysts);
-        group.MapPost("/naloxone", NaloxoneAsync).WithName("PlanNaloxone").RequireHeavyLimit();
-        group.MapPut("/sites", PutSitesAsync).WithName("PutNaloxoneSites");
+        group.MapPost("/naloxone", NaloxoneAsync).WithName("PlanNaloxone").RequireHeavyLimit().WithJsonBody<NaloxoneRequest>();
+        group.MapPut("/sites", PutSitesAsync).WithName("PutNaloxoneSites").WithJsonBody<SitesRequest>();
         var open = app.MapGroup("/api/planning").WithTags("Planning");
         open.MapGet("/sites", GetSitesAsync).WithName("GetNaloxoneSites");
         open.MapGet("/targets", TargetsAsync).WithName("GetPlanningTargets").RequireHeavyLimit();
         return app;
     }
 
+    /// <summary>The body of <c>POST /api/planning/naloxone</c>.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    internal sealed record NaloxoneRequest(
+        [property: Required, Description("the area to plan: one of county, hidta or geometry")] PlanArea Area,
+        [property: Description("the first day of overdoses counted, YYYY-MM-DD (364 days before 'to')")] DateOnly? From,
+        [property: Description("the last day counted, YYYY-MM-DD (today)")] DateOnly? To,
+        [property: Description("the demand of a fatal and a non-fatal overdose (1 and 1)")] PlanWeights? Weights,
+        [property: JsonPropertyName("halfLifeDays"), Description("older overdoses count less: half as much after this many days")] double? HalfLifeDays,
+        [property: Required, Description("where sites may go: one of grid, features or csv")] SiteSource Candidates,
+        [property: Description("sites there already: one of listed, features or csv")] SiteSource? Existing,
+        [property: Required, Description("the number of sites to choose, 1 to 1000")] int K,
+        [property: JsonPropertyName("radiusMeters"), Required, Description("the coverage radius in metres, 1 to 50,000")] double RadiusMeters,
+        [property: Description("json (default) or geojson")] string? Format);
+
+    /// <summary>A planning area: exactly one member.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    internal sealed record PlanArea(
+        [property: Description("a county's FIPS code")] string? County,
+        [property: Description("a HIDTA region's id")] string? Hidta,
+        [property: Description("a GeoJSON Polygon or MultiPolygon in longitude and latitude")] JsonElement? Geometry);
+
+    /// <summary>The demand of each kind of overdose.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    internal sealed record PlanWeights(double? Fatal, double? Nonfatal);
+
+    /// <summary>A set of sites: exactly one member.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    internal sealed record SiteSource(
+        [property: Description("candidates only: a square grid over the area, spacing in metres (50 to 100,000)")] double? Grid,
+        [property: Description("a GeoJSON FeatureCollection of points, named by properties.name")] JsonElement? Features,
+        [property: Description("CSV text with a header naming name, lat and lon columns")] string? Csv,
+        [property: Description("existing only: true for every site agencies have listed")] bool? Listed);
+
+    /// <summary>The body of <c>PUT /api/planning/sites</c>: exactly one member.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    internal sealed record SitesRequest(
+        [property: Description("a GeoJSON FeatureCollection of points, named by properties.name")] JsonElement? Features,
+        [property: Description("CSV text with a header naming name, lat and lon columns")] string? Csv);
+
     internal static Task<IResult> NaloxoneAsync(
         HttpRequest request, [FromKeyedServices(RequestClass.Planning)] NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, IOptions<LimitsOptions> limits) =>
-        AnswerAsync(request, Title, "the plan", (root, ct) =>
+        AnswerAsync(request, Title, "the plan", typeof(NaloxoneRequest), (root, ct) =>
             PlanAsync(root, dataSource, access.For(request.HttpContext), DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), limits.Value, ct));
 
     /// <summary>Replaces the caller's agency's naloxone sites: <c>{"features": …}</c> or <c>{"csv": "name,lat,lon …"}</c>.</summary>
     internal static Task<IResult> PutSitesAsync(
         HttpRequest request, [FromKeyedServices(RequestClass.Planning)] NpgsqlDataSource dataSource, GeoOrsDbContext db, IOptions<LimitsOptions> limits) =>
-        AnswerAsync(request, Title, "the sites' update", async (root, ct) =>
+        AnswerAsync(request, Title, "the sites' update", typeof(SitesRequest), async (root, ct) =>
         {
             var agency = request.HttpContext.User.FindFirst(GeoOrsClaims.Agency)?.Value ?? throw new Invalid("agency", "the key names no agency");
             var sites = await SitesAsync(root, "sites", dataSource, null, limits.Value, ct);
@@ -178,7 +220,6 @@ internal static class PlanningEndpoints
     internal static async Task<object> PlanAsync(
         JsonElement root, NpgsqlDataSource dataSource, Data.Access.AccessView view, DateOnly today, LimitsOptions limits, CancellationToken cancellationToken)
     {
-        Only(root, "area", "from", "to", "weights", "halfLifeDays", "candidates", "existing", "k", "radiusMeters", "format");
         var k = Whole(root, "k", 1, 1000) ?? throw new Invalid("k", "'k', the number of sites to choose, is required (1 to 1000)");
         var radius = Number(root, "radiusMeters") ?? throw new Invalid("radiusMeters", "'radiusMeters', the coverage radius, is required");
         if (radius is < 1 or > 50_000)
@@ -321,7 +362,6 @@ internal static class PlanningEndpoints
             throw new Invalid("weights", "'weights' is an object: {\"fatal\": 1, \"nonfatal\": 1}");
         }
 
-        Only(weights, "fatal", "nonfatal");
         var fatal = Number(weights, "fatal") ?? 1;
         var nonfatal = Number(weights, "nonfatal") ?? 1;
         return fatal < 0 || nonfatal < 0 || fatal + nonfatal == 0
@@ -352,7 +392,6 @@ internal static class PlanningEndpoints
             throw new Invalid("area", "'area' is required: {\"county\": FIPS}, {\"hidta\": ID} or {\"geometry\": a GeoJSON Polygon}");
         }
 
-        Only(area, "county", "hidta", "geometry");
         if (area.EnumerateObject().Count() != 1)
         {
             throw new Invalid("area", "'area' names one of county, hidta or geometry");
