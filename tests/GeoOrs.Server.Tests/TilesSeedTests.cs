@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
 using GeoOrs.Analysis.Tiles;
+using GeoOrs.Data.Tiles;
 using GeoOrs.Server.Cli;
 using GeoOrs.Tests;
 using Microsoft.Data.Sqlite;
