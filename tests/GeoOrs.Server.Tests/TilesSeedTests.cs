@@ -17,6 +17,7 @@ namespace GeoOrs.Server.Tests;
 /// </summary>
 public class TilesSeedTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Seeding_counties_to_z3_writes_every_non_empty_tile_as_gzipped_mvt_in_tms_rows()
     {
