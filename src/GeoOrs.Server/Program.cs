@@ -35,6 +35,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.AddGeoOrsHardening();
 builder.AddGeoOrsLimits();
 builder.AddGeoOrsWebMap();
+builder.AddGeoOrsTelemetry();
 
 var app = builder.Build();
 
@@ -49,6 +50,7 @@ app.UseGeoOrsAccess();
 app.UseQueryGuard();
 
 app.MapHealth();
+app.MapMetrics();
 app.MapBoundaries();
 app.MapIngest();
 app.MapOgc();

@@ -151,7 +151,9 @@ internal static class IngestEndpoints
     private static async Task<IngestBatch> IngestAsync(
         NpgsqlDataSource dataSource, IServiceProvider services, IngestRequest request, TimeProvider clock, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var batch = await Ingestor.IngestAsync(dataSource, request, clock, cancellationToken: cancellationToken);
+        IngestMetrics.BatchFinished(batch, "http", System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (batch.Status == "committed" && batch.Accepted > 0)
         {
             await services.GetRequiredService<DataVersions>().RefreshAsync(CancellationToken.None);
