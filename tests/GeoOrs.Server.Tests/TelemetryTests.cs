@@ -4,6 +4,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -210,6 +213,60 @@ public class TelemetryTests
         Assert.Equal(LogLevel.Warning, slow.Level);
         Assert.Equal(traceId.ToHexString(), slow.Scope.GetValueOrDefault("TraceId"));
         Assert.Contains(traceId, sql);
+    }
+
+    [Fact]
+    public async Task Loopback_callers_read_the_metrics_without_a_key_only_when_configured_and_not_through_a_proxy()
+    {
+        static GeoOrsFactory Server(string allowed) => new(
+            new Dictionary<string, string?> { ["Telemetry:MetricsFromLoopback"] = allowed },
+            services => services.AddSingleton<IStartupFilter, FromAddress>());
+
+        await using (var off = Server("false"))
+        {
+            using var local = off.CreateClient();
+            using var refused = await local.GetAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        await using var on = Server("true");
+        using var client = on.CreateClient();
+        (await client.GetAsync(new Uri("/health", UriKind.Relative))).Dispose(); // a request for the request meters to count
+        using (var scraped = await client.GetAsync(new Uri("/metrics", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
+            Assert.Contains("http_server_request_duration_seconds", await scraped.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var remote = new HttpRequestMessage(HttpMethod.Get, "/metrics"))
+        {
+            remote.Headers.Add(FromAddress.Header, "203.0.113.9");
+            using var refused = await client.SendAsync(remote);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        using (var proxied = new HttpRequestMessage(HttpMethod.Get, "/metrics"))
+        {
+            proxied.Headers.Add("X-Forwarded-For", "203.0.113.9");
+            using var refused = await client.SendAsync(proxied);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+    }
+
+    /// <summary>Gives each in-memory request a client address (the test server sets none): 127.0.0.1, or the test header's.</summary>
+    private sealed class FromAddress : IStartupFilter
+    {
+        public const string Header = "Test-Remote-Address";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((http, following) =>
+            {
+                http.Connection.RemoteIpAddress = IPAddress.Parse(http.Request.Headers[Header].FirstOrDefault() ?? "127.0.0.1");
+                return following(http);
+            });
+            next(app);
+        };
     }
 
     private static IEnumerable<(string, string)> Labels(params (string, string)[] labels) => labels;

@@ -108,6 +108,20 @@ internal static class Telemetry
         return builder;
     }
 
+    /// <summary>
+    /// For a one-shot command (<c>geoors ingest</c> …): GeoOrs's meters exported over OTLP when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, the last values sent when it is disposed; else null.
+    /// </summary>
+    public static MeterProvider? CommandLineMeters() =>
+        string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))
+            ? null
+            : Sdk.CreateMeterProviderBuilder()
+                .ConfigureResource(r => r.AddService("geoors-cli"))
+                .AddMeter([.. Meters])
+                .AddNpgsqlInstrumentation()
+                .AddOtlpExporter()
+                .Build();
+
     /// <summary><c>/metrics</c>: the metrics in Prometheus text format (admins; loopback callers when allowed).</summary>
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
     {
