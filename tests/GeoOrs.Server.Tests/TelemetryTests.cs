@@ -183,12 +183,15 @@ public class TelemetryTests
         Assert.True((await ScrapeAsync(admin)).Sum("geoors_alerts_streams") < streams, "the closed stream is still counted");
     }
 
-    [Fact]
-    public async Task A_log_record_written_during_a_tile_request_carries_the_request_trace_id_which_its_SQL_shares()
+    /// <param name="otlp">No collector (the request's activity is ASP.NET Core's own), or one (nothing listens there: spans are recorded and their export fails quietly).</param>
+    [Theory]
+    [InlineData("")]
+    [InlineData("http://127.0.0.1:9")]
+    public async Task A_log_record_written_during_a_tile_request_carries_the_request_trace_id_which_its_SQL_shares(string otlp)
     {
         var logs = new CapturingLoggerProvider();
         await using var factory = new GeoOrsFactory(
-            new Dictionary<string, string?> { ["Telemetry:SlowTileMilliseconds"] = "0" },
+            new Dictionary<string, string?> { ["Telemetry:SlowTileMilliseconds"] = "0", ["Telemetry:OtlpEndpoint"] = otlp },
             services => services.AddSingleton<ILoggerProvider>(logs));
         using var admin = factory.CreateClient("admin");
 

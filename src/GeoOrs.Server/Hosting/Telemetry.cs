@@ -74,10 +74,6 @@ internal static class Telemetry
 
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("geoors"))
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/metrics", StringComparison.OrdinalIgnoreCase))
-                .AddHttpClientInstrumentation()
-                .AddNpgsql())
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
@@ -89,6 +85,12 @@ internal static class Telemetry
         var endpoint = settings.OtlpEndpoint.Length > 0 ? settings.OtlpEndpoint : builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         if (!string.IsNullOrWhiteSpace(endpoint))
         {
+            // Spans are recorded only when they go somewhere: without a collector the request's
+            // activity still gives its logs a trace id, and Npgsql's spans are children of it.
+            otel.WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/metrics", StringComparison.OrdinalIgnoreCase))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql());
             otel.WithLogging();
             if (settings.OtlpEndpoint.Length > 0)
             {
