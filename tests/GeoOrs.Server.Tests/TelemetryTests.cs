@@ -27,6 +27,7 @@ public class TelemetryTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task Metrics_refuse_the_public_and_partners_and_show_an_admin_every_meter_moving()
     {
         await using var factory = new GeoOrsFactory(new Dictionary<string, string?>
