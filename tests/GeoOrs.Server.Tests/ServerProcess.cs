@@ -70,7 +70,17 @@ internal sealed class ServerProcess : IDisposable
         server.Process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         server.Process.BeginOutputReadLine();
         server.Process.BeginErrorReadLine();
-        await server.WaitHealthyAsync();
+        try
+        {
+            await server.WaitHealthyAsync();
+        }
+        catch
+        {
+            // Never healthy: the caller gets no server to dispose, so stop it here.
+            server.Dispose();
+            throw;
+        }
+
         return server;
     }
 
