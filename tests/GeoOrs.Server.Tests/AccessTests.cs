@@ -256,6 +256,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         }
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task No_public_response_holds_an_event_point_or_a_count_of_one_to_nine()
     {
@@ -325,6 +326,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         Assert.True(tiles >= 9);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Every_endpoint_admits_exactly_the_roles_it_should()
     {

@@ -19,6 +19,7 @@ public class AnalysisJobsTests
 {
     private static readonly DateOnly End = new(2025, 3, 31);
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Scheduled_jobs_find_the_planted_spikes_and_hotspots()
     {

@@ -36,6 +36,7 @@ public class ClusteredJobsTests
         ["Scheduling__InvisibilityTimeout"] = "00:00:15",
     };
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Two_server_processes_run_each_spike_firing_once()
     {
@@ -71,6 +72,7 @@ public class ClusteredJobsTests
         Assert.Equal(0L, (long)(await status.ExecuteScalarAsync())!);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task A_hotspot_run_cut_short_by_a_crash_is_recovered_by_the_other_node()
     {
@@ -129,6 +131,7 @@ public class ClusteredJobsTests
         Assert.StartsWith("interrupted", states.GetString(1), StringComparison.Ordinal);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task A_job_enqueued_on_two_nodes_never_runs_twice_at_once()
     {
@@ -182,6 +185,7 @@ public class ClusteredJobsTests
         Assert.True(result.GetBoolean(1), "the second hot spot run started before the first finished");
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task A_large_ingest_from_the_command_line_enqueues_a_hotspot_run_that_a_server_takes()
     {

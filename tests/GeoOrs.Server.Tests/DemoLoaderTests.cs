@@ -31,6 +31,7 @@ public class DemoLoaderTests
         ["Demo:SyntheticSeizures"] = "300",
     });
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Demo_loads_real_and_synthetic_files_once()
     {

@@ -200,6 +200,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
 
     // ------------------------------------------------------------------ the test
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Hostile_requests_get_no_5xx_and_no_data_beyond_the_callers_role()
     {

@@ -23,6 +23,7 @@ public sealed class GeoorsScriptTests : IDisposable
         }
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Serve_starts_postgis_and_stops_it_on_sigterm_and_on_ctrl_c_and_keeps_the_data()
     {

@@ -61,7 +61,7 @@ public sealed class IngestCrashTests
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
-
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Sigkill_mid_batch_leaves_no_row_and_the_batch_is_failed_after_restart()
     {

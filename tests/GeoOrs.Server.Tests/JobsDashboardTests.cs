@@ -43,6 +43,7 @@ public class JobsDashboardTests
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task An_admin_sees_the_recurring_jobs_and_their_last_runs()
     {
@@ -131,6 +132,7 @@ public class JobsDashboardTests
         Assert.Equal(HttpStatusCode.Unauthorized, closed.StatusCode);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task A_session_one_server_issued_opens_the_dashboard_on_another_server_of_the_same_database()
     {

@@ -156,6 +156,7 @@ public class OgcGdalTests
         return (process.ExitCode, output + errors);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Ogrinfo_lists_the_collections_and_ogr2ogr_pulls_every_county()
     {

@@ -46,6 +46,7 @@ public class SchedulingTests
         Assert.False(string.IsNullOrEmpty(done.GetProperty("instance_id").GetString()));
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Two_servers_on_one_database_run_each_firing_once()
     {

@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
 using GeoOrs.Analysis.Tiles;
+using GeoOrs.Data.Tiles;
 using GeoOrs.Server.Cli;
 using GeoOrs.Tests;
 using Microsoft.Data.Sqlite;
@@ -16,6 +17,7 @@ namespace GeoOrs.Server.Tests;
 /// </summary>
 public class TilesSeedTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Seeding_counties_to_z3_writes_every_non_empty_tile_as_gzipped_mvt_in_tms_rows()
     {

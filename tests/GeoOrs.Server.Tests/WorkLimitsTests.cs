@@ -102,6 +102,7 @@ public sealed class WorkLimitsTests
         }
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task A_client_that_leaves_stops_its_analysis_computing()
     {

@@ -198,48 +198,11 @@ internal sealed class LagrangianBound
     }
 
     /// <summary>Rearranges _order so its first <paramref name="count"/> entries are the candidates of largest C (Hoare's selection; ties to the lower index).</summary>
-    private void SelectLargest(int count)
+    private void SelectLargest(int count) => Spatial.Selection.Select(_order, 0, _order.Length - 1, count - 1, new LargestFirst(_c));
+
+    /// <summary>Candidates by C, largest first, ties to the lower index.</summary>
+    private readonly struct LargestFirst(double[] c) : Spatial.IOrderOfIds
     {
-        int lo = 0, hi = _order.Length - 1, k = count - 1;
-        while (hi > lo)
-        {
-            int pivot = _order[lo + ((hi - lo) / 2)];
-            int i = lo, j = hi;
-            while (i <= j)
-            {
-                while (Before(_order[i], pivot))
-                {
-                    i++;
-                }
-
-                while (Before(pivot, _order[j]))
-                {
-                    j--;
-                }
-
-                if (i <= j)
-                {
-                    (_order[i], _order[j]) = (_order[j], _order[i]);
-                    i++;
-                    j--;
-                }
-            }
-
-            if (k <= j)
-            {
-                hi = j;
-            }
-            else if (k >= i)
-            {
-                lo = i;
-            }
-            else
-            {
-                return;
-            }
-        }
+        public bool Before(int a, int b) => c[a] > c[b] || (c[a] == c[b] && a < b);
     }
-
-    /// <summary>Whether candidate a ranks before b: larger C, then lower index.</summary>
-    private bool Before(int a, int b) => _c[a] > _c[b] || (_c[a] == _c[b] && a < b);
 }

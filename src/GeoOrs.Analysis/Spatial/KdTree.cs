@@ -134,46 +134,13 @@ internal sealed class KdTree
         }
     }
 
-    /// <summary>Partially sorts _order[lo..hi] (inclusive) so that position k holds the k-th smallest key (Hoare's selection).</summary>
-    private void Select(int lo, int hi, int k, double[] key)
+    /// <summary>Partially sorts _order[lo..hi] (inclusive) so that position k holds the k-th smallest key (<see cref="Selection"/>).</summary>
+    private void Select(int lo, int hi, int k, double[] key) => Selection.Select(_order, lo, hi, k, new ByKey(key));
+
+    /// <summary>Points by one coordinate.</summary>
+    private readonly struct ByKey(double[] key) : IOrderOfIds
     {
-        while (hi > lo)
-        {
-            double pivot = key[_order[lo + ((hi - lo) / 2)]];
-            int i = lo, j = hi;
-            while (i <= j)
-            {
-                while (key[_order[i]] < pivot)
-                {
-                    i++;
-                }
-
-                while (key[_order[j]] > pivot)
-                {
-                    j--;
-                }
-
-                if (i <= j)
-                {
-                    (_order[i], _order[j]) = (_order[j], _order[i]);
-                    i++;
-                    j--;
-                }
-            }
-
-            if (k <= j)
-            {
-                hi = j;
-            }
-            else if (k >= i)
-            {
-                lo = i;
-            }
-            else
-            {
-                return;
-            }
-        }
+        public bool Before(int a, int b) => key[a] < key[b];
     }
 
     private void SearchNearest(int lo, int hi, double qx, double qy, int query, ref NeighborHeap heap)

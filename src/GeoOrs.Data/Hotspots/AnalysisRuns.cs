@@ -221,6 +221,17 @@ public static class AnalysisRuns
         return [.. rows.Select(Of)];
     }
 
+    /// <summary>Whether a run of the kind was ever started.</summary>
+    /// <param name="db">The entity model.</param>
+    /// <param name="kind">hotspots, emerging or spikes.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>Whether one exists.</returns>
+    public static Task<bool> AnyAsync(GeoOrsDbContext db, string kind, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.AnalysisRuns.AnyAsync(r => r.Kind == kind, cancellationToken);
+    }
+
     /// <summary>One run, or null.</summary>
     /// <param name="db">The database.</param>
     /// <param name="id">The run's id.</param>

@@ -49,6 +49,30 @@ public sealed record CellTileLayer(
         ? new Dictionary<string, string> { ["density"] = "Overdoses per km2" }
         : new Dictionary<string, string> { ["hex_bin"] = "Hot spot confidence, hexagons", ["county_bin"] = "Hot spot confidence, counties" };
 
+    /// <summary>The cells of a PNG tile with the metric's value of each (null where the view hides it).</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="metric">A key of <see cref="Metrics"/>.</param>
+    /// <param name="tile">The tile.</param>
+    /// <param name="query">The caller's query and view.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The cells' shapes and values.</returns>
+    public async Task<IReadOnlyList<(NetTopologySuite.Geometries.Geometry Shape, double? Value)>> PngCellsAsync(
+        NpgsqlDataSource dataSource, string metric, GeoOrs.Analysis.Tiles.TileId tile, LayerQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(query);
+        await using var command = dataSource.CreateCommand(PngSql(metric, tile.Z));
+        Bind(command.Parameters, tile, query);
+        var cells = new List<(NetTopologySuite.Geometries.Geometry, double?)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            cells.Add((reader.GetFieldValue<NetTopologySuite.Geometries.Geometry>(0), reader.IsDBNull(1) ? null : reader.GetDouble(1)));
+        }
+
+        return cells;
+    }
+
     /// <summary>The SQL of a PNG tile's cells: (EWKB in 256-pixel tile space, value); bins of 0 (not significant) are left out.</summary>
     /// <param name="metric">A key of <see cref="Metrics"/>.</param>
     /// <param name="z">The zoom.</param>

@@ -647,6 +647,18 @@ public static class Ingestor
         return batches;
     }
 
+    /// <summary>Whether a batch from <paramref name="sender"/> has committed.</summary>
+    /// <param name="db">The entity model.</param>
+    /// <param name="sender">The batch's sender as recorded.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>Whether one has.</returns>
+    public static Task<bool> CommittedFromAsync(Entities.GeoOrsDbContext db, string sender, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(
+            db.IngestBatches, b => b.Sender == sender && b.Status == "committed", cancellationToken);
+    }
+
     /// <summary>Fails the batches whose server stopped before committing them (run at start and when batches are listed).</summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="cancellationToken">Cancels the update.</param>

@@ -8,6 +8,18 @@ namespace GeoOrs.Data.Jobs;
 /// <param name="Recovering">Whether an earlier attempt of the same background job was cut short (its process died or stopped).</param>
 public sealed record JobRunStart(long Id, bool Recovering);
 
+/// <summary>One attempt of a background job as <c>job_runs</c> holds it.</summary>
+/// <param name="Id">The attempt.</param>
+/// <param name="Job">The job's name.</param>
+/// <param name="InstanceId">The server that ran it.</param>
+/// <param name="ScheduledFor">When it was due, for a scheduled run.</param>
+/// <param name="StartedAt">When it started.</param>
+/// <param name="FinishedAt">When it ended, or null while it runs.</param>
+/// <param name="Status">running, succeeded, failed, …</param>
+/// <param name="Detail">What it recorded, as JSON.</param>
+public sealed record JobRun(
+    long Id, string Job, string InstanceId, DateTime? ScheduledFor, DateTime StartedAt, DateTime? FinishedAt, string Status, System.Text.Json.JsonElement? Detail);
+
 /// <summary>
 /// Each attempt of a background job in <c>job_runs</c>. One background job (one firing of a
 /// recurring job, or one enqueued run) may be attempted more than once when the process running it
@@ -96,5 +108,34 @@ public static class JobRuns
               AND b.finished_at > coalesce((SELECT max(started_at) FROM analysis_runs WHERE kind = 'hotspots'), '-infinity')
             """);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The latest attempts, newest first, of one job or of all.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="job">The job's name, or null for all.</param>
+    /// <param name="limit">How many at most.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The attempts.</returns>
+    public static async Task<IReadOnlyList<JobRun>> ListAsync(NpgsqlDataSource dataSource, string? job, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand("""
+            SELECT id, job, instance_id, scheduled_for, started_at, finished_at, status, detail::text
+            FROM job_runs WHERE $1::text IS NULL OR job = $1 ORDER BY started_at DESC, id DESC LIMIT $2
+            """);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)job ?? DBNull.Value);
+        command.Parameters.AddWithValue(limit);
+        var runs = new List<JobRun>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            runs.Add(new JobRun(
+                reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetDateTime(3), reader.GetDateTime(4),
+                reader.IsDBNull(5) ? null : reader.GetDateTime(5), reader.GetString(6),
+                reader.IsDBNull(7) ? null : System.Text.Json.JsonDocument.Parse(reader.GetString(7)).RootElement.Clone()));
+        }
+
+        return runs;
     }
 }

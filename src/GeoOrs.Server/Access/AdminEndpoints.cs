@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using GeoOrs.Data.Access;
+using GeoOrs.Data.Alerts;
 using GeoOrs.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -139,16 +140,8 @@ internal static class AdminEndpoints
     /// <param name="Threshold">The count, at least 1.</param>
     internal sealed record ThresholdBody(int? Threshold);
 
-    internal sealed record AreaThreshold(string AreaKind, string AreaId, int Threshold);
-
-    internal static async Task<Ok<List<AreaThreshold>>> ThresholdsAsync(GeoOrsDbContext db, CancellationToken cancellationToken)
-    {
-        var thresholds = await db.AlertThresholds.AsNoTracking()
-            .OrderBy(t => t.AreaKind).ThenBy(t => t.AreaId)
-            .Select(t => new AreaThreshold(t.AreaKind, t.AreaId, t.Threshold))
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(thresholds);
-    }
+    internal static async Task<Ok<IReadOnlyList<AreaThreshold>>> ThresholdsAsync(GeoOrsDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await AlertThresholds.ListAsync(db, cancellationToken));
 
     internal static async Task<Results<Ok<AreaThreshold>, ValidationProblem>> PutThresholdAsync(
         string kind, string id, ThresholdBody? body, GeoOrsDbContext db, CancellationToken cancellationToken)
@@ -163,29 +156,7 @@ internal static class AdminEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["threshold"] = ["'threshold' is a whole number of overdoses a day from 1 to 100,000"] });
         }
 
-        // Set it where the area has one; else add it. Two admins adding the same area at once: the
-        // second insert meets the first's key and becomes an update.
-        for (var attempt = 0; ; attempt++)
-        {
-            var updated = await db.AlertThresholds.Where(t => t.AreaKind == kind && t.AreaId == id)
-                .ExecuteUpdateAsync(t => t.SetProperty(x => x.Threshold, threshold), cancellationToken);
-            if (updated > 0)
-            {
-                break;
-            }
-
-            var row = db.AlertThresholds.Add(new AlertThreshold { AreaKind = kind, AreaId = id, Threshold = threshold });
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                break;
-            }
-            catch (DbUpdateException e) when (attempt == 0 && e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-            {
-                row.State = EntityState.Detached;
-            }
-        }
-
+        await AlertThresholds.SetAsync(db, new AreaThreshold(kind, id, threshold), cancellationToken);
         return TypedResults.Ok(new AreaThreshold(kind, id, threshold));
     }
 
@@ -197,7 +168,7 @@ internal static class AdminEndpoints
             return problem;
         }
 
-        await db.AlertThresholds.Where(t => t.AreaKind == kind && t.AreaId == id).ExecuteDeleteAsync(cancellationToken);
+        await AlertThresholds.DeleteAsync(db, kind, id, cancellationToken);
         return TypedResults.NoContent();
     }
 

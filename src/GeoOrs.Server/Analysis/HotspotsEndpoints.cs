@@ -34,10 +34,6 @@ internal static class HotspotsEndpoints
         return app;
     }
 
-    /// <summary>A cell of a run as served.</summary>
-    internal sealed record Cell(
-        string Scale, string Id, int? Events, bool Suppressed, double? Z, double? P, int? Bin, string? Category, double? TrendZ, double? TrendP, double? Density);
-
     /// <summary>What starting a run names.</summary>
     /// <param name="Kind">hotspots, emerging or spikes.</param>
     internal sealed record StartRequest(string? Kind);
@@ -84,34 +80,9 @@ internal static class HotspotsEndpoints
         }
 
         var suppress = AccessRules.RoleOf(http.User) == Role.Public;
-        await using var command = dataSource.CreateCommand($"""
-            SELECT scale, cell_id, events, z, p, bin, category, trend_z, trend_p,
-                   CASE WHEN $3 THEN {Data.Hotspots.PublicStatistics.TwoFigures("density")} ELSE density END FROM hotspot_cells
-            WHERE run_id = $1 AND ($2::text IS NULL OR scale = $2)
-              AND (NOT $3 OR scale = 'county' OR events >= {AccessView.SuppressBelow})
-            ORDER BY abs(z) DESC NULLS LAST, density DESC NULLS LAST, scale, cell_id
-            LIMIT $4
-            """);
-        command.Parameters.AddWithValue(runId);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)scale ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.AddWithValue(suppress);
-        command.Parameters.AddWithValue(limit ?? 1000);
-        var cells = new List<Cell>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                // The public gets bins and categories, and densities to two significant figures: no
-                // counts and no statistics it could solve back to counts (docs/ACCESS.md).
-                var density = Nullable(reader, 9);
-                cells.Add(suppress
-                    ? new Cell(reader.GetString(0), reader.GetString(1), null, true, null, null, reader.IsDBNull(5) ? null : reader.GetInt16(5),
-                        reader.IsDBNull(6) ? null : reader.GetString(6), null, null, density)
-                    : new Cell(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), false,
-                        Nullable(reader, 3), Nullable(reader, 4), reader.IsDBNull(5) ? null : reader.GetInt16(5), reader.IsDBNull(6) ? null : reader.GetString(6),
-                        Nullable(reader, 7), Nullable(reader, 8), density));
-            }
-        }
+        // The public gets bins and categories, and densities to two significant figures: no counts
+        // and no statistics it could solve back to counts (docs/ACCESS.md).
+        var cells = await HotspotCells.ListAsync(dataSource, runId, scale, suppress, limit ?? 1000, cancellationToken);
 
         var shown = ForView([run], http)[0];
         return TypedResults.Ok(new Dictionary<string, object?>
@@ -135,8 +106,6 @@ internal static class HotspotsEndpoints
     /// <summary>The public sees what a run was asked and when it ran, not what it counted.</summary>
     private static IReadOnlyList<AnalysisRun> ForView(IReadOnlyList<AnalysisRun> runs, HttpContext http) =>
         AccessRules.RoleOf(http.User) == Role.Public ? [.. runs.Select(r => r with { Summary = null })] : runs;
-
-    private static double? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
 
     private static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });

@@ -98,15 +98,13 @@ internal static class IngestCommand
                 Console.WriteLine($"  … {batch.Rejected - 20} more rejected rows (GET /api/ingest/batches/{batch.Id})");
             }
 
-            if (batch.Status == "committed" && kind == EventKind.Overdoses)
+            if (batch.Status == "committed" && batch.Accepted > 0 && kind == EventKind.Overdoses)
             {
-                // As after an HTTP ingest: a large batch enqueues a hot spot run once it committed;
-                // whichever server runs jobs on this database takes it.
+                // The steps after a batch, as after an HTTP ingest (this process serves nothing: no versions to read).
                 var (client, configuration) = await jobs();
                 var settings = configuration.GetSection(AnalysisOptions.Section).Get<AnalysisOptions>() ?? new AnalysisOptions();
-                if (settings.LargeIngestEvents > 0 && batch.Accepted >= settings.LargeIngestEvents)
+                if (await AfterIngest.RunAsync(kind, batch, settings, client, versions: null) is { } job)
                 {
-                    var job = AnalysisQueue.Enqueue(client, "hotspots", "ingest", settings);
                     Console.WriteLine($"hot spot run enqueued (job {job}): a server running jobs on this database takes it");
                 }
             }

@@ -1,3 +1,4 @@
+using GeoOrs.Data;
 using GeoOrs.Data.Entities;
 using GeoOrs.Data.Hotspots;
 using GeoOrs.Data.Ingest;
@@ -55,11 +56,7 @@ internal sealed class DemoLoader(
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-            await using (var acquire = new NpgsqlCommand("SELECT pg_advisory_lock($1)", connection))
-            {
-                acquire.Parameters.AddWithValue(LockKey);
-                await acquire.ExecuteNonQueryAsync(stoppingToken); // one server loads; the others wait, then find it done
-            }
+            await AdvisoryLocks.LockAsync(connection, LockKey, stoppingToken); // one server loads; the others wait, then find it done
 
             var demo = Path.Combine(AppContext.BaseDirectory, "Demo");
             await LoadFileAsync("tempe", EventKind.Overdoses, Path.Combine(demo, "tempe_opioid_ems_calls.csv"), "tempe-ems", stoppingToken);
@@ -116,7 +113,7 @@ internal sealed class DemoLoader(
         await using var db = await entities.CreateDbContextAsync(cancellationToken);
         foreach (var kind in AnalysisRuns.Kinds)
         {
-            if (!await db.AnalysisRuns.AnyAsync(r => r.Kind == kind, cancellationToken))
+            if (!await AnalysisRuns.AnyAsync(db, kind, cancellationToken))
             {
                 queue.Enqueue(kind, "manual");
             }
@@ -127,7 +124,7 @@ internal sealed class DemoLoader(
     {
         var sender = "demo:" + name;
         await using var db = await entities.CreateDbContextAsync(cancellationToken);
-        return await db.IngestBatches.AnyAsync(b => b.Sender == sender && b.Status == "committed", cancellationToken);
+        return await Ingestor.CommittedFromAsync(db, sender, cancellationToken);
     }
 
     private async Task LoadFileAsync(string name, EventKind kind, string path, string? mappingName, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using GeoOrs.Data.Status;
 using GeoOrs.Data.Tiles;
 using Npgsql;
 
@@ -42,14 +43,11 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
     /// <summary>Reads every version now (after this process changed data, so its next answer sees the change).</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("SELECT kind, version FROM data_versions");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var changed = new List<DataKind>();
-        while (await reader.ReadAsync(cancellationToken))
+        foreach (var (name, version) in await DataVersionStore.ReadAsync(dataSource, cancellationToken))
         {
-            if (Kinds.TryGetValue(reader.GetString(0), out var kind))
+            if (Kinds.TryGetValue(name, out var kind))
             {
-                var version = reader.GetInt64(1);
                 if (Interlocked.Exchange(ref _versions[(int)kind], version) != version)
                 {
                     changed.Add(kind);
@@ -84,10 +82,7 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
                         Changed?.Invoke(kind);
                     }
                 };
-                await using (var listen = new NpgsqlCommand("LISTEN geoors_data", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
+                await DataVersionStore.ListenAsync(connection, stoppingToken);
 
                 await RefreshAsync(stoppingToken);
                 Signalled?.Invoke(null);

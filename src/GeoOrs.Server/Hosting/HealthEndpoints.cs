@@ -1,4 +1,5 @@
 using GeoOrs.Data.Migrations;
+using GeoOrs.Data.Status;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -60,13 +61,9 @@ internal static class HealthEndpoints
     {
         try
         {
-            await using var command = dataSource.CreateCommand(
-                "SELECT current_setting('server_version'), " +
-                "(SELECT extversion FROM pg_extension WHERE extname = 'postgis')");
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            return new DatabaseHealth(true, reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1),
-                reader.IsDBNull(1) ? "the postgis extension is not installed" : null);
+            var versions = await DatabaseStatus.VersionsAsync(dataSource, cancellationToken);
+            return new DatabaseHealth(true, versions.ServerVersion, versions.PostgisVersion,
+                versions.PostgisVersion is null ? "the postgis extension is not installed" : null);
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or System.Net.Sockets.SocketException)
         {
@@ -76,11 +73,8 @@ internal static class HealthEndpoints
 
     private static async Task<BoundariesHealth> CountBoundariesAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT (SELECT count(*) FROM states), (SELECT count(*) FROM counties), (SELECT count(*) FROM hidta_regions)");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return new BoundariesHealth(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        var counts = await DatabaseStatus.BoundaryCountsAsync(dataSource, cancellationToken);
+        return new BoundariesHealth(counts.States, counts.Counties, counts.HidtaRegions);
     }
 
     private static Task<SchedulerHealth> CheckSchedulerAsync(IServiceProvider services, CancellationToken cancellationToken)

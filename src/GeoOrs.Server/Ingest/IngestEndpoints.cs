@@ -143,23 +143,17 @@ internal static class IngestEndpoints
         }
     }
 
-    /// <summary>
-    /// Ingests a batch; once it committed, this server reads the new data versions before it answers,
-    /// so the sender's next tile request is made from the new data (other servers hear of it by notification);
-    /// a large batch of overdoses enqueues a hot spot run once it committed.
-    /// </summary>
+    /// <summary>Ingests a batch, then takes the steps after a batch (<see cref="AfterIngest"/>) before it answers.</summary>
     private static async Task<IngestBatch> IngestAsync(
         NpgsqlDataSource dataSource, IServiceProvider services, IngestRequest request, TimeProvider clock, CancellationToken cancellationToken)
     {
         var batch = await Ingestor.IngestAsync(dataSource, request, clock, cancellationToken: cancellationToken);
-        if (batch.Status == "committed" && batch.Accepted > 0)
+        var job = await AfterIngest.RunAsync(request.Kind, batch, services.GetRequiredService<IOptions<AnalysisOptions>>().Value,
+            services.GetRequiredService<Hangfire.IBackgroundJobClient>(), services.GetRequiredService<DataVersions>());
+        if (job is not null)
         {
-            await services.GetRequiredService<DataVersions>().RefreshAsync(CancellationToken.None);
-            var large = services.GetRequiredService<IOptions<AnalysisOptions>>().Value.LargeIngestEvents;
-            if (request.Kind == EventKind.Overdoses && large > 0 && batch.Accepted >= large)
-            {
-                services.GetRequiredService<AnalysisQueue>().Enqueue("hotspots", "ingest");
-            }
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("GeoOrs.Ingest")
+                .LogInformation("Batch {Batch} stored {Events} overdoses: hot spot run enqueued (job {Job})", batch.Id, batch.Accepted, job);
         }
 
         return batch;

@@ -130,7 +130,7 @@ internal static class RasterTiles
                 IReadOnlyList<(Geometry Shape, double? Value)> rows;
                 if (VectorTileLayers.All[layer] is CellTileLayer cells)
                 {
-                    rows = await CellsInTileAsync(dataSource, cells, tile, query, metric, ct);
+                    rows = await cells.PngCellsAsync(dataSource, metric, tile, query, ct);
                 }
                 else
                 {
@@ -164,21 +164,6 @@ internal static class RasterTiles
                 var footnote = query.View.Suppressed && AreaLayer.All.ContainsKey(layer) ? Disclosure.LegendLine : null;
                 return (Choropleth.RenderLegend(MetricsOf(layer)[metric], c.Minimum, c.Breaks, c.Colors, footnote), 1);
             }, cancellationToken);
-    }
-
-    private static async Task<IReadOnlyList<(Geometry Shape, double? Value)>> CellsInTileAsync(
-        NpgsqlDataSource dataSource, CellTileLayer layer, GeoOrs.Analysis.Tiles.TileId tile, LayerQuery query, string metric, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(layer.PngSql(metric, tile.Z));
-        VectorTileLayer.Bind(command.Parameters, tile, query);
-        var cells = new List<(Geometry, double?)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            cells.Add((reader.GetFieldValue<Geometry>(0), reader.IsDBNull(1) ? null : reader.GetDouble(1)));
-        }
-
-        return cells;
     }
 
     /// <summary>The layer (else 404) and the query and metric of a PNG request (else 400).</summary>

@@ -31,6 +31,7 @@ public class DisclosureAttackTests(ITestOutputHelper output)
 
     private const int Months = 18;
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Public_figures_survive_differencing_and_withheld_ones_keep_wide_intervals()
     {

@@ -17,6 +17,7 @@ public class IntervalAuditDrawsTests(ITestOutputHelper output)
 {
     private const int Months = 18;
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Every_withheld_small_figure_keeps_a_wide_interval_in_every_draw_of_record_keys()
     {

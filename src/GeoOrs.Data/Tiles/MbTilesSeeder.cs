@@ -8,7 +8,7 @@ using GeoOrs.Data.Tiles;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace GeoOrs.Server.Cli;
+namespace GeoOrs.Data.Tiles;
 
 /// <summary>What <c>geoors tiles seed</c> was asked for.</summary>
 /// <param name="Layer">The layer.</param>
@@ -16,7 +16,7 @@ namespace GeoOrs.Server.Cli;
 /// <param name="MaxZoom">The last zoom seeded.</param>
 /// <param name="Query">The window and filters every tile is made for.</param>
 /// <param name="Output">The archive to write (replaced atomically when it exists).</param>
-internal sealed record SeedRequest(VectorTileLayer Layer, int MinZoom, int MaxZoom, LayerQuery Query, string Output);
+public sealed record SeedRequest(VectorTileLayer Layer, int MinZoom, int MaxZoom, LayerQuery Query, string Output);
 
 /// <summary>What a seed wrote.</summary>
 /// <param name="Made">The tiles that were made (empty or not).</param>
@@ -24,7 +24,7 @@ internal sealed record SeedRequest(VectorTileLayer Layer, int MinZoom, int MaxZo
 /// <param name="Bytes">Their gzip-compressed bytes.</param>
 /// <param name="Elapsed">The time it took.</param>
 /// <param name="Features">The features in the tiles written.</param>
-internal sealed record SeedResult(long Made, long Tiles, long Bytes, TimeSpan Elapsed, long Features);
+public sealed record SeedResult(long Made, long Tiles, long Bytes, TimeSpan Elapsed, long Features);
 
 /// <summary>
 /// Writes a layer's vector tiles into an MBTiles 1.3 archive
@@ -35,7 +35,7 @@ internal sealed record SeedResult(long Made, long Tiles, long Bytes, TimeSpan El
 /// (for event layers, below the first zoom only the children of non-empty tiles); empty ones are left out. The archive is built in a temporary file beside the output and moved over
 /// it at the end, so a reader never sees a half-written archive.
 /// </summary>
-internal static class MbTilesSeeder
+public static class MbTilesSeeder
 {
     /// <summary>The tiles made at once.</summary>
     public const int Parallelism = 4;
@@ -51,12 +51,18 @@ internal static class MbTilesSeeder
         """;
 
     /// <summary>The tile rectangle of one zoom: columns and rows (XYZ), both inclusive.</summary>
-    internal readonly record struct TileRange(int Z, int MinX, int MinY, int MaxX, int MaxY)
+    public readonly record struct TileRange(int Z, int MinX, int MinY, int MaxX, int MaxY)
     {
+        /// <summary>How many tiles the range holds.</summary>
         public long Count => (long)(MaxX - MinX + 1) * (MaxY - MinY + 1);
 
+        /// <summary>Whether the tile is in the range.</summary>
+        /// <param name="tile">A tile.</param>
+        /// <returns>Whether it is.</returns>
         public bool Contains(TileId tile) => tile.Z == Z && tile.X >= MinX && tile.X <= MaxX && tile.Y >= MinY && tile.Y <= MaxY;
 
+        /// <summary>The range's tiles, row by row.</summary>
+        /// <returns>The tiles.</returns>
         public IEnumerable<TileId> Tiles()
         {
             for (var x = MinX; x <= MaxX; x++)
@@ -76,7 +82,7 @@ internal static class MbTilesSeeder
     /// <param name="bounds">West, south, east, north in degrees.</param>
     /// <param name="z">The zoom.</param>
     /// <returns>The range.</returns>
-    internal static TileRange Cover(double[] bounds, int z)
+    public static TileRange Cover(double[] bounds, int z)
     {
         var n = 1 << z;
         var size = 2 * TileMath.OriginShift / n;
@@ -98,7 +104,7 @@ internal static class MbTilesSeeder
     /// <summary>The four tiles of the next zoom inside a tile.</summary>
     /// <param name="tile">The tile.</param>
     /// <returns>Its children.</returns>
-    internal static IEnumerable<TileId> Children(TileId tile)
+    public static IEnumerable<TileId> Children(TileId tile)
     {
         for (var dx = 0; dx < 2; dx++)
         {
