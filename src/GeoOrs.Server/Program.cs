@@ -36,7 +36,6 @@ builder.AddGeoOrsHardening();
 builder.AddGeoOrsLimits();
 builder.AddGeoOrsWebMap();
 builder.AddGeoOrsApiDocument();
-builder.AddGeoOrsTelemetry();
 
 var app = builder.Build();
 
@@ -51,7 +50,6 @@ app.UseGeoOrsAccess();
 app.UseQueryGuard();
 
 app.MapHealth();
-app.MapMetrics();
 app.MapBoundaries();
 app.MapIngest();
 app.MapOgc();
