@@ -70,17 +70,7 @@ internal sealed class ServerProcess : IDisposable
         server.Process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         server.Process.BeginOutputReadLine();
         server.Process.BeginErrorReadLine();
-        try
-        {
-            await server.WaitHealthyAsync();
-        }
-        catch
-        {
-            // Never healthy: the caller gets no server to dispose, so stop it here.
-            server.Dispose();
-            throw;
-        }
-
+        await server.WaitHealthyAsync();
         return server;
     }
 
@@ -105,17 +95,7 @@ internal sealed class ServerProcess : IDisposable
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Too long: the verb does not outlive the test that waited for it.
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
+        await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output + await errors);
     }
 
