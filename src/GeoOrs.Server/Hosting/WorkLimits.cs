@@ -143,6 +143,9 @@ internal sealed class HeavyRequests : IDisposable
     /// <summary>A permit to run now, or a lease that is not acquired.</summary>
     public RateLimitLease TryAcquire(HttpContext http) => _limiter.AttemptAcquire(http);
 
+    /// <summary>How many expensive requests hold a permit now.</summary>
+    public int Running => Volatile.Read(ref _running);
+
     /// <summary>An expensive request started: no collection while it runs.</summary>
     public void Started()
     {
