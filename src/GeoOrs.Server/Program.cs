@@ -36,6 +36,7 @@ builder.AddGeoOrsHardening();
 builder.AddGeoOrsLimits();
 builder.AddGeoOrsWebMap();
 builder.AddGeoOrsApiDocument();
+builder.AddGeoOrsTelemetry();
 
 var app = builder.Build();
 
@@ -50,6 +51,7 @@ app.UseGeoOrsAccess();
 app.UseQueryGuard();
 
 app.MapHealth();
+app.MapMetrics();
 app.MapBoundaries();
 app.MapIngest();
 app.MapOgc();

@@ -134,6 +134,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         "/api/hotspots/runs" when method == "POST" => Role.Admin,
         "/api/jobs/dashboard-session" when method == "GET" => Role.Partner,
         _ when pattern.StartsWith("/jobs", StringComparison.Ordinal) => Role.Admin,
+        "/metrics" => Role.Admin,
         "/api/planning/sites" when method == "GET" => Role.Public,
         "/api/planning/targets" => Role.Public,
         "/api/hotspots/runs" or "/api/hotspots/runs/{id}" or "/api/areas/{kind}/{id}" => Role.Public,

@@ -123,6 +123,7 @@ internal static class AccessRules
             if (HasCredentials(http.Request) && http.User.Identity?.IsAuthenticated != true)
             {
                 var result = await http.AuthenticateAsync();
+                AccessMetrics.AuthFailed("invalid_credentials", Role.Public);
                 await Unauthorized(http, result.Failure?.Message ?? "the credentials were not accepted").ExecuteAsync(http);
                 return;
             }
@@ -138,7 +139,7 @@ internal static class AccessRules
         user.Identity?.IsAuthenticated == true && Roles.TryParse(user.FindFirstValue(GeoOrsClaims.Role), out var role) ? role : Role.Public;
 
     /// <summary>401 with a challenge for the public, 403 for a caller whose role falls short.</summary>
-    public static IResult Deny(HttpContext http, string what) => RoleOf(http.User) == Role.Public
+    public static IResult Deny(HttpContext http, string what) => AccessMetrics.Denied(RoleOf(http.User)) == Role.Public
         ? Unauthorized(http, $"{what} needs an API key")
         : TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: $"{what} is not open to the {Roles.Name(RoleOf(http.User))} role");
 

@@ -192,6 +192,7 @@ internal sealed class AlertStream(AlertFilter filter, long? lastEventId) : IResu
             return;
         }
 
+        using var open = AlertMetrics.StreamOpened();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;

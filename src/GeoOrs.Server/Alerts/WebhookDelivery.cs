@@ -146,6 +146,7 @@ internal sealed class WebhookDelivery(
             if (response.IsSuccessStatusCode)
             {
                 await WebhookOutbox.DeliveredAsync(dataSource, item.Id, status.Value, CancellationToken.None);
+                AlertMetrics.WebhookAttempt(delivered: true, last: false);
                 return;
             }
 
@@ -182,6 +183,7 @@ internal sealed class WebhookDelivery(
         log.LogInformation("Webhook {Webhook} attempt {Attempt} for alert {Alert} failed: {Error}; {Next}",
             item.WebhookId, item.Attempt, item.Alert.Id, error, last ? "giving up" : $"next attempt in {wait.TotalSeconds:0.#} s");
         await WebhookOutbox.AttemptFailedAsync(dataSource, item.Id, status, error, last ? null : wait, CancellationToken.None);
+        AlertMetrics.WebhookAttempt(delivered: false, last);
     }
 
     /// <summary>

@@ -40,11 +40,13 @@ internal static class AnalysisJob
         Func<JobRunStart, CancellationToken, Task<object>> work, CancellationToken cancellationToken)
     {
         await using var held = await JobRunLock.AcquireAsync(dataSource, job, LockPoll, cancellationToken);
+        var started = Stopwatch.GetTimestamp();
         var jobId = context?.BackgroundJob.Id ?? $"direct:{Guid.NewGuid():N}";
         var start = await JobRuns.StartAsync(dataSource, job, instance.Id, jobId, ScheduledFor(context), cancellationToken);
         if (start is null)
         {
             logger.LogInformation("{Job} job {Id} already succeeded: not run again", job, jobId);
+            JobMetrics.Finished(job, "skipped", Stopwatch.GetElapsedTime(started));
             return;
         }
 
@@ -53,11 +55,13 @@ internal static class AnalysisJob
         {
             var detail = await work(start, cancellationToken);
             await JobRuns.FinishAsync(dataSource, start.Id, "succeeded", JsonSerializer.Serialize(detail, Json), CancellationToken.None);
+            JobMetrics.Finished(job, "succeeded", Stopwatch.GetElapsedTime(started));
         }
         catch (Exception e) when (e is not OutOfMemoryException) // any failure is the attempt's: recorded, then Hangfire's
         {
             logger.LogError(e, "{Job} job {Id} failed", job, jobId);
             await JobRuns.FinishAsync(dataSource, start.Id, "failed", JsonSerializer.Serialize(new { error = e.Message }, Json), CancellationToken.None);
+            JobMetrics.Finished(job, "failed", Stopwatch.GetElapsedTime(started));
             throw;
         }
     }
@@ -94,6 +98,7 @@ internal static class AnalysisJob
                 await AnalysisRuns.SucceedAsync(connection, transaction, runId, outcome.Cells, JsonSerializer.Serialize(outcome.Parameters, Json),
                     JsonSerializer.Serialize(outcome.Summary, Json), clock.ElapsedMilliseconds, ct);
                 await transaction.CommitAsync(ct);
+                AlertMetrics.AlertsStored(kind, added.Count);
                 logger.LogInformation("{Job} run {Run} finished in {Ms} ms", job, runId, clock.ElapsedMilliseconds);
                 return new Dictionary<string, object?>(outcome.Summary) { ["run_id"] = runId };
             }

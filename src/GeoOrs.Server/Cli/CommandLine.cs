@@ -55,6 +55,7 @@ internal static class CommandLine
             return Usage;
         }
 
+        using var meters = Telemetry.CommandLineMeters(); // exported when the command ends, if an OTLP endpoint is set
         try
         {
             // The verbs handle Ctrl-C themselves (tiles seed leaves the archive alone), and their own errors.

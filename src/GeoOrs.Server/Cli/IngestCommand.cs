@@ -84,6 +84,7 @@ internal static class IngestCommand
         {
             var batch = await Ingestor.IngestAsync(dataSource, new IngestRequest(kind, format, file, agency, Path.GetFileName(path), mapping, mode),
                 TimeProvider.System, Progress);
+            IngestMetrics.BatchFinished(batch, "cli", clock.Elapsed);
             Console.Error.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"batch {batch.Id} {batch.Status}: {batch.RowsRead:N0} rows read, {batch.Accepted:N0} accepted, {batch.Rejected:N0} rejected, " +

@@ -292,6 +292,7 @@ internal static class OgcEndpoints
         }
 
         var page = await FeatureCollections.ItemsAsync(dataSource, collection, featureQuery with { View = view }, limit, offset, cancellationToken);
+        FeatureMetrics.ItemsServed(collection.Id, view.Role, page.NumberReturned);
         if (collection.PointLevel)
         {
             await access.AuditAsync(request.HttpContext, null, bbox, page.Ids, page.NumberReturned, cancellationToken);
@@ -373,6 +374,7 @@ internal static class OgcEndpoints
         }
 
         var feature = await FeatureCollections.ItemAsync(dataSource, collection, featureId, featureQuery with { View = view }, cancellationToken);
+        FeatureMetrics.ItemsServed(collection.Id, view.Role, feature is null ? 0 : 1);
         if (collection.PointLevel)
         {
             await access.AuditAsync(request.HttpContext, null, null,

@@ -90,6 +90,7 @@ internal static class DatabaseSetup
         }
 
         dataSource.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
+        dataSource.Name = settings.ApplicationName; // the pool in Npgsql's metrics, rather than its connection string
         return dataSource.Build();
     }
 

@@ -279,6 +279,7 @@ internal static class HttpHardening
         var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);
         var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         var context = rejected.HttpContext;
+        AccessMetrics.RateLimitRefused(context);
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         await TypedResults.Problem(
             statusCode: StatusCodes.Status429TooManyRequests,

@@ -147,7 +147,9 @@ internal static class IngestEndpoints
     private static async Task<IngestBatch> IngestAsync(
         NpgsqlDataSource dataSource, IServiceProvider services, IngestRequest request, TimeProvider clock, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var batch = await Ingestor.IngestAsync(dataSource, request, clock, cancellationToken: cancellationToken);
+        IngestMetrics.BatchFinished(batch, "http", System.Diagnostics.Stopwatch.GetElapsedTime(started));
         var job = await AfterIngest.RunAsync(request.Kind, batch, services.GetRequiredService<IOptions<AnalysisOptions>>().Value,
             services.GetRequiredService<Hangfire.IBackgroundJobClient>(), services.GetRequiredService<DataVersions>());
         if (job is not null)

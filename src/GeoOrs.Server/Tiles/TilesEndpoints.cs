@@ -173,6 +173,7 @@ internal static class TilesEndpoints
         HttpContext http, TileCache cache, DataVersions versions, VectorTileLayer layer, string key, string contentType, bool compress,
         Func<CancellationToken, Task<(byte[] Bytes, int Features)>> make, CancellationToken cancellationToken, Func<int, Task>? audit = null)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!versions.Live)
         {
             await versions.RefreshAsync(cancellationToken); // ETags must not name versions that are gone
@@ -189,6 +190,7 @@ internal static class TilesEndpoints
 
         if (http.Request.Headers.IfNoneMatch.Count > 0 && HasMatching(http.Request, etag))
         {
+            TileMetrics.Served(http, layer, contentType, hash is null, StatusCodes.Status304NotModified, 0, started);
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
@@ -206,6 +208,7 @@ internal static class TilesEndpoints
 
         if (tile.Raw.Length == 0)
         {
+            TileMetrics.Served(http, layer, contentType, hash is null, StatusCodes.Status204NoContent, 0, started);
             return TypedResults.NoContent();
         }
 
@@ -214,7 +217,9 @@ internal static class TilesEndpoints
             headers.ContentEncoding = encoding;
         }
 
-        return new TileContent(encoding switch { "br" => tile.Brotli, "gzip" => tile.Gzip, _ => tile.Raw }, contentType);
+        var body = encoding switch { "br" => tile.Brotli, "gzip" => tile.Gzip, _ => tile.Raw };
+        TileMetrics.Served(http, layer, contentType, hash is null, StatusCodes.Status200OK, body.Length, started);
+        return new TileContent(body, contentType);
     }
 
     /// <summary>Whether the request's If-None-Match names <paramref name="etag"/> (strong comparison).</summary>
