@@ -19,8 +19,17 @@ namespace GeoOrs.Server.Tests;
 /// its trace id, which its SQL's span shares. Meters are process-wide and other tests' servers run
 /// beside this one, so the test asserts that values grew by at least what it did.
 /// </summary>
+[Collection(TelemetryTests.Alone)]
 public class TelemetryTests
 {
+    /// <summary>
+    /// Run with no other test: ASP.NET Core's meters come from each host's meter factory under one name,
+    /// and the OpenTelemetry SDK stops a name's stream in every provider when one such meter is disposed
+    /// (open-telemetry/opentelemetry-dotnet#6412), as another test's server does when it stops. One
+    /// server a process, as in production, is not affected.
+    /// </summary>
+    public const string Alone = "telemetry, alone";
+
     /// <summary>A month no other test ingests into, in Crook County, Wyoming.</summary>
     private const string Day = "1991-04-1";
 
@@ -365,3 +374,7 @@ public class TelemetryTests
         }
     }
 }
+
+/// <summary>The collection of <see cref="TelemetryTests"/>, run after the others, alone.</summary>
+[CollectionDefinition(TelemetryTests.Alone, DisableParallelization = true)]
+public sealed class TelemetryCollection;
