@@ -13,6 +13,7 @@ namespace GeoOrs.Server.Tests;
 public sealed class GeoorsScriptTests : IDisposable
 {
     private readonly DirectoryInfo _state = Directory.CreateTempSubdirectory("geoors-state-");
+    private readonly List<Process> _started = [];
 
     public GeoorsScriptTests()
     {
@@ -129,6 +130,7 @@ public sealed class GeoorsScriptTests : IDisposable
         process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         process.Start();
+        _started.Add(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return (process, log);
@@ -187,6 +189,26 @@ public sealed class GeoorsScriptTests : IDisposable
 
     public void Dispose()
     {
+        // A script a failed assertion left running: end it with the server it started (the whole
+        // process tree; the cluster, which PostgreSQL detaches, is stopped below).
+        foreach (var process in _started)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit(30_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // It ended meanwhile.
+            }
+
+            process.Dispose();
+        }
+
         // Stop the cluster if an assertion left it running, then remove it.
         var info = new ProcessStartInfo(Path.Combine(PostGis.RepoRoot, "geoors"), ["db", "stop"]);
         info.Environment["GEOORS_STATE"] = _state.FullName;

@@ -70,7 +70,17 @@ internal sealed class ServerProcess : IDisposable
         server.Process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         server.Process.BeginOutputReadLine();
         server.Process.BeginErrorReadLine();
-        await server.WaitHealthyAsync();
+        try
+        {
+            await server.WaitHealthyAsync();
+        }
+        catch
+        {
+            // Never healthy: the caller gets no server to dispose, so stop it here.
+            server.Dispose();
+            throw;
+        }
+
         return server;
     }
 
@@ -95,7 +105,17 @@ internal sealed class ServerProcess : IDisposable
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Too long: the verb does not outlive the test that waited for it.
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
         return (process.ExitCode, await output + await errors);
     }
 

@@ -16,6 +16,12 @@ const SERVER_DIR = join(ROOT, 'src', 'GeoOrs.Server');
 const DLL = join(SERVER_DIR, 'bin', 'Release', 'net10.0', 'GeoOrs.Server.dll');
 const CHROMIUM = process.env.GEOORS_CHROMIUM || '/usr/bin/chromium';
 
+// Servers still running when this process exits (a failed hook, an uncaught error): killed with it.
+const running = new Set();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** The database these tests own: GEOORS_BROWSER_DB (./geoors test makes geoors_browser fresh for them). */
 export function database() {
   const db = process.env.GEOORS_BROWSER_DB;
@@ -57,10 +63,12 @@ export async function startServer({ demo = false, settings = {} } = {}) {
     env: serverEnv({ Scheduling__Enabled: demo ? 'true' : 'false', ...settings }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
   let log = '';
   child.stdout.on('data', d => { log += d; });
   child.stderr.on('data', d => { log += d; });
   const exited = new Promise(ok => child.once('exit', ok));
+  child.once('exit', () => running.delete(child));
 
   const deadline = Date.now() + 300_000;
   for (;;) {
@@ -73,6 +81,7 @@ export async function startServer({ demo = false, settings = {} } = {}) {
     }
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
+      await exited;
       throw new Error(`the server was not healthy within 300 s:\n${log}`);
     }
     await new Promise(ok => setTimeout(ok, 500));
