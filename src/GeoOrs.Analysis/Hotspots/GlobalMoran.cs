@@ -52,17 +52,7 @@ public static class GlobalMoran
         ArgumentNullException.ThrowIfNull(weights);
         var sample = Sample.Of(values, weights.Count);
         int total = sample.Count;
-        double[] x = sample.Values;
-        double mean = sample.Mean();
-        var z = new double[total];
-        double squares = 0, fourth = 0;
-        for (int i = 0; i < total; i++)
-        {
-            z[i] = x[i] - mean;
-            double z2 = z[i] * z[i];
-            squares += z2;
-            fourth += z2 * z2;
-        }
+        var (_, z, squares, fourth) = Moments.Of(sample);
 
         double s0 = 0, s1 = 0, cross = 0;
         int n = 0;

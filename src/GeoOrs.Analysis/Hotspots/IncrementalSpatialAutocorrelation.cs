@@ -64,17 +64,7 @@ public static class IncrementalSpatialAutocorrelation
             return [];
         }
 
-        double[] x = sample.Values;
-        double mean = sample.Mean();
-        var z = new double[total];
-        double squares = 0, fourth = 0;
-        for (int i = 0; i < total; i++)
-        {
-            z[i] = x[i] - mean;
-            double z2 = z[i] * z[i];
-            squares += z2;
-            fourth += z2 * z2;
-        }
+        var (_, z, squares, fourth) = Moments.Of(sample);
 
         var xs = new double[total];
         var ys = new double[total];

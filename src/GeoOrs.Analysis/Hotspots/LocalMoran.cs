@@ -93,14 +93,7 @@ public static class LocalMoran
         }
 
         double[] x = sample.Values;
-        double mean = sample.Mean();
-        var z = new double[n];
-        double squares = 0;
-        for (int j = 0; j < n; j++)
-        {
-            z[j] = x[j] - mean;
-            squares += z[j] * z[j];
-        }
+        var (mean, z, squares, _) = Moments.Of(sample);
 
         double m2 = squares / n;
         var lags = new double[n];

@@ -82,6 +82,17 @@ public static class BoundaryLoader
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
+    /// <summary>The latest boundary load's id (0 before the first): the version of what is built from the boundaries.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The id.</returns>
+    internal static async Task<long> LatestLoadAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand("SELECT coalesce(max(id), 0) FROM boundary_loads");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     private static async Task<int> LoadShapesAsync(NpgsqlConnection connection, string shp, string table, CancellationToken cancellationToken)
     {
         using var file = CensusFiles.OpenShapefile(shp);

@@ -10,8 +10,7 @@ namespace GeoOrs.Data.Boundaries;
 /// </summary>
 public sealed class CountyAreas
 {
-    private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static CountyAreas? _current;
+    private static readonly VersionedCache<NpgsqlDataSource, CountyAreas> Cache = new(BoundaryLoader.LatestLoadAsync, LoadAsync);
 
     private CountyAreas(long version, string[] geoids, string[] names, double[] population, SpatialWeights queen, IReadOnlyList<Hidta> hidtas)
     {
@@ -55,66 +54,50 @@ public sealed class CountyAreas
     /// <param name="dataSource">The database.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
     /// <returns>The areas.</returns>
-    public static async Task<CountyAreas> CurrentAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    public static Task<CountyAreas> CurrentAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        await using var version = dataSource.CreateCommand("SELECT coalesce(max(id), 0) FROM boundary_loads");
-        var loaded = (long)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        if (_current is { } current && current.Version == loaded)
+        return Cache.GetAsync(dataSource, cancellationToken);
+    }
+
+    private static async Task<CountyAreas> LoadAsync(NpgsqlDataSource dataSource, long version, CancellationToken cancellationToken)
+    {
+        var geoids = new List<string>();
+        var names = new List<string>();
+        var population = new List<double>();
+        var polygons = new List<NetTopologySuite.Geometries.Geometry>();
+        await using (var command = dataSource.CreateCommand("""
+            SELECT c.geoid, c.name || ', ' || s.stusps, coalesce(p.population, 0), c.geom
+            FROM counties c JOIN states s USING (statefp)
+            LEFT JOIN LATERAL (SELECT population FROM county_population cp WHERE cp.geoid = c.geoid ORDER BY year DESC LIMIT 1) p ON true
+            ORDER BY c.geoid
+            """))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            return current;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                geoids.Add(reader.GetString(0));
+                names.Add(reader.GetString(1));
+                population.Add(reader.GetInt32(2));
+                polygons.Add(reader.GetFieldValue<NetTopologySuite.Geometries.Geometry>(3));
+            }
         }
 
-        await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var index = geoids.Select((g, i) => (g, i)).ToDictionary(p => p.g, p => p.i, StringComparer.Ordinal);
+        var hidtas = new List<Hidta>();
+        await using (var command = dataSource.CreateCommand("""
+            SELECT h.id, h.name, array_agg(DISTINCT hc.geoid::text ORDER BY hc.geoid::text)
+            FROM hidta_regions h JOIN hidta_counties hc ON hc.hidta_id = h.id GROUP BY h.id, h.name ORDER BY h.id
+            """))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (_current is { } built && built.Version == loaded)
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                return built;
+                var members = reader.GetFieldValue<string[]>(2).Where(index.ContainsKey).Select(g => index[g]).ToList();
+                hidtas.Add(new Hidta(reader.GetString(0), reader.GetString(1), members));
             }
-
-            var geoids = new List<string>();
-            var names = new List<string>();
-            var population = new List<double>();
-            var polygons = new List<NetTopologySuite.Geometries.Geometry>();
-            await using (var command = dataSource.CreateCommand("""
-                SELECT c.geoid, c.name || ', ' || s.stusps, coalesce(p.population, 0), c.geom
-                FROM counties c JOIN states s USING (statefp)
-                LEFT JOIN LATERAL (SELECT population FROM county_population cp WHERE cp.geoid = c.geoid ORDER BY year DESC LIMIT 1) p ON true
-                ORDER BY c.geoid
-                """))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    geoids.Add(reader.GetString(0));
-                    names.Add(reader.GetString(1));
-                    population.Add(reader.GetInt32(2));
-                    polygons.Add(reader.GetFieldValue<NetTopologySuite.Geometries.Geometry>(3));
-                }
-            }
-
-            var index = geoids.Select((g, i) => (g, i)).ToDictionary(p => p.g, p => p.i, StringComparer.Ordinal);
-            var hidtas = new List<Hidta>();
-            await using (var command = dataSource.CreateCommand("""
-                SELECT h.id, h.name, array_agg(DISTINCT hc.geoid::text ORDER BY hc.geoid::text)
-                FROM hidta_regions h JOIN hidta_counties hc ON hc.hidta_id = h.id GROUP BY h.id, h.name ORDER BY h.id
-                """))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    var members = reader.GetFieldValue<string[]>(2).Where(index.ContainsKey).Select(g => index[g]).ToList();
-                    hidtas.Add(new Hidta(reader.GetString(0), reader.GetString(1), members));
-                }
-            }
-
-            _current = new CountyAreas(loaded, [.. geoids], [.. names], [.. population], ContiguityWeights.Queen(polygons), hidtas);
-            return _current;
         }
-        finally
-        {
-            Gate.Release();
-        }
+
+        return new CountyAreas(version, [.. geoids], [.. names], [.. population], ContiguityWeights.Queen(polygons), hidtas);
     }
 }

@@ -9,8 +9,7 @@ namespace GeoOrs.Data.Boundaries;
 /// </summary>
 public sealed class CountyIndex
 {
-    private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static CountyIndex? _current;
+    private static readonly VersionedCache<NpgsqlDataSource, CountyIndex> Cache = new(BoundaryLoader.LatestLoadAsync, LoadAsync);
 
     private readonly PolygonIndex _counties;
     private readonly Dictionary<string, string> _hidtaOfCounty;
@@ -43,50 +42,34 @@ public sealed class CountyIndex
     /// <param name="dataSource">The database.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
     /// <returns>The index.</returns>
-    public static async Task<CountyIndex> CurrentAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    public static Task<CountyIndex> CurrentAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        await using var version = dataSource.CreateCommand("SELECT coalesce(max(id), 0) FROM boundary_loads");
-        var loaded = (long)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        if (_current is { } current && current.Version == loaded)
+        return Cache.GetAsync(dataSource, cancellationToken);
+    }
+
+    private static async Task<CountyIndex> LoadAsync(NpgsqlDataSource dataSource, long version, CancellationToken cancellationToken)
+    {
+        var polygons = new List<(string, NetTopologySuite.Geometries.Geometry)>();
+        await using (var command = dataSource.CreateCommand("SELECT geoid, geom FROM counties"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            return current;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                polygons.Add((reader.GetString(0), reader.GetFieldValue<NetTopologySuite.Geometries.Geometry>(1)));
+            }
         }
 
-        await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var hidta = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var command = dataSource.CreateCommand("SELECT geoid, min(hidta_id) FROM hidta_counties GROUP BY geoid"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (_current is { } built && built.Version == loaded)
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                return built;
+                hidta[reader.GetString(0)] = reader.GetString(1);
             }
-
-            var polygons = new List<(string, NetTopologySuite.Geometries.Geometry)>();
-            await using (var command = dataSource.CreateCommand("SELECT geoid, geom FROM counties"))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    polygons.Add((reader.GetString(0), reader.GetFieldValue<NetTopologySuite.Geometries.Geometry>(1)));
-                }
-            }
-
-            var hidta = new Dictionary<string, string>(StringComparer.Ordinal);
-            await using (var command = dataSource.CreateCommand("SELECT geoid, min(hidta_id) FROM hidta_counties GROUP BY geoid"))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    hidta[reader.GetString(0)] = reader.GetString(1);
-                }
-            }
-
-            _current = new CountyIndex(loaded, new PolygonIndex(polygons), hidta);
-            return _current;
         }
-        finally
-        {
-            Gate.Release();
-        }
+
+        return new CountyIndex(version, new PolygonIndex(polygons), hidta);
     }
 }
