@@ -105,6 +105,25 @@ function emergingColor() {
 }
 
 /**
+ * The two circle layers of a kind of event (`overdose`, `seizure`) on its point source: clusters below
+ * z10, sized by the events they hold, and single events from z10, sized by zoom (`pointRadius` at z10
+ * and z16). Both start hidden; applyLayerState shows them.
+ */
+function eventCircleLayers(kind, { color, pointColor, pointRadius: [atZ10, atZ16] }) {
+  const source = `${kind}s`;
+  const circles = (id, zoom, circleColor, radius) => ({
+    id, type: 'circle', source, 'source-layer': source, ...zoom, layout: { visibility: 'none' }, paint: {
+      'circle-color': circleColor, 'circle-opacity': 0.85, 'circle-radius': radius,
+      'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 },
+  });
+  return [
+    circles(`${kind}-clusters`, { maxzoom: 10 }, color,
+      ['interpolate', ['linear'], ['sqrt', ['to-number', ['get', 'count'], 1]], 1, 3, 10, 12, 40, 28]),
+    circles(`${kind}-points`, { minzoom: 10 }, pointColor, ['interpolate', ['linear'], ['zoom'], 10, atZ10, 16, atZ16]),
+  ];
+}
+
+/**
  * Adds the sources and style layers to the map. Point sources only for layers the catalog lists for
  * the caller (the public's map asks for no points at all).
  */
@@ -136,24 +155,13 @@ export function addGeoOrsLayers(map, { origin, state, readable, breaks }) {
   }
 
   if (readable.has('seizures')) {
-    add({ id: 'seizure-clusters', type: 'circle', source: 'seizures', 'source-layer': 'seizures', maxzoom: 10, layout: { visibility: 'none' }, paint: {
-      'circle-color': COLORS.seizure, 'circle-opacity': 0.85,
-      'circle-radius': ['interpolate', ['linear'], ['sqrt', ['to-number', ['get', 'count'], 1]], 1, 3, 10, 12, 40, 28],
-      'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 } });
-    add({ id: 'seizure-points', type: 'circle', source: 'seizures', 'source-layer': 'seizures', minzoom: 10, layout: { visibility: 'none' }, paint: {
-      'circle-color': COLORS.seizure, 'circle-opacity': 0.85, 'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3, 16, 7],
-      'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 } });
+    eventCircleLayers('seizure', { color: COLORS.seizure, pointColor: COLORS.seizure, pointRadius: [3, 7] }).forEach(add);
   }
 
   if (readable.has('overdoses')) {
-    add({ id: 'overdose-clusters', type: 'circle', source: 'overdoses', 'source-layer': 'overdoses', maxzoom: 10, layout: { visibility: 'none' }, paint: {
-      'circle-color': COLORS.overdose, 'circle-opacity': 0.85,
-      'circle-radius': ['interpolate', ['linear'], ['sqrt', ['to-number', ['get', 'count'], 1]], 1, 3, 10, 12, 40, 28],
-      'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 } });
-    add({ id: 'overdose-points', type: 'circle', source: 'overdoses', 'source-layer': 'overdoses', minzoom: 10, layout: { visibility: 'none' }, paint: {
-      'circle-color': ['case', ['==', ['get', 'fatal'], true], COLORS.fatal, COLORS.overdose], 'circle-opacity': 0.85,
-      'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3.5, 16, 8],
-      'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 } });
+    eventCircleLayers('overdose', {
+      color: COLORS.overdose, pointColor: ['case', ['==', ['get', 'fatal'], true], COLORS.fatal, COLORS.overdose], pointRadius: [3.5, 8],
+    }).forEach(add);
   }
 
   // Outlines over everything: counties from z5, the selected area, HIDTA regions when shown, states.
