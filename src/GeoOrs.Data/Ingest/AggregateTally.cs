@@ -32,7 +32,7 @@ internal sealed class AggregateTally : IDisposable
     private static readonly IComparer<(string County, DateOnly Day)> KeyOrder = Comparer<(string County, DateOnly Day)>.Create(static (a, b) =>
         string.CompareOrdinal(a.County, b.County) is var c and not 0 ? c : a.Day.CompareTo(b.Day));
 
-    private readonly EventKind _kind;
+    private readonly EventKindInfo _kind;
     private readonly int _flushKeys;
     private readonly Dictionary<(string County, DateOnly Day), Sums> _days = [];
     private readonly Dictionary<(string County, DateOnly Month), Sums> _months = []; // at most counties × months: kept whole
@@ -40,7 +40,7 @@ internal sealed class AggregateTally : IDisposable
 
     public AggregateTally(EventKind kind, int flushKeys = DefaultFlushKeys)
     {
-        _kind = kind;
+        _kind = EventKindInfo.Of(kind);
         _flushKeys = flushKeys;
         _runs = new(KeyOrder, WriteRun, ReadRun, Sums.Add);
     }
@@ -156,7 +156,7 @@ internal sealed class AggregateTally : IDisposable
         // Element by element, written out: an ARRAY[...] expression is evaluated inline, where a
         // function over unnest() costs a subquery per row and array (ten times slower on large merges).
         var type = (string m) => m.EndsWith("_key", StringComparison.Ordinal) ? "bigint"
-            : m is "events" or "fatal" or "naloxone" or "fatal_naloxone" ? "integer" : "double precision";
+            : _kind.CountMeasures.Contains(m) ? "integer" : "double precision";
         foreach (var (grain, key, staged, columns) in new[] { ("daily", "day", "days", Measures), ("monthly", "month", "months", $"{Measures}, {Keys}") })
         {
             var merge = string.Join(", ", columns.Split(", ").Select(m =>
@@ -177,12 +177,12 @@ internal sealed class AggregateTally : IDisposable
     /// <summary>Removes the runs on disk.</summary>
     public void Dispose() => _runs.Dispose();
 
-    private string Table => _kind == EventKind.Overdoses ? "overdose" : "seizure";
+    private string Table => _kind.Aggregates;
 
-    private string Measures => _kind == EventKind.Overdoses ? "events, fatal, naloxone, fatal_naloxone" : "events, grams, dosage_units";
+    private string Measures => string.Join(", ", _kind.CountMeasures.Concat(_kind.AmountMeasures));
 
     /// <summary>The record-key sums of the monthly rows, one per count measure.</summary>
-    private string Keys => _kind == EventKind.Overdoses ? "events_key, fatal_key, naloxone_key, fatal_naloxone_key" : "events_key";
+    private string Keys => string.Join(", ", _kind.CountMeasures.Select(m => $"{m}_key"));
 
     /// <summary>COPYs sums, each key once, into the batch's staging table for days or months.</summary>
     private async Task StageAsync(
@@ -267,9 +267,12 @@ internal sealed class AggregateTally : IDisposable
         }
     }
 
-    private Sums NewSums(bool keyed) => _kind == EventKind.Overdoses
-        ? new Sums(new int[4 * Slots], null, keyed ? new long[4 * Slots] : null)
-        : new Sums(new int[Slots], new double[2 * Slots], keyed ? new long[Slots] : null);
+    private Sums NewSums(bool keyed)
+    {
+        var counts = _kind.CountMeasures.Count * Slots;
+        var amounts = _kind.AmountMeasures.Count * Slots;
+        return new Sums(new int[counts], amounts == 0 ? null : new double[amounts], keyed ? new long[counts] : null);
+    }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {

@@ -19,67 +19,51 @@ internal sealed class CellTally : IDisposable
     /// <summary>Cells tallied in memory before they are spilled.</summary>
     public const int DefaultFlushKeys = 300_000;
 
-    private readonly EventKind _kind;
+    private readonly EventKindInfo _kind;
     private readonly int _flushKeys;
     private readonly Dictionary<Key, Sums> _cells = [];
     private readonly SpilledRuns<Key, Sums> _runs = new(Comparer<Key>.Create(static (a, b) => a.CompareTo(b)), WriteRun, ReadRun, Sums.Add);
 
     public CellTally(EventKind kind, int flushKeys = DefaultFlushKeys)
     {
-        _kind = kind;
+        _kind = EventKindInfo.Of(kind);
         _flushKeys = flushKeys;
     }
 
     /// <summary>Counts one stored overdose at its true and its masked position.</summary>
-    public void Add(OverdoseRow row, double maskedLon, double maskedLat)
-    {
-        var month = Month(row.OccurredAt);
-        var naloxone = row.NaloxoneAdministered == true;
-        Tally(false, row.Lon, row.Lat);
-        Tally(true, maskedLon, maskedLat);
-
-        void Tally(bool masked, double lon, double lat)
-        {
-            var u = ClusterGrid.U(lon);
-            var v = ClusterGrid.V(lat);
-            var (x, y) = ClusterGrid.Position(u, v);
-            foreach (var level in ClusterGrid.Levels)
-            {
-                ref var sums = ref Get(new Key(ClusterGrid.Key(masked, ClusterGrid.CellOfUv(u, v, level)), month));
-                sums.N++;
-                sums.Sx += x;
-                sums.Sy += y;
-                sums.X += naloxone ? 1 : 0;
-                if (row.Fatal)
-                {
-                    sums.F++;
-                    sums.Fx += naloxone ? 1 : 0;
-                    sums.Fsx += x;
-                    sums.Fsy += y;
-                }
-            }
-        }
-    }
+    public void Add(OverdoseRow row, double maskedLon, double maskedLat) =>
+        Add(new Event(Month(row.OccurredAt), row.Fatal, row.NaloxoneAdministered == true, 0), row.Lon, row.Lat, maskedLon, maskedLat);
 
     /// <summary>Counts one stored seizure at its true and its masked position.</summary>
-    public void Add(SeizureRow row, double maskedLon, double maskedLat)
-    {
-        var month = Month(row.SeizedAt);
-        Tally(false, row.Lon, row.Lat);
-        Tally(true, maskedLon, maskedLat);
+    public void Add(SeizureRow row, double maskedLon, double maskedLat) =>
+        Add(new Event(Month(row.SeizedAt), false, false, row.Grams ?? 0), row.Lon, row.Lat, maskedLon, maskedLat);
 
-        void Tally(bool masked, double lon, double lat)
+    private void Add(in Event e, double lon, double lat, double maskedLon, double maskedLat)
+    {
+        Tally(e, false, lon, lat);
+        Tally(e, true, maskedLon, maskedLat);
+    }
+
+    /// <summary>Adds an event to its cell of every level at one of its positions.</summary>
+    private void Tally(in Event e, bool masked, double lon, double lat)
+    {
+        var u = ClusterGrid.U(lon);
+        var v = ClusterGrid.V(lat);
+        var (x, y) = ClusterGrid.Position(u, v);
+        foreach (var level in ClusterGrid.Levels)
         {
-            var u = ClusterGrid.U(lon);
-            var v = ClusterGrid.V(lat);
-            var (x, y) = ClusterGrid.Position(u, v);
-            foreach (var level in ClusterGrid.Levels)
+            ref var sums = ref Get(new Key(ClusterGrid.Key(masked, ClusterGrid.CellOfUv(u, v, level)), e.Month));
+            sums.N++;
+            sums.G += e.Grams;
+            sums.Sx += x;
+            sums.Sy += y;
+            sums.X += e.Naloxone ? 1 : 0;
+            if (e.Fatal)
             {
-                ref var sums = ref Get(new Key(ClusterGrid.Key(masked, ClusterGrid.CellOfUv(u, v, level)), month));
-                sums.N++;
-                sums.G += row.Grams ?? 0;
-                sums.Sx += x;
-                sums.Sy += y;
+                sums.F++;
+                sums.Fx += e.Naloxone ? 1 : 0;
+                sums.Fsx += x;
+                sums.Fsy += y;
             }
         }
     }
@@ -103,7 +87,7 @@ internal sealed class CellTally : IDisposable
 
         var measures = Measures;
         await ExecuteAsync(connection, $"CREATE TEMP TABLE ingest_{Table} ON COMMIT DROP AS SELECT * FROM {Table} WITH NO DATA", cancellationToken).ConfigureAwait(false);
-        var overdoses = _kind == EventKind.Overdoses;
+        var overdoses = _kind.Kind == EventKind.Overdoses;
         await using (var copy = await connection.BeginBinaryImportAsync(
             $"COPY ingest_{Table} ({KeyColumns}, {string.Join(", ", measures)}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
         {
@@ -154,11 +138,9 @@ internal sealed class CellTally : IDisposable
 
     private const string KeyColumns = "cell, month";
 
-    private string Table => _kind == EventKind.Overdoses ? "overdose_cells" : "seizure_cells";
+    private string Table => _kind.CellTable;
 
-    private string[] Measures => _kind == EventKind.Overdoses
-        ? ["n", "f", "x", "fx", "sx", "sy", "fsx", "fsy"]
-        : ["n", "g", "sx", "sy"];
+    private IReadOnlyList<string> Measures => _kind.CellMeasures;
 
     private static DateOnly Month(DateTimeOffset at)
     {
@@ -198,6 +180,12 @@ internal sealed class CellTally : IDisposable
             N = reader.ReadInt32(), F = reader.ReadInt32(), X = reader.ReadInt32(), Fx = reader.ReadInt32(),
             G = reader.ReadDouble(), Sx = reader.ReadDouble(), Sy = reader.ReadDouble(), Fsx = reader.ReadDouble(), Fsy = reader.ReadDouble(),
         });
+
+    /// <summary>
+    /// What one event adds to a cell besides its count and position: an overdose its fatality and
+    /// naloxone, a seizure its grams (each zero for the other kind, whose table has no such measure).
+    /// </summary>
+    private readonly record struct Event(DateOnly Month, bool Fatal, bool Naloxone, double Grams);
 
     /// <summary>A cell (<see cref="ClusterGrid.Key"/>) and a month, ordered by cell, then month.</summary>
     private readonly record struct Key(int Cell, DateOnly Month) : IComparable<Key>

@@ -69,9 +69,7 @@ public sealed record ColumnMapping
     public string UnknownDrugs { get; init; } = "reject";
 
     /// <summary>The canonical fields of each kind.</summary>
-    public static IReadOnlyList<string> CanonicalFields(EventKind kind) => kind == EventKind.Overdoses
-        ? ["external_id", "occurred_at", "lat", "lon", "location_precision", "fatal", "naloxone_administered", "naloxone_doses", "suspected_drugs", "age_band", "sex", "source_agency"]
-        : ["external_id", "seized_at", "lat", "lon", "drug", "quantity", "unit", "case_reference", "agency"];
+    public static IReadOnlyList<string> CanonicalFields(EventKind kind) => EventKindInfo.Of(kind).CanonicalFields;
 
     /// <summary>The mapping for files whose headers (or JSON properties) are the canonical names; GeoJSON's feature id and point fill in.</summary>
     public static ColumnMapping Canonical(EventKind kind) => new()

@@ -117,7 +117,9 @@ public static class Ingestor
                 await plan.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var (staged, accepted) = await PipeAsync(dataSource, connection, request, body, builder, counties, mask, batchId, state, progress, cancellationToken)
+            var (staged, accepted) = await (request.Kind == EventKind.Overdoses
+                ? PipeAsync<OverdoseRows, OverdoseRow>(dataSource, connection, request, body, builder, counties, mask, batchId, state, progress, cancellationToken)
+                : PipeAsync<SeizureRows, SeizureRow>(dataSource, connection, request, body, builder, counties, mask, batchId, state, progress, cancellationToken))
                 .ConfigureAwait(false);
             if (state.Rejected > 0 && request.Mode == IngestMode.AllOrNothing)
             {
@@ -201,19 +203,22 @@ public static class Ingestor
     /// consumer takes a chunk, leaves out the events already stored (or repeated in the chunk), and
     /// COPYs the rest straight into the event table, chunk after chunk, in the batch's one transaction,
     /// each with its geomasked position; the county aggregates and the cluster cells of the stored
-    /// events are merged at the end, in the same transaction.
+    /// events are merged at the end, in the same transaction. One path for both kinds of event, compiled
+    /// for each (<typeparamref name="TRows"/>).
     /// </summary>
-    private static async Task<(int Staged, int Accepted)> PipeAsync(
+    private static async Task<(int Staged, int Accepted)> PipeAsync<TRows, TRow>(
         NpgsqlDataSource dataSource, NpgsqlConnection connection, IngestRequest request, HashingStream body,
         RowBuilder builder, CountyIndex counties, EventMask mask, long batchId, BatchState state, Action<long>? progress, CancellationToken cancellationToken)
+        where TRows : struct, IEventRows<TRow>
+        where TRow : class
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var rows = Channel.CreateBounded<StagedRow>(new BoundedChannelOptions(ChunkRows) { SingleReader = true, SingleWriter = true });
-        var producer = Task.Run(() => ProduceAsync(request, body, builder, counties, state, rows.Writer, stop.Token), stop.Token);
+        var rows = Channel.CreateBounded<StagedRow<TRow>>(new BoundedChannelOptions(ChunkRows) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(() => ProduceAsync<TRows, TRow>(request, body, builder, counties, state, rows.Writer, stop.Token), stop.Token);
         var staged = 0;
         var accepted = 0;
         var locked = new HashSet<string>(StringComparer.Ordinal);
-        var chunk = new List<StagedRow>(ChunkRows);
+        var chunk = new List<StagedRow<TRow>>(ChunkRows);
         using var tally = new AggregateTally(request.Kind);
         using var cells = new CellTally(request.Kind);
         var clock = Stopwatch.StartNew();
@@ -229,7 +234,7 @@ public static class Ingestor
                 }
 
                 staged += chunk.Count;
-                accepted += await StoreAsync(connection, request, batchId, chunk, locked, mask, tally, cells, state, stop.Token).ConfigureAwait(false);
+                accepted += await StoreAsync<TRows, TRow>(connection, request, batchId, chunk, locked, mask, tally, cells, state, stop.Token).ConfigureAwait(false);
                 tally.SpillIfFull();
                 cells.SpillIfFull();
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
@@ -263,7 +268,7 @@ public static class Ingestor
         {
             // The layers built on this kind of event change at commit: a new version, announced then.
             await using var bump = new NpgsqlCommand("SELECT geoors_bump($1)", connection);
-            bump.Parameters.AddWithValue(TableOf(request.Kind));
+            bump.Parameters.AddWithValue(TRows.Kind.Name);
             await bump.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -272,9 +277,11 @@ public static class Ingestor
     }
 
     /// <summary>Reads, maps, checks and places every record; hands valid rows to the consumer.</summary>
-    private static async Task ProduceAsync(
+    private static async Task ProduceAsync<TRows, TRow>(
         IngestRequest request, HashingStream body, RowBuilder builder, CountyIndex counties, BatchState state,
-        ChannelWriter<StagedRow> rows, CancellationToken cancellationToken)
+        ChannelWriter<StagedRow<TRow>> rows, CancellationToken cancellationToken)
+        where TRows : struct, IEventRows<TRow>
+        where TRow : class
     {
         var errors = new List<RowError>();
         try
@@ -283,7 +290,7 @@ public static class Ingestor
             {
                 Interlocked.Increment(ref state.RowsRead);
                 errors.Clear();
-                object? row = request.Kind == EventKind.Overdoses ? builder.Overdose(record, errors) : builder.Seizure(record, errors);
+                var row = TRows.Build(builder, record, errors);
                 if (errors.Count > 0)
                 {
                     state.Rejected++;
@@ -301,14 +308,9 @@ public static class Ingestor
                     continue; // the batch is lost already: read on only to report every invalid row
                 }
 
-                var (agency, externalId, county) = row switch
-                {
-                    OverdoseRow o => (o.Agency, o.ExternalId, o.County),
-                    SeizureRow z => (z.Agency, z.ExternalId, z.County),
-                    _ => throw new InvalidOperationException("no row"),
-                };
+                var (agency, externalId, county) = TRows.KeyOf(row!);
                 state.OutsideCounties += county is null ? 1 : 0;
-                await rows.WriteAsync(new StagedRow(row!, agency, externalId, county, counties.Hidta(county)), cancellationToken).ConfigureAwait(false);
+                await rows.WriteAsync(new StagedRow<TRow>(row!, agency, externalId, county, counties.Hidta(county)), cancellationToken).ConfigureAwait(false);
             }
 
             if (state.RowsRead == 0)
@@ -323,7 +325,7 @@ public static class Ingestor
     }
 
     /// <summary>A checked row with its county and HIDTA, on its way to the staging table.</summary>
-    private sealed record StagedRow(object Row, string Agency, string ExternalId, string? County, string? Hidta);
+    private sealed record StagedRow<TRow>(TRow Row, string Agency, string ExternalId, string? County, string? Hidta);
 
     /// <summary>
     /// Stores one chunk: takes each agency's advisory lock (so concurrent batches of one agency
@@ -331,15 +333,17 @@ public static class Ingestor
     /// takes ids for the rest from the table's sequence (the geomask is keyed by the id), and COPYs
     /// them into the event table with their masked positions. Returns how many were stored.
     /// </summary>
-    private static async Task<int> StoreAsync(
-        NpgsqlConnection connection, IngestRequest request, long batchId, List<StagedRow> chunk, HashSet<string> locked, EventMask mask,
+    private static async Task<int> StoreAsync<TRows, TRow>(
+        NpgsqlConnection connection, IngestRequest request, long batchId, List<StagedRow<TRow>> chunk, HashSet<string> locked, EventMask mask,
         AggregateTally tally, CellTally cells, BatchState state, CancellationToken cancellationToken)
+        where TRows : struct, IEventRows<TRow>
+        where TRow : class
     {
-        var kind = request.Kind;
+        var kind = TRows.Kind;
         var agencies = new List<string>();
         var ids = new List<string>();
         var seen = new HashSet<(string, string)>();
-        var fresh = new List<StagedRow>(chunk.Count);
+        var fresh = new List<StagedRow<TRow>>(chunk.Count);
         foreach (var row in chunk)
         {
             if (seen.Add((row.Agency, row.ExternalId)))
@@ -357,7 +361,7 @@ public static class Ingestor
         }
 
         var stored = new Dictionary<(string, string), bool>(); // key → whether the stored event is flagged for agency review
-        await using (var existing = new NpgsqlCommand(SqlText.Get($"ingest_{TableOf(kind)}_existing"), connection))
+        await using (var existing = new NpgsqlCommand(SqlText.Get($"ingest_{kind.Name}_existing"), connection))
         {
             existing.Parameters.AddWithValue(agencies.ToArray());
             existing.Parameters.AddWithValue(ids.ToArray());
@@ -368,7 +372,7 @@ public static class Ingestor
             }
         }
 
-        var rows = new List<StagedRow>(fresh.Count);
+        var rows = new List<StagedRow<TRow>>(fresh.Count);
         foreach (var row in fresh)
         {
             if (stored.Count == 0 || !stored.TryGetValue((row.Agency, row.ExternalId), out var flagged))
@@ -389,7 +393,7 @@ public static class Ingestor
 
         var eventIds = new long[rows.Count];
         await using (var next = new NpgsqlCommand(
-            $"SELECT nextval(pg_get_serial_sequence('{(kind == EventKind.Overdoses ? "overdose_events" : "seizure_events")}', 'id')) FROM generate_series(1, $1)", connection))
+            $"SELECT nextval(pg_get_serial_sequence('{kind.EventTable}', 'id')) FROM generate_series(1, $1)", connection))
         {
             next.Parameters.AddWithValue(rows.Count);
             await using var reader = await next.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -402,123 +406,43 @@ public static class Ingestor
         // Record keys for the whole chunk from the strong random source in one call, not one per row.
         var recordKeys = new int[rows.Count];
         System.Security.Cryptography.RandomNumberGenerator.Fill(System.Runtime.InteropServices.MemoryMarshal.AsBytes(recordKeys.AsSpan()));
-        await using var copy = await connection.BeginBinaryImportAsync(CopySql(kind), cancellationToken).ConfigureAwait(false);
+        await using var copy = await connection.BeginBinaryImportAsync(kind.CopySql, cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < rows.Count; i++)
         {
-            Write(copy, rows[i], eventIds[i], recordKeys[i], batchId, request.Submitter.KeyPrefix, mask, tally, cells); // buffered: only a full buffer goes to the socket
+            Write<TRows, TRow>(copy, rows[i], eventIds[i], recordKeys[i], batchId, request.Submitter.KeyPrefix, mask, tally, cells); // buffered: only a full buffer goes to the socket
         }
 
         await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return rows.Count;
     }
 
-    private static string TableOf(EventKind kind) => kind == EventKind.Overdoses ? "overdoses" : "seizures";
-
-    private static string CopySql(EventKind kind) => kind == EventKind.Overdoses
-        ? "COPY overdose_events (id, source_agency, external_id, occurred_at, geom, masked_geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, county_fips, hidta_id, batch_id, key_prefix, rkey) FROM STDIN (FORMAT BINARY)"
-        : "COPY seizure_events (id, agency, external_id, seized_at, geom, masked_geom, drug, quantity, unit, quantity_grams, dosage_units, case_reference, county_fips, hidta_id, batch_id, key_prefix, rkey) FROM STDIN (FORMAT BINARY)";
-
     /// <summary>
     /// Writes a stored row to the COPY with its id, masked position, sending key and record key (32
     /// strongly random bits, the event's part of every public cell key it falls in), and counts it in
     /// the batch's aggregates and cluster cells.
     /// </summary>
-    private static void Write(
-        NpgsqlBinaryImporter copy, StagedRow staged, long id, int recordKey, long batchId, string keyPrefix, EventMask mask, AggregateTally tally, CellTally cells)
+    private static void Write<TRows, TRow>(
+        NpgsqlBinaryImporter copy, StagedRow<TRow> staged, long id, int recordKey, long batchId, string keyPrefix, EventMask mask, AggregateTally tally, CellTally cells)
+        where TRows : struct, IEventRows<TRow>
+        where TRow : class
     {
-        switch (staged.Row)
-        {
-            case OverdoseRow o:
-            {
-                var (lon, lat) = mask.Of(o.Lon, o.Lat, id, staged.County);
-                Write(copy, o, id, lon, lat, staged.County, staged.Hidta, batchId);
-                copy.Write(keyPrefix, NpgsqlDbType.Text);
-                copy.Write(recordKey, NpgsqlDbType.Integer);
-                tally.Add(o, staged.County, recordKey);
-                cells.Add(o, lon, lat);
-                break;
-            }
-
-            case SeizureRow z:
-            {
-                var (lon, lat) = mask.Of(z.Lon, z.Lat, id, staged.County);
-                Write(copy, z, id, lon, lat, staged.County, staged.Hidta, batchId);
-                copy.Write(keyPrefix, NpgsqlDbType.Text);
-                copy.Write(recordKey, NpgsqlDbType.Integer);
-                tally.Add(z, staged.County, recordKey);
-                cells.Add(z, lon, lat);
-                break;
-            }
-
-            default:
-                throw new InvalidOperationException("no row");
-        }
-    }
-
-    private static void Write(NpgsqlBinaryImporter copy, OverdoseRow row, long id, double maskedLon, double maskedLat, string? county, string? hidta, long batchId)
-    {
+        var row = staged.Row;
+        var (lon, lat) = TRows.Position(row);
+        var (maskedLon, maskedLat) = mask.Of(lon, lat, id, staged.County);
         copy.StartRow();
         copy.Write(id, NpgsqlDbType.Bigint);
-        copy.Write(row.Agency, NpgsqlDbType.Text);
-        copy.Write(row.ExternalId, NpgsqlDbType.Text);
-        copy.Write(row.OccurredAt, NpgsqlDbType.TimestampTz);
-        copy.Write(Wgs84.CreatePoint(new Coordinate(row.Lon, row.Lat)), NpgsqlDbType.Geometry);
+        copy.Write(staged.Agency, NpgsqlDbType.Text);
+        copy.Write(staged.ExternalId, NpgsqlDbType.Text);
+        copy.Write(TRows.At(row), NpgsqlDbType.TimestampTz);
+        copy.Write(Wgs84.CreatePoint(new Coordinate(lon, lat)), NpgsqlDbType.Geometry);
         copy.Write(Wgs84.CreatePoint(new Coordinate(maskedLon, maskedLat)), NpgsqlDbType.Geometry);
-        copy.Write(row.LocationPrecision, NpgsqlDbType.Text);
-        copy.Write(row.Fatal, NpgsqlDbType.Boolean);
-        WriteNullable(copy, row.NaloxoneAdministered, NpgsqlDbType.Boolean);
-        WriteNullable(copy, row.NaloxoneDoses, NpgsqlDbType.Smallint);
-        copy.Write(row.SuspectedDrugs, NpgsqlDbType.Array | NpgsqlDbType.Text);
-        WriteText(copy, row.AgeBand);
-        WriteText(copy, row.Sex);
-        WriteText(copy, county);
-        WriteText(copy, hidta);
+        TRows.WriteOwn(copy, row);
+        CopyValues.WriteText(copy, staged.County);
+        CopyValues.WriteText(copy, staged.Hidta);
         copy.Write(batchId, NpgsqlDbType.Bigint);
-    }
-
-    private static void Write(NpgsqlBinaryImporter copy, SeizureRow row, long id, double maskedLon, double maskedLat, string? county, string? hidta, long batchId)
-    {
-        copy.StartRow();
-        copy.Write(id, NpgsqlDbType.Bigint);
-        copy.Write(row.Agency, NpgsqlDbType.Text);
-        copy.Write(row.ExternalId, NpgsqlDbType.Text);
-        copy.Write(row.SeizedAt, NpgsqlDbType.TimestampTz);
-        copy.Write(Wgs84.CreatePoint(new Coordinate(row.Lon, row.Lat)), NpgsqlDbType.Geometry);
-        copy.Write(Wgs84.CreatePoint(new Coordinate(maskedLon, maskedLat)), NpgsqlDbType.Geometry);
-        copy.Write(row.Drug, NpgsqlDbType.Text);
-        copy.Write(row.Quantity, NpgsqlDbType.Double);
-        copy.Write(row.Unit, NpgsqlDbType.Text);
-        WriteNullable(copy, row.Grams, NpgsqlDbType.Double);
-        WriteNullable(copy, row.DosageUnits, NpgsqlDbType.Double);
-        WriteText(copy, row.CaseReference);
-        WriteText(copy, county);
-        WriteText(copy, hidta);
-        copy.Write(batchId, NpgsqlDbType.Bigint);
-    }
-
-    private static void WriteText(NpgsqlBinaryImporter copy, string? value)
-    {
-        if (value is null)
-        {
-            copy.WriteNull();
-        }
-        else
-        {
-            copy.Write(value, NpgsqlDbType.Text);
-        }
-    }
-
-    private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
-        where T : struct
-    {
-        if (value is { } v)
-        {
-            copy.Write(v, type);
-        }
-        else
-        {
-            copy.WriteNull();
-        }
+        copy.Write(keyPrefix, NpgsqlDbType.Text);
+        copy.Write(recordKey, NpgsqlDbType.Integer);
+        TRows.Tally(tally, cells, row, staged.County, recordKey, maskedLon, maskedLat);
     }
 
     private static async Task<long> StartAsync(NpgsqlDataSource dataSource, IngestRequest request, CancellationToken cancellationToken)
@@ -527,7 +451,7 @@ public static class Ingestor
             INSERT INTO ingest_batches (kind, agency, sender, format, mapping, mode, status, key_prefix)
             VALUES ($1, $2, $3, $4, $5, $6, 'running', $7) RETURNING id
             """);
-        command.Parameters.AddWithValue(request.Kind == EventKind.Overdoses ? "overdoses" : "seizures");
+        command.Parameters.AddWithValue(EventKindInfo.Of(request.Kind).Name);
         command.Parameters.AddWithValue(request.Agency);
         command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)request.Sender ?? DBNull.Value);
         command.Parameters.AddWithValue(FormatName(request.Format));
@@ -680,9 +604,8 @@ public static class Ingestor
     public static async Task<long?> EventIdAsync(NpgsqlDataSource dataSource, EventKind kind, string agency, string externalId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand(kind == EventKind.Overdoses
-            ? "SELECT id FROM overdose_events WHERE source_agency = $1 AND external_id = $2"
-            : "SELECT id FROM seizure_events WHERE agency = $1 AND external_id = $2");
+        var info = EventKindInfo.Of(kind);
+        await using var command = dataSource.CreateCommand($"SELECT id FROM {info.EventTable} WHERE {info.AgencyField} = $1 AND external_id = $2");
         command.Parameters.AddWithValue(agency);
         command.Parameters.AddWithValue(externalId);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as long?;

@@ -223,7 +223,7 @@ public static class MappingStore
         return [.. json.Select(Definition)];
     }
 
-    private static string KindOf(ColumnMapping mapping) => mapping.Kind == EventKind.Overdoses ? "overdoses" : "seizures";
+    private static string KindOf(ColumnMapping mapping) => EventKindInfo.Of(mapping.Kind).Name;
 
     private static ColumnMapping Definition(string json) => JsonSerializer.Deserialize<ColumnMapping>(json, ColumnMapping.Json)!;
 }

@@ -103,16 +103,11 @@ public sealed class RowBuilder
     /// <returns>The event, or null when the row has a problem.</returns>
     public OverdoseRow? Overdose(SourceRecord record, List<RowError> errors)
     {
-        if (IsFaulted(record, errors))
+        if (ReadHead(record, errors, EventKindInfo.Overdoses) is not { } head)
         {
             return null;
         }
 
-        var before = errors.Count;
-
-        var externalId = Required(record, "external_id", errors);
-        var occurredAt = Date(record, "occurred_at", errors);
-        var (lon, lat, county) = Point(record, errors);
         var precision = Value(record, "location_precision") ?? "exact";
         if (!Vocabulary.LocationPrecisions.Contains(precision))
         {
@@ -147,13 +142,13 @@ public sealed class RowBuilder
             errors.Add(new RowError(record.Line, "sex", $"{RowError.Quote(sexText)} is not female, male or unknown"));
         }
 
-        var agency = Agency(record, "source_agency", errors);
-        if (errors.Count > before)
+        var agency = Agency(record, EventKindInfo.Overdoses.AgencyField, errors);
+        if (errors.Count > head.Errors)
         {
             return null;
         }
 
-        return new OverdoseRow(agency, externalId!, occurredAt!.Value, lon, lat, precision, fatal!.Value, naloxone, doses, drugs, ageBand, sex, county);
+        return new OverdoseRow(agency, head.ExternalId!, head.At!.Value, head.Lon, head.Lat, precision, fatal!.Value, naloxone, doses, drugs, ageBand, sex, head.County);
     }
 
     /// <summary>Builds a seizure event, or adds to <paramref name="errors"/> and returns null.</summary>
@@ -162,16 +157,11 @@ public sealed class RowBuilder
     /// <returns>The event, or null when the row has a problem.</returns>
     public SeizureRow? Seizure(SourceRecord record, List<RowError> errors)
     {
-        if (IsFaulted(record, errors))
+        if (ReadHead(record, errors, EventKindInfo.Seizures) is not { } head)
         {
             return null;
         }
 
-        var before = errors.Count;
-
-        var externalId = Required(record, "external_id", errors);
-        var seizedAt = Date(record, "seized_at", errors);
-        var (lon, lat, county) = Point(record, errors);
         string? drug = null;
         if (Required(record, "drug", errors) is { } drugText)
         {
@@ -208,30 +198,44 @@ public sealed class RowBuilder
             errors.Add(new RowError(record.Line, "unit", $"{RowError.Quote(unitText)} is not one of {string.Join(", ", Vocabulary.Units.Order())}"));
         }
 
-        var agency = Agency(record, "agency", errors);
+        var agency = Agency(record, EventKindInfo.Seizures.AgencyField, errors);
         var caseReference = Stored(record, "case_reference", errors);
-        if (errors.Count > before)
+        if (errors.Count > head.Errors)
         {
             return null;
         }
 
         var (grams, dosageUnits) = Vocabulary.NormaliseQuantity(quantity, unit!);
-        return new SeizureRow(agency, externalId!, seizedAt!.Value, lon, lat, drug!, quantity, unit!, grams, dosageUnits, caseReference, county);
+        return new SeizureRow(agency, head.ExternalId!, head.At!.Value, head.Lon, head.Lat, drug!, quantity, unit!, grams, dosageUnits, caseReference, head.County);
     }
 
-    /// <summary>Adds the record's own fault (a wrong field count, a feature that is no point) as its error.</summary>
-    private static bool IsFaulted(SourceRecord record, List<RowError> errors)
+    /// <summary>
+    /// What every event has, read and checked first: its external id, its time and its point with the
+    /// county it is in. Null when the record itself is faulted (a wrong field count, a feature that is no
+    /// point), which is then its one error.
+    /// </summary>
+    private Head? ReadHead(SourceRecord record, List<RowError> errors, EventKindInfo kind)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(errors);
-        if (record.Fault is not { } fault)
+        if (record.Fault is { } fault)
         {
-            return false;
+            errors.Add(new RowError(record.Line, "record", fault));
+            return null;
         }
 
-        errors.Add(new RowError(record.Line, "record", fault));
-        return true;
+        var before = errors.Count;
+        var externalId = Required(record, "external_id", errors);
+        var at = Date(record, kind.TimeField, errors);
+        var (lon, lat, county) = Point(record, errors);
+        return new Head(before, externalId, at, lon, lat, county);
     }
+
+    /// <summary>
+    /// The fields every event has, as <see cref="ReadHead"/> reads them, and how many errors the list
+    /// held before (<c>Errors</c>): more once the record is read means the row has a problem.
+    /// </summary>
+    private readonly record struct Head(int Errors, string? ExternalId, DateTimeOffset? At, double Lon, double Lat, string? County);
 
     /// <summary>The agency and external id a record is stored under (for overdoses or seizures), as the mapping reads them.</summary>
     /// <param name="record">The record as sent.</param>
@@ -239,7 +243,7 @@ public sealed class RowBuilder
     public (string Agency, string? ExternalId) Key(SourceRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var agency = Value(record, _mapping.Kind == EventKind.Overdoses ? "source_agency" : "agency") ?? _agency;
+        var agency = Value(record, EventKindInfo.Of(_mapping.Kind).AgencyField) ?? _agency;
         return (agency, Value(record, "external_id"));
     }
 

@@ -67,7 +67,7 @@ internal static class IngestCommand
         }
 
         var agency = agencyName
-            ?? mapping.Constants.GetValueOrDefault(kind == EventKind.Overdoses ? "source_agency" : "agency")
+            ?? mapping.Constants.GetValueOrDefault(EventKindInfo.Of(kind).AgencyField)
             ?? "unattributed";
 
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);

@@ -137,7 +137,7 @@ internal sealed class DemoLoader(
         var mapping = mappingName is null
             ? ColumnMapping.Canonical(kind)
             : await FindMappingAsync(mappingName, cancellationToken) ?? throw new InvalidOperationException($"the built-in mapping {mappingName} is missing");
-        var agency = mapping.Constants.GetValueOrDefault(kind == EventKind.Overdoses ? "source_agency" : "agency") ?? SyntheticEvents.Agency;
+        var agency = mapping.Constants.GetValueOrDefault(EventKindInfo.Of(kind).AgencyField) ?? SyntheticEvents.Agency;
         await using var file = File.OpenRead(path);
         var batch = await Ingestor.IngestAsync(dataSource,
             new IngestRequest(kind, IngestFormat.Csv, file, agency, "demo:" + name, mapping, IngestMode.SkipInvalid), clock, cancellationToken: cancellationToken);

@@ -1,0 +1,129 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GeoOrs.Data.Ingest;
+
+/// <summary>
+/// What ingest does with one row that depends on the row's kind: build it, read its key, time and
+/// point, write its own columns to the COPY and count it in the tallies. Static members of a struct per
+/// kind (<see cref="OverdoseRows"/>, <see cref="SeizureRows"/>): <see cref="Ingestor"/>'s one code path
+/// takes the struct as a type argument and is compiled once for each kind, so a row pays no virtual
+/// call and no type test for its kind.
+/// </summary>
+/// <typeparam name="TRow">The kind's row.</typeparam>
+internal interface IEventRows<TRow>
+    where TRow : class
+{
+    /// <summary>The kind's tables and names.</summary>
+    static abstract EventKindInfo Kind { get; }
+
+    /// <summary>Builds the row of a record, or adds its problems to <paramref name="errors"/> and returns null.</summary>
+    static abstract TRow? Build(RowBuilder builder, SourceRecord record, List<RowError> errors);
+
+    /// <summary>The agency and external id the row is stored under, and its county.</summary>
+    static abstract (string Agency, string ExternalId, string? County) KeyOf(TRow row);
+
+    /// <summary>When the event happened.</summary>
+    static abstract DateTimeOffset At(TRow row);
+
+    /// <summary>The event's true position.</summary>
+    static abstract (double Lon, double Lat) Position(TRow row);
+
+    /// <summary>Writes the kind's own columns, in the order of <see cref="EventKindInfo.CopySql"/>.</summary>
+    static abstract void WriteOwn(NpgsqlBinaryImporter copy, TRow row);
+
+    /// <summary>Counts a stored row in the batch's county aggregates and cluster cells.</summary>
+    static abstract void Tally(AggregateTally tally, CellTally cells, TRow row, string? county, int recordKey, double maskedLon, double maskedLat);
+}
+
+/// <summary>Overdoses as ingest handles them row by row.</summary>
+internal readonly struct OverdoseRows : IEventRows<OverdoseRow>
+{
+    public static EventKindInfo Kind => EventKindInfo.Overdoses;
+
+    public static OverdoseRow? Build(RowBuilder builder, SourceRecord record, List<RowError> errors) => builder.Overdose(record, errors);
+
+    public static (string Agency, string ExternalId, string? County) KeyOf(OverdoseRow row) => (row.Agency, row.ExternalId, row.County);
+
+    public static DateTimeOffset At(OverdoseRow row) => row.OccurredAt;
+
+    public static (double Lon, double Lat) Position(OverdoseRow row) => (row.Lon, row.Lat);
+
+    public static void WriteOwn(NpgsqlBinaryImporter copy, OverdoseRow row)
+    {
+        copy.Write(row.LocationPrecision, NpgsqlDbType.Text);
+        copy.Write(row.Fatal, NpgsqlDbType.Boolean);
+        CopyValues.WriteNullable(copy, row.NaloxoneAdministered, NpgsqlDbType.Boolean);
+        CopyValues.WriteNullable(copy, row.NaloxoneDoses, NpgsqlDbType.Smallint);
+        copy.Write(row.SuspectedDrugs, NpgsqlDbType.Array | NpgsqlDbType.Text);
+        CopyValues.WriteText(copy, row.AgeBand);
+        CopyValues.WriteText(copy, row.Sex);
+    }
+
+    public static void Tally(AggregateTally tally, CellTally cells, OverdoseRow row, string? county, int recordKey, double maskedLon, double maskedLat)
+    {
+        tally.Add(row, county, recordKey);
+        cells.Add(row, maskedLon, maskedLat);
+    }
+}
+
+/// <summary>Seizures as ingest handles them row by row.</summary>
+internal readonly struct SeizureRows : IEventRows<SeizureRow>
+{
+    public static EventKindInfo Kind => EventKindInfo.Seizures;
+
+    public static SeizureRow? Build(RowBuilder builder, SourceRecord record, List<RowError> errors) => builder.Seizure(record, errors);
+
+    public static (string Agency, string ExternalId, string? County) KeyOf(SeizureRow row) => (row.Agency, row.ExternalId, row.County);
+
+    public static DateTimeOffset At(SeizureRow row) => row.SeizedAt;
+
+    public static (double Lon, double Lat) Position(SeizureRow row) => (row.Lon, row.Lat);
+
+    public static void WriteOwn(NpgsqlBinaryImporter copy, SeizureRow row)
+    {
+        copy.Write(row.Drug, NpgsqlDbType.Text);
+        copy.Write(row.Quantity, NpgsqlDbType.Double);
+        copy.Write(row.Unit, NpgsqlDbType.Text);
+        CopyValues.WriteNullable(copy, row.Grams, NpgsqlDbType.Double);
+        CopyValues.WriteNullable(copy, row.DosageUnits, NpgsqlDbType.Double);
+        CopyValues.WriteText(copy, row.CaseReference);
+    }
+
+    public static void Tally(AggregateTally tally, CellTally cells, SeizureRow row, string? county, int recordKey, double maskedLon, double maskedLat)
+    {
+        tally.Add(row, county, recordKey);
+        cells.Add(row, maskedLon, maskedLat);
+    }
+}
+
+/// <summary>Values that may be null, written to a binary COPY.</summary>
+internal static class CopyValues
+{
+    /// <summary>Writes text, or NULL.</summary>
+    public static void WriteText(NpgsqlBinaryImporter copy, string? value)
+    {
+        if (value is null)
+        {
+            copy.WriteNull();
+        }
+        else
+        {
+            copy.Write(value, NpgsqlDbType.Text);
+        }
+    }
+
+    /// <summary>Writes a value, or NULL.</summary>
+    public static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
+        where T : struct
+    {
+        if (value is { } v)
+        {
+            copy.Write(v, type);
+        }
+        else
+        {
+            copy.WriteNull();
+        }
+    }
+}
