@@ -47,7 +47,8 @@ public class VersionedCacheTests
     [Fact]
     public async Task Callers_that_find_it_stale_together_share_one_build()
     {
-        var source = new Source { Version = 7, Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var source = new Source { Version = 7, Gate = gate };
         var cache = Cache();
 
         var callers = Enumerable.Range(0, 8).Select(_ => Task.Run(() => cache.GetAsync(source))).ToList();
@@ -56,7 +57,7 @@ public class VersionedCacheTests
             await Task.Delay(5);
         }
 
-        source.Gate.SetResult();
+        gate.SetResult();
         var values = await Task.WhenAll(callers);
         Assert.All(values, v => Assert.Same(values[0], v));
         Assert.Equal(1, source.Builds);

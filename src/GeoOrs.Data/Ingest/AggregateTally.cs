@@ -179,10 +179,10 @@ internal sealed class AggregateTally : IDisposable
 
     private string Table => _kind.Aggregates;
 
-    private string Measures => string.Join(", ", _kind.CountMeasures.Concat(_kind.AmountMeasures));
+    private string Measures => _kind.AggregateMeasures;
 
     /// <summary>The record-key sums of the monthly rows, one per count measure.</summary>
-    private string Keys => string.Join(", ", _kind.CountMeasures.Select(m => $"{m}_key"));
+    private string Keys => _kind.AggregateKeys;
 
     /// <summary>COPYs sums, each key once, into the batch's staging table for days or months.</summary>
     private async Task StageAsync(

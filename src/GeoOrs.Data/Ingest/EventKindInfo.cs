@@ -33,12 +33,14 @@ public sealed class EventKindInfo
         EventTable = eventTable;
         AgencyField = agencyField;
         TimeField = timeField;
-        CanonicalFields = canonicalFields;
         CopySql = $"COPY {eventTable} (id, {agencyField}, external_id, {timeField}, geom, masked_geom, {string.Join(", ", ownColumns)}, "
             + "county_fips, hidta_id, batch_id, key_prefix, rkey) FROM STDIN (FORMAT BINARY)";
+        CanonicalFields = canonicalFields;
         Aggregates = aggregates;
         CountMeasures = countMeasures;
         AmountMeasures = amountMeasures;
+        AggregateMeasures = string.Join(", ", countMeasures.Concat(amountMeasures));
+        AggregateKeys = string.Join(", ", countMeasures.Select(m => $"{m}_key"));
         CellTable = cellTable;
         CellMeasures = cellMeasures;
     }
@@ -79,11 +81,17 @@ public sealed class EventKindInfo
     /// <summary>The stem of the daily and monthly aggregate tables (<c>overdose</c>: <c>overdose_daily</c>, <c>overdose_monthly</c>).</summary>
     internal string Aggregates { get; }
 
-    /// <summary>The aggregates' count measures (integer arrays), each with a record-key sum in the monthly table (<c>events_key</c>, …).</summary>
+    /// <summary>The aggregates' count measures (integer arrays), each with a record-key sum in the monthly table (<see cref="AggregateKeys"/>).</summary>
     internal IReadOnlyList<string> CountMeasures { get; }
 
     /// <summary>The aggregates' amount measures (double precision arrays): none for overdoses.</summary>
     internal IReadOnlyList<string> AmountMeasures { get; }
+
+    /// <summary>The aggregates' measures as their columns are listed: the count measures, then the amount measures.</summary>
+    internal string AggregateMeasures { get; }
+
+    /// <summary>The monthly aggregates' record-key sums as their columns are listed, one per count measure (<c>events_key</c>, …).</summary>
+    internal string AggregateKeys { get; }
 
     /// <summary>The cluster cell table (<c>overdose_cells</c>).</summary>
     internal string CellTable { get; }

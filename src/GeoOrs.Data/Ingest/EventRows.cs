@@ -20,14 +20,8 @@ internal interface IEventRows<TRow>
     /// <summary>Builds the row of a record, or adds its problems to <paramref name="errors"/> and returns null.</summary>
     static abstract TRow? Build(RowBuilder builder, SourceRecord record, List<RowError> errors);
 
-    /// <summary>The agency and external id the row is stored under, and its county.</summary>
-    static abstract (string Agency, string ExternalId, string? County) KeyOf(TRow row);
-
-    /// <summary>When the event happened.</summary>
-    static abstract DateTimeOffset At(TRow row);
-
-    /// <summary>The event's true position.</summary>
-    static abstract (double Lon, double Lat) Position(TRow row);
+    /// <summary>What every event has: the agency and external id it is stored under, when and where it happened, its county.</summary>
+    static abstract EventHead Head(TRow row);
 
     /// <summary>Writes the kind's own columns, in the order of <see cref="EventKindInfo.CopySql"/>.</summary>
     static abstract void WriteOwn(NpgsqlBinaryImporter copy, TRow row);
@@ -36,6 +30,15 @@ internal interface IEventRows<TRow>
     static abstract void Tally(AggregateTally tally, CellTally cells, TRow row, string? county, int recordKey, double maskedLon, double maskedLat);
 }
 
+/// <summary>The columns every event has, whatever its kind (a view of its row, not stored).</summary>
+/// <param name="Agency">The agency it is stored under.</param>
+/// <param name="ExternalId">The sender's id.</param>
+/// <param name="At">When it happened.</param>
+/// <param name="Lon">Longitude (EPSG:4326), true.</param>
+/// <param name="Lat">Latitude (EPSG:4326), true.</param>
+/// <param name="County">The county (GEOID) its point is in, or null.</param>
+internal readonly record struct EventHead(string Agency, string ExternalId, DateTimeOffset At, double Lon, double Lat, string? County);
+
 /// <summary>Overdoses as ingest handles them row by row.</summary>
 internal readonly struct OverdoseRows : IEventRows<OverdoseRow>
 {
@@ -43,11 +46,7 @@ internal readonly struct OverdoseRows : IEventRows<OverdoseRow>
 
     public static OverdoseRow? Build(RowBuilder builder, SourceRecord record, List<RowError> errors) => builder.Overdose(record, errors);
 
-    public static (string Agency, string ExternalId, string? County) KeyOf(OverdoseRow row) => (row.Agency, row.ExternalId, row.County);
-
-    public static DateTimeOffset At(OverdoseRow row) => row.OccurredAt;
-
-    public static (double Lon, double Lat) Position(OverdoseRow row) => (row.Lon, row.Lat);
+    public static EventHead Head(OverdoseRow row) => new(row.Agency, row.ExternalId, row.OccurredAt, row.Lon, row.Lat, row.County);
 
     public static void WriteOwn(NpgsqlBinaryImporter copy, OverdoseRow row)
     {
@@ -74,11 +73,7 @@ internal readonly struct SeizureRows : IEventRows<SeizureRow>
 
     public static SeizureRow? Build(RowBuilder builder, SourceRecord record, List<RowError> errors) => builder.Seizure(record, errors);
 
-    public static (string Agency, string ExternalId, string? County) KeyOf(SeizureRow row) => (row.Agency, row.ExternalId, row.County);
-
-    public static DateTimeOffset At(SeizureRow row) => row.SeizedAt;
-
-    public static (double Lon, double Lat) Position(SeizureRow row) => (row.Lon, row.Lat);
+    public static EventHead Head(SeizureRow row) => new(row.Agency, row.ExternalId, row.SeizedAt, row.Lon, row.Lat, row.County);
 
     public static void WriteOwn(NpgsqlBinaryImporter copy, SeizureRow row)
     {

@@ -308,9 +308,10 @@ public static class Ingestor
                     continue; // the batch is lost already: read on only to report every invalid row
                 }
 
-                var (agency, externalId, county) = TRows.KeyOf(row!);
-                state.OutsideCounties += county is null ? 1 : 0;
-                await rows.WriteAsync(new StagedRow<TRow>(row!, agency, externalId, county, counties.Hidta(county)), cancellationToken).ConfigureAwait(false);
+                var head = TRows.Head(row!);
+                state.OutsideCounties += head.County is null ? 1 : 0;
+                await rows.WriteAsync(new StagedRow<TRow>(row!, head.Agency, head.ExternalId, head.County, counties.Hidta(head.County)), cancellationToken)
+                    .ConfigureAwait(false);
             }
 
             if (state.RowsRead == 0)
@@ -427,14 +428,14 @@ public static class Ingestor
         where TRow : class
     {
         var row = staged.Row;
-        var (lon, lat) = TRows.Position(row);
-        var (maskedLon, maskedLat) = mask.Of(lon, lat, id, staged.County);
+        var head = TRows.Head(row);
+        var (maskedLon, maskedLat) = mask.Of(head.Lon, head.Lat, id, staged.County);
         copy.StartRow();
         copy.Write(id, NpgsqlDbType.Bigint);
-        copy.Write(staged.Agency, NpgsqlDbType.Text);
-        copy.Write(staged.ExternalId, NpgsqlDbType.Text);
-        copy.Write(TRows.At(row), NpgsqlDbType.TimestampTz);
-        copy.Write(Wgs84.CreatePoint(new Coordinate(lon, lat)), NpgsqlDbType.Geometry);
+        copy.Write(head.Agency, NpgsqlDbType.Text);
+        copy.Write(head.ExternalId, NpgsqlDbType.Text);
+        copy.Write(head.At, NpgsqlDbType.TimestampTz);
+        copy.Write(Wgs84.CreatePoint(new Coordinate(head.Lon, head.Lat)), NpgsqlDbType.Geometry);
         copy.Write(Wgs84.CreatePoint(new Coordinate(maskedLon, maskedLat)), NpgsqlDbType.Geometry);
         TRows.WriteOwn(copy, row);
         CopyValues.WriteText(copy, staged.County);
