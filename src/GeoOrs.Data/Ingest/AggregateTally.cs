@@ -33,6 +33,8 @@ internal sealed class AggregateTally : IDisposable
         string.CompareOrdinal(a.County, b.County) is var c and not 0 ? c : a.Day.CompareTo(b.Day));
 
     private readonly EventKindInfo _kind;
+    private readonly int _counts; // the length of a county-day's counts (and a month's record-key sums): a slot per count measure and drug
+    private readonly int _amounts; // the length of its amounts (0: none)
     private readonly int _flushKeys;
     private readonly Dictionary<(string County, DateOnly Day), Sums> _days = [];
     private readonly Dictionary<(string County, DateOnly Month), Sums> _months = []; // at most counties × months: kept whole
@@ -41,6 +43,8 @@ internal sealed class AggregateTally : IDisposable
     public AggregateTally(EventKind kind, int flushKeys = DefaultFlushKeys)
     {
         _kind = EventKindInfo.Of(kind);
+        _counts = _kind.CountMeasures.Count * Slots;
+        _amounts = _kind.AmountMeasures.Count * Slots;
         _flushKeys = flushKeys;
         _runs = new(KeyOrder, WriteRun, ReadRun, Sums.Add);
     }
@@ -267,12 +271,7 @@ internal sealed class AggregateTally : IDisposable
         }
     }
 
-    private Sums NewSums(bool keyed)
-    {
-        var counts = _kind.CountMeasures.Count * Slots;
-        var amounts = _kind.AmountMeasures.Count * Slots;
-        return new Sums(new int[counts], amounts == 0 ? null : new double[amounts], keyed ? new long[counts] : null);
-    }
+    private Sums NewSums(bool keyed) => new(new int[_counts], _amounts == 0 ? null : new double[_amounts], keyed ? new long[_counts] : null);
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
