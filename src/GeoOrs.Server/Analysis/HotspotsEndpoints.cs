@@ -46,8 +46,7 @@ internal static class HotspotsEndpoints
     /// <summary>A run and its cells (hexagons, counties, emerging hot spot categories or heat), as the caller may see them.</summary>
     internal sealed record RunCells(AnalysisRun Run, IReadOnlyList<HotspotCell> Cells);
 
-    /// <summary>A run enqueued: its kind, the job that makes it and the job's id.</summary>
-    /// <param name="Status">enqueued.</param>
+    /// <summary>A run enqueued: its kind, the job that makes it, the job's id and its status (<c>enqueued</c>).</summary>
     internal sealed record RunStarted(string Kind, string Job, string JobId, string Status);
 
     internal static async Task<Results<Ok<IReadOnlyList<AnalysisRun>>, ValidationProblem>> ListAsync(

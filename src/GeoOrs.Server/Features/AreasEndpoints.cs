@@ -33,11 +33,12 @@ internal static class AreasEndpoints
         return app;
     }
 
-    /// <summary>An area as the web map's panel shows it; keyed callers get <c>weekly</c>, the public <c>monthly</c> and <c>disclosure_control</c>.</summary>
-    /// <param name="Population">The area's population, or null when it is not known.</param>
-    /// <param name="Measures">The area's measures for the window and filters, as its layer's features carry them.</param>
-    /// <param name="Hotspot">Counties only: the latest hot spot run's finding (the public sees the bin alone).</param>
-    /// <param name="Alerts">Keyed callers from partner up, counties and HIDTA regions: the latest alerts.</param>
+    /// <summary>
+    /// An area as the web map's panel shows it: its measures for the window and filters (as its layer's
+    /// features carry them); keyed callers get <c>weekly</c>, the public <c>monthly</c> and
+    /// <c>disclosure_control</c>; counties their latest hot spot finding (the public sees the bin alone);
+    /// keyed callers from partner up the latest alerts of counties and HIDTA regions.
+    /// </summary>
     internal sealed record AreaPanel(
         string Kind, string Id, string? Name, JsonElement Population, DateOnly? From, DateOnly? To, JsonElement Measures,
         IReadOnlyList<WeekCounts>? Weekly, IReadOnlyList<MonthCounts>? Monthly, string? DisclosureControl, AreaHotspot? Hotspot, IReadOnlyList<StoredAlert>? Alerts);

@@ -113,10 +113,10 @@ internal static class ApiDocument
     public static RouteHandlerBuilder WithQuery(this RouteHandlerBuilder builder, IReadOnlyList<QueryParameter> parameters) =>
         builder.AddOpenApiOperationTransformer((operation, context, cancellationToken) =>
         {
-            operation.Parameters ??= [];
-            foreach (var parameter in parameters.Where(p => !operation.Parameters.Any(o => o.In == ParameterLocation.Query && o.Name == p.Name)))
+            var described = operation.Parameters ??= [];
+            foreach (var parameter in parameters.Where(p => !described.Any(o => o.In == ParameterLocation.Query && o.Name == p.Name)).ToList())
             {
-                operation.Parameters.Add(new OpenApiParameter
+                described.Add(new OpenApiParameter
                 {
                     Name = parameter.Name,
                     In = ParameterLocation.Query,

@@ -123,9 +123,11 @@ internal static class PlanningEndpoints
     [JsonDerivedType(typeof(NaloxonePlanFeatures))]
     internal abstract record NaloxoneAnswer;
 
-    /// <summary>A naloxone plan: the demand counted, the sites chosen, the coverage curve and the bounds on the optimum.</summary>
-    /// <param name="Area">The area planned, as asked (<c>{"county": FIPS}</c>, <c>{"hidta": ID}</c> or <c>{"geometry": "polygon"}</c>).</param>
-    /// <param name="Sites">The sites chosen, best first (left out of the plan that rides along a FeatureCollection).</param>
+    /// <summary>
+    /// A naloxone plan: the area as asked (<c>{"county": FIPS}</c>, <c>{"hidta": ID}</c> or
+    /// <c>{"geometry": "polygon"}</c>), the demand counted, the coverage curve, the bounds on the optimum
+    /// and the sites chosen, best first (left out of the plan that rides along a FeatureCollection).
+    /// </summary>
     internal sealed record NaloxonePlan(
         IReadOnlyDictionary<string, string> Area, string AreaName, DateOnly From, DateOnly To, int K, double RadiusMeters, PlanWeightsUsed Weights,
         int Events, int Candidates, int ExistingSites, double TotalDemand, double ExistingDemand, double NewDemand, double CoveredDemand,

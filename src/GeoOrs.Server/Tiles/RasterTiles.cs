@@ -85,10 +85,11 @@ internal static class RasterTiles
         }, c => 1024 + ((c.Values?.Count ?? 0) * 64L)); // an area's id and value in a frozen dictionary, roughly
     }
 
-    /// <summary>A layer's PNG tiles as its TileJSON describes them: their URLs, the metric drawn and its classes.</summary>
-    /// <param name="Classification">quantiles, or gi_bins for the Gi* confidence bins.</param>
-    /// <param name="Breaks">The classes' upper bounds.</param>
-    /// <param name="Colors">The classes' colours, #rrggbb.</param>
+    /// <summary>
+    /// A layer's PNG tiles as its TileJSON describes them: their URLs, the metric drawn, its
+    /// classification (quantiles, or gi_bins for the Gi* confidence bins), the classes' upper bounds
+    /// and their colours (#rrggbb).
+    /// </summary>
     internal sealed record RasterDescription(
         IReadOnlyList<string> Tiles, string Legend, int TileSize, string Metric, string Title, string Classification, double Minimum, double[] Breaks, string[] Colors);
 
