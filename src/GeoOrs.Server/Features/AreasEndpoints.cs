@@ -41,7 +41,7 @@ internal static class AreasEndpoints
     /// </summary>
     internal sealed record AreaPanel(
         string Kind, string Id, string? Name, JsonElement Population, DateOnly? From, DateOnly? To, JsonElement Measures,
-        IReadOnlyList<WeekCounts>? Weekly, IReadOnlyList<MonthCounts>? Monthly, string? DisclosureControl, AreaHotspot? Hotspot, IReadOnlyList<StoredAlert>? Alerts);
+        IReadOnlyList<WeekCounts>? Weekly, IReadOnlyList<MonthCounts>? Monthly, IReadOnlyDictionary<string, object>? DisclosureControl, AreaHotspot? Hotspot, IReadOnlyList<StoredAlert>? Alerts);
 
     internal static async Task<Results<Ok<AreaPanel>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
         string kind, string id, HttpContext http, [FromKeyedServices(RequestClass.Areas)] NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, CancellationToken cancellationToken)

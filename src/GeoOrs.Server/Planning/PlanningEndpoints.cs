@@ -157,7 +157,7 @@ internal static class PlanningEndpoints
 
     /// <summary>The answer of <c>GET /api/planning/targets</c>: areas ranked by the need index.</summary>
     internal sealed record NeedTargets(
-        string Kind, DateOnly From, DateOnly To, double RadiusMeters, string? DisclosureControl, NeedWeights Weights, int AreasRanked, IReadOnlyList<NeedTarget> Targets);
+        string Kind, DateOnly From, DateOnly To, double RadiusMeters, IReadOnlyDictionary<string, object>? DisclosureControl, NeedWeights Weights, int AreasRanked, IReadOnlyList<NeedTarget> Targets);
 
     /// <summary>The weights of the need index's components.</summary>
     internal sealed record NeedWeights(double Rate, double Trend, double Hotspot, double Uncovered);

@@ -64,7 +64,7 @@ internal static class TilesEndpoints
         string Tilejson, string Name, string Scheme, IReadOnlyList<string> Tiles, int Minzoom, int Maxzoom, double[] Bounds,
         IReadOnlyList<IReadOnlyDictionary<string, object>> VectorLayers,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Description,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DisclosureControl,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, object>? DisclosureControl,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RasterTiles.RasterDescription? Raster);
 
     private static string Base(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/tiles";
