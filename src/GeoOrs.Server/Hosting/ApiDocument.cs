@@ -47,6 +47,7 @@ internal static class ApiDocument
             o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
             o.AddDocumentTransformer(DescribeAsync);
             o.AddOperationTransformer(AccessOfAsync);
+            o.AddSchemaTransformer(WithoutDiscriminatorAsync);
         });
         return builder;
     }
@@ -172,6 +173,23 @@ internal static class ApiDocument
     {
         var api = services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         return JsonSerializer.SerializeToNode(example, new JsonSerializerOptions(api) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
+    }
+
+    /// <summary>
+    /// An answer of several shapes (<c>[JsonDerivedType]</c> without a discriminator) is written as the
+    /// shape alone, with no <c>$type</c>: its schema is <c>anyOf</c> the shapes, without the discriminator
+    /// and the required <c>$type</c> the generator gives every polymorphic type.
+    /// </summary>
+    private static Task WithoutDiscriminatorAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonTypeInfo.PolymorphismOptions is { } polymorphism && polymorphism.DerivedTypes.All(d => d.TypeDiscriminator is null))
+        {
+            schema.Discriminator = null;
+            schema.Required?.Remove(polymorphism.TypeDiscriminatorPropertyName);
+            schema.Properties?.Remove(polymorphism.TypeDiscriminatorPropertyName);
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>The document's title, the key schemes and the problem schema.</summary>
