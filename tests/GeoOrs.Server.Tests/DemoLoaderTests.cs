@@ -25,7 +25,6 @@ public class DemoLoaderTests
     private static GeoOrsFactory DemoServer(string connectionString) => new(new Dictionary<string, string?>
     {
         ["Database:ConnectionString"] = connectionString,
-        ["Scheduling:Enabled"] = "false",
         ["Demo:Enabled"] = "true",
         ["Demo:SyntheticOverdoses"] = "3000",
         ["Demo:SyntheticSeizures"] = "300",
