@@ -225,6 +225,31 @@ public class TelemetryTests
         Assert.Contains(traceId, sql);
     }
 
+    /// <param name="level">The EF Core statements' log level set over appsettings.json, or none.</param>
+    /// <param name="logged">Whether a statement's SQL is then logged.</param>
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("Information", true)]
+    public async Task EF_Core_statements_are_not_logged_in_production_unless_their_category_is_turned_up(string? level, bool logged)
+    {
+        const string Category = "Microsoft.EntityFrameworkCore.Database.Command";
+        var logs = new CapturingLoggerProvider();
+        var settings = new Dictionary<string, string?>();
+        if (level is not null)
+        {
+            settings[$"Logging:LogLevel:{Category}"] = level;
+        }
+
+        await using var factory = new GeoOrsFactory(settings, services => services.AddSingleton<ILoggerProvider>(logs));
+        using var admin = factory.CreateClient("admin");
+        using (var response = await admin.GetAsync(new Uri("/api/admin/thresholds", UriKind.Relative))) // read through GeoOrsDbContext
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(logged, logs.Records.Any(r => r.Category == Category && r.Message.Contains("FROM alert_thresholds", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task Loopback_callers_read_the_metrics_without_a_key_only_when_configured_and_not_through_a_proxy()
     {
