@@ -119,10 +119,22 @@ public sealed class WorkLimitsTests
         // The handler sees the client go and says so, and the CPU work stops.
         await WaitUntilAsync(() => Task.FromResult(server.Log.Contains("the analysis stopped after", StringComparison.Ordinal)), TimeSpan.FromSeconds(15),
             $"the server did not log that the analysis stopped:\n{server.Log}");
-        var before = Cpu(server.Process);
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        var used = Cpu(server.Process) - before;
-        Assert.True(used < TimeSpan.FromSeconds(0.75), $"the server used {used.TotalSeconds:0.00} s of CPU in the 3 s after the client left");
+        // An analysis still computing keeps a core busy in every window; the cancelled one's last
+        // chunk and the collection of its memory may take a moment, so five windows are allowed.
+        var windows = new List<double>();
+        for (var window = 0; window < 5; window++)
+        {
+            var before = Cpu(server.Process);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            windows.Add((Cpu(server.Process) - before).TotalSeconds);
+            if (windows[^1] < 0.75)
+            {
+                break;
+            }
+        }
+
+        Assert.True(windows[^1] < 0.75,
+            $"the server kept computing after the client left: {string.Join(", ", windows.Select(w => w.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))} s of CPU in successive 3 s windows");
 
         using var health = await client.GetAsync(new Uri("/health", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);

@@ -44,8 +44,8 @@ internal static class PostGis
     {
         var dataSource = GeoOrsDataSource.Create(ConnectionString);
         await Migrator.MigrateAsync(dataSource);
-        var (states, counties) = await BoundaryLoader.CountAsync(dataSource);
-        if (states == 0 || counties == 0)
+        var (states, counties, withoutZone) = await BoundaryLoader.CountAsync(dataSource);
+        if (states == 0 || counties == 0 || withoutZone > 0)
         {
             await BoundaryLoader.LoadAsync(dataSource, Shapefiles);
         }

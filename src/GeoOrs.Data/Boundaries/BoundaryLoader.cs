@@ -15,13 +15,14 @@ namespace GeoOrs.Data.Boundaries;
 /// <param name="Hidtas">HIDTA regions with at least one member county.</param>
 /// <param name="Memberships">HIDTA × county rows.</param>
 /// <param name="Warnings">Rows that were passed over, with the reason (e.g. a FIPS code that is no county).</param>
-public sealed record BoundaryLoadResult(int States, int Counties, int Populations, int Hidtas, int Memberships, IReadOnlyList<string> Warnings);
+/// <param name="TimeZones">The file each county's time zone came from.</param>
+public sealed record BoundaryLoadResult(int States, int Counties, int Populations, int Hidtas, int Memberships, IReadOnlyList<string> Warnings, string TimeZones);
 
 /// <summary>
 /// Loads the boundary layers from a folder: the Census cartographic boundary shapefiles of states
 /// (<c>*state*.shp</c>) and counties (<c>*county*.shp</c>), the Census county population estimates
-/// (<c>co-est*.csv</c>) and HIDTA membership lists (<c>hidta/*.csv</c>). Geometry is transformed to
-/// EPSG:4326 from each file's <c>.prj</c>.
+/// (<c>co-est*.csv</c>), each county's IANA time zone (<c>*timezones*.csv</c>) and HIDTA membership
+/// lists (<c>hidta/*.csv</c>). Geometry is transformed to EPSG:4326 from each file's <c>.prj</c>.
 /// </summary>
 /// <remarks>
 /// The load is one transaction under an advisory lock, so it is all-or-nothing and concurrent loads
@@ -35,15 +36,26 @@ public static class BoundaryLoader
     /// <summary>Loads (or reloads) every boundary layer from <paramref name="directory"/>.</summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="directory">The folder, laid out as the repository's <c>shapefiles/</c>.</param>
+    /// <param name="timeZones">
+    /// A county time zone table to use instead of the folder's <c>*timezones*.csv</c> (columns
+    /// <c>geoid</c> and <c>tz</c>), or null.
+    /// </param>
     /// <param name="cancellationToken">Cancels the load; nothing is written then.</param>
     /// <returns>What was loaded.</returns>
     /// <exception cref="FileNotFoundException">A required file is missing.</exception>
-    public static async Task<BoundaryLoadResult> LoadAsync(NpgsqlDataSource dataSource, string directory, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidDataException">
+    /// A file cannot be read, or the time zone table leaves out a county or names a zone that is not
+    /// an IANA zone; nothing is written then.
+    /// </exception>
+    public static async Task<BoundaryLoadResult> LoadAsync(
+        NpgsqlDataSource dataSource, string directory, string? timeZones = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         var statesShp = CensusFiles.FindOne(directory, "*state*.shp");
         var countiesShp = CensusFiles.FindOne(directory, "*county*.shp");
         var populationCsv = CensusFiles.FindOne(directory, "co-est*.csv");
+        var zonesCsv = timeZones ?? CensusFiles.FindOne(directory, "*timezones*.csv");
+        var zoneRows = ReadTimeZones(zonesCsv);
         var warnings = new List<string>();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -53,6 +65,7 @@ public static class BoundaryLoader
         var states = await LoadShapesAsync(connection, statesShp, "states", cancellationToken).ConfigureAwait(false);
         var counties = await LoadShapesAsync(connection, countiesShp, "counties", cancellationToken).ConfigureAwait(false);
         var populations = await LoadPopulationAsync(connection, populationCsv, cancellationToken).ConfigureAwait(false);
+        await LoadTimeZonesAsync(connection, zonesCsv, zoneRows, warnings, cancellationToken).ConfigureAwait(false);
         var (hidtas, memberships) = await LoadHidtaAsync(connection, Path.Combine(directory, "hidta"), warnings, cancellationToken).ConfigureAwait(false);
 
         await ExecuteAsync(connection,
@@ -66,21 +79,131 @@ public static class BoundaryLoader
         await ExecuteAsync(connection,
             "ANALYZE states, counties, county_population, hidta_regions, hidta_counties, tile_shapes, county_density",
             cancellationToken).ConfigureAwait(false);
-        return new BoundaryLoadResult(states, counties, populations, hidtas, memberships, warnings);
+        return new BoundaryLoadResult(states, counties, populations, hidtas, memberships, warnings, Path.GetFullPath(zonesCsv));
     }
 
-    /// <summary>Counts the loaded states and counties, to tell whether a load is needed.</summary>
+    /// <summary>
+    /// Counts the loaded states, counties and counties without a time zone, to tell whether a load is
+    /// needed.
+    /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The counts.</returns>
-    public static async Task<(long States, long Counties)> CountAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    public static async Task<(long States, long Counties, long WithoutTimeZone)> CountAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand("SELECT (SELECT count(*) FROM states), (SELECT count(*) FROM counties)");
+        await using var command = dataSource.CreateCommand(
+            "SELECT (SELECT count(*) FROM states), (SELECT count(*) FROM counties), (SELECT count(*) FROM counties WHERE time_zone IS NULL)");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
+
+    /// <summary>
+    /// Reads a county time zone table: a header with <c>geoid</c> and <c>tz</c> (others, such as
+    /// <c>name</c>, are ignored), one row a county, each county once.
+    /// </summary>
+    private static List<(string Geoid, string Zone)> ReadTimeZones(string path)
+    {
+        var rows = new List<(string, string)>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var line = 1;
+        foreach (var row in ReadTable(path))
+        {
+            line++;
+            if (!row.TryGetValue("geoid", out var geoid) || !row.TryGetValue("tz", out var zone))
+            {
+                throw new InvalidDataException($"{Path.GetFileName(path)}: a county time zone table needs the columns geoid and tz");
+            }
+
+            geoid = geoid.Trim();
+            zone = zone.Trim();
+            if (geoid.Length is 0 or > 5 || !geoid.All(char.IsAsciiDigit))
+            {
+                throw new InvalidDataException($"{Path.GetFileName(path)} row {line}: '{geoid}' is not a 5-digit county FIPS code");
+            }
+
+            geoid = geoid.PadLeft(5, '0');
+            if (zone.Length == 0)
+            {
+                throw new InvalidDataException($"{Path.GetFileName(path)} row {line}: county {geoid} has no time zone");
+            }
+
+            if (seen.TryGetValue(geoid, out var first))
+            {
+                throw new InvalidDataException($"{Path.GetFileName(path)} row {line}: county {geoid} is listed again (first at row {first})");
+            }
+
+            seen[geoid] = line;
+            rows.Add((geoid, zone));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Sets each county's time zone from the table. A county the table leaves out, or a zone that
+    /// PostgreSQL's time zone database does not know, fails the load; a row for no county is a warning.
+    /// </summary>
+    private static async Task LoadTimeZonesAsync(
+        NpgsqlConnection connection, string path, List<(string Geoid, string Zone)> rows, List<string> warnings, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, "CREATE TEMP TABLE zones_in (geoid text PRIMARY KEY, tz text NOT NULL) ON COMMIT DROP", cancellationToken)
+            .ConfigureAwait(false);
+        await using (var copy = await connection.BeginBinaryImportAsync("COPY zones_in (geoid, tz) FROM STDIN (FORMAT BINARY)", cancellationToken)
+            .ConfigureAwait(false))
+        {
+            foreach (var (geoid, zone) in rows)
+            {
+                await copy.WriteRowAsync(cancellationToken, geoid, zone).ConfigureAwait(false);
+            }
+
+            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var missing = new List<string>();
+        var unknown = new List<string>();
+        await using (var check = new NpgsqlCommand(SqlText.Get("boundaries_check_time_zones"), connection))
+        await using (var reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var (kind, geoid, detail) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+                switch (kind)
+                {
+                    case "missing":
+                        missing.Add($"{geoid} ({detail})");
+                        break;
+                    case "unknown":
+                        unknown.Add($"'{detail}' (county {geoid})");
+                        break;
+                    default:
+                        warnings.Add($"{Path.GetFileName(path)}: {geoid} is not a county in the boundary file; its zone {detail} is passed over");
+                        break;
+                }
+            }
+        }
+
+        if (unknown.Count > 0)
+        {
+            throw new InvalidDataException(
+                $"{Path.GetFileName(path)}: {Listed(unknown)} {(unknown.Count == 1 ? "is not an IANA time zone" : "are not IANA time zones")} " +
+                "(e.g. America/Chicago); nothing was loaded");
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new InvalidDataException(
+                $"{Path.GetFileName(path)} gives no time zone for {missing.Count} {(missing.Count == 1 ? "county" : "counties")}: {Listed(missing)}; " +
+                "days are counted on each county's own calendar, so every county needs its zone; nothing was loaded");
+        }
+
+        await ExecuteAsync(connection, SqlText.Get("boundaries_set_time_zones"), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The first ten items, and how many more.</summary>
+    private static string Listed(List<string> items) =>
+        string.Join(", ", items.Take(10)) + (items.Count > 10 ? $" and {items.Count - 10} more" : "");
 
     private static async Task<int> LoadShapesAsync(NpgsqlConnection connection, string shp, string table, CancellationToken cancellationToken)
     {

@@ -69,6 +69,9 @@ public sealed class County
 
     /// <summary>The outline (EPSG:4326).</summary>
     public required MultiPolygon Geom { get; set; }
+
+    /// <summary>The IANA time zone its residents keep (e.g. <c>America/Chicago</c>); null until a boundary load sets it.</summary>
+    public string? TimeZone { get; set; }
 }
 
 /// <summary>A county's population in a year (<c>county_population</c>, migration 0001).</summary>

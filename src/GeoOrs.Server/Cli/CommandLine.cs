@@ -149,20 +149,23 @@ internal static class CommandLine
             Description = "The folder of the shapefiles and population files",
             DefaultValueFactory = _ => System.IO.Path.Combine(GeoOrsPaths.Root(), "shapefiles"),
         };
-        var load = new Command("load", "(Re)load the states, counties, population and HIDTA membership") { dir };
+        var zones = Optional<string>("--time-zones",
+            "A county time zone table (CSV with columns geoid and tz) to use instead of the folder's *timezones*.csv", "FILE");
+        var load = new Command("load", "(Re)load the states, counties, population, county time zones and HIDTA membership") { dir, zones };
         load.SetAction(async (parse, cancellationToken) =>
         {
             var folder = parse.GetRequiredValue(dir);
             await using var dataSource = Open();
             await Migrator.MigrateAsync(dataSource, cancellationToken);
-            var r = await BoundaryLoader.LoadAsync(dataSource, folder);
+            var r = await BoundaryLoader.LoadAsync(dataSource, folder, parse.GetValue(zones), cancellationToken);
             foreach (var warning in r.Warnings)
             {
                 Console.Error.WriteLine($"warning: {warning}");
             }
 
             Console.WriteLine($"loaded {r.States} states, {r.Counties} counties, {r.Populations} population rows, " +
-                              $"{r.Hidtas} HIDTA regions ({r.Memberships} county memberships) from {System.IO.Path.GetFullPath(folder)}");
+                              $"{r.Hidtas} HIDTA regions ({r.Memberships} county memberships) from {System.IO.Path.GetFullPath(folder)}, " +
+                              $"time zones from {r.TimeZones}");
             return 0;
         });
         return new Command("boundaries", "The boundary layers") { load };

@@ -122,15 +122,16 @@ internal static class DatabaseSetup
             return;
         }
 
-        var (states, counties) = await BoundaryLoader.CountAsync(dataSource, cancellationToken);
-        if (states > 0 && counties > 0)
+        // Loaded already, unless counties loaded before time zones came with the boundaries lack theirs.
+        var (states, counties, withoutZone) = await BoundaryLoader.CountAsync(dataSource, cancellationToken);
+        if (states > 0 && counties > 0 && withoutZone == 0)
         {
             return;
         }
 
         var dir = GeoOrsPaths.Shapefiles(boundaries);
         logger.LogInformation("Loading boundaries from {Directory}", dir);
-        var result = await BoundaryLoader.LoadAsync(dataSource, dir, cancellationToken);
+        var result = await BoundaryLoader.LoadAsync(dataSource, dir, cancellationToken: cancellationToken);
         logger.LogInformation(
             "Loaded {States} states, {Counties} counties, {Populations} population rows, {Hidtas} HIDTA regions ({Memberships} county memberships)",
             result.States, result.Counties, result.Populations, result.Hidtas, result.Memberships);

@@ -27,6 +27,83 @@ public class BoundaryLoaderTests
         Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties WHERE NOT ST_IsValid(geom) OR ST_SRID(geom) <> 4326"));
     }
 
+    [Theory]
+    [InlineData("17031", "America/Chicago")] // Cook, Illinois
+    [InlineData("04013", "America/Phoenix")] // Maricopa, Arizona: no daylight saving time
+    [InlineData("18089", "America/Chicago")] // Lake, Indiana: Central time
+    [InlineData("18097", "America/Indiana/Indianapolis")] // Marion, Indiana: Eastern time
+    [InlineData("72127", "America/Puerto_Rico")] // San Juan
+    [InlineData("15003", "Pacific/Honolulu")] // Honolulu
+    public async Task Every_county_has_the_time_zone_its_residents_keep(string geoid, string zone)
+    {
+        var dataSource = await PostGis.DataSourceAsync();
+        Assert.Equal(zone, await ScalarAsync<string>(dataSource, "SELECT time_zone FROM counties WHERE geoid = $1", geoid));
+        Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties WHERE time_zone IS NULL"));
+    }
+
+    [Fact]
+    public async Task A_time_zone_table_that_leaves_out_a_county_fails_the_load_and_writes_nothing()
+    {
+        var shipped = await File.ReadAllLinesAsync(Path.Combine(PostGis.Shapefiles, "county_timezones.csv"));
+        await using var scratch = await PostGis.CreateScratchDatabaseAsync();
+        await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
+        await Migrator.MigrateAsync(dataSource);
+        var file = Path.GetTempFileName();
+        try
+        {
+            // Cook County's row left out.
+            await File.WriteAllLinesAsync(file, shipped.Where(l => !l.StartsWith("17031,", StringComparison.Ordinal)));
+            var error = await Assert.ThrowsAsync<InvalidDataException>(() => BoundaryLoader.LoadAsync(dataSource, PostGis.Shapefiles, file));
+            Assert.Contains("17031 (Cook)", error.Message, StringComparison.Ordinal);
+            Assert.Contains("nothing was loaded", error.Message, StringComparison.Ordinal);
+            Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties"));
+            Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM boundary_loads"));
+
+            // A zone that is no IANA zone.
+            await File.WriteAllLinesAsync(file, shipped.Select(l => l.StartsWith("17031,", StringComparison.Ordinal) ? "17031,Cook,America/Chikago" : l));
+            error = await Assert.ThrowsAsync<InvalidDataException>(() => BoundaryLoader.LoadAsync(dataSource, PostGis.Shapefiles, file));
+            Assert.Contains("'America/Chikago' (county 17031) is not an IANA time zone", error.Message, StringComparison.Ordinal);
+
+            // A county twice.
+            await File.WriteAllLinesAsync(file, [.. shipped, "17031,Cook,America/New_York"]);
+            error = await Assert.ThrowsAsync<InvalidDataException>(() => BoundaryLoader.LoadAsync(dataSource, PostGis.Shapefiles, file));
+            Assert.Contains("county 17031 is listed again", error.Message, StringComparison.Ordinal);
+            Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task A_replacement_time_zone_table_replaces_the_shipped_one_and_a_row_for_no_county_is_a_warning()
+    {
+        var shipped = await File.ReadAllLinesAsync(Path.Combine(PostGis.Shapefiles, "county_timezones.csv"));
+        await using var scratch = await PostGis.CreateScratchDatabaseAsync();
+        await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
+        await Migrator.MigrateAsync(dataSource);
+        await BoundaryLoader.LoadAsync(dataSource, PostGis.Shapefiles);
+        var file = Path.GetTempFileName();
+        try
+        {
+            // Starke County, Indiana (18149), which moved between Central and Eastern time more than once.
+            await File.WriteAllLinesAsync(file, [
+                .. shipped.Select(l => l.StartsWith("18149,", StringComparison.Ordinal) ? "18149,Starke,America/Indiana/Knox" : l),
+                "99999,Nowhere,America/Chicago"]);
+            var result = await BoundaryLoader.LoadAsync(dataSource, PostGis.Shapefiles, file);
+
+            Assert.Equal(Path.GetFullPath(file), result.TimeZones);
+            Assert.Contains(result.Warnings, w => w.Contains("99999 is not a county", StringComparison.Ordinal));
+            Assert.Equal("America/Indiana/Knox", await ScalarAsync<string>(dataSource, "SELECT time_zone FROM counties WHERE geoid = '18149'"));
+            Assert.Equal("America/Chicago", await ScalarAsync<string>(dataSource, "SELECT time_zone FROM counties WHERE geoid = '17031'"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public async Task Population_joins_the_2018_counties()
     {
