@@ -34,36 +34,39 @@ trap finish EXIT
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
-# start LOG: ./geoors serve until /health answers 200; prints the seconds it took.
+# start LOG: ./geoors serve until /health answers 200; TOOK is the seconds it took. (Not in a command
+# substitution: its subshell would own the script, and its SCRIPT would be lost.)
 start() {
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health")" != 000 ]; then echo "something answers on port $PORT already" >&2; exit 1; fi
   local began; began=$(now)
   ./geoors serve --port "$PORT" >"$1" 2>&1 &
   SCRIPT=$!
   for _ in $(seq 1800); do
     kill -0 "$SCRIPT" 2>/dev/null || { echo "./geoors serve exited (log: $1)" >&2; exit 1; }
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health")" = 200 ] && { elapsed "$began" "$(now)"; return 0; }
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health")" = 200 ]; then TOOK=$(elapsed "$began" "$(now)"); return 0; fi
     sleep 0.1
   done
   echo "not healthy within 180 s (log: $1)" >&2; exit 1
 }
 
-# stop: SIGTERM to the script (which stops the server, then the cluster); prints the seconds until it exited.
+# stop: SIGTERM to the script (which stops the server, then the cluster); TOOK is the seconds until it exited.
 stop() {
   local began; began=$(now)
   kill -TERM "$SCRIPT"
   wait "$SCRIPT" || true
   SCRIPT=
-  elapsed "$began" "$(now)"
+  TOOK=$(elapsed "$began" "$(now)")
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health")" != 000 ]; then echo "a server still answers on port $PORT after the stop" >&2; exit 1; fi
 }
 
-COLD=$(start "$WORK/cold.log")
-COLD_STOP=$(stop)
+start "$WORK/cold.log"; COLD=$TOOK
+stop; COLD_STOP=$TOOK
 grep -q "Loading boundaries" "$WORK/cold.log" || { echo "the cold start loaded no boundaries (log: $WORK/cold.log)" >&2; exit 1; }
 
 warm=() stops=()
 for i in $(seq "$RUNS"); do
-  warm+=("$(start "$WORK/warm-$i.log")")
-  stops+=("$(stop)")
+  start "$WORK/warm-$i.log"; warm+=("$TOOK")
+  stop; stops+=("$TOOK")
   if grep -q "Loading boundaries" "$WORK/warm-$i.log"; then echo "warm start $i loaded the boundaries again (log: $WORK/warm-$i.log)" >&2; exit 1; fi
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
