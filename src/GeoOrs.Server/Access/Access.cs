@@ -139,11 +139,11 @@ internal static class AccessRules
         user.Identity?.IsAuthenticated == true && Roles.TryParse(user.FindFirstValue(GeoOrsClaims.Role), out var role) ? role : Role.Public;
 
     /// <summary>401 with a challenge for the public, 403 for a caller whose role falls short.</summary>
-    public static IResult Deny(HttpContext http, string what) => AccessMetrics.Denied(RoleOf(http.User)) == Role.Public
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Deny(HttpContext http, string what) => AccessMetrics.Denied(RoleOf(http.User)) == Role.Public
         ? Unauthorized(http, $"{what} needs an API key")
         : TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: $"{what} is not open to the {Roles.Name(RoleOf(http.User))} role");
 
-    private static IResult Unauthorized(HttpContext http, string detail)
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unauthorized(HttpContext http, string detail)
     {
         http.Response.Headers.WWWAuthenticate = "Bearer realm=\"geoors\"";
         return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: detail);

@@ -22,26 +22,47 @@ internal static class AdminEndpoints
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/admin").WithTags("Administration").RequireAuthorization(AccessPolicies.Admin);
-        group.MapGet("/audit", AuditAsync).WithName("GetAudit");
+        group.MapGet("/audit", AuditAsync).WithName("GetAudit").WithQuery(AuditQuery);
         group.MapGet("/sharing", Sharing).WithName("GetSharingRules");
-        group.MapPut("/sharing/{agency}", RestrictAsync).WithName("PutSharingRule");
+        group.MapPut("/sharing/{agency}", RestrictAsync).WithName("PutSharingRule").WithBodyExample(SharingRule.Example);
         group.MapDelete("/sharing/{agency}", OpenAsync).WithName("DeleteSharingRule");
         group.MapGet("/thresholds", ThresholdsAsync).WithName("GetAlertThresholds");
-        group.MapPut("/thresholds/{kind}/{id}", PutThresholdAsync).WithName("PutAlertThreshold");
+        group.MapPut("/thresholds/{kind}/{id}", PutThresholdAsync).WithName("PutAlertThreshold").WithBodyExample(ThresholdBody.Example);
         group.MapDelete("/thresholds/{kind}/{id}", DeleteThresholdAsync).WithName("DeleteAlertThreshold");
         group.MapGet("/delegations", DelegationsAsync).WithName("GetDelegations");
         group.MapGet("/delegations/{keyPrefix}", DelegationAsync).WithName("GetDelegation");
-        group.MapPut("/delegations/{keyPrefix}", PutDelegationAsync).WithName("PutDelegation");
+        group.MapPut("/delegations/{keyPrefix}", PutDelegationAsync).WithName("PutDelegation").WithBodyExample(DelegationBody.Example);
         group.MapDelete("/delegations/{keyPrefix}", DeleteDelegationAsync).WithName("DeleteDelegation");
-        group.MapGet("/agency-review", AgencyReviewAsync).WithName("GetAgencyReview");
-        group.MapPut("/agency-review/{id:long}", SettleAgencyReviewAsync).WithName("SettleAgencyReview");
+        group.MapGet("/agency-review", AgencyReviewAsync).WithName("GetAgencyReview").WithQuery(AgencyReviewQuery);
+        group.MapPut("/agency-review/{id:long}", SettleAgencyReviewAsync).WithName("SettleAgencyReview").WithBodyExample(Settlement.Example);
         return app;
     }
 
     /// <summary>A sharing rule: the agencies that may see the owner's events besides itself.</summary>
     /// <param name="Partners">The partner agencies.</param>
     [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
-    internal sealed record SharingRule(IReadOnlyList<string>? Partners);
+    internal sealed record SharingRule(IReadOnlyList<string>? Partners)
+    {
+        /// <summary>The document's example: the owner's events are shared with two partner agencies.</summary>
+        public static SharingRule Example => new(["Tempe Police Department", "Maricopa County Department of Public Health"]);
+    }
+
+    /// <summary>The query parameters of <c>GET /api/admin/audit</c>, each at most once.</summary>
+    internal static readonly IReadOnlyList<QueryParameter> AuditQuery =
+    [
+        new("since", "string", "Only rows from this time on: an RFC 3339 time or a date (YYYY-MM-DD)."),
+        new("key", "string", "Only rows of the key with this prefix."),
+        new("agency", "string", "Only rows of keys of this agency."),
+        new("acting_for", "string", "Only writes made for this agency by another agency's key."),
+        new("limit", "integer", $"The most rows, newest first, 1 to {MaxAuditRows:N0} (100)."),
+    ];
+
+    /// <summary>The query parameters of <c>GET /api/admin/agency-review</c>.</summary>
+    internal static readonly IReadOnlyList<QueryParameter> AgencyReviewQuery =
+    [
+        new("open", "boolean", "true (default): only the rows not yet settled; false: every row."),
+        new("limit", "integer", $"The most rows, oldest first, 1 to {MaxAuditRows:N0} (100)."),
+    ];
 
     /// <summary>An audit row as served.</summary>
     internal sealed record AuditRow(
@@ -54,9 +75,9 @@ internal static class AdminEndpoints
         var errors = new Dictionary<string, string[]>();
         foreach (var (name, values) in request.Query)
         {
-            if (name is not ("since" or "key" or "agency" or "acting_for" or "limit"))
+            if (!QueryParameter.Takes(AuditQuery, name))
             {
-                errors[name] = [$"unknown parameter '{name}'; the parameters are since, key, agency, acting_for and limit"];
+                errors[name] = [$"unknown parameter '{name}'; the parameters are {QueryParameter.Phrase(AuditQuery)}"];
             }
             else if (values.Count != 1)
             {
@@ -140,7 +161,11 @@ internal static class AdminEndpoints
     /// <summary>An area's fixed daily threshold: its day alerts (method <c>threshold</c>) at this many overdoses or more.</summary>
     /// <param name="Threshold">The count, at least 1.</param>
     [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
-    internal sealed record ThresholdBody(int? Threshold);
+    internal sealed record ThresholdBody(int? Threshold)
+    {
+        /// <summary>The document's example: the area's day alerts at 5 overdoses.</summary>
+        public static ThresholdBody Example => new(5);
+    }
 
     internal static async Task<Ok<IReadOnlyList<AreaThreshold>>> ThresholdsAsync(GeoOrsDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await AlertThresholds.ListAsync(db, cancellationToken));
@@ -184,7 +209,11 @@ internal static class AdminEndpoints
     /// <summary>The agencies a key may submit events for besides its own.</summary>
     /// <param name="Agencies">The agencies.</param>
     [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
-    internal sealed record DelegationBody(IReadOnlyList<string?>? Agencies);
+    internal sealed record DelegationBody(IReadOnlyList<string?>? Agencies)
+    {
+        /// <summary>The document's example: the key may submit for one other agency.</summary>
+        public static DelegationBody Example => new(["Tempe Fire Medical Rescue"]);
+    }
 
     /// <summary>A key's delegation as served: the key, its own agency and the others it may submit for.</summary>
     internal sealed record Delegation(string KeyPrefix, string KeyAgency, string KeyRole, IReadOnlyList<string> Agencies);
@@ -253,9 +282,9 @@ internal static class AdminEndpoints
         var errors = new Dictionary<string, string[]>();
         foreach (var (name, _) in request.Query)
         {
-            if (name is not ("open" or "limit"))
+            if (!QueryParameter.Takes(AgencyReviewQuery, name))
             {
-                errors[name] = [$"unknown parameter '{name}'; the parameters are open and limit"];
+                errors[name] = [$"unknown parameter '{name}'; the parameters are {QueryParameter.Phrase(AgencyReviewQuery)}"];
             }
         }
 
@@ -285,7 +314,11 @@ internal static class AdminEndpoints
 
     /// <summary>How an admin settles a flagged event: <c>confirmed</c> or <c>reattributed</c>, with a note.</summary>
     [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
-    internal sealed record Settlement(string? Resolution, string? Note);
+    internal sealed record Settlement(string? Resolution, string? Note)
+    {
+        /// <summary>The document's example: the sender was entitled to name the agency.</summary>
+        public static Settlement Example => new("confirmed", "The county's EMS agency submits for the fire department under a data sharing agreement.");
+    }
 
     internal static async Task<Results<Ok<AgencyReviewItem>, ValidationProblem, ProblemHttpResult>> SettleAgencyReviewAsync(
         long id, Settlement? body, HttpContext http, [FromKeyedServices(RequestClass.Api)] NpgsqlDataSource dataSource, DataVersions versions, CancellationToken cancellationToken)

@@ -21,15 +21,33 @@ internal static partial class AlertsEndpoints
     public static IEndpointRouteBuilder MapAlerts(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/alerts").WithTags("Alerts").RequireAuthorization(AccessPolicies.Partners);
-        group.MapGet("", ListAsync).WithName("ListAlerts");
-        group.MapGet("/stream", StreamAlerts).WithName("StreamAlerts");
+        group.MapGet("", ListAsync).WithName("ListAlerts").WithQuery(ListQuery);
+        group.MapGet("/stream", StreamAlerts).WithName("StreamAlerts").WithQuery(StreamQuery)
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
         return app;
     }
+
+    /// <summary>The query parameters of <c>GET /api/alerts/stream</c>, each at most once.</summary>
+    internal static readonly IReadOnlyList<QueryParameter> StreamQuery =
+    [
+        new("area", "string", "Only alerts of this area, KIND:ID (county:42003, hidta:ID, county_neighbors:FIPS)."),
+        new("method", "string", "Only alerts of this method.", Values: AlertQuery.Methods),
+    ];
+
+    /// <summary>The query parameters of <c>GET /api/alerts</c>, each at most once.</summary>
+    internal static readonly IReadOnlyList<QueryParameter> ListQuery =
+    [
+        .. StreamQuery,
+        new("since", "string", "Only alerts found from this time on: an RFC 3339 time or a date (YYYY-MM-DD)."),
+        new("from", "string", "Only alerts of days from this one, YYYY-MM-DD.", "date"),
+        new("to", "string", "Only alerts of days up to this one, YYYY-MM-DD.", "date"),
+        new("limit", "integer", $"The most alerts, newest first, 1 to {MaxLimit:N0} (100)."),
+    ];
 
     internal static async Task<Results<Ok<IReadOnlyList<StoredAlert>>, ValidationProblem>> ListAsync(
         HttpRequest request, GeoOrsDbContext db, CancellationToken cancellationToken)
     {
-        var (filter, limit, errors) = Parse(request.Query, ["area", "method", "since", "from", "to", "limit"]);
+        var (filter, limit, errors) = Parse(request.Query, [.. ListQuery.Select(p => p.Name)]);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "The alert query is not valid");
@@ -40,7 +58,7 @@ internal static partial class AlertsEndpoints
 
     internal static Results<AlertStream, ValidationProblem> StreamAlerts(HttpRequest request)
     {
-        var (filter, _, errors) = Parse(request.Query, ["area", "method"]);
+        var (filter, _, errors) = Parse(request.Query, [.. StreamQuery.Select(p => p.Name)]);
         long? lastEventId = null;
         if (request.Headers["Last-Event-ID"] is { Count: > 0 } header)
         {

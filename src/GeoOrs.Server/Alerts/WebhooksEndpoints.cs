@@ -27,7 +27,7 @@ internal static class WebhooksEndpoints
     public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/webhooks").WithTags("Webhooks").RequireAuthorization(AccessPolicies.Analysts);
-        group.MapPost("", CreateAsync).WithName("CreateWebhook").WithJsonBody<WebhookRequest>();
+        group.MapPost("", CreateAsync).WithName("CreateWebhook").WithJsonBody(WebhookRequest.Example);
         group.MapGet("", ListAsync).WithName("ListWebhooks");
         group.MapGet("/{id:long}", GetAsync).WithName("GetWebhook");
         group.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteWebhook");
@@ -39,7 +39,11 @@ internal static class WebhooksEndpoints
     internal sealed record WebhookRequest(
         [property: Required, Description("the http or https URL alerts are POSTed to")] string Url,
         [property: Description("KIND:ID (county:42003, hidta:ID, county_neighbors:FIPS); every area when left out")] string? Area,
-        [property: Description("the alert methods to send; every method when left out")] IReadOnlyList<string>? Methods);
+        [property: Description("the alert methods to send; every method when left out")] IReadOnlyList<string>? Methods)
+    {
+        /// <summary>The document's example: a county's EARS and threshold alerts.</summary>
+        public static WebhookRequest Example => new("https://alerts.example.org/geoors", "county:04013", ["ears_c2", "threshold"]);
+    }
 
     /// <summary>A subscription as served; its area as <c>KIND:ID</c>, or null for every area.</summary>
     internal sealed record WebhookView(long Id, string Url, string? Area, IReadOnlyList<string> Methods, string? Agency, string? KeyPrefix, DateTime CreatedAt)

@@ -25,8 +25,8 @@ internal static class AnalysisEndpoints
         // Computing is bounded three ways: the body (Http:MaxAnalysisBodyBytes), the caps and work
         // budget of Limits checked before the work starts, and a few such requests at once.
         var group = app.MapGroup("/api/analysis").WithTags("Analysis").RequireAuthorization(AccessPolicies.Analysts).RequireHeavyLimit();
-        group.MapPost("/hotspots", HotspotsAsync).WithName("AnalyseHotspots").WithJsonBody<HotspotsRequest>();
-        group.MapPost("/spikes", SpikesAsync).WithName("AnalyseSpikes").WithJsonBody<SpikesRequest>();
+        group.MapPost("/hotspots", HotspotsAsync).WithName("AnalyseHotspots").WithJsonBody(HotspotsRequest.Example).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapPost("/spikes", SpikesAsync).WithName("AnalyseSpikes").WithJsonBody(SpikesRequest.Example).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return app;
     }
 
@@ -46,7 +46,28 @@ internal static class AnalysisEndpoints
         int? Permutations,
         int? Seed,
         bool? Fdr,
-        [property: Required, Description("a GeoJSON FeatureCollection in longitude and latitude (at most Limits:MaxFeatures features)")] JsonElement Features);
+        [property: Required, Description("a GeoJSON FeatureCollection in longitude and latitude (at most Limits:MaxFeatures features)")] JsonElement Features)
+    {
+        /// <summary>The document's example: Gi* over a row of six squares and their counts (each square's neighbours are those beside it).</summary>
+        public static HotspotsRequest Example => new("gi_star", "count", new HotspotWeights("queen", null, null, "binary"), null, null, true, JsonSerializer.SerializeToElement(new
+        {
+            type = "FeatureCollection",
+            features = new[] { 12, 9, 7, 3, 1, 0 }.Select((count, i) => new
+            {
+                type = "Feature",
+                id = $"cell-{i + 1}",
+                properties = new { count },
+                geometry = new { type = "Polygon", coordinates = new[] { Square(-111.96 + (i * 0.01), 33.41, 0.01) } },
+            }),
+        }));
+
+        /// <summary>A square's ring; coordinates rounded so that neighbours share their corners exactly.</summary>
+        private static double[][] Square(double west, double south, double size)
+        {
+            var (w, s, e, n) = (Math.Round(west, 4), Math.Round(south, 4), Math.Round(west + size, 4), Math.Round(south + size, 4));
+            return [[w, s], [e, s], [e, n], [w, n], [w, s]];
+        }
+    }
 
     /// <summary>The spatial weights of a hot spot analysis.</summary>
     [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -62,24 +83,71 @@ internal static class AnalysisEndpoints
         [property: Required, Description("ears_c1, ears_c2, ears_c3, ewma or threshold")] string Method,
         [property: Required, Description("the daily counts, dates ascending, each once; days left out count 0")] IReadOnlyList<SeriesDay> Series,
         [property: JsonPropertyName("minSigma"), Description("the least standard deviation (0.2)")] double? MinSigma,
-        [property: Description("the alerting threshold; for the threshold method, overdoses in a day")] double? Threshold);
+        [property: Description("the alerting threshold; for the threshold method, overdoses in a day")] double? Threshold)
+    {
+        /// <summary>The document's example: EARS C2 over ten days with a jump on the last.</summary>
+        public static SpikesRequest Example =>
+            new("ears_c2", [.. new[] { 2, 3, 1, 2, 4, 2, 3, 2, 1, 9 }.Select((n, i) => new SeriesDay(new DateOnly(2024, 5, 1).AddDays(i), n))], null, null);
+    }
 
     /// <summary>A day of a series.</summary>
     [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
     internal sealed record SeriesDay([property: Required] DateOnly Date, [property: Required] int Count);
 
+    /// <summary>
+    /// The answer of <c>POST /api/analysis/hotspots</c>: one of three shapes by method (Gi* and Gi,
+    /// local Moran's I, global Moran's I), written without a discriminator: <c>method</c> tells them apart.
+    /// </summary>
+    [JsonDerivedType(typeof(GiAnswer))]
+    [JsonDerivedType(typeof(LocalMoranAnswer))]
+    [JsonDerivedType(typeof(GlobalMoranAnswer))]
+    internal abstract record HotspotsAnswer;
+
+    /// <summary>Gi* or Gi of every feature, in input order.</summary>
+    internal sealed record GiAnswer(string Method, string Field, int N, WeightsUsed Weights, bool Fdr, IReadOnlyList<GiRow> Results) : HotspotsAnswer;
+
+    /// <summary>Local Moran's I of every feature, in input order, with the global statistic.</summary>
+    internal sealed record LocalMoranAnswer(
+        string Method, string Field, int N, WeightsUsed Weights, int Permutations, int Seed, bool Fdr, GlobalMoranRow Global, IReadOnlyList<LocalMoranRow> Results) : HotspotsAnswer;
+
+    /// <summary>Global Moran's I of the features.</summary>
+    internal sealed record GlobalMoranAnswer(string Method, string Field, int N, WeightsUsed Weights, GlobalMoranRow Global) : HotspotsAnswer;
+
+    /// <summary>The weights an analysis used.</summary>
+    /// <param name="Type">queen, rook, knn or distance_band.</param>
+    /// <param name="Style">binary or row.</param>
+    /// <param name="Islands">The features without neighbours: their ids, or their indexes when they have none.</param>
+    internal sealed record WeightsUsed(string Type, string Style, IReadOnlyList<object> Islands);
+
+    /// <summary>A feature's Gi* or Gi: the statistic, its z score and p value, and its confidence bin (−3…3).</summary>
+    internal sealed record GiRow(int Index, object? Id, double G, double Z, double P, int Bin);
+
+    /// <summary>A feature's local Moran's I, with its permutation pseudo p value and its quadrant (HH, LL, HL, LH).</summary>
+    internal sealed record LocalMoranRow(
+        int Index, object? Id, double I, double Expectation, double Variance, double Z, double P, double PseudoP, double? PseudoPFdr, string Quadrant);
+
+    /// <summary>Global Moran's I with its expectation, variance, z score and p value.</summary>
+    internal sealed record GlobalMoranRow(double I, double Expectation, double Variance, double Z, double P);
+
+    /// <summary>The answer of <c>POST /api/analysis/spikes</c>: each day of the series and the alerts.</summary>
+    internal sealed record SpikesAnswer(string Method, IReadOnlyList<SpikeRow> Days, int Alerts);
+
+    /// <summary>A day of a spike detection: its count, the method's statistic and threshold, and whether it alerts.</summary>
+    internal sealed record SpikeRow(string Date, int Count, double? Statistic, double? Threshold, bool Alert);
+
     // ---- hot spots ----
 
-    internal static Task<IResult> HotspotsAsync(HttpRequest request, IOptions<LimitsOptions> limits) =>
-        AnswerAsync<HotspotsRequest>(request, "the analysis", (root, ct) => Hotspots(root, limits.Value, ct));
+    internal static Task<Results<Ok<HotspotsAnswer>, ValidationProblem, ProblemHttpResult>> HotspotsAsync(HttpRequest request, IOptions<LimitsOptions> limits) =>
+        AnswerAsync<HotspotsRequest, HotspotsAnswer>(request, "the analysis", (root, ct) => Hotspots(root, limits.Value, ct));
 
-    private static Task<IResult> AnswerAsync<TBody>(HttpRequest request, string what, Func<JsonElement, CancellationToken, object> analyse) =>
+    private static Task<Results<Ok<TAnswer>, ValidationProblem, ProblemHttpResult>> AnswerAsync<TBody, TAnswer>(
+        HttpRequest request, string what, Func<JsonElement, CancellationToken, TAnswer> analyse) =>
         JsonRequest.AnswerAsync(request, "The analysis request is not valid", what, typeof(TBody), (root, ct) => Task.FromResult(analyse(root, ct)));
 
     private static readonly string[] Methods = ["gi_star", "gi", "local_moran", "global_moran"];
     private static readonly string[] WeightTypes = ["queen", "rook", "knn", "distance_band"];
 
-    private static object Hotspots(JsonElement root, LimitsOptions limits, CancellationToken cancellationToken)
+    private static HotspotsAnswer Hotspots(JsonElement root, LimitsOptions limits, CancellationToken cancellationToken)
     {
         var method = Text(root, "method") ?? throw new Invalid("method", $"'method' is required: {string.Join(", ", Methods)}");
         if (!Methods.Contains(method))
@@ -99,59 +167,24 @@ internal static class AnalysisEndpoints
         var (ids, geometries, values) = Features(root, field, limits.MaxFeatures);
         var (weights, weightsType) = Weights(root, geometries, method, method == "local_moran" ? permutations : 0, limits, cancellationToken);
 
-        var described = new Dictionary<string, object?>
-        {
-            ["type"] = weightsType,
-            ["style"] = weights.Style == WeightStyle.RowStandardized ? "row" : "binary",
-            ["islands"] = weights.Islands.Select(i => ids[i] ?? i).ToArray(),
-        };
+        var described = new WeightsUsed(weightsType, weights.Style == WeightStyle.RowStandardized ? "row" : "binary", [.. weights.Islands.Select(i => ids[i] ?? i)]);
         switch (method)
         {
             case "gi_star" or "gi":
                 var gi = GetisOrd.Compute(values, weights, star: method == "gi_star", fdr: fdr);
-                return new
-                {
-                    method,
-                    field,
-                    n = values.Length,
-                    weights = described,
-                    fdr,
-                    results = gi.Select((r, i) => new { index = i, id = ids[i], g = r.G, z = r.Z, p = r.P, bin = r.Bin }),
-                };
+                return new GiAnswer(method, field, values.Length, described, fdr, [.. gi.Select((r, i) => new GiRow(i, ids[i], r.G, r.Z, r.P, r.Bin))]);
             case "local_moran":
                 var local = LocalMoran.Compute(values, weights, permutations, seed, cancellationToken);
                 var global = GlobalMoran.Compute(values, weights);
                 var adjusted = fdr ? FalseDiscoveryRate.Adjust([.. local.Select(r => r.PseudoP)]) : null;
-                return new
-                {
-                    method,
-                    field,
-                    n = values.Length,
-                    weights = described,
-                    permutations,
-                    seed,
-                    fdr,
-                    global = Global(global),
-                    results = local.Select((r, i) => new
-                    {
-                        index = i,
-                        id = ids[i],
-                        i = r.I,
-                        expectation = r.Expectation,
-                        variance = r.Variance,
-                        z = r.Z,
-                        p = r.P,
-                        pseudo_p = r.PseudoP,
-                        pseudo_p_fdr = adjusted?[i],
-                        quadrant = r.Quadrant,
-                    }),
-                };
+                return new LocalMoranAnswer(method, field, values.Length, described, permutations, seed, fdr, Global(global),
+                    [.. local.Select((r, i) => new LocalMoranRow(i, ids[i], r.I, r.Expectation, r.Variance, r.Z, r.P, r.PseudoP, adjusted?[i], r.Quadrant))]);
             default:
-                return new { method, field, n = values.Length, weights = described, global = Global(GlobalMoran.Compute(values, weights)) };
+                return new GlobalMoranAnswer(method, field, values.Length, described, Global(GlobalMoran.Compute(values, weights)));
         }
     }
 
-    private static object Global(GlobalMoranResult r) => new { i = r.I, expectation = r.Expectation, variance = r.Variance, z = r.Z, p = r.P };
+    private static GlobalMoranRow Global(GlobalMoranResult r) => new(r.I, r.Expectation, r.Variance, r.Z, r.P);
 
     /// <summary>The features' ids, geometries (valid, EPSG:4326) and the field's values, in input order.</summary>
     private static (object?[] Ids, NetTopologySuite.Geometries.Geometry[] Geometries, double[] Values) Features(JsonElement root, string field, int maxFeatures)
@@ -331,10 +364,10 @@ internal static class AnalysisEndpoints
 
     private static readonly string[] SpikeMethods = ["ears_c1", "ears_c2", "ears_c3", "ewma", "threshold"];
 
-    internal static Task<IResult> SpikesAsync(HttpRequest request, IOptions<LimitsOptions> limits) =>
-        AnswerAsync<SpikesRequest>(request, "the spike detection", (root, _) => Spikes(root, limits.Value));
+    internal static Task<Results<Ok<SpikesAnswer>, ValidationProblem, ProblemHttpResult>> SpikesAsync(HttpRequest request, IOptions<LimitsOptions> limits) =>
+        AnswerAsync<SpikesRequest, SpikesAnswer>(request, "the spike detection", (root, _) => Spikes(root, limits.Value));
 
-    private static object Spikes(JsonElement root, LimitsOptions limits)
+    private static SpikesAnswer Spikes(JsonElement root, LimitsOptions limits)
     {
         var method = Text(root, "method") ?? throw new Invalid("method", $"'method' is required: {string.Join(", ", SpikeMethods)}");
         if (!SpikeMethods.Contains(method))
@@ -363,12 +396,10 @@ internal static class AnalysisEndpoints
             "ewma" => Ewma.Compute(series, threshold: threshold ?? 3, minSigma: minSigma ?? 0.2),
             _ => FixedThreshold.Compute(series, (int)threshold!.Value),
         };
-        return new
-        {
+        return new SpikesAnswer(
             method,
-            days = days.Select(d => new { date = d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), count = d.Count, statistic = d.Statistic, threshold = d.Threshold, alert = d.Alert }),
-            alerts = days.Count(d => d.Alert),
-        };
+            [.. days.Select(d => new SpikeRow(d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Count, d.Statistic, d.Threshold, d.Alert))],
+            days.Count(d => d.Alert));
     }
 
     /// <summary>The series as consecutive days: dates ascending, each once; days left out count 0.</summary>

@@ -30,14 +30,24 @@ internal static class HotspotsEndpoints
         var group = app.MapGroup("/api/hotspots").WithTags("Hot spots");
         group.MapGet("/runs", ListAsync).WithName("GetAnalysisRuns");
         group.MapGet("/runs/{id}", GetAsync).WithName("GetAnalysisRun");
-        group.MapPost("/runs", StartAsync).WithName("StartAnalysisRun").RequireAuthorization(AccessPolicies.Admin);
+        group.MapPost("/runs", StartAsync).WithName("StartAnalysisRun").RequireAuthorization(AccessPolicies.Admin).WithBodyExample(StartRequest.Example);
         return app;
     }
 
     /// <summary>What starting a run names.</summary>
     /// <param name="Kind">hotspots, emerging or spikes.</param>
     [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
-    internal sealed record StartRequest(string? Kind);
+    internal sealed record StartRequest(string? Kind)
+    {
+        /// <summary>The document's example: a spike detection run now.</summary>
+        public static StartRequest Example => new("spikes");
+    }
+
+    /// <summary>A run and its cells (hexagons, counties, emerging hot spot categories or heat), as the caller may see them.</summary>
+    internal sealed record RunCells(AnalysisRun Run, IReadOnlyList<HotspotCell> Cells);
+
+    /// <summary>A run enqueued: its kind, the job that makes it, the job's id and its status (<c>enqueued</c>).</summary>
+    internal sealed record RunStarted(string Kind, string Job, string JobId, string Status);
 
     internal static async Task<Results<Ok<IReadOnlyList<AnalysisRun>>, ValidationProblem>> ListAsync(
         string? kind, int? limit, HttpContext http, GeoOrsDbContext db, CancellationToken cancellationToken)
@@ -56,7 +66,7 @@ internal static class HotspotsEndpoints
         return TypedResults.Ok(ForView(runs, http));
     }
 
-    internal static async Task<Results<Ok<Dictionary<string, object?>>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
+    internal static async Task<Results<Ok<RunCells>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
         string id, string? scale, int? limit, HttpContext http, GeoOrsDbContext db,
         [FromKeyedServices(RequestClass.Analysis)] NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
@@ -86,14 +96,10 @@ internal static class HotspotsEndpoints
         var cells = await HotspotCells.ListAsync(dataSource, runId, scale, suppress, limit ?? 1000, cancellationToken);
 
         var shown = ForView([run], http)[0];
-        return TypedResults.Ok(new Dictionary<string, object?>
-        {
-            ["run"] = shown,
-            ["cells"] = cells,
-        });
+        return TypedResults.Ok(new RunCells(shown, cells));
     }
 
-    internal static Results<Accepted<Dictionary<string, object>>, ValidationProblem> StartAsync(StartRequest? body, AnalysisQueue queue)
+    internal static Results<Accepted<RunStarted>, ValidationProblem> StartAsync(StartRequest? body, AnalysisQueue queue)
     {
         if (body?.Kind is not { } kind || !JobOfKind.TryGetValue(kind, out var job))
         {
@@ -101,7 +107,7 @@ internal static class HotspotsEndpoints
         }
 
         var id = queue.Enqueue(kind, "manual");
-        return TypedResults.Accepted($"/api/hotspots/runs?kind={kind}", new Dictionary<string, object> { ["kind"] = kind, ["job"] = job, ["job_id"] = id, ["status"] = "enqueued" });
+        return TypedResults.Accepted($"/api/hotspots/runs?kind={kind}", new RunStarted(kind, job, id, "enqueued"));
     }
 
     /// <summary>The public sees what a run was asked and when it ran, not what it counted.</summary>

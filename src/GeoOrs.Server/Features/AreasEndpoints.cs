@@ -29,11 +29,21 @@ internal static class AreasEndpoints
 
     public static IEndpointRouteBuilder MapAreas(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/areas").WithTags("Areas").MapGet("/{kind}/{id}", GetAsync).WithName("GetArea");
+        app.MapGroup("/api/areas").WithTags("Areas").MapGet("/{kind}/{id}", GetAsync).WithName("GetArea").WithQuery(QueryParameter.Layer);
         return app;
     }
 
-    internal static async Task<Results<Ok<Dictionary<string, object?>>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
+    /// <summary>
+    /// An area as the web map's panel shows it: its measures for the window and filters (as its layer's
+    /// features carry them); keyed callers get <c>weekly</c>, the public <c>monthly</c> and
+    /// <c>disclosure_control</c>; counties their latest hot spot finding (the public sees the bin alone);
+    /// keyed callers from partner up the latest alerts of counties and HIDTA regions.
+    /// </summary>
+    internal sealed record AreaPanel(
+        string Kind, string Id, string? Name, JsonElement Population, DateOnly? From, DateOnly? To, JsonElement Measures,
+        IReadOnlyList<WeekCounts>? Weekly, IReadOnlyList<MonthCounts>? Monthly, IReadOnlyDictionary<string, object>? DisclosureControl, AreaHotspot? Hotspot, IReadOnlyList<StoredAlert>? Alerts);
+
+    internal static async Task<Results<Ok<AreaPanel>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
         string kind, string id, HttpContext http, [FromKeyedServices(RequestClass.Areas)] NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (!Kinds.TryGetValue(kind, out var k))
@@ -99,20 +109,8 @@ internal static class AreasEndpoints
             alerts = await AlertQuery.ListAsync(http.RequestServices.GetRequiredService<GeoOrsDbContext>(), new AlertFilter(alertKind, id), LatestAlerts, cancellationToken);
         }
 
-        return TypedResults.Ok(new Dictionary<string, object?>
-        {
-            ["kind"] = kind,
-            ["id"] = id,
-            ["name"] = measures.GetProperty("name").GetString(),
-            ["population"] = measures.GetProperty("population"),
-            ["from"] = query.From,
-            ["to"] = query.To,
-            ["measures"] = measures,
-            ["weekly"] = weekly,
-            ["monthly"] = monthly,
-            ["disclosure_control"] = view.Suppressed ? Disclosure.Note : null,
-            ["hotspot"] = hotspot,
-            ["alerts"] = alerts,
-        });
+        return TypedResults.Ok(new AreaPanel(
+            kind, id, measures.GetProperty("name").GetString(), measures.GetProperty("population"), query.From, query.To, measures,
+            weekly, monthly, view.Suppressed ? Disclosure.Note : null, hotspot, alerts));
     }
 }

@@ -10,8 +10,11 @@ internal static class BoundariesEndpoints
     public static IEndpointRouteBuilder MapBoundaries(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/boundaries").WithTags("Boundaries");
-        group.MapGet("/counties/{fips}", GetCounty).WithName("GetCounty");
-        group.MapGet("/lookup", Lookup).WithName("LookupPoint");
+        // The answers are GeoJSON and JSON the database writes: described as objects, and the 404s.
+        group.MapGet("/counties/{fips}", GetCounty).WithName("GetCounty")
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, "application/geo+json").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/lookup", Lookup).WithName("LookupPoint")
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, "application/json").ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

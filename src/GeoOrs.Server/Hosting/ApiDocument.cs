@@ -1,8 +1,11 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using GeoOrs.Data.Access;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
@@ -44,6 +47,7 @@ internal static class ApiDocument
             o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
             o.AddDocumentTransformer(DescribeAsync);
             o.AddOperationTransformer(AccessOfAsync);
+            o.AddSchemaTransformer(WithoutDiscriminatorAsync);
         });
         return builder;
     }
@@ -68,10 +72,11 @@ internal static class ApiDocument
 
     /// <summary>
     /// Describes the JSON body a handler reads itself (through <see cref="JsonRequest"/>, with its size
-    /// caps and its own 400s) as the record <typeparamref name="TBody"/>; unlike <c>Accepts</c>, it adds
-    /// no content-type matching to the route, so a body of another type still gets the handler's 400.
+    /// caps and its own 400s) as the record <typeparamref name="TBody"/>, with <paramref name="example"/>;
+    /// unlike <c>Accepts</c>, it adds no content-type matching to the route, so a body of another type
+    /// still gets the handler's 400.
     /// </summary>
-    public static RouteHandlerBuilder WithJsonBody<TBody>(this RouteHandlerBuilder builder) =>
+    public static RouteHandlerBuilder WithJsonBody<TBody>(this RouteHandlerBuilder builder, TBody example) =>
         builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
         {
             operation.RequestBody = new OpenApiRequestBody
@@ -79,12 +84,113 @@ internal static class ApiDocument
                 Required = true,
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
-                    ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(TBody), null, cancellationToken) },
+                    ["application/json"] = new()
+                    {
+                        Schema = await context.GetOrCreateSchemaAsync(typeof(TBody), null, cancellationToken),
+                        Example = ExampleOf(example, context.ApplicationServices),
+                    },
                 },
             };
             operation.Responses ??= new OpenApiResponses();
             Problem(operation, context.Document!, StatusCodes.Status400BadRequest, "The request is not valid: the problem names the field or parameter.");
         });
+
+    /// <summary>Gives the JSON body the framework binds (a record parameter of the handler) <paramref name="example"/>.</summary>
+    public static RouteHandlerBuilder WithBodyExample<TBody>(this RouteHandlerBuilder builder, TBody example) =>
+        builder.AddOpenApiOperationTransformer((operation, context, cancellationToken) =>
+        {
+            if (operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true)
+            {
+                media.Example = ExampleOf(example, context.ApplicationServices);
+            }
+
+            return Task.CompletedTask;
+        });
+
+    /// <summary>
+    /// Describes the query parameters a handler reads from <see cref="HttpRequest.Query"/> itself, which
+    /// the route's metadata cannot show, and the 400 that names a wrong or unknown one.
+    /// </summary>
+    public static RouteHandlerBuilder WithQuery(this RouteHandlerBuilder builder, IReadOnlyList<QueryParameter> parameters) =>
+        builder.AddOpenApiOperationTransformer((operation, context, cancellationToken) =>
+        {
+            var described = operation.Parameters ??= [];
+            foreach (var parameter in parameters.Where(p => !described.Any(o => o.In == ParameterLocation.Query && o.Name == p.Name)).ToList())
+            {
+                described.Add(new OpenApiParameter
+                {
+                    Name = parameter.Name,
+                    In = ParameterLocation.Query,
+                    Description = parameter.Description,
+                    Schema = new OpenApiSchema
+                    {
+                        Type = parameter.Type switch
+                        {
+                            "integer" => JsonSchemaType.Integer,
+                            "number" => JsonSchemaType.Number,
+                            "boolean" => JsonSchemaType.Boolean,
+                            _ => JsonSchemaType.String,
+                        },
+                        Format = parameter.Format,
+                        Enum = parameter.Values?.Select(v => (JsonNode)JsonValue.Create(v)).ToList(),
+                    },
+                });
+            }
+
+            operation.Responses ??= new OpenApiResponses();
+            Problem(operation, context.Document!, StatusCodes.Status400BadRequest, "The request is not valid: the problem names the parameter (an unknown one too).");
+            return Task.CompletedTask;
+        });
+
+    /// <summary>
+    /// Describes a tile or legend answered as bytes of <paramref name="contentType"/> (not JSON): 200 with
+    /// the bytes, 204 for a tile without features, 304 when the client's copy (If-None-Match) is current,
+    /// 404 for a layer that does not exist.
+    /// </summary>
+    public static RouteHandlerBuilder WithBinaryResponse(this RouteHandlerBuilder builder, string contentType, string description) =>
+        builder.AddOpenApiOperationTransformer((operation, context, cancellationToken) =>
+        {
+            operation.Responses ??= new OpenApiResponses();
+            operation.Responses["200"] = new OpenApiResponse
+            {
+                Description = description,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    [contentType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } },
+                },
+            };
+            operation.Responses["204"] = new OpenApiResponse { Description = "Nothing to draw: no feature falls in the tile, or the zoom is outside the layer's." };
+            operation.Responses["304"] = new OpenApiResponse { Description = "The client's copy is current (its If-None-Match names the ETag)." };
+            Problem(operation, context.Document!, StatusCodes.Status404NotFound, "No layer of this name draws such tiles.");
+            return Task.CompletedTask;
+        });
+
+    /// <summary>
+    /// An example as the API sends and takes it: the API's JSON names, members left null left out (a
+    /// handler takes an absent member, not always a null one).
+    /// </summary>
+    private static JsonNode? ExampleOf<T>(T example, IServiceProvider services)
+    {
+        var api = services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        return JsonSerializer.SerializeToNode(example, new JsonSerializerOptions(api) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
+    }
+
+    /// <summary>
+    /// An answer of several shapes (<c>[JsonDerivedType]</c> without a discriminator) is written as the
+    /// shape alone, with no <c>$type</c>: its schema is <c>anyOf</c> the shapes, without the discriminator
+    /// and the required <c>$type</c> the generator gives every polymorphic type.
+    /// </summary>
+    private static Task WithoutDiscriminatorAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonTypeInfo.PolymorphismOptions is { } polymorphism && polymorphism.DerivedTypes.All(d => d.TypeDiscriminator is null))
+        {
+            schema.Discriminator = null;
+            schema.Required?.Remove(polymorphism.TypeDiscriminatorPropertyName);
+            schema.Properties?.Remove(polymorphism.TypeDiscriminatorPropertyName);
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <summary>The document's title, the key schemes and the problem schema.</summary>
     private static Task DescribeAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)

@@ -13,7 +13,7 @@ internal static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", GetHealth).WithName("Health").WithTags("Health");
+        app.MapGet("/health", GetHealth).WithName("Health").WithTags("Health").Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

@@ -10,7 +10,7 @@ namespace GeoOrs.Server.Hosting;
 
 /// <summary>
 /// Reading a JSON request body field by field: each helper throws <see cref="Invalid"/> naming the
-/// field, and <see cref="AnswerAsync"/> turns that into a 400 problem naming it.
+/// field, and <see cref="AnswerAsync{TAnswer}"/> turns that into a 400 problem naming it.
 /// </summary>
 internal static class JsonRequest
 {
@@ -31,7 +31,9 @@ internal static class JsonRequest
     /// <param name="what">The work, for messages: "the analysis", "the plan".</param>
     /// <param name="answer">Makes the answer of a valid request, from the body as JSON.</param>
     /// <param name="body">The record the body is (<see cref="Members"/>): members it does not have are refused, naming them.</param>
-    public static async Task<IResult> AnswerAsync(HttpRequest request, string title, string what, Type body, Func<JsonElement, CancellationToken, Task<object>> answer)
+    /// <typeparam name="TAnswer">The answer's record, which the document describes.</typeparam>
+    public static async Task<Results<Ok<TAnswer>, ValidationProblem, ProblemHttpResult>> AnswerAsync<TAnswer>(
+        HttpRequest request, string title, string what, Type body, Func<JsonElement, CancellationToken, Task<TAnswer>> answer)
     {
         var http = request.HttpContext;
         var maxBytes = http.RequestServices.GetRequiredService<IOptions<HttpOptions>>().Value.MaxAnalysisBodyBytes;

@@ -89,7 +89,7 @@ internal static class WorkLimits
     /// the work took longer than <see cref="LimitsOptions.ComputeTimeout"/>. A client that left gets
     /// nothing (the cancellation goes on to the host, which ends the request quietly).
     /// </summary>
-    public static IResult Stopped(HttpContext http, string what)
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Stopped(HttpContext http, string what)
     {
         var services = http.RequestServices;
         var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested;

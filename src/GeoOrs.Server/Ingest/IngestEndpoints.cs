@@ -27,10 +27,10 @@ internal static class IngestEndpoints
     {
         var group = app.MapGroup("/api/ingest").WithTags("Ingest").RequireAuthorization(AccessPolicies.Analysts);
         group.MapPost("/overdoses", (HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
-            IngestBatchAsync(EventKind.Overdoses, http, db, clock, log)).WithName("IngestOverdoses");
+            IngestBatchAsync(EventKind.Overdoses, http, db, clock, log)).WithName("IngestOverdoses").WithQuery(BatchQuery).WithBatchProblems();
         group.MapPost("/seizures", (HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
-            IngestBatchAsync(EventKind.Seizures, http, db, clock, log)).WithName("IngestSeizures");
-        group.MapPost("/overdoses/event", IngestEventAsync).WithName("IngestOverdoseEvent");
+            IngestBatchAsync(EventKind.Seizures, http, db, clock, log)).WithName("IngestSeizures").WithQuery(BatchQuery).WithBatchProblems();
+        group.MapPost("/overdoses/event", IngestEventAsync).WithName("IngestOverdoseEvent").WithQuery(BatchQuery).WithBatchProblems();
         group.MapGet("/batches", ListBatchesAsync).WithName("ListIngestBatches");
         group.MapGet("/batches/{id:long}", GetBatchAsync).WithName("GetIngestBatch");
         group.MapGet("/mappings", ListMappingsAsync).WithName("ListMappings");
@@ -40,7 +40,26 @@ internal static class IngestEndpoints
         return app;
     }
 
-    internal static async Task<IResult> IngestBatchAsync(EventKind kind, HttpContext http, NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
+    /// <summary>The query parameters of the ingest routes.</summary>
+    internal static readonly IReadOnlyList<QueryParameter> BatchQuery =
+    [
+        new("mapping", "string", $"The stored column mapping to read the rows with (GET /api/ingest/mappings); a mapping sent in the {MappingHeader} header wins. The canonical columns by default."),
+        new("mode", "string", "all-or-nothing (default): one bad row rejects the batch; skip-invalid: bad rows are left out and listed.", Values: ["all-or-nothing", "skip-invalid"]),
+        new("agency", "string", "The agency the batch is attributed to: the key's own by default, an agency delegated to the key, or any agency for an admin key."),
+    ];
+
+    /// <summary>The problems an ingest route answers besides 400: a body too large, a media type it does not read, a batch for an agency the key may not name.</summary>
+    private static RouteHandlerBuilder WithBatchProblems(this RouteHandlerBuilder builder) =>
+        builder.ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+    /// <summary>The answer to a single event: the stored event's id, its batch and whether it was there already.</summary>
+    /// <param name="Id">The event's id.</param>
+    /// <param name="BatchId">The batch that recorded the request.</param>
+    /// <param name="Duplicate">Whether the agency had an event with this external id already (200, nothing changed).</param>
+    internal sealed record StoredEvent(long? Id, long BatchId, bool Duplicate);
+
+    internal static async Task<Results<Created<IngestBatch>, UnprocessableEntity<IngestBatch>, ValidationProblem, ProblemHttpResult>> IngestBatchAsync(
+        EventKind kind, HttpContext http, NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
     {
         // Batches are streamed (a 1 GB file goes through in bounded memory), so they may be larger
         // than any other request body: up to Http:MaxIngestBytes.
@@ -60,16 +79,21 @@ internal static class IngestEndpoints
             limit.MaxRequestBodySize = maxBytes;
         }
 
-        var (request, problem) = await ReadRequestAsync(kind, http, dataSource, http.RequestAborted);
-        if (problem is not null)
+        var (request, invalid, refused) = await ReadRequestAsync(kind, http, dataSource, http.RequestAborted);
+        if (invalid is not null)
         {
-            return problem;
+            return invalid;
+        }
+
+        if (refused is not null)
+        {
+            return refused;
         }
 
         return await RunAsync(dataSource, http.RequestServices, request!, maxBytes, clock, log, http.RequestAborted);
     }
 
-    internal static async Task<IResult> IngestEventAsync(HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
+    internal static async Task<Results<Created<StoredEvent>, Ok<StoredEvent>, UnprocessableEntity<IngestBatch>, ValidationProblem, ProblemHttpResult>> IngestEventAsync(HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
     {
         var media = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type) ? type.MediaType.Value : null;
         if (media is not ("application/json" or null))
@@ -115,10 +139,15 @@ internal static class IngestEndpoints
             }
 
             var line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(doc.RootElement));
-            var (request, problem) = await ReadRequestAsync(EventKind.Overdoses, http, dataSource, http.RequestAborted, IngestFormat.NdJson);
-            if (problem is not null)
+            var (request, invalid, refused) = await ReadRequestAsync(EventKind.Overdoses, http, dataSource, http.RequestAborted, IngestFormat.NdJson);
+            if (invalid is not null)
             {
-                return problem;
+                return invalid;
+            }
+
+            if (refused is not null)
+            {
+                return refused;
             }
 
             request = request! with { Body = new MemoryStream(line) };
@@ -133,7 +162,7 @@ internal static class IngestEndpoints
 
                 var id = await Ingestor.EventIdAsync(dataSource, EventKind.Overdoses, key.Agency, key.ExternalId!, http.RequestAborted);
                 var created = batch.Accepted == 1;
-                var body = new { id, batch_id = batch.Id, duplicate = !created };
+                var body = new StoredEvent(id, batch.Id, !created);
                 return created ? TypedResults.Created($"/api/ingest/batches/{batch.Id}", body) : TypedResults.Ok(body);
             }
             catch (IngestFormatException e)
@@ -162,7 +191,7 @@ internal static class IngestEndpoints
     }
 
     /// <summary>201 with the batch when it committed, 422 with its row errors when it was rejected, 400 when the body is unreadable.</summary>
-    private static async Task<IResult> RunAsync(
+    private static async Task<Results<Created<IngestBatch>, UnprocessableEntity<IngestBatch>, ValidationProblem, ProblemHttpResult>> RunAsync(
         NpgsqlDataSource dataSource, IServiceProvider services, IngestRequest request, long maxBytes, TimeProvider clock, ILoggerFactory log, CancellationToken cancellationToken)
     {
         try
@@ -189,16 +218,17 @@ internal static class IngestEndpoints
         }
     }
 
-    private static async Task<(IngestRequest? Request, IResult? Problem)> ReadRequestAsync(
+    /// <summary>The batch's request, else a 400 naming what is wrong (<paramref name="format"/> null: read from the content type) or another refusal (415, 403).</summary>
+    private static async Task<(IngestRequest? Request, ValidationProblem? Invalid, ProblemHttpResult? Refused)> ReadRequestAsync(
         EventKind kind, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken, IngestFormat? format = null)
     {
         var query = http.Request.Query;
         var errors = new Dictionary<string, string[]>();
         foreach (var key in query.Keys)
         {
-            if (key is not ("mapping" or "mode" or "agency"))
+            if (!QueryParameter.Takes(BatchQuery, key))
             {
-                errors[key] = [$"unknown parameter '{key}'; the parameters are mapping, mode and agency"];
+                errors[key] = [$"unknown parameter '{key}'; the parameters are {QueryParameter.Phrase(BatchQuery)}"];
             }
         }
 
@@ -216,7 +246,7 @@ internal static class IngestEndpoints
             format = RecordSources.FormatOf(contentType?.MediaType.Value);
             if (format is null)
             {
-                return (null, Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                return (null, null, Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                     $"'{http.Request.ContentType}' is not text/csv, application/geo+json or application/x-ndjson."));
             }
 
@@ -268,7 +298,7 @@ internal static class IngestEndpoints
 
         if (errors.Count > 0)
         {
-            return (null, TypedResults.ValidationProblem(errors));
+            return (null, TypedResults.ValidationProblem(errors), null);
         }
 
         // A batch is attributed to the key's own agency, or to the agency= it names: an agency an admin
@@ -283,7 +313,7 @@ internal static class IngestEndpoints
             : new HashSet<string>(await IngestDelegations.OfAsync(http.RequestServices.GetRequiredService<GeoOrsDbContext>(), keyPrefix, cancellationToken), StringComparer.Ordinal);
         if (role != Role.Admin && agency.Length > 0 && agency != keyAgency && !delegated.Contains(agency))
         {
-            return (null, Problem(StatusCodes.Status403Forbidden, "Forbidden",
+            return (null, null, Problem(StatusCodes.Status403Forbidden, "Forbidden",
                 $"this key submits for '{keyAgency}'{(delegated.Count > 0 ? $" and the agencies delegated to it ({string.Join(", ", delegated.Order(StringComparer.Ordinal).Select(a => $"'{a}'"))})" : "")}, " +
                 $"not for '{agency}': only an admin key may attribute events to any agency"));
         }
@@ -291,7 +321,7 @@ internal static class IngestEndpoints
         agency = agency.Length > 0 ? agency : keyAgency ?? "unattributed";
         var sender = $"{keyPrefix}@{http.Connection.RemoteIpAddress}";
         var by = new IngestSender(keyPrefix, role, keyAgency, delegated, $"{http.Request.Method} {http.Request.Path}");
-        return (new IngestRequest(kind, format.Value, http.Request.Body, agency, sender, mapping, mode, encoding, by), null);
+        return (new IngestRequest(kind, format.Value, http.Request.Body, agency, sender, mapping, mode, encoding, by), null, null);
     }
 
     private static IngestMode Invalid(Dictionary<string, string[]> errors, string field, string message)

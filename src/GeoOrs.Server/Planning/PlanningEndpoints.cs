@@ -9,6 +9,7 @@ using GeoOrs.Data.Csv;
 using GeoOrs.Data.Entities;
 using GeoOrs.Data.Geometry;
 using GeoOrs.Data.Planning;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using static GeoOrs.Server.Hosting.JsonRequest;
@@ -30,11 +31,12 @@ internal static class PlanningEndpoints
     public static IEndpointRouteBuilder MapPlanning(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/planning").WithTags("Planning").RequireAuthorization(AccessPolicies.Analysts);
-        group.MapPost("/naloxone", NaloxoneAsync).WithName("PlanNaloxone").RequireHeavyLimit().WithJsonBody<NaloxoneRequest>();
-        group.MapPut("/sites", PutSitesAsync).WithName("PutNaloxoneSites").WithJsonBody<SitesRequest>();
+        group.MapPost("/naloxone", NaloxoneAsync).WithName("PlanNaloxone").RequireHeavyLimit().WithJsonBody(NaloxoneRequest.Example)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapPut("/sites", PutSitesAsync).WithName("PutNaloxoneSites").WithJsonBody(SitesRequest.Example).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         var open = app.MapGroup("/api/planning").WithTags("Planning");
         open.MapGet("/sites", GetSitesAsync).WithName("GetNaloxoneSites");
-        open.MapGet("/targets", TargetsAsync).WithName("GetPlanningTargets").RequireHeavyLimit();
+        open.MapGet("/targets", TargetsAsync).WithName("GetPlanningTargets").RequireHeavyLimit().WithQuery(TargetsQuery);
         return app;
     }
 
@@ -50,7 +52,20 @@ internal static class PlanningEndpoints
         [property: Description("sites there already: one of listed, features or csv")] SiteSource? Existing,
         [property: Required, Description("the number of sites to choose, 1 to 1000")] int K,
         [property: JsonPropertyName("radiusMeters"), Required, Description("the coverage radius in metres, 1 to 50,000")] double RadiusMeters,
-        [property: Description("json (default) or geojson")] string? Format);
+        [property: Description("json (default) or geojson")] string? Format)
+    {
+        /// <summary>The document's example: two sites among a 500 m grid over a small polygon, one site there already.</summary>
+        public static NaloxoneRequest Example => new(
+            new PlanArea(null, null, JsonSerializer.SerializeToElement(new
+            {
+                type = "Polygon",
+                coordinates = new[] { new[] { new[] { -111.95, 33.40 }, new[] { -111.92, 33.40 }, new[] { -111.92, 33.43 }, new[] { -111.95, 33.43 }, new[] { -111.95, 33.40 } } },
+            })),
+            new DateOnly(2024, 1, 1), new DateOnly(2024, 12, 31), new PlanWeights(2, 1), 180,
+            new SiteSource(500, null, null, null),
+            new SiteSource(null, null, "name,lat,lon\nFire Station 1,33.4148,-111.9093", null),
+            2, 1000, null);
+    }
 
     /// <summary>A planning area: exactly one member.</summary>
     [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -75,26 +90,104 @@ internal static class PlanningEndpoints
     [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
     internal sealed record SitesRequest(
         [property: Description("a GeoJSON FeatureCollection of points, named by properties.name")] JsonElement? Features,
-        [property: Description("CSV text with a header naming name, lat and lon columns")] string? Csv);
+        [property: Description("CSV text with a header naming name, lat and lon columns")] string? Csv)
+    {
+        /// <summary>The document's example: two sites as GeoJSON points named by their properties.</summary>
+        public static SitesRequest Example => new(JsonSerializer.SerializeToElement(new
+        {
+            type = "FeatureCollection",
+            features = new[] { ("Tempe Public Library", -111.9386, 33.4159), ("Escalante Community Center", -111.9125, 33.4063) }.Select(s => new
+            {
+                type = "Feature",
+                properties = new { name = s.Item1 },
+                geometry = new { type = "Point", coordinates = new[] { s.Item2, s.Item3 } },
+            }),
+        }), null);
+    }
 
-    internal static Task<IResult> NaloxoneAsync(
+    /// <summary>The query parameters of <c>GET /api/planning/targets</c>.</summary>
+    internal static readonly IReadOnlyList<QueryParameter> TargetsQuery =
+    [
+        new("kind", "string", "The areas ranked (county).", Values: ["county", "hidta"]),
+        new("from", "string", "The first day counted, YYYY-MM-DD (364 days before 'to'); the public's window is fixed (docs/ACCESS.md).", "date"),
+        new("to", "string", "The last day counted, YYYY-MM-DD (today).", "date"),
+        new("radiusMeters", "number", "The radius within which a listed naloxone site covers an overdose, 1 to 50,000 metres (1000)."),
+        new("limit", "integer", "The most areas listed, 1 to 5000 (50)."),
+    ];
+
+    /// <summary>
+    /// The answer of <c>POST /api/planning/naloxone</c>: the plan (<c>format</c> json) or its sites as a
+    /// GeoJSON FeatureCollection with the plan as a foreign member (<c>format</c> geojson).
+    /// </summary>
+    [JsonDerivedType(typeof(NaloxonePlan))]
+    [JsonDerivedType(typeof(NaloxonePlanFeatures))]
+    internal abstract record NaloxoneAnswer;
+
+    /// <summary>
+    /// A naloxone plan: the area as asked (<c>{"county": FIPS}</c>, <c>{"hidta": ID}</c> or
+    /// <c>{"geometry": "polygon"}</c>), the demand counted, the coverage curve, the bounds on the optimum
+    /// and the sites chosen, best first (left out of the plan that rides along a FeatureCollection).
+    /// </summary>
+    internal sealed record NaloxonePlan(
+        IReadOnlyDictionary<string, string> Area, string AreaName, DateOnly From, DateOnly To, int K, double RadiusMeters, PlanWeightsUsed Weights,
+        int Events, int Candidates, int ExistingSites, double TotalDemand, double ExistingDemand, double NewDemand, double CoveredDemand,
+        double CoveredShare, double NewShare, IReadOnlyList<CurvePoint> Curve, double UpperBound, double Gap, double RelativeGap, bool ProvenOptimal,
+        PlanBounds Bounds, int Swaps, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<PlannedSite>? Sites) : NaloxoneAnswer;
+
+    /// <summary>The demand weights a plan used.</summary>
+    internal sealed record PlanWeightsUsed(double Fatal, double Nonfatal, double? HalfLifeDays);
+
+    /// <summary>The greedy coverage curve: the demand the first <c>sites</c> sites add, and the share covered with the existing ones.</summary>
+    internal sealed record CurvePoint(int Sites, double NewDemand, double CoveredShare);
+
+    /// <summary>The separate upper bounds on the demand the best sites add (null when not computed).</summary>
+    internal sealed record PlanBounds(double? Coverable, double? Lagrangian, double? GreedyRatio, double? Online, double? Exhaustive);
+
+    /// <summary>A chosen site: its rank, name and place, the demand it adds and the demand covered with it and those before it.</summary>
+    internal sealed record PlannedSite(int Rank, string Name, double Lon, double Lat, double AddedDemand, double CoveredDemand);
+
+    /// <summary>The sites chosen as GeoJSON points (their properties those of <see cref="PlannedSite"/>), with the plan.</summary>
+    /// <param name="Type">FeatureCollection.</param>
+    /// <param name="Features">GeoJSON Point features.</param>
+    /// <param name="Plan">The plan without its sites.</param>
+    internal sealed record NaloxonePlanFeatures(string Type, IReadOnlyList<object> Features, NaloxonePlan Plan) : NaloxoneAnswer;
+
+    /// <summary>What replacing an agency's naloxone sites stored.</summary>
+    internal sealed record SitesReplaced(string Agency, int Sites);
+
+    /// <summary>The answer of <c>GET /api/planning/targets</c>: areas ranked by the need index.</summary>
+    internal sealed record NeedTargets(
+        string Kind, DateOnly From, DateOnly To, double RadiusMeters, IReadOnlyDictionary<string, object>? DisclosureControl, NeedWeights Weights, int AreasRanked, IReadOnlyList<NeedTarget> Targets);
+
+    /// <summary>The weights of the need index's components.</summary>
+    internal sealed record NeedWeights(double Rate, double Trend, double Hotspot, double Uncovered);
+
+    /// <summary>An area's rank, figures and need index; what the public may not see is null.</summary>
+    internal sealed record NeedTarget(
+        int Rank, string Id, string Name, long? Population, long? Overdoses, double? Rate, double SmoothedRate, double? TrendZ, double? TrendP,
+        int? HotspotBin, double? CoveredShare, double Need, NeedComponents Components);
+
+    /// <summary>The need index's components, each from 0 to 1.</summary>
+    internal sealed record NeedComponents(double RateRank, double Trend, double Hotspot, double Uncovered);
+
+    internal static Task<Results<Ok<NaloxoneAnswer>, ValidationProblem, ProblemHttpResult>> NaloxoneAsync(
         HttpRequest request, [FromKeyedServices(RequestClass.Planning)] NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, IOptions<LimitsOptions> limits) =>
         AnswerAsync(request, Title, "the plan", typeof(NaloxoneRequest), (root, ct) =>
             PlanAsync(root, dataSource, access.For(request.HttpContext), DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), limits.Value, ct));
 
     /// <summary>Replaces the caller's agency's naloxone sites: <c>{"features": …}</c> or <c>{"csv": "name,lat,lon …"}</c>.</summary>
-    internal static Task<IResult> PutSitesAsync(
+    internal static Task<Results<Ok<SitesReplaced>, ValidationProblem, ProblemHttpResult>> PutSitesAsync(
         HttpRequest request, [FromKeyedServices(RequestClass.Planning)] NpgsqlDataSource dataSource, GeoOrsDbContext db, IOptions<LimitsOptions> limits) =>
         AnswerAsync(request, Title, "the sites' update", typeof(SitesRequest), async (root, ct) =>
         {
             var agency = request.HttpContext.User.FindFirst(GeoOrsClaims.Agency)?.Value ?? throw new Invalid("agency", "the key names no agency");
             var sites = await SitesAsync(root, "sites", dataSource, null, limits.Value, ct);
             await NaloxoneSites.ReplaceAsync(db, agency, sites, ct);
-            return new { agency, sites = sites.Count };
+            return new SitesReplaced(agency, sites.Count);
         });
 
     /// <summary>Every listed naloxone site (public: the places are public services).</summary>
-    internal static async Task<IResult> GetSitesAsync(string? agency, GeoOrsDbContext db, CancellationToken cancellationToken) =>
+    internal static async Task<Ok<IReadOnlyList<NaloxoneSite>>> GetSitesAsync(string? agency, GeoOrsDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await NaloxoneSites.ListAsync(db, agency, cancellationToken));
 
     /// <summary>
@@ -102,15 +195,15 @@ internal static class PlanningEndpoints
     /// shown. The public gets the areas whose counts it may see (none withheld), ranked from public
     /// figures only (docs/ACCESS.md).
     /// </summary>
-    internal static async Task<IResult> TargetsAsync(
+    internal static async Task<Results<Ok<NeedTargets>, ValidationProblem>> TargetsAsync(
         HttpContext http, [FromKeyedServices(RequestClass.Planning)] NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, CancellationToken cancellationToken)
     {
         var query = http.Request.Query;
         foreach (var name in query.Keys)
         {
-            if (name is not ("kind" or "from" or "to" or "radiusMeters" or "limit"))
+            if (!QueryParameter.Takes(TargetsQuery, name))
             {
-                return Problem(Title, name, $"unknown parameter '{name}'; the parameters are kind, from, to, radiusMeters and limit");
+                return Problem(Title, name, $"unknown parameter '{name}'; the parameters are {QueryParameter.Phrase(TargetsQuery)}");
             }
         }
 
@@ -183,32 +276,28 @@ internal static class PlanningEndpoints
         var smoothed = EmpiricalBayesRates.Smooth([.. areas.Select(a => (double)a.Overdoses!.Value)], [.. areas.Select(a => (double)a.Population!.Value)]);
         var scores = NeedIndex.Compute([.. smoothed.Select(r => r * 100_000)], [.. trends.Select(t => t.Item1)], [.. areas.Select(a => Hot(a.Id))], [.. areas.Select(a => Uncovered(a.Id))]);
         var ranked = areas.Select((a, i) => (Area: a, Score: scores[i], Trend: trends[i], Smoothed: Math.Round(smoothed[i] * 100_000, 2))).OrderByDescending(x => x.Score.Index).ThenBy(x => x.Area.Id, StringComparer.Ordinal).Take(limit);
-        return TypedResults.Ok(new
-        {
+        return TypedResults.Ok(new NeedTargets(
             kind,
             from,
             to,
-            radius_meters = radius,
-            disclosure_control = view.Suppressed ? Data.Access.Disclosure.Note : null,
-            weights = new { rate = NeedIndex.Weights[0], trend = NeedIndex.Weights[1], hotspot = NeedIndex.Weights[2], uncovered = NeedIndex.Weights[3] },
-            areas_ranked = areas.Count,
-            targets = ranked.Select((x, rank) => new
-            {
-                rank = rank + 1,
-                id = x.Area.Id,
-                name = x.Area.Name,
-                population = x.Area.Population,
-                overdoses = x.Area.Overdoses,
-                rate = x.Area.Rate,
-                smoothed_rate = x.Smoothed,
-                trend_z = view.Suppressed ? (double?)null : x.Trend.Item1,
-                trend_p = view.Suppressed ? null : x.Trend.Item2,
-                hotspot_bin = members is null && bins.TryGetValue(x.Area.Id, out var b) ? b : (int?)null,
-                covered_share = view.Suppressed ? (double?)null : 1 - x.Score.Uncovered,
-                need = x.Score.Index,
-                components = new { rate_rank = x.Score.RateRank, trend = x.Score.Trend, hotspot = x.Score.Hotspot, uncovered = x.Score.Uncovered },
-            }),
-        });
+            radius,
+            view.Suppressed ? Data.Access.Disclosure.Note : null,
+            new NeedWeights(NeedIndex.Weights[0], NeedIndex.Weights[1], NeedIndex.Weights[2], NeedIndex.Weights[3]),
+            areas.Count,
+            [.. ranked.Select((x, rank) => new NeedTarget(
+                rank + 1,
+                x.Area.Id,
+                x.Area.Name,
+                x.Area.Population,
+                x.Area.Overdoses,
+                x.Area.Rate,
+                x.Smoothed,
+                view.Suppressed ? null : x.Trend.Item1,
+                view.Suppressed ? null : x.Trend.Item2,
+                members is null && bins.TryGetValue(x.Area.Id, out var b) ? b : null,
+                view.Suppressed ? null : 1 - x.Score.Uncovered,
+                x.Score.Index,
+                new NeedComponents(x.Score.RateRank, x.Score.Trend, x.Score.Hotspot, x.Score.Uncovered)))]));
     }
 
     private static (double Z, double? P) MannKendall(long[] months)
@@ -217,7 +306,7 @@ internal static class PlanningEndpoints
         return (double.IsFinite(r.Z) ? r.Z : 0, double.IsFinite(r.P) ? r.P : null);
     }
 
-    internal static async Task<object> PlanAsync(
+    internal static async Task<NaloxoneAnswer> PlanAsync(
         JsonElement root, NpgsqlDataSource dataSource, Data.Access.AccessView view, DateOnly today, LimitsOptions limits, CancellationToken cancellationToken)
     {
         var k = Whole(root, "k", 1, 1000) ?? throw new Invalid("k", "'k', the number of sites to choose, is required (1 to 1000)");
@@ -285,46 +374,19 @@ internal static class PlanningEndpoints
         {
             cumulative += s.AddedDemand;
             var site = candidates[s.Candidate];
-            return new Dictionary<string, object>
-            {
-                ["rank"] = rank + 1, ["name"] = site.Name, ["lon"] = Math.Round(site.Lon, 6), ["lat"] = Math.Round(site.Lat, 6),
-                ["added_demand"] = s.AddedDemand, ["covered_demand"] = cumulative,
-            };
+            return new PlannedSite(rank + 1, site.Name, Math.Round(site.Lon, 6), Math.Round(site.Lat, 6), s.AddedDemand, cumulative);
         }).ToList();
-        var plan = new Dictionary<string, object?>
-        {
-            ["area"] = areaDescription,
-            ["area_name"] = areaName,
-            ["from"] = from,
-            ["to"] = to,
-            ["k"] = k,
-            ["radius_meters"] = radius,
-            ["weights"] = new { fatal = fatalWeight, nonfatal = nonfatalWeight, half_life_days = halfLife },
-            ["events"] = events.Count,
-            ["candidates"] = candidates.Count,
-            ["existing_sites"] = existing.Count,
-            ["total_demand"] = solution.TotalDemand,
-            ["existing_demand"] = solution.ExistingDemand,
-            ["new_demand"] = solution.NewDemand,
-            ["covered_demand"] = solution.CoveredDemand,
-            ["covered_share"] = solution.CoveredShare,
-            ["new_share"] = solution.NewShare,
-            ["curve"] = solution.GreedyCurve.Select((v, i) => new { sites = i + 1, new_demand = v, covered_share = solution.TotalDemand > 0 ? (v + solution.ExistingDemand) / solution.TotalDemand : 0 }),
-            ["upper_bound"] = solution.UpperBound,
-            ["gap"] = solution.Gap,
-            ["relative_gap"] = solution.RelativeGap,
-            ["proven_optimal"] = solution.Bounds.ProvenByEnumeration || solution.Gap <= 1e-9 * Math.Max(1, solution.UpperBound),
-            ["bounds"] = new Dictionary<string, double?>
-            {
-                ["coverable"] = Finite(solution.Bounds.Coverable),
-                ["lagrangian"] = Finite(solution.Bounds.Lagrangian),
-                ["greedy_ratio"] = Finite(solution.Bounds.GreedyRatio),
-                ["online"] = Finite(solution.Bounds.Online),
-                ["exhaustive"] = Finite(solution.Bounds.Exhaustive),
-            },
-            ["swaps"] = solution.Swaps,
-            ["sites"] = sites,
-        };
+        var plan = new NaloxonePlan(
+            areaDescription, areaName, from, to, k, radius, new PlanWeightsUsed(fatalWeight, nonfatalWeight, halfLife),
+            events.Count, candidates.Count, existing.Count,
+            solution.TotalDemand, solution.ExistingDemand, solution.NewDemand, solution.CoveredDemand, solution.CoveredShare, solution.NewShare,
+            [.. solution.GreedyCurve.Select((v, i) => new CurvePoint(i + 1, v, solution.TotalDemand > 0 ? (v + solution.ExistingDemand) / solution.TotalDemand : 0))],
+            solution.UpperBound, solution.Gap, solution.RelativeGap,
+            solution.Bounds.ProvenByEnumeration || solution.Gap <= 1e-9 * Math.Max(1, solution.UpperBound),
+            new PlanBounds(Finite(solution.Bounds.Coverable), Finite(solution.Bounds.Lagrangian), Finite(solution.Bounds.GreedyRatio),
+                Finite(solution.Bounds.Online), Finite(solution.Bounds.Exhaustive)),
+            solution.Swaps,
+            sites);
         if (format == "json")
         {
             return plan;
@@ -332,14 +394,15 @@ internal static class PlanningEndpoints
 
         // GeoJSON4STJ writes the features (its converters are in the API's JSON options); the plan rides
         // along as a foreign member.
-        return new Dictionary<string, object?>
-        {
-            ["type"] = "FeatureCollection",
-            ["features"] = sites.Select(s => new NetTopologySuite.Features.Feature(
-                Wgs84.CreatePoint(new NetTopologySuite.Geometries.Coordinate((double)s["lon"], (double)s["lat"])),
-                new NetTopologySuite.Features.AttributesTable(s))).ToList(),
-            ["plan"] = plan.Where(p => p.Key != "sites").ToDictionary(p => p.Key, p => p.Value),
-        };
+        return new NaloxonePlanFeatures(
+            "FeatureCollection",
+            [.. sites.Select(s => new NetTopologySuite.Features.Feature(
+                Wgs84.CreatePoint(new NetTopologySuite.Geometries.Coordinate(s.Lon, s.Lat)),
+                new NetTopologySuite.Features.AttributesTable(new Dictionary<string, object>
+                {
+                    ["rank"] = s.Rank, ["name"] = s.Name, ["lon"] = s.Lon, ["lat"] = s.Lat, ["added_demand"] = s.AddedDemand, ["covered_demand"] = s.CoveredDemand,
+                })))],
+            plan with { Sites = null });
     }
 
     /// <summary>A bound not computed is infinite; JSON says null.</summary>
@@ -370,7 +433,7 @@ internal static class PlanningEndpoints
     }
 
     /// <summary>The planning area: its boundary (EPSG:4326), name and description; refused over <see cref="LimitsOptions.MaxPlannerAreaKm2"/>.</summary>
-    private static async Task<(NetTopologySuite.Geometries.Geometry Area, string Name, object Description)> AreaAsync(
+    private static async Task<(NetTopologySuite.Geometries.Geometry Area, string Name, IReadOnlyDictionary<string, string> Description)> AreaAsync(
         JsonElement root, NpgsqlDataSource dataSource, LimitsOptions limits, CancellationToken cancellationToken)
     {
         var (geometry, name, description) = await ReadAreaAsync(root, dataSource, cancellationToken);
@@ -384,7 +447,7 @@ internal static class PlanningEndpoints
         return (geometry, name, description);
     }
 
-    private static async Task<(NetTopologySuite.Geometries.Geometry Geometry, string Name, object Description)> ReadAreaAsync(
+    private static async Task<(NetTopologySuite.Geometries.Geometry Geometry, string Name, IReadOnlyDictionary<string, string> Description)> ReadAreaAsync(
         JsonElement root, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (!root.TryGetProperty("area", out var area) || area.ValueKind != JsonValueKind.Object)
@@ -416,7 +479,7 @@ internal static class PlanningEndpoints
             }
 
             geometry.SRID = 4326;
-            return (geometry, "the polygon given", new { geometry = "polygon" });
+            return (geometry, "the polygon given", new Dictionary<string, string> { ["geometry"] = "polygon" });
         }
 
         var id = member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString()! : throw new Invalid($"area.{member.Name}", $"'area.{member.Name}' is a string");

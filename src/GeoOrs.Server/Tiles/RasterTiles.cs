@@ -85,23 +85,29 @@ internal static class RasterTiles
         }, c => 1024 + ((c.Values?.Count ?? 0) * 64L)); // an area's id and value in a frozen dictionary, roughly
     }
 
-    public static async Task<object> DescribeAsync(
+    /// <summary>
+    /// A layer's PNG tiles as its TileJSON describes them: their URLs, the metric drawn, its
+    /// classification (quantiles, or gi_bins for the Gi* confidence bins), the classes' upper bounds
+    /// and their colours (#rrggbb).
+    /// </summary>
+    internal sealed record RasterDescription(
+        IReadOnlyList<string> Tiles, string Legend, int TileSize, string Metric, string Title, string Classification, double Minimum, double[] Breaks, string[] Colors);
+
+    public static async Task<RasterDescription> DescribeAsync(
         string id, string metric, HttpRequest request, LayerQuery query, NpgsqlDataSource dataSource, TileCache cache, CancellationToken cancellationToken)
     {
         var classification = await ClassifyAsync(id, metric, query, dataSource, cache, cancellationToken);
         var tiles = $"{request.Scheme}://{request.Host}{request.PathBase}/tiles/{id}";
-        return new Dictionary<string, object>
-        {
-            ["tiles"] = new[] { $"{tiles}/{{z}}/{{x}}/{{y}}.png{request.QueryString}" },
-            ["legend"] = $"{tiles}/legend.png{request.QueryString}",
-            ["tile_size"] = TileSize,
-            ["metric"] = metric,
-            ["title"] = MetricsOf(id)[metric],
-            ["classification"] = metric.EndsWith("_bin", StringComparison.Ordinal) ? "gi_bins" : "quantiles",
-            ["minimum"] = classification.Minimum,
-            ["breaks"] = classification.Breaks,
-            ["colors"] = classification.Colors.Select(c => $"#{c.R:x2}{c.G:x2}{c.B:x2}").ToArray(),
-        };
+        return new RasterDescription(
+            [$"{tiles}/{{z}}/{{x}}/{{y}}.png{request.QueryString}"],
+            $"{tiles}/legend.png{request.QueryString}",
+            TileSize,
+            metric,
+            MetricsOf(id)[metric],
+            metric.EndsWith("_bin", StringComparison.Ordinal) ? "gi_bins" : "quantiles",
+            classification.Minimum,
+            classification.Breaks,
+            [.. classification.Colors.Select(c => $"#{c.R:x2}{c.G:x2}{c.B:x2}")]);
     }
 
     internal static async Task<IResult> PngTileAsync(

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GeoOrs.Server.Tiles;
 
@@ -20,14 +21,16 @@ internal static partial class StylesEndpoints
     public static IEndpointRouteBuilder MapStyles(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/styles").WithTags("Styles");
-        group.MapGet("/{name}.json", StyleAsync).WithName("Style");
+        group.MapGet("/{name}.json", StyleAsync).WithName("Style")
+            .Produces<JsonObject>(StatusCodes.Status200OK, "application/json").ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
     /// <summary>The folder the styles are read from: <c>tiles/</c> under the installation root.</summary>
     public static string Folder() => Path.Combine(GeoOrsPaths.Root(), "tiles");
 
-    internal static async Task<IResult> StyleAsync(string name, HttpRequest request, AccessViews access, CancellationToken cancellationToken)
+    /// <summary>A MapLibre GL style (style spec v8), its URLs made absolute for this server; 404 for a style it does not have.</summary>
+    internal static async Task<Results<ContentHttpResult, ProblemHttpResult>> StyleAsync(string name, HttpRequest request, AccessViews access, CancellationToken cancellationToken)
     {
         var file = Path.Combine(Folder(), name + ".json");
         if (!StyleName().IsMatch(name) || !File.Exists(file))

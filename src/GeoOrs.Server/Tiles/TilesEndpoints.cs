@@ -6,6 +6,8 @@ using GeoOrs.Data;
 using GeoOrs.Data.Access;
 using GeoOrs.Data.Layers;
 using GeoOrs.Data.Tiles;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Npgsql;
@@ -31,34 +33,57 @@ internal static class TilesEndpoints
     {
         var group = app.MapGroup("/tiles").WithTags("Tiles");
         group.MapGet("/", Catalog).WithName("TileCatalog");
-        group.MapGet("/{layer}.json", TileJsonAsync).WithName("TileJson");
-        group.MapGet("/{layer}/{z}/{x}/{y}.mvt", VectorTileAsync).WithName("VectorTile");
-        group.MapGet("/{layer}/{z}/{x}/{y}.png", RasterTiles.PngTileAsync).WithName("PngTile");
-        group.MapGet("/{layer}/legend.png", RasterTiles.LegendAsync).WithName("PngLegend");
+        group.MapGet("/{layer}.json", TileJsonAsync).WithName("TileJson").WithQuery(RasterQuery);
+        group.MapGet("/{layer}/{z}/{x}/{y}.mvt", VectorTileAsync).WithName("VectorTile").WithQuery(QueryParameter.Layer)
+            .WithBinaryResponse("application/vnd.mapbox-vector-tile", "The tile (Mapbox Vector Tile 2.1), gzip or brotli as Accept-Encoding allows, with a strong ETag.");
+        group.MapGet("/{layer}/{z}/{x}/{y}.png", RasterTiles.PngTileAsync).WithName("PngTile").WithQuery(RasterQuery)
+            .WithBinaryResponse("image/png", "The tile as a 256 × 256 PNG, with a strong ETag.");
+        group.MapGet("/{layer}/legend.png", RasterTiles.LegendAsync).WithName("PngLegend").WithQuery(RasterQuery)
+            .WithBinaryResponse("image/png", "The legend of the layer's PNG tiles for the same window and filters, with a strong ETag.");
         return app;
     }
+
+    /// <summary>
+    /// The query parameters of a layer's TileJSON and PNG tiles: the window and filters (each layer takes
+    /// those its catalog entry lists) and the metric drawn.
+    /// </summary>
+    internal static readonly IReadOnlyList<QueryParameter> RasterQuery =
+    [
+        .. QueryParameter.Layer,
+        new("metric", "string", "The measure the PNG tiles draw (area and hot spot layers; the first of the layer's metrics by default)."),
+    ];
+
+    /// <summary>The tile catalog: each layer the caller may read, with its URLs and the parameters it takes.</summary>
+    internal sealed record TileCatalog(IReadOnlyList<CatalogLayer> Layers);
+
+    /// <summary>A layer of the catalog; <c>png</c> is null for a layer drawn only as vector tiles.</summary>
+    internal sealed record CatalogLayer(string Id, string Tilejson, string Tiles, string? Png, IReadOnlyList<string> Parameters);
+
+    /// <summary>A layer's TileJSON 3.0.0; <c>description</c> and <c>disclosure_control</c> for the public's area layers, <c>raster</c> for layers drawn as PNG.</summary>
+    internal sealed record TileJson(
+        string Tilejson, string Name, string Scheme, IReadOnlyList<string> Tiles, int Minzoom, int Maxzoom, double[] Bounds,
+        IReadOnlyList<IReadOnlyDictionary<string, object>> VectorLayers,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Description,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, object>? DisclosureControl,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RasterTiles.RasterDescription? Raster);
 
     private static string Base(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/tiles";
 
     /// <summary>Whether the caller may read a layer: point layers need a role that sees points.</summary>
     internal static bool Readable(VectorTileLayer layer, AccessView view) => layer is not PointTileLayer || view.Points != PointAccess.None;
 
-    internal static IResult Catalog(HttpContext http, AccessViews access) => CatalogOf(http.Request, access.For(http));
+    internal static Ok<TileCatalog> Catalog(HttpContext http, AccessViews access) => CatalogOf(http.Request, access.For(http));
 
-    private static IResult CatalogOf(HttpRequest request, AccessView view) => TypedResults.Json(new
-    {
-        layers = VectorTileLayers.All.Values.Where(l => Readable(l, view)).OrderBy(l => l.Id, StringComparer.Ordinal).Select(l => new
-        {
-            id = l.Id,
-            tilejson = $"{Base(request)}/{l.Id}.json",
-            tiles = $"{Base(request)}/{l.Id}/{{z}}/{{x}}/{{y}}.mvt",
-            png = RasterTiles.Renders(l.Id) ? $"{Base(request)}/{l.Id}/{{z}}/{{x}}/{{y}}.png" : null,
-            parameters = l.Parameters,
-        }),
-    });
+    private static Ok<TileCatalog> CatalogOf(HttpRequest request, AccessView view) => TypedResults.Ok(new TileCatalog(
+        [.. VectorTileLayers.All.Values.Where(l => Readable(l, view)).OrderBy(l => l.Id, StringComparer.Ordinal).Select(l => new CatalogLayer(
+            l.Id,
+            $"{Base(request)}/{l.Id}.json",
+            $"{Base(request)}/{l.Id}/{{z}}/{{x}}/{{y}}.mvt",
+            RasterTiles.Renders(l.Id) ? $"{Base(request)}/{l.Id}/{{z}}/{{x}}/{{y}}.png" : null,
+            l.Parameters))]));
 
     /// <summary>TileJSON 3.0.0 for a layer (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0).</summary>
-    internal static async Task<IResult> TileJsonAsync(
+    internal static async Task<Results<Ok<TileJson>, ProblemHttpResult>> TileJsonAsync(
         string layer, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, AccessViews access, CancellationToken cancellationToken)
     {
         var request = http.Request;
@@ -94,29 +119,19 @@ internal static class TilesEndpoints
             bounds = LayerExtent.Coarsened(bounds);
         }
 
-        var tileJson = new Dictionary<string, object?>
-        {
-            ["tilejson"] = "3.0.0",
-            ["name"] = definition.Id,
-            ["scheme"] = "xyz",
-            ["tiles"] = new[] { $"{Base(request)}/{definition.Id}/{{z}}/{{x}}/{{y}}.mvt{request.QueryString}" },
-            ["minzoom"] = definition.MinZoom,
-            ["maxzoom"] = definition.MaxZoom,
-            ["bounds"] = bounds,
-            ["vector_layers"] = new[] { definition.VectorLayer() },
-        };
-        if (view.Suppressed && definition is AreaTileLayer)
-        {
-            tileJson["description"] = Disclosure.Text;
-            tileJson["disclosure_control"] = Disclosure.Note;
-        }
-
-        if (RasterTiles.Renders(layer))
-        {
-            tileJson["raster"] = await RasterTiles.DescribeAsync(layer, metric!, request, query, dataSource, cache, cancellationToken);
-        }
-
-        return TypedResults.Json(tileJson);
+        var disclosed = view.Suppressed && definition is AreaTileLayer;
+        return TypedResults.Ok(new TileJson(
+            "3.0.0",
+            definition.Id,
+            "xyz",
+            [$"{Base(request)}/{definition.Id}/{{z}}/{{x}}/{{y}}.mvt{request.QueryString}"],
+            definition.MinZoom,
+            definition.MaxZoom,
+            bounds,
+            [definition.VectorLayer()],
+            disclosed ? Disclosure.Text : null,
+            disclosed ? Disclosure.Note : null,
+            RasterTiles.Renders(layer) ? await RasterTiles.DescribeAsync(layer, metric!, request, query, dataSource, cache, cancellationToken) : null));
     }
 
     internal static async Task<IResult> VectorTileAsync(
@@ -301,9 +316,9 @@ internal static class TilesEndpoints
         return false;
     }
 
-    internal static IResult NoSuchLayer(string layer) =>
+    internal static ProblemHttpResult NoSuchLayer(string layer) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such layer", detail: $"No tile layer is named '{layer}'.");
 
-    internal static IResult BadParameter(string detail) =>
+    internal static ProblemHttpResult BadParameter(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid parameter", detail: detail);
 }
