@@ -907,7 +907,6 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
             ["Access:Jwt:SigningKey"] = Secret,
             ["Access:Jwt:Issuer"] = "https://idp.example.org",
             ["Access:Jwt:Audience"] = "geoors",
-            ["Scheduling:Enabled"] = "false",
         });
 
         string Token(Dictionary<string, object> claims, DateTime? expires = null) => new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(

@@ -88,7 +88,6 @@ public class AlertStreamTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFacto
     {
         await using var small = new GeoOrsFactory(new Dictionary<string, string?>
         {
-            ["Scheduling:Enabled"] = "false",
             ["Alerts:ReplayLimit"] = "2",
             ["Alerts:HeartbeatInterval"] = "00:00:00.300",
         });

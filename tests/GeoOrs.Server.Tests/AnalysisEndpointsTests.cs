@@ -219,7 +219,6 @@ public class AnalysisEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOr
     /// <summary>A server whose caps are small enough to reach with the 3 × 3 grid.</summary>
     private static GeoOrsFactory SmallCaps() => new(new Dictionary<string, string?>
     {
-        ["Scheduling:Enabled"] = "false",
         ["Limits:MaxFeatures"] = "20",
         ["Limits:MaxNeighbors"] = "5",
         ["Limits:MaxPermutations"] = "99",

@@ -42,7 +42,7 @@ public class AnalysisJobsTests
             Assert.Equal(4, manifest.Spikes.Count);
             Assert.Equal(4, manifest.Hotspots.Count);
 
-            await using var factory = new GeoOrsFactory(new Dictionary<string, string?>
+            await using var factory = GeoOrsFactory.WithScheduler(new Dictionary<string, string?>
             {
                 ["Database:ConnectionString"] = scratch.ConnectionString,
                 ["Scheduling:HotspotsCron"] = "0/5 * * * * ?",

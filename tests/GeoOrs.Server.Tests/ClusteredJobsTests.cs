@@ -25,7 +25,6 @@ public class ClusteredJobsTests
         ["Database__ConnectionString"] = connectionString,
         ["Scheduling__Enabled"] = "true",
         ["Scheduling__InstanceId"] = id,
-        ["Scheduling__AggregateRefreshInterval"] = "1.00:00:00",
         ["Scheduling__HotspotsCron"] = hotspotsCron,
         ["Scheduling__EmergingCron"] = Never,
         ["Scheduling__SpikesCron"] = spikesCron,

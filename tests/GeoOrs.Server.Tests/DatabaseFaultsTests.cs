@@ -19,7 +19,7 @@ public sealed class DatabaseFaultsTests
 {
     private static GeoOrsFactory Server(params (string Key, string? Value)[] settings)
     {
-        var all = new Dictionary<string, string?> { ["Scheduling:Enabled"] = "false" };
+        var all = new Dictionary<string, string?>();
         foreach (var (key, value) in settings)
         {
             all[key] = value;

@@ -12,17 +12,30 @@ namespace GeoOrs.Server.Tests;
 
 /// <summary>
 /// The whole server in memory against the real PostGIS test database, with the repository's
-/// boundaries and a scheduler that joins the cluster on that database.
+/// boundaries. It runs no background jobs: a test about jobs or their schedule turns the scheduler
+/// on (<see cref="WithScheduler"/>), and sets the crons it needs, on a database of its own when the
+/// schedule is what it tests (every server on a database shares one schedule).
 /// </summary>
 public sealed class GeoOrsFactory : WebApplicationFactory<Program>
 {
+    /// <summary>February 31st: a cron that never fires.</summary>
+    internal const string Never = "0 0 31 2 *";
+
     private readonly Dictionary<string, string?> _settings = new()
     {
         ["Database:ConnectionString"] = PostGis.ConnectionString,
         ["Boundaries:Directory"] = PostGis.Shapefiles,
-        ["Scheduling:AggregateRefreshInterval"] = "00:00:02",
+
+        // No Hangfire server: jobs enqueued here wait for a server that runs them. A test that turns
+        // it on gets three workers polling each second, and a schedule that never fires unless the
+        // test sets one: a nightly hot spot run on the shared database would replace the runs some
+        // tests store themselves.
+        ["Scheduling:Enabled"] = "false",
         ["Scheduling:PollInterval"] = "00:00:01",
         ["Scheduling:Workers"] = "3",
+        ["Scheduling:HotspotsCron"] = Never,
+        ["Scheduling:EmergingCron"] = Never,
+        ["Scheduling:SpikesCron"] = Never,
 
         // Tests share one database: a hot spot run started by other tests' ingests would replace the
         // runs some tests store themselves. The tests of that trigger turn it on.
@@ -53,7 +66,7 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
     {
     }
 
-    /// <summary>A factory with settings of its own (another database, another scheduler instance id) and, optionally, services of its own.</summary>
+    /// <summary>A factory with settings of its own (another database, the scheduler on) and, optionally, services of its own.</summary>
     internal GeoOrsFactory(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         foreach (var (key, value) in settings)
@@ -62,6 +75,18 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
         }
 
         _services = services;
+    }
+
+    /// <summary>A factory whose server runs background jobs: a Hangfire server taking enqueued jobs, with these settings besides.</summary>
+    internal static GeoOrsFactory WithScheduler(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var all = new Dictionary<string, string?> { ["Scheduling:Enabled"] = "true" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        return new GeoOrsFactory(all, services);
     }
 
     private readonly Dictionary<string, string> _keys = [];

@@ -20,9 +20,30 @@ public class HealthEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         Assert.StartsWith("3.", root.GetProperty("database").GetProperty("postgis_version").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("15", root.GetProperty("database").GetProperty("server_version").GetString(), StringComparison.Ordinal);
         Assert.True(root.GetProperty("migrations").GetProperty("up_to_date").GetBoolean());
-        Assert.True(root.GetProperty("scheduler").GetProperty("running").GetBoolean());
         Assert.Equal(3220, root.GetProperty("boundaries").GetProperty("counties").GetInt64());
         Assert.Equal(52, root.GetProperty("boundaries").GetProperty("states").GetInt64());
+
+        // The tests' servers run no jobs unless asked: healthy without a scheduler, which says so.
+        var scheduler = root.GetProperty("scheduler");
+        Assert.False(scheduler.GetProperty("enabled").GetBoolean());
+        Assert.Equal("disabled", scheduler.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_server_with_the_scheduler_on_reports_it_running_under_its_instance_id()
+    {
+        var instance = "health-" + Guid.NewGuid().ToString("N")[..6];
+        await using var scheduled = GeoOrsFactory.WithScheduler(new Dictionary<string, string?> { ["Scheduling:InstanceId"] = instance });
+        using var client = scheduled.CreateClient();
+        using var response = await client.GetAsync(new Uri("/health", UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        using var doc = JsonDocument.Parse(body);
+        var scheduler = doc.RootElement.GetProperty("scheduler");
+        Assert.True(scheduler.GetProperty("enabled").GetBoolean());
+        Assert.True(scheduler.GetProperty("running").GetBoolean());
+        Assert.Equal(instance, scheduler.GetProperty("instance_id").GetString());
     }
 
     [Fact]
@@ -33,7 +54,6 @@ public class HealthEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         {
             ["Database:ConnectionString"] = scratch.ConnectionString,
             ["Boundaries:LoadOnStart"] = "false",
-            ["Scheduling:Enabled"] = "false",
         });
         using var client = lonely.CreateClient();
         using (var healthy = await client.GetAsync(new Uri("/health", UriKind.Relative)))

@@ -23,7 +23,7 @@ public sealed class HttpHardeningTests(GeoOrsFactory factory) : IClassFixture<Ge
     /// <summary>A server of its own with these settings, without the scheduler.</summary>
     private static GeoOrsFactory Server(params (string Key, string? Value)[] settings)
     {
-        var all = new Dictionary<string, string?> { ["Scheduling:Enabled"] = "false" };
+        var all = new Dictionary<string, string?>();
         foreach (var (key, value) in settings)
         {
             all[key] = value;

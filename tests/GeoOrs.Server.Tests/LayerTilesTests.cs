@@ -194,7 +194,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     public async Task Another_server_drops_its_cached_tile_when_a_batch_commits()
     {
         await SeedAsync();
-        await using var other = new GeoOrsFactory(new Dictionary<string, string?> { ["Scheduling:Enabled"] = "false" });
+        await using var other = new GeoOrsFactory();
         using var client = factory.CreateClient("admin");
         using var otherClient = other.CreateClient("admin");
         var tile = TileMath.TileOf(Lon, Lat, 7);

@@ -302,7 +302,7 @@ public class PlanningEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOr
         var request = JsonSerializer.Serialize(new { area = new { county = Niobrara }, from = "1996-01-01", to = "1996-12-31", candidates = Candidates, k = 2, radiusMeters = 50_000 });
         foreach (var (limit, refused) in new[] { (value, true), ((long.Parse(value, System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), false) })
         {
-            await using var server = new GeoOrsFactory(new Dictionary<string, string?> { ["Scheduling:Enabled"] = "false", [setting] = limit });
+            await using var server = new GeoOrsFactory(new Dictionary<string, string?> { [setting] = limit });
             using var client = await server.ClientForAsync("analyst");
             using var response = await client.PostAsync(new Uri("/api/planning/naloxone", UriKind.Relative), new StringContent(request, Encoding.UTF8, "application/json"));
             var text = await response.Content.ReadAsStringAsync();

@@ -121,7 +121,6 @@ public sealed class WebMapEndpointsTests(GeoOrsFactory factory) : IClassFixture<
     {
         await using var server = new GeoOrsFactory(new Dictionary<string, string?>
         {
-            ["Scheduling:Enabled"] = "false",
             ["WebMap:BasemapStyleUrl"] = "https://tiles.example.org/styles/light.json?key=a&b=c",
         });
         using var client = server.CreateClient();
@@ -138,7 +137,6 @@ public sealed class WebMapEndpointsTests(GeoOrsFactory factory) : IClassFixture<
     {
         await using var server = new GeoOrsFactory(new Dictionary<string, string?>
         {
-            ["Scheduling:Enabled"] = "false",
             ["Http:CorsOrigins:0"] = "https://dashboard.example.org",
         });
         using var client = server.CreateClient();
@@ -157,7 +155,6 @@ public sealed class WebMapEndpointsTests(GeoOrsFactory factory) : IClassFixture<
     {
         await using var server = new GeoOrsFactory(new Dictionary<string, string?>
         {
-            ["Scheduling:Enabled"] = "false",
             ["WebMap:BasemapStyleUrl"] = "javascript:alert(1)",
         });
         var error = Assert.ThrowsAny<Exception>(() => server.CreateClient());

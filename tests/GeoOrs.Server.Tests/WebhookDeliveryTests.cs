@@ -140,7 +140,6 @@ public class WebhookDeliveryTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
     {
         static Dictionary<string, string?> Node() => new()
         {
-            ["Scheduling:Enabled"] = "false",
             ["Webhooks:BatchSize"] = "2",
             ["Webhooks:PollInterval"] = "00:00:00.200",
         };
@@ -188,7 +187,6 @@ public class WebhookDeliveryTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         var alerts = Enumerable.Range(0, Count).Select(i => TestAlerts.Alert(area, new DateOnly(2024, 2, 1).AddDays(i).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).ToArray();
         var stopping = new GeoOrsFactory(new Dictionary<string, string?>
         {
-            ["Scheduling:Enabled"] = "false",
             ["Webhooks:BatchSize"] = "10",
             ["Webhooks:PollInterval"] = "00:00:00.100",
         });

@@ -23,7 +23,6 @@ public sealed class DefaultWebhookPolicyFactory : IDisposable
     public GeoOrsFactory Factory { get; } = new(
         new Dictionary<string, string?>
         {
-            ["Scheduling:Enabled"] = "false",
             ["Webhooks:AllowedHosts:0"] = AdmittedName, // in place of the suite's 127.0.0.1
             ["Webhooks:AllowedHosts:1"] = "10.20.0.0/16",
         },
@@ -163,7 +162,7 @@ public class WebhookTargetsTests(GeoOrsFactory factory, DefaultWebhookPolicyFact
     [Fact]
     public void A_misspelt_allow_list_entry_stops_the_server_from_starting()
     {
-        using var bad = new GeoOrsFactory(new Dictionary<string, string?> { ["Scheduling:Enabled"] = "false", ["Webhooks:AllowedHosts:1"] = "10.0.0.0/99" });
+        using var bad = new GeoOrsFactory(new Dictionary<string, string?> { ["Webhooks:AllowedHosts:1"] = "10.0.0.0/99" });
         var e = Assert.ThrowsAny<Exception>(() => bad.Services);
         Assert.Contains("AllowedHosts", e.ToString(), StringComparison.Ordinal);
     }

@@ -9,6 +9,9 @@ internal static class OverdoseWriter
     /// <summary>The least share of a spike's events drawn around town centres (a batch sold in town).</summary>
     public const double SpikeClustered = 0.85;
 
+    /// <summary>Rows written between two looks at the cancellation token (the seizure writer's too).</summary>
+    public const int CheckEvery = 4096;
+
     private static readonly double[] WeekdayWeights = [1.25, 1.0, 0.95, 0.95, 1.0, 1.3, 1.35]; // Sunday first
 
     private static readonly double[] LocalHourWeights =
@@ -32,10 +35,11 @@ internal static class OverdoseWriter
     /// <param name="hotspots">The planned hotspots.</param>
     /// <param name="random">The seed's overdose stream.</param>
     /// <param name="observe">Receives each row's ground truth, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the writing between rows.</param>
     public static void Write(
         TextWriter output, SyntheticOptions options, CountyModel model, EventCalendar calendar,
         IReadOnlyList<SpikePlan> spikes, IReadOnlyList<HotspotPlan> hotspots, SyntheticRandom random,
-        Action<SyntheticOverdoseInfo>? observe)
+        Action<SyntheticOverdoseInfo>? observe, CancellationToken cancellationToken)
     {
         output.Write(SyntheticEvents.OverdoseHeader);
         output.Write('\n');
@@ -63,6 +67,11 @@ internal static class OverdoseWriter
         string prefix = FormattableString.Invariant($"syn-od-{options.Seed}-");
         for (long n = 1; n <= options.Overdoses; n++)
         {
+            if (n % CheckEvery == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             SyntheticCounty county;
             double lon, lat;
             int day, signature = 0, signalIndex = -1;

@@ -16,8 +16,10 @@ internal static class SeizureWriter
     /// <param name="options">The run's options.</param>
     /// <param name="model">The counties.</param>
     /// <param name="random">The seed's seizure stream.</param>
+    /// <param name="cancellationToken">Stops the writing between rows.</param>
     /// <returns>The rows written per kind of place.</returns>
-    public static (int Corridor, int Port, int Population) Write(TextWriter output, SyntheticOptions options, CountyModel model, SyntheticRandom random)
+    public static (int Corridor, int Port, int Population) Write(
+        TextWriter output, SyntheticOptions options, CountyModel model, SyntheticRandom random, CancellationToken cancellationToken)
     {
         output.Write(SyntheticEvents.SeizureHeader);
         output.Write('\n');
@@ -29,6 +31,11 @@ internal static class SeizureWriter
         int corridor = 0, port = 0, population = 0;
         for (long n = 1; n <= options.Seizures; n++)
         {
+            if (n % OverdoseWriter.CheckEvery == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var (lon, lat, place) = places.Sample(random);
             _ = place switch
             {

@@ -58,11 +58,12 @@ public static class SyntheticEvents
     /// <param name="options">What to generate.</param>
     /// <param name="overdoses">Receives the overdose CSV (header, then rows; <c>\n</c> line ends).</param>
     /// <param name="seizures">Receives the seizure CSV.</param>
+    /// <param name="cancellationToken">Stops the generation between rows (<see cref="OperationCanceledException"/>).</param>
     /// <returns>The manifest of the run.</returns>
     /// <exception cref="ArgumentException">The options are invalid or name no shapefile folder.</exception>
     /// <exception cref="IOException">A boundary file is missing or unreadable.</exception>
     /// <exception cref="InvalidDataException">A boundary file is malformed.</exception>
-    public static SyntheticManifest Generate(SyntheticOptions options, TextWriter overdoses, TextWriter seizures)
+    public static SyntheticManifest Generate(SyntheticOptions options, TextWriter overdoses, TextWriter seizures, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrEmpty(options.ShapefilesDirectory))
@@ -71,7 +72,9 @@ public static class SyntheticEvents
         }
 
         options.Validate();
-        return Generate(options, SyntheticGeography.Load(options.ShapefilesDirectory), overdoses, seizures);
+        var geography = SyntheticGeography.Load(options.ShapefilesDirectory);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Generate(options, geography, overdoses, seizures, cancellationToken: cancellationToken);
     }
 
     /// <summary>Generates the events in counties already loaded.</summary>
@@ -83,11 +86,12 @@ public static class SyntheticEvents
     /// Receives the ground truth of each overdose row as it is written (its county and planted
     /// signal), or <see langword="null"/>.
     /// </param>
+    /// <param name="cancellationToken">Stops the generation between rows (<see cref="OperationCanceledException"/>).</param>
     /// <returns>The manifest of the run.</returns>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public static SyntheticManifest Generate(
         SyntheticOptions options, SyntheticGeography geography, TextWriter overdoses, TextWriter seizures,
-        Action<SyntheticOverdoseInfo>? observeOverdose = null)
+        Action<SyntheticOverdoseInfo>? observeOverdose = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(geography);
@@ -99,9 +103,9 @@ public static class SyntheticEvents
         var calendar = OverdoseWriter.Calendar(options);
         var (spikes, hotspots) = SignalPlanner.Plan(options, model, calendar, new SyntheticRandom(options.Seed, SignalStream));
 
-        OverdoseWriter.Write(overdoses, options, model, calendar, spikes, hotspots, new SyntheticRandom(options.Seed, OverdoseStream), observeOverdose);
+        OverdoseWriter.Write(overdoses, options, model, calendar, spikes, hotspots, new SyntheticRandom(options.Seed, OverdoseStream), observeOverdose, cancellationToken);
         overdoses.Flush();
-        var (corridor, port, population) = SeizureWriter.Write(seizures, options, model, new SyntheticRandom(options.Seed, SeizureStream));
+        var (corridor, port, population) = SeizureWriter.Write(seizures, options, model, new SyntheticRandom(options.Seed, SeizureStream), cancellationToken);
         seizures.Flush();
 
         int spikeEvents = spikes.Sum(s => s.Total);

@@ -11,7 +11,7 @@ namespace GeoOrs.Data.Synthetic;
 /// The counties the synthetic events are placed in: the Census county polygons (reprojected to
 /// WGS 84 from the shapefile's <c>.prj</c>) joined to the latest population estimate of the Census
 /// <c>co-est</c> file. Load it once and pass it to several
-/// <see cref="SyntheticEvents.Generate(SyntheticOptions, SyntheticGeography, TextWriter, TextWriter, Action{SyntheticOverdoseInfo}?)"/>
+/// <see cref="SyntheticEvents.Generate(SyntheticOptions, SyntheticGeography, TextWriter, TextWriter, Action{SyntheticOverdoseInfo}?, CancellationToken)"/>
 /// calls to save reading the files again.
 /// </summary>
 /// <remarks>

@@ -38,7 +38,7 @@ public sealed record SyntheticOptions
     /// <summary>
     /// The folder with the county shapefile and population estimates, laid out as the repository's
     /// <c>shapefiles/</c>; needed only by
-    /// <see cref="SyntheticEvents.Generate(SyntheticOptions, TextWriter, TextWriter)"/>. Not written to the manifest,
+    /// <see cref="SyntheticEvents.Generate(SyntheticOptions, TextWriter, TextWriter, CancellationToken)"/>. Not written to the manifest,
     /// so the manifest does not depend on where the repository is.
     /// </summary>
     [JsonIgnore]

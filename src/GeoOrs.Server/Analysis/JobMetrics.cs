@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 namespace GeoOrs.Server.Analysis;
 
 /// <summary>
-/// The meter <c>GeoOrs.Jobs</c>: background job attempts by job (refresh-aggregates, hotspots,
-/// emerging, spikes) and outcome (succeeded, failed, skipped), their durations, and failures.
+/// The meter <c>GeoOrs.Jobs</c>: background job attempts by job (hotspots, emerging,
+/// spikes) and outcome (succeeded, failed, skipped), their durations, and failures.
 /// </summary>
 internal static class JobMetrics
 {

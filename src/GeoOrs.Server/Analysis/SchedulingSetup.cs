@@ -61,7 +61,8 @@ internal static class SchedulingSetup
 
     /// <summary>
     /// Creates or upgrades Hangfire's schema before anything uses the storage, one process at a time:
-    /// its installer is not safe to run from two processes at once on a new database.
+    /// its installer is not safe to run from two processes at once on a new database. Then removes
+    /// the recurring jobs GeoOrs no longer has, before any server of this version could fire them.
     /// </summary>
     public static async Task PrepareJobStorageAsync(this WebApplication app)
     {
@@ -69,7 +70,19 @@ internal static class SchedulingSetup
         {
             _ = app.Services.GetRequiredService<JobStorage>();
         }
+
+        var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
+        foreach (var id in RetiredRecurringJobs)
+        {
+            recurring.RemoveIfExists(id);
+        }
     }
+
+    /// <summary>
+    /// Recurring jobs of earlier versions, removed from the storage at start: refresh-aggregates
+    /// refreshed <c>county_event_totals</c>, which nothing read (migration 0020 drops it).
+    /// </summary>
+    internal static readonly IReadOnlyList<string> RetiredRecurringJobs = ["refresh-aggregates"];
 
     /// <summary>The lock that serializes Hangfire's schema installer across processes.</summary>
     internal const string InstallLock = "hangfire-schema";
@@ -108,7 +121,6 @@ internal static class SchedulingSetup
         {
             var o = options.Value;
             var utc = new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc };
-            jobs.AddOrUpdate<RefreshAggregatesJob>(RefreshAggregatesJob.Name, j => j.RunAsync(null, CancellationToken.None), IntervalCron.Of(o.AggregateRefreshInterval), utc);
             jobs.AddOrUpdate<HotspotsJob>(HotspotsJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, null, CancellationToken.None), o.HotspotsCron, utc);
             jobs.AddOrUpdate<EmergingHotspotsJob>(EmergingHotspotsJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, null, CancellationToken.None), o.EmergingCron, utc);
             jobs.AddOrUpdate<SpikesJob>(SpikesJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, null, CancellationToken.None), o.SpikesCron, utc);
@@ -210,43 +222,4 @@ internal sealed class AnalysisQueue(IBackgroundJobClient client, IOptions<Analys
         "spikes" => client.Enqueue<SpikesJob>(j => j.RunAsync(reason, settings, null, CancellationToken.None)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an analysis kind"),
     };
-}
-
-/// <summary>The cron expression of a fixed interval: one that divides a minute, an hour or a day evenly.</summary>
-internal static class IntervalCron
-{
-    public static bool IsValid(TimeSpan interval) => TryOf(interval, out _);
-
-    public static string Of(TimeSpan interval) =>
-        TryOf(interval, out var cron) ? cron : throw new ArgumentOutOfRangeException(nameof(interval), interval, "not a whole divisor of a minute, an hour or a day");
-
-    private static bool TryOf(TimeSpan interval, out string cron)
-    {
-        cron = "";
-        var seconds = interval.TotalSeconds;
-        if (seconds != Math.Floor(seconds) || seconds < 1)
-        {
-            return false;
-        }
-
-        var s = (int)seconds;
-        if (s < 60 && 60 % s == 0)
-        {
-            cron = $"*/{s} * * * * *";
-        }
-        else if (s % 60 == 0 && s < 3600 && 60 % (s / 60) == 0)
-        {
-            cron = $"0 */{s / 60} * * * *";
-        }
-        else if (s % 3600 == 0 && s < 86400 && 24 % (s / 3600) == 0)
-        {
-            cron = $"0 0 */{s / 3600} * * *";
-        }
-        else if (s == 86400)
-        {
-            cron = "0 0 0 * * *";
-        }
-
-        return cron.Length > 0;
-    }
 }

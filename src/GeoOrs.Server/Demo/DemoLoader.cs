@@ -81,7 +81,7 @@ internal sealed class DemoLoader(
                     await using (var overdoses = new StreamWriter(Path.Combine(dir.FullName, "overdoses.csv")))
                     await using (var seizures = new StreamWriter(Path.Combine(dir.FullName, "seizures.csv")))
                     {
-                        SyntheticEvents.Generate(synthetic, overdoses, seizures).WriteJson(Path.Combine(dir.FullName, "synthetic.json"));
+                        SyntheticEvents.Generate(synthetic, overdoses, seizures, stoppingToken).WriteJson(Path.Combine(dir.FullName, "synthetic.json"));
                     }
 
                     await LoadFileAsync("synthetic-overdoses", EventKind.Overdoses, Path.Combine(dir.FullName, "overdoses.csv"), null, stoppingToken);
@@ -98,7 +98,9 @@ internal sealed class DemoLoader(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // stopping: whatever batch was running is rolled back and loads again next time
+            // Stopping: the file being generated is deleted, the batch being loaded rolled back (its
+            // record says it ended early), and both are done again at the next start.
+            logger.LogInformation("Demo: loading stopped with the server; it resumes at the next start");
         }
         catch (Exception e) when (e is IOException or NpgsqlException or IngestFormatException or InvalidOperationException)
         {

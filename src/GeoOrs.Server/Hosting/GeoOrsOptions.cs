@@ -83,16 +83,12 @@ internal sealed class BoundariesOptions
 }
 
 /// <summary>The background jobs (section <c>Scheduling</c>); docs/adr/0013-hangfire-jobs.md explains the timeouts.</summary>
-internal sealed class SchedulingOptions : IValidatableObject
+internal sealed class SchedulingOptions
 {
     public const string Section = "Scheduling";
 
-    /// <summary>Whether this process runs background jobs (every process may enqueue them).</summary>
+    /// <summary>Whether this process runs background jobs and writes their schedule (every process may enqueue them).</summary>
     public bool Enabled { get; set; } = true;
-
-    /// <summary>How often the county aggregates are refreshed: a whole divisor of a minute, an hour or a day.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
-    public TimeSpan AggregateRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>This process's id among the job servers (in <c>job_runs</c> and the dashboard); empty makes a unique one.</summary>
     public string InstanceId { get; set; } = "";
@@ -127,16 +123,6 @@ internal sealed class SchedulingOptions : IValidatableObject
     /// <summary>When a lock of Hangfire's own (its scheduler's, its cleanup's) left by a process that died is broken.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
     public TimeSpan DistributedLockTimeout { get; set; } = TimeSpan.FromMinutes(10);
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (!IntervalCron.IsValid(AggregateRefreshInterval))
-        {
-            yield return new ValidationResult(
-                $"{Section}:{nameof(AggregateRefreshInterval)} must divide a minute, an hour or a day evenly (as 00:00:30, 00:05:00, 06:00:00), not {AggregateRefreshInterval}",
-                [nameof(AggregateRefreshInterval)]);
-        }
-    }
 }
 
 /// <summary>A cron expression as Hangfire reads it: five fields, or six with seconds first.</summary>
