@@ -614,7 +614,10 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
                 {
                     // The cluster is at the mean of the masked points (the mean of Mercator coordinates and
                     // of degrees differ by far less than a pixel across one cell), never at the true mean.
-                    var shown = Assert.Single(layer.Items, f => Math.Abs(f.Points[0].X - cluster.Masked.X) <= 1.5 && Math.Abs(f.Points[0].Y - cluster.Masked.Y) <= 1.5);
+                    // Two cells' masked means may fall within a pixel of each other: the nearest is the one.
+                    var shown = layer.Items.MinBy(f => Math.Max(Math.Abs(f.Points[0].X - cluster.Masked.X), Math.Abs(f.Points[0].Y - cluster.Masked.Y)))!;
+                    Assert.True(Math.Abs(shown.Points[0].X - cluster.Masked.X) <= 1.5 && Math.Abs(shown.Points[0].Y - cluster.Masked.Y) <= 1.5,
+                        $"z{z} {tile}: no cluster at the masked mean of a cell of {cluster.Count}");
                     Assert.Equal((double)cluster.Count, shown.Properties["count"]);
                     var apart = Math.Max(Math.Abs(cluster.True.X - cluster.Masked.X), Math.Abs(cluster.True.Y - cluster.Masked.Y));
                     if (apart > 3)
