@@ -260,6 +260,41 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         }
     }
 
+    /// <summary>
+    /// The API document without its request examples: those are written in the source (a row of six
+    /// squares, a library's address), not read from the data, and are the one place a made-up point
+    /// or small count may stand.
+    /// </summary>
+    private static byte[] WithoutExamples(byte[] document)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(document)!;
+        Strip(node);
+        return JsonSerializer.SerializeToUtf8Bytes(node);
+
+        static void Strip(System.Text.Json.Nodes.JsonNode? node)
+        {
+            switch (node)
+            {
+                case System.Text.Json.Nodes.JsonObject obj:
+                    obj.Remove("example");
+                    obj.Remove("examples");
+                    foreach (var (_, child) in obj)
+                    {
+                        Strip(child);
+                    }
+
+                    break;
+                case System.Text.Json.Nodes.JsonArray array:
+                    foreach (var child in array)
+                    {
+                        Strip(child);
+                    }
+
+                    break;
+            }
+        }
+    }
+
     [Trait("Category", "Slow")]
     [Fact]
     public async Task No_public_response_holds_an_event_point_or_a_count_of_one_to_nine()
@@ -282,7 +317,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
 
                 read++;
                 var mediaType = response.Content.Headers.ContentType?.MediaType;
-                var leak = PublicLeak(mediaType, body);
+                var leak = PublicLeak(mediaType, path == "/openapi/v1.json" ? WithoutExamples(body) : body);
                 Assert.True(leak is null, $"GET {path} to the public: {leak}");
                 if (mediaType == "application/vnd.mapbox-vector-tile" && MvtDecoder.Decode(body).Any(l => l.Features > 0))
                 {
