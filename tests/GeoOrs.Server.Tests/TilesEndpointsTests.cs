@@ -43,10 +43,24 @@ public class TilesEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFa
         Assert.NotNull(etag);
         Assert.False(etag.IsWeak);
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/tiles/states/4/4/6.mvt", UriKind.Relative));
-        request.Headers.IfNoneMatch.Add(etag);
-        using var second = await client.SendAsync(request);
-        Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+        // Other tests reload the boundaries of the shared database now and then, which changes the
+        // tile's ETag (it names the data's versions): then the answer is the tile with its new ETag,
+        // and the new one is asked for again.
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/tiles/states/4/4/6.mvt", UriKind.Relative));
+            request.Headers.IfNoneMatch.Add(etag);
+            using var second = await client.SendAsync(request);
+            if (second.StatusCode == HttpStatusCode.NotModified || attempt == 3)
+            {
+                Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+                break;
+            }
+
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+            Assert.NotEqual(etag, second.Headers.ETag);
+            etag = second.Headers.ETag!;
+        }
 
         var ocean = TileMath.TileOf(-40, 30, 6); // mid-Atlantic
         using var empty = await client.GetAsync(new Uri($"/tiles/states/{ocean.Z}/{ocean.X}/{ocean.Y}.mvt", UriKind.Relative));
