@@ -115,7 +115,7 @@ public static class Webhooks
         return await db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) > 0;
     }
 
-    /// <summary>A subscription's most recent deliveries (newest first) and its counts by state.</summary>
+    /// <summary>A subscription's most recent deliveries (newest first) and its counts by state, as of one moment.</summary>
     /// <param name="db">The database.</param>
     /// <param name="webhookId">The subscription.</param>
     /// <param name="limit">The most deliveries returned.</param>
@@ -125,6 +125,10 @@ public static class Webhooks
         GeoOrsDbContext db, long webhookId, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
+
+        // One snapshot for both reads: a delivery failing between them would be pending in the list
+        // and failed in the counts.
+        await using var snapshot = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         var deliveries = db.WebhookDeliveries.AsNoTracking().Where(d => d.WebhookId == webhookId);
         var recent = await deliveries.OrderByDescending(d => d.Id).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
         var counts = await deliveries.GroupBy(d => d.WebhookId)
