@@ -223,13 +223,6 @@ internal sealed class AnalysisOptions
     /// <returns>The day.</returns>
     public DateOnly LastDay(IEnumerable<TimeZoneInfo> zones, DateTimeOffset now) =>
         AsOfDay ?? (zones.Any() ? GeoOrs.Analysis.Calendar.AreaDays.Latest(now, zones.Distinct()) : DateOnly.FromDateTime(now.UtcDateTime));
-
-    /// <summary>An area's last day: the date <see cref="AsOf"/> names, else the area's today at <paramref name="now"/>, the earliest of its member counties' local dates.</summary>
-    /// <param name="zones">The member counties' time zones.</param>
-    /// <param name="now">The instant the job runs at.</param>
-    /// <returns>The day.</returns>
-    public DateOnly AreaLastDay(IEnumerable<TimeZoneInfo> zones, DateTimeOffset now) =>
-        AsOfDay ?? GeoOrs.Analysis.Calendar.AreaDays.Today(now, zones);
 }
 
 /// <summary>Tile serving (section <c>Tiles</c>).</summary>
