@@ -11,7 +11,9 @@ namespace GeoOrs.Data.Boundaries;
 /// </summary>
 public sealed class CountyIndex
 {
-    private static readonly VersionedCache<NpgsqlDataSource, CountyIndex> Cache = new(BoundaryLoader.LatestLoadAsync, LoadAsync);
+    // One cache per database: a load's id numbers the loads of one database only, and two databases
+    // at the same load (tests' scratch databases) may hold other zones.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<NpgsqlDataSource, VersionedCache<NpgsqlDataSource, CountyIndex>> Caches = [];
 
     private readonly PolygonIndex _counties;
     private readonly Dictionary<string, string> _hidtaOfCounty;
@@ -65,7 +67,7 @@ public sealed class CountyIndex
     public static Task<CountyIndex> CurrentAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        return Cache.GetAsync(dataSource, cancellationToken);
+        return Caches.GetValue(dataSource, static _ => new(BoundaryLoader.LatestLoadAsync, LoadAsync)).GetAsync(dataSource, cancellationToken);
     }
 
     private static async Task<CountyIndex> LoadAsync(NpgsqlDataSource dataSource, long version, CancellationToken cancellationToken)
