@@ -31,17 +31,19 @@ else
 fi
 
 # The data: synthetic, canonical CSV; and the same rows shaped as the table's columns for psql. The
-# table keeps a second point per event (masked_geom, GiST-indexed): psql copies the point into it
-# too, so both sides fill the same columns and indexes (computing the mask is GeoOrs's own work).
+# table keeps a second point per event (masked_geom, GiST-indexed) and its local day (local_day,
+# indexed): psql copies the point into the one and the UTC date into the other, so both sides fill
+# the same columns and indexes (computing the mask and the county's day is GeoOrs's own work).
 if [ ! -f "$WORK/$ROWS/overdoses.csv" ]; then
   (cd src/GeoOrs.Server && dotnet "$DLL" generate --overdoses "$ROWS" --seizures 0 --seed 7 --end 2025-12-31 --out "$WORK/$ROWS" \
     --shapefiles "$ROOT/shapefiles" >/dev/null)
 fi
 CSV="$WORK/$ROWS/overdoses.csv"
-RAW="$WORK/$ROWS/overdoses_table_masked.csv"
+RAW="$WORK/$ROWS/overdoses_table_masked_day.csv"
 if [ ! -f "$RAW" ]; then
   python3 - "$CSV" "$RAW" <<'PY'
 import csv, sys
+from datetime import datetime, timezone
 src, dst = sys.argv[1], sys.argv[2]
 with open(src, newline='') as f, open(dst, 'w', newline='') as o:
     r = csv.DictReader(f)
@@ -52,7 +54,8 @@ with open(src, newline='') as f, open(dst, 'w', newline='') as o:
                     f"SRID=4326;POINT({row['lon']} {row['lat']})", f"SRID=4326;POINT({row['lon']} {row['lat']})",
                     row['location_precision'] or 'exact',
                     row['fatal'], row['naloxone_administered'], row['naloxone_doses'], drugs,
-                    row['age_band'], row['sex']])
+                    row['age_band'], row['sex'],
+                    datetime.fromisoformat(row['occurred_at'].replace('Z', '+00:00')).astimezone(timezone.utc).date().isoformat()])
 PY
 fi
 ROWS_IN_FILE=$(($(wc -l < "$CSV") - 1))
@@ -99,7 +102,7 @@ geoors_times=(); psql_times=(); peaks=(); compare_times=(); compare_peaks=()
 for run in $(seq 1 "$RUNS"); do
   empty_table
   start=$(date +%s.%N)
-  psql_bench -d geoors_bench -c "\copy overdose_events (source_agency, external_id, occurred_at, geom, masked_geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex) FROM '$RAW' WITH (FORMAT csv, NULL '')"
+  psql_bench -d geoors_bench -c "\copy overdose_events (source_agency, external_id, occurred_at, geom, masked_geom, location_precision, fatal, naloxone_administered, naloxone_doses, suspected_drugs, age_band, sex, local_day) FROM '$RAW' WITH (FORMAT csv, NULL '')"
   psql_times+=("$(echo "$(date +%s.%N) - $start" | bc)")
 
   if [ -n "${COMPARE_DLL:-}" ] && [ $((run % 2)) -eq 0 ]; then

@@ -56,8 +56,9 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
 
             for (var i = 0; i < 25; i++)
             {
+                // 04:15 to 23:15 UTC: each on the same July day in Baltimore (UTC−4), so the window holds all 25.
                 overdoses.Append(CultureInfo.InvariantCulture,
-                    $"b{i},1998-07-{(i % 28) + 1:00}T{i % 24:00}:15:00Z,{BaltimoreLat + (i * 0.001)},{BaltimoreLon - (i * 0.001)},exact,{(i < 3 ? "true" : "false")},{(i % 2 == 0 ? "true" : "false")},,heroin,,\r\n");
+                    $"b{i},1998-07-{(i % 28) + 1:00}T{(i % 20) + 4:00}:15:00Z,{BaltimoreLat + (i * 0.001)},{BaltimoreLon - (i * 0.001)},exact,{(i < 3 ? "true" : "false")},{(i % 2 == 0 ? "true" : "false")},,heroin,,\r\n");
             }
 
             var batch = await IngestAsync("overdoses", Agency, overdoses.ToString());

@@ -71,7 +71,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
             SELECT count(*), count(*) FILTER (WHERE fatal), count(*) FILTER (WHERE naloxone_administered)
             FROM overdose_events
             WHERE county_fips = '24510'
-              AND (occurred_at AT TIME ZONE 'UTC')::date BETWEEN $1::date AND $2::date
+              AND geoors_local_day(occurred_at, county_fips) BETWEEN $1::date AND $2::date
               AND ($3::text IS NULL OR $3 = ANY (suspected_drugs))
               AND ($4::boolean IS NULL OR fatal = $4)
             """);
@@ -145,14 +145,14 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
         var dataSource = await PostGis.DataSourceAsync();
         await using var command = dataSource.CreateCommand("""
             SELECT count(*) FROM overdose_events
-            WHERE left(county_fips, 2) = '24' AND occurred_at >= '2002-03-01' AND occurred_at < '2002-06-01'
+            WHERE left(county_fips, 2) = '24' AND geoors_local_day(occurred_at, county_fips) BETWEEN '2002-03-01' AND '2002-05-31'
             """);
         Assert.Equal((double)(long)(await command.ExecuteScalarAsync())!, maryland["overdoses"]);
 
         var hidta = await TileAsync(client, "hidta", TileMath.TileOf(Lon, Lat, 5), Query);
         await using var member = dataSource.CreateCommand("""
             SELECT h.hidta_id, count(e.id) FROM hidta_counties h
-            LEFT JOIN overdose_events e ON e.county_fips = h.geoid AND e.occurred_at >= '2002-03-01' AND e.occurred_at < '2002-06-01'
+            LEFT JOIN overdose_events e ON e.county_fips = h.geoid AND geoors_local_day(e.occurred_at, e.county_fips) BETWEEN '2002-03-01' AND '2002-05-31'
             WHERE h.hidta_id = (SELECT hidta_id FROM hidta_counties WHERE geoid = '24510' LIMIT 1)
             GROUP BY h.hidta_id
             """);
@@ -293,7 +293,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
             await using var command = dataSource.CreateCommand("""
                 SELECT count(*) FROM overdose_events
                 WHERE ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3, margin => $4))
-                  AND occurred_at >= '2002-03-01' AND occurred_at < '2002-06-01'
+                  AND geoors_local_day(occurred_at, county_fips) BETWEEN '2002-03-01' AND '2002-05-31'
                 """);
             command.Parameters.AddWithValue(tile.Z);
             command.Parameters.AddWithValue(tile.X);
@@ -330,7 +330,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
                     SELECT count(*), count(*) FILTER (WHERE fatal), count(*) FILTER (WHERE naloxone_administered)
                     FROM overdose_events
                     WHERE ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3))
-                      AND (occurred_at AT TIME ZONE 'UTC')::date BETWEEN $4::date AND $5::date
+                      AND geoors_local_day(occurred_at, county_fips) BETWEEN $4::date AND $5::date
                       AND ($6::text IS NULL OR $6 = ANY (suspected_drugs)) AND ($7::boolean IS NULL OR fatal = $7)
                     """);
                 command.Parameters.AddWithValue(tile.Z);
@@ -376,7 +376,7 @@ public class LayerTilesTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
             var dataSource = await PostGis.DataSourceAsync();
             await using var command = dataSource.CreateCommand("""
                 SELECT count(*) FROM overdose_events
-                WHERE external_id <> 'honolulu' AND occurred_at >= '2002-04-10' AND occurred_at < '2002-04-11'
+                WHERE external_id <> 'honolulu' AND geoors_local_day(occurred_at, county_fips) = '2002-04-10'
                   AND ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope(3, 0, 3))
                 """);
             return (long)(await command.ExecuteScalarAsync())!;

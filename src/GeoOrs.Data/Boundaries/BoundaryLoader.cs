@@ -16,7 +16,14 @@ namespace GeoOrs.Data.Boundaries;
 /// <param name="Memberships">HIDTA × county rows.</param>
 /// <param name="Warnings">Rows that were passed over, with the reason (e.g. a FIPS code that is no county).</param>
 /// <param name="TimeZones">The file each county's time zone came from.</param>
-public sealed record BoundaryLoadResult(int States, int Counties, int Populations, int Hidtas, int Memberships, IReadOnlyList<string> Warnings, string TimeZones);
+public sealed record BoundaryLoadResult(int States, int Counties, int Populations, int Hidtas, int Memberships, IReadOnlyList<string> Warnings, string TimeZones)
+{
+    /// <summary>The counties whose time zone this load set or changed.</summary>
+    public int ZonesChanged { get; init; }
+
+    /// <summary>The stored events (overdoses and seizures) whose local day moved with their county's new zone.</summary>
+    public long EventsRedated { get; init; }
+}
 
 /// <summary>
 /// Loads the boundary layers from a folder: the Census cartographic boundary shapefiles of states
@@ -28,10 +35,19 @@ public sealed record BoundaryLoadResult(int States, int Counties, int Population
 /// The load is one transaction under an advisory lock, so it is all-or-nothing and concurrent loads
 /// serialise. It is idempotent: rows are upserted by their natural keys, and HIDTA membership is
 /// replaced whole by what the folder says, with each region's polygon the <c>ST_Union</c> of its counties.
+/// A load that sets or changes a county's time zone gives that county's stored events their local day
+/// again and rebuilds the aggregates and cluster cells in the same transaction (docs/adr/0021-local-days.md).
 /// </remarks>
 public static class BoundaryLoader
 {
     private const long LockKey = 0x47656f4f727342; // "GeoOrsB"
+
+    /// <summary>
+    /// Taken exclusively by a load that changes a county's time zone, and shared by every ingest batch
+    /// for its whole transaction, so that the load's recount of the events' local days and the days a
+    /// batch computes from the zones never overlap.
+    /// </summary>
+    internal const long ZoneLockKey = 0x47656f4f72735a; // "GeoOrsZ"
 
     /// <summary>Loads (or reloads) every boundary layer from <paramref name="directory"/>.</summary>
     /// <param name="dataSource">The database.</param>
@@ -61,11 +77,17 @@ public static class BoundaryLoader
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock($1)", cancellationToken, LockKey).ConfigureAwait(false);
+        if (await ZonesWillChangeAsync(connection, zoneRows, cancellationToken).ConfigureAwait(false))
+        {
+            // Before any write of this load: batches in flight finish first, new ones wait for the commit.
+            await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock($1)", cancellationToken, ZoneLockKey).ConfigureAwait(false);
+        }
 
         var states = await LoadShapesAsync(connection, statesShp, "states", cancellationToken).ConfigureAwait(false);
         var counties = await LoadShapesAsync(connection, countiesShp, "counties", cancellationToken).ConfigureAwait(false);
         var populations = await LoadPopulationAsync(connection, populationCsv, cancellationToken).ConfigureAwait(false);
-        await LoadTimeZonesAsync(connection, zonesCsv, zoneRows, warnings, cancellationToken).ConfigureAwait(false);
+        var changedZones = await LoadTimeZonesAsync(connection, zonesCsv, zoneRows, warnings, cancellationToken).ConfigureAwait(false);
+        var redated = await RecountLocalDaysAsync(connection, changedZones, cancellationToken).ConfigureAwait(false);
         var (hidtas, memberships) = await LoadHidtaAsync(connection, Path.Combine(directory, "hidta"), warnings, cancellationToken).ConfigureAwait(false);
 
         await ExecuteAsync(connection,
@@ -79,7 +101,11 @@ public static class BoundaryLoader
         await ExecuteAsync(connection,
             "ANALYZE states, counties, county_population, hidta_regions, hidta_counties, tile_shapes, county_density",
             cancellationToken).ConfigureAwait(false);
-        return new BoundaryLoadResult(states, counties, populations, hidtas, memberships, warnings, Path.GetFullPath(zonesCsv));
+        return new BoundaryLoadResult(states, counties, populations, hidtas, memberships, warnings, Path.GetFullPath(zonesCsv))
+        {
+            ZonesChanged = changedZones.Count,
+            EventsRedated = redated,
+        };
     }
 
     /// <summary>
@@ -153,10 +179,63 @@ public static class BoundaryLoader
     }
 
     /// <summary>
+    /// Whether the table gives a county already stored another zone than it has (or a zone where it has
+    /// none): the events of such a county are recounted, under <see cref="ZoneLockKey"/>. A county new
+    /// in this load has no events yet.
+    /// </summary>
+    private static async Task<bool> ZonesWillChangeAsync(NpgsqlConnection connection, List<(string Geoid, string Zone)> rows, CancellationToken cancellationToken)
+    {
+        var zones = rows.ToDictionary(r => r.Geoid, r => r.Zone, StringComparer.Ordinal);
+        await using var command = new NpgsqlCommand("SELECT geoid, time_zone FROM counties", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var stored = reader.IsDBNull(1) ? null : reader.GetString(1);
+            if (zones.TryGetValue(reader.GetString(0), out var zone) && !string.Equals(zone, stored, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Gives the stored events of the counties whose zone changed their local day in the new zone, and
+    /// when any day moved, rebuilds the daily and monthly aggregates and the cluster cells from the
+    /// events and bumps the events' data versions (so the layers' caches drop at commit). Returns how
+    /// many events moved.
+    /// </summary>
+    private static async Task<long> RecountLocalDaysAsync(NpgsqlConnection connection, List<string> changed, CancellationToken cancellationToken)
+    {
+        if (changed.Count == 0)
+        {
+            return 0;
+        }
+
+        long moved;
+        await using (var recount = new NpgsqlCommand(SqlText.Get("boundaries_recount_local_days"), connection) { CommandTimeout = 0 })
+        {
+            recount.Parameters.AddWithValue(changed.ToArray());
+            moved = (long)(await recount.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        if (moved > 0)
+        {
+            await using var rebuild = new NpgsqlCommand(
+                "SELECT geoors_rebuild_aggregates(), geoors_rebuild_cells(), geoors_bump('overdoses'), geoors_bump('seizures')", connection) { CommandTimeout = 0 };
+            await rebuild.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return moved;
+    }
+
+    /// <summary>
     /// Sets each county's time zone from the table. A county the table leaves out, or a zone that
     /// PostgreSQL's time zone database does not know, fails the load; a row for no county is a warning.
+    /// Returns the counties whose zone was set or changed.
     /// </summary>
-    private static async Task LoadTimeZonesAsync(
+    private static async Task<List<string>> LoadTimeZonesAsync(
         NpgsqlConnection connection, string path, List<(string Geoid, string Zone)> rows, List<string> warnings, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, "CREATE TEMP TABLE zones_in (geoid text PRIMARY KEY, tz text NOT NULL) ON COMMIT DROP", cancellationToken)
@@ -209,7 +288,17 @@ public static class BoundaryLoader
                 "days are counted on each county's own calendar, so every county needs its zone; nothing was loaded");
         }
 
-        await ExecuteAsync(connection, SqlText.Get("boundaries_set_time_zones"), cancellationToken).ConfigureAwait(false);
+        var changed = new List<string>();
+        await using (var set = new NpgsqlCommand(SqlText.Get("boundaries_set_time_zones"), connection))
+        await using (var reader = await set.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                changed.Add(reader.GetString(0));
+            }
+        }
+
+        return changed;
     }
 
     /// <summary>The first ten items, and how many more.</summary>

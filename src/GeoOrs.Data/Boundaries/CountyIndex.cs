@@ -1,24 +1,30 @@
+using GeoOrs.Analysis.Calendar;
 using GeoOrs.Analysis.Spatial;
 using Npgsql;
 
 namespace GeoOrs.Data.Boundaries;
 
 /// <summary>
-/// The counties in memory, to place each ingested point in its county and HIDTA without a database
-/// round trip per row. Reloaded when a new boundary load has happened.
+/// The counties in memory, to place each ingested point in its county and HIDTA and give it its local
+/// day (the date in its county's time zone) without a database round trip per row. Reloaded when a
+/// new boundary load has happened.
 /// </summary>
 public sealed class CountyIndex
 {
-    private static readonly VersionedCache<NpgsqlDataSource, CountyIndex> Cache = new(BoundaryLoader.LatestLoadAsync, LoadAsync);
+    // One cache per database: a load's id numbers the loads of one database only, and two databases
+    // at the same load (tests' scratch databases) may hold other zones.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<NpgsqlDataSource, VersionedCache<NpgsqlDataSource, CountyIndex>> Caches = [];
 
     private readonly PolygonIndex _counties;
     private readonly Dictionary<string, string> _hidtaOfCounty;
+    private readonly Dictionary<string, TimeZoneInfo> _zoneOfCounty;
 
-    private CountyIndex(long version, PolygonIndex counties, Dictionary<string, string> hidtaOfCounty)
+    private CountyIndex(long version, PolygonIndex counties, Dictionary<string, string> hidtaOfCounty, Dictionary<string, TimeZoneInfo> zoneOfCounty)
     {
         Version = version;
         _counties = counties;
         _hidtaOfCounty = hidtaOfCounty;
+        _zoneOfCounty = zoneOfCounty;
     }
 
     /// <summary>The boundary load this index was built from.</summary>
@@ -38,6 +44,22 @@ public sealed class CountyIndex
     /// <returns>The HIDTA id.</returns>
     public string? Hidta(string? geoid) => geoid is not null && _hidtaOfCounty.TryGetValue(geoid, out var id) ? id : null;
 
+    /// <summary>The time zone of a county, or null (no county, or a county whose zone is not loaded yet).</summary>
+    /// <param name="geoid">The county's GEOID.</param>
+    /// <returns>The zone, one instance per zone id.</returns>
+    public TimeZoneInfo? Zone(string? geoid) => geoid is not null && _zoneOfCounty.TryGetValue(geoid, out var zone) ? zone : null;
+
+    /// <summary>
+    /// The local day of an event: the date of its instant in its county's time zone, or its UTC date
+    /// when it has no county or the county no zone (docs/adr/0021-local-days.md). The same date as
+    /// <c>geoors_local_day</c> in SQL.
+    /// </summary>
+    /// <param name="geoid">The event's county's GEOID, or null.</param>
+    /// <param name="at">When it happened.</param>
+    /// <returns>Its day.</returns>
+    public DateOnly LocalDay(string? geoid, DateTimeOffset at) =>
+        Zone(geoid) is { } zone ? LocalDays.Of(at, zone) : DateOnly.FromDateTime(at.UtcDateTime);
+
     /// <summary>The index for the database's current boundaries, built once per boundary load.</summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
@@ -45,7 +67,7 @@ public sealed class CountyIndex
     public static Task<CountyIndex> CurrentAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        return Cache.GetAsync(dataSource, cancellationToken);
+        return Caches.GetValue(dataSource, static _ => new(BoundaryLoader.LatestLoadAsync, LoadAsync)).GetAsync(dataSource, cancellationToken);
     }
 
     private static async Task<CountyIndex> LoadAsync(NpgsqlDataSource dataSource, long version, CancellationToken cancellationToken)
@@ -70,6 +92,35 @@ public sealed class CountyIndex
             }
         }
 
-        return new CountyIndex(version, new PolygonIndex(polygons), hidta);
+        // One TimeZoneInfo per zone, shared by its counties: a row's day is a dictionary lookup and a conversion.
+        var zones = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
+        var byId = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
+        await using (var command = dataSource.CreateCommand("SELECT geoid, time_zone FROM counties WHERE time_zone IS NOT NULL"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var id = reader.GetString(1);
+                if (!byId.TryGetValue(id, out var zone))
+                {
+                    try
+                    {
+                        zone = LocalDays.Zone(id);
+                    }
+                    catch (TimeZoneNotFoundException e)
+                    {
+                        throw new InvalidDataException(
+                            $"county {reader.GetString(0)} keeps the time zone '{id}', which this machine's time zone database does not have " +
+                            "(install the operating system's tzdata): its events' days cannot be counted", e);
+                    }
+
+                    byId[id] = zone;
+                }
+
+                zones[reader.GetString(0)] = zone;
+            }
+        }
+
+        return new CountyIndex(version, new PolygonIndex(polygons), hidta, zones);
     }
 }

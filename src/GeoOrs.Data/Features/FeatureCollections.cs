@@ -132,7 +132,7 @@ public static class FeatureCollections
             }),
         new("county-aggregates", "County overdose and seizure measures",
             "Every county with its overdoses (fatal, non-fatal, naloxone, per 100,000 of its latest population) and drug seizures " +
-            "summed from the daily and monthly aggregates the map layers draw. The window is whole UTC days: 'from' and 'to' " +
+            "summed from the daily and monthly aggregates the map layers draw. The window is whole local days, each county's own calendar: 'from' and 'to' " +
             "(YYYY-MM-DD, inclusive), or 'datetime' as a date or a closed interval of dates (2003-01-01/2003-03-31, '..' for an open end; " +
             "date-times are refused). 'drug' counts the events naming a drug; 'fatal' true or false counts only fatal or non-fatal overdoses.",
             "counties", "geoid", "geom", new Dictionary<string, string>())

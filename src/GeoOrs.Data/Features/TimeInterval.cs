@@ -93,8 +93,9 @@ public sealed partial record TimeInterval(DateTimeOffset? Start, DateTimeOffset?
     }
 
     /// <summary>
-    /// Reads a <c>datetime</c> value that names whole UTC days only: a date or an interval of dates,
-    /// either end open. The days are inclusive, as <c>from</c> and <c>to</c> of a layer.
+    /// Reads a <c>datetime</c> value that names whole days only: a date or an interval of dates,
+    /// either end open. The days are inclusive, as <c>from</c> and <c>to</c> of a layer, and local:
+    /// each event counts on its county's calendar (docs/adr/0021-local-days.md).
     /// </summary>
     /// <param name="value">The parameter's text.</param>
     /// <param name="from">The first day, or null.</param>
@@ -111,7 +112,7 @@ public sealed partial record TimeInterval(DateTimeOffset? Start, DateTimeOffset?
 
         if (!interval.StartIsDayOrOpen || !interval.EndIsDayOrOpen)
         {
-            error = $"this collection sums whole UTC days: 'datetime' must be a date or an interval of dates such as 2003-01-01/2003-03-31 (got '{value}')";
+            error = $"this collection sums whole local days (each county's own calendar): 'datetime' must be a date or an interval of dates such as 2003-01-01/2003-03-31 (got '{value}')";
             return false;
         }
 

@@ -5,7 +5,8 @@ using NpgsqlTypes;
 namespace GeoOrs.Data.Ingest;
 
 /// <summary>
-/// Adds up the events a batch stores per county and UTC day, in the drug slots of the
+/// Adds up the events a batch stores per county and local day (the date in the county's time zone,
+/// which ingest computes once per row; docs/adr/0021-local-days.md), in the drug slots of the
 /// <c>aggregate_drugs</c> table, and merges the sums into the daily and monthly aggregate tables
 /// inside the batch's transaction, so the layers summed from them are never stale. Monthly sums also
 /// add up the events' record keys (the cell keys of public figures, migration 0016). Every
@@ -49,8 +50,8 @@ internal sealed class AggregateTally : IDisposable
         _runs = new(KeyOrder, WriteRun, ReadRun, Sums.Add);
     }
 
-    /// <summary>Counts one stored overdose with its record key.</summary>
-    public void Add(OverdoseRow row, string? county, int recordKey)
+    /// <summary>Counts one stored overdose on its local day with its record key.</summary>
+    public void Add(OverdoseRow row, string? county, DateOnly localDay, int recordKey)
     {
         if (county is null)
         {
@@ -58,7 +59,7 @@ internal sealed class AggregateTally : IDisposable
         }
 
         var naloxone = row.NaloxoneAdministered == true;
-        var (day, month) = Get(county, row.OccurredAt);
+        var (day, month) = Get(county, localDay);
         Tally(day.Counts, null);
         Tally(month.Counts, month.Keys);
 
@@ -91,15 +92,15 @@ internal sealed class AggregateTally : IDisposable
         }
     }
 
-    /// <summary>Counts one stored seizure with its record key.</summary>
-    public void Add(SeizureRow row, string? county, int recordKey)
+    /// <summary>Counts one stored seizure on its local day with its record key.</summary>
+    public void Add(SeizureRow row, string? county, DateOnly localDay, int recordKey)
     {
         if (county is null)
         {
             return;
         }
 
-        var (day, month) = Get(county, row.SeizedAt);
+        var (day, month) = Get(county, localDay);
         Tally(day);
         Tally(month);
 
@@ -254,9 +255,8 @@ internal sealed class AggregateTally : IDisposable
     }
 
     /// <summary>The day's and the month's sums of a county, made when missing.</summary>
-    private (Sums Day, Sums Month) Get(string county, DateTimeOffset at)
+    private (Sums Day, Sums Month) Get(string county, DateOnly day)
     {
-        var day = DateOnly.FromDateTime(at.UtcDateTime);
         return (Of(_days, (county, day), false), Of(_months, (county, new DateOnly(day.Year, day.Month, 1)), true));
 
         Sums Of(Dictionary<(string, DateOnly), Sums> sums, (string, DateOnly) key, bool keyed)

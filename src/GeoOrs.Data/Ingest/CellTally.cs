@@ -7,7 +7,7 @@ namespace GeoOrs.Data.Ingest;
 
 /// <summary>
 /// Adds up the events a batch stores per cluster cell (<see cref="ClusterGrid"/>, every kept level)
-/// and UTC month, by their true and by their masked positions, and merges the sums into
+/// and local month (the month of each event's local day), by their true and by their masked positions, and merges the sums into
 /// <c>overdose_cells</c> or <c>seizure_cells</c> inside the batch's transaction, as
 /// <see cref="AggregateTally"/> does for the county aggregates: every <see cref="DefaultFlushKeys"/>
 /// cells the sums are spilled to a sorted run on disk (<see cref="SpilledRuns{TKey, TValue}"/>), which
@@ -30,13 +30,13 @@ internal sealed class CellTally : IDisposable
         _flushKeys = flushKeys;
     }
 
-    /// <summary>Counts one stored overdose at its true and its masked position.</summary>
-    public void Add(OverdoseRow row, double maskedLon, double maskedLat) =>
-        Add(new Event(Month(row.OccurredAt), row.Fatal, row.NaloxoneAdministered == true, 0), row.Lon, row.Lat, maskedLon, maskedLat);
+    /// <summary>Counts one stored overdose in the month of its local day, at its true and its masked position.</summary>
+    public void Add(OverdoseRow row, DateOnly localDay, double maskedLon, double maskedLat) =>
+        Add(new Event(Month(localDay), row.Fatal, row.NaloxoneAdministered == true, 0), row.Lon, row.Lat, maskedLon, maskedLat);
 
-    /// <summary>Counts one stored seizure at its true and its masked position.</summary>
-    public void Add(SeizureRow row, double maskedLon, double maskedLat) =>
-        Add(new Event(Month(row.SeizedAt), false, false, row.Grams ?? 0), row.Lon, row.Lat, maskedLon, maskedLat);
+    /// <summary>Counts one stored seizure in the month of its local day, at its true and its masked position.</summary>
+    public void Add(SeizureRow row, DateOnly localDay, double maskedLon, double maskedLat) =>
+        Add(new Event(Month(localDay), false, false, row.Grams ?? 0), row.Lon, row.Lat, maskedLon, maskedLat);
 
     private void Add(in Event e, double lon, double lat, double maskedLon, double maskedLat)
     {
@@ -142,11 +142,7 @@ internal sealed class CellTally : IDisposable
 
     private IReadOnlyList<string> Measures => _kind.CellMeasures;
 
-    private static DateOnly Month(DateTimeOffset at)
-    {
-        var day = at.UtcDateTime;
-        return new DateOnly(day.Year, day.Month, 1);
-    }
+    private static DateOnly Month(DateOnly day) => new(day.Year, day.Month, 1);
 
     /// <summary>The sums of a cell and month, in the dictionary itself (added as zeros when missing).</summary>
     private ref Sums Get(Key key) => ref CollectionsMarshal.GetValueRefOrAddDefault(_cells, key, out _);

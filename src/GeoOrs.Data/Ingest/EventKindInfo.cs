@@ -34,7 +34,7 @@ public sealed class EventKindInfo
         AgencyField = agencyField;
         TimeField = timeField;
         CopySql = $"COPY {eventTable} (id, {agencyField}, external_id, {timeField}, geom, masked_geom, {string.Join(", ", ownColumns)}, "
-            + "county_fips, hidta_id, batch_id, key_prefix, rkey) FROM STDIN (FORMAT BINARY)";
+            + "county_fips, hidta_id, batch_id, key_prefix, rkey, local_day) FROM STDIN (FORMAT BINARY)";
         CanonicalFields = canonicalFields;
         Aggregates = aggregates;
         CountMeasures = countMeasures;
@@ -73,8 +73,8 @@ public sealed class EventKindInfo
 
     /// <summary>
     /// The binary COPY into <see cref="EventTable"/>: the columns every event has (id, agency, external
-    /// id, time, true and masked point), the kind's own, then county, HIDTA, batch, key prefix and record
-    /// key — in the order ingest writes them.
+    /// id, time, true and masked point), the kind's own, then county, HIDTA, batch, key prefix, record
+    /// key and local day — in the order ingest writes them.
     /// </summary>
     internal string CopySql { get; }
 

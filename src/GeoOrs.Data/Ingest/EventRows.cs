@@ -26,8 +26,8 @@ internal interface IEventRows<TRow>
     /// <summary>Writes the kind's own columns, in the order of <see cref="EventKindInfo.CopySql"/>.</summary>
     static abstract void WriteOwn(NpgsqlBinaryImporter copy, TRow row);
 
-    /// <summary>Counts a stored row in the batch's county aggregates and cluster cells.</summary>
-    static abstract void Tally(AggregateTally tally, CellTally cells, TRow row, string? county, int recordKey, double maskedLon, double maskedLat);
+    /// <summary>Counts a stored row in the batch's county aggregates and cluster cells, on its local day (<paramref name="day"/>).</summary>
+    static abstract void Tally(AggregateTally tally, CellTally cells, TRow row, string? county, DateOnly day, int recordKey, double maskedLon, double maskedLat);
 }
 
 /// <summary>The columns every event has, whatever its kind (a view of its row, not stored).</summary>
@@ -59,10 +59,10 @@ internal readonly struct OverdoseRows : IEventRows<OverdoseRow>
         CopyValues.WriteText(copy, row.Sex);
     }
 
-    public static void Tally(AggregateTally tally, CellTally cells, OverdoseRow row, string? county, int recordKey, double maskedLon, double maskedLat)
+    public static void Tally(AggregateTally tally, CellTally cells, OverdoseRow row, string? county, DateOnly day, int recordKey, double maskedLon, double maskedLat)
     {
-        tally.Add(row, county, recordKey);
-        cells.Add(row, maskedLon, maskedLat);
+        tally.Add(row, county, day, recordKey);
+        cells.Add(row, day, maskedLon, maskedLat);
     }
 }
 
@@ -85,10 +85,10 @@ internal readonly struct SeizureRows : IEventRows<SeizureRow>
         CopyValues.WriteText(copy, row.CaseReference);
     }
 
-    public static void Tally(AggregateTally tally, CellTally cells, SeizureRow row, string? county, int recordKey, double maskedLon, double maskedLat)
+    public static void Tally(AggregateTally tally, CellTally cells, SeizureRow row, string? county, DateOnly day, int recordKey, double maskedLon, double maskedLat)
     {
-        tally.Add(row, county, recordKey);
-        cells.Add(row, maskedLon, maskedLat);
+        tally.Add(row, county, day, recordKey);
+        cells.Add(row, day, maskedLon, maskedLat);
     }
 }
 

@@ -97,7 +97,7 @@ public static class Ingestor
         var counties = await CountyIndex.CurrentAsync(dataSource, cancellationToken).ConfigureAwait(false);
         var centroid = request.Mapping.CountyCentroid is { } fips ? await CentroidAsync(dataSource, fips, cancellationToken).ConfigureAwait(false) : null;
         var sender = request.Submitter;
-        var builder = new RowBuilder(request.Mapping, request.Agency, clock, centroid, counties.County,
+        var builder = new RowBuilder(request.Mapping, request.Agency, clock, centroid, (lon, lat) => counties.County(lon, lat),
             sender.MayNameAnyAgency ? null : agency => sender.MayName(agency, request.Agency));
         var mask = await EventMask.LoadAsync(dataSource, cancellationToken).ConfigureAwait(false);
         var batchId = await StartAsync(dataSource, request, cancellationToken).ConfigureAwait(false);
@@ -116,6 +116,18 @@ public static class Ingestor
             {
                 await plan.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            // A boundary load that changes a county's time zone recounts the stored events' local days
+            // under this lock, taken exclusively: the batch waits for such a load to commit, or the load
+            // for the batch, so no event is stored with a day of a zone the load has just replaced. The
+            // index is read again under the lock, for the zones the load may have committed meanwhile.
+            await using (var zones = new NpgsqlCommand("SELECT pg_advisory_xact_lock_shared($1)", connection, transaction))
+            {
+                zones.Parameters.AddWithValue(BoundaryLoader.ZoneLockKey);
+                await zones.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            counties = await CountyIndex.CurrentAsync(dataSource, cancellationToken).ConfigureAwait(false);
 
             var (staged, accepted) = await (request.Kind == EventKind.Overdoses
                 ? PipeAsync<OverdoseRows, OverdoseRow>(dataSource, connection, request, body, builder, counties, mask, batchId, state, progress, cancellationToken)
@@ -310,7 +322,9 @@ public static class Ingestor
 
                 var head = TRows.Head(row!);
                 state.OutsideCounties += head.County is null ? 1 : 0;
-                await rows.WriteAsync(new StagedRow<TRow>(row!, head.Agency, head.ExternalId, head.County, counties.Hidta(head.County)), cancellationToken)
+                await rows.WriteAsync(
+                    new StagedRow<TRow>(row!, head.Agency, head.ExternalId, head.County, counties.Hidta(head.County), counties.LocalDay(head.County, head.At)),
+                    cancellationToken)
                     .ConfigureAwait(false);
             }
 
@@ -325,8 +339,8 @@ public static class Ingestor
         }
     }
 
-    /// <summary>A checked row with its county and HIDTA, on its way to the staging table.</summary>
-    private sealed record StagedRow<TRow>(TRow Row, string Agency, string ExternalId, string? County, string? Hidta);
+    /// <summary>A checked row with its county, HIDTA and local day (the date in its county's time zone), on its way to the staging table.</summary>
+    private sealed record StagedRow<TRow>(TRow Row, string Agency, string ExternalId, string? County, string? Hidta, DateOnly Day);
 
     /// <summary>
     /// Stores one chunk: takes each agency's advisory lock (so concurrent batches of one agency
@@ -443,7 +457,8 @@ public static class Ingestor
         copy.Write(batchId, NpgsqlDbType.Bigint);
         copy.Write(keyPrefix, NpgsqlDbType.Text);
         copy.Write(recordKey, NpgsqlDbType.Integer);
-        TRows.Tally(tally, cells, row, staged.County, recordKey, maskedLon, maskedLat);
+        copy.Write(staged.Day, NpgsqlDbType.Date);
+        TRows.Tally(tally, cells, row, staged.County, staged.Day, recordKey, maskedLon, maskedLat);
     }
 
     private static async Task<long> StartAsync(NpgsqlDataSource dataSource, IngestRequest request, CancellationToken cancellationToken)

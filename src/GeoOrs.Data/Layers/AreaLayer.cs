@@ -82,7 +82,8 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
     /// <summary>
     /// Per member county, the events in the window of the agencies hidden from the caller
     /// (<c>@hidden</c>, by their sharing rules), to take off the aggregates: read through the events'
-    /// (agency, external id) index, so an empty list costs nothing.
+    /// (agency, external id) index, so an empty list costs nothing. The window is compared with the
+    /// events' local days, as the aggregates count them.
     /// </summary>
     private const string HiddenSums = """
         hidden_overdoses AS (
@@ -93,7 +94,7 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
                    coalesce(sum(e.rkey::bigint) FILTER (WHERE e.naloxone_administered), 0) AS kx,
                    coalesce(sum(e.rkey::bigint) FILTER (WHERE e.fatal AND e.naloxone_administered), 0) AS kfx
             FROM overdose_events e
-            WHERE e.source_agency = ANY (@hidden) AND e.occurred_at >= @t_from AND e.occurred_at < @t_to
+            WHERE e.source_agency = ANY (@hidden) AND e.local_day >= @day_from AND e.local_day < @day_end
               AND (@drug::text IS NULL OR @drug = ANY (e.suspected_drugs))
               AND e.county_fips IN (SELECT county_fips FROM members)
             GROUP BY e.county_fips
@@ -102,7 +103,7 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
             SELECT e.county_fips, count(*) AS n, coalesce(sum(e.quantity_grams), 0) AS g, coalesce(sum(e.dosage_units), 0) AS u,
                    sum(e.rkey::bigint) AS k
             FROM seizure_events e
-            WHERE e.agency = ANY (@hidden) AND e.seized_at >= @t_from AND e.seized_at < @t_to
+            WHERE e.agency = ANY (@hidden) AND e.local_day >= @day_from AND e.local_day < @day_end
               AND (@drug::text IS NULL OR e.drug = @drug)
               AND e.county_fips IN (SELECT county_fips FROM members)
             GROUP BY e.county_fips

@@ -7,8 +7,8 @@ using NpgsqlTypes;
 namespace GeoOrs.Data.Layers;
 
 /// <summary>
-/// What a layer is asked for: a window of UTC days (<c>from</c> and <c>to</c>, both inclusive, either
-/// open), a drug of the vocabulary, and fatal or non-fatal overdoses. Every value reaches SQL as a
+/// What a layer is asked for: a window of local days (<c>from</c> and <c>to</c>, both inclusive, either
+/// open; each event counts on the date of its county's time zone, docs/adr/0021-local-days.md), a drug of the vocabulary, and fatal or non-fatal overdoses. Every value reaches SQL as a
 /// bound parameter; the names are an allow-list.
 /// </summary>
 /// <param name="From">The first day, or null for no lower bound.</param>
@@ -24,6 +24,10 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
     public static LayerQuery All { get; } = new();
 
     private static readonly DateOnly Earliest = new(1900, 1, 1);
+
+    // A window's first local day at the earliest: the day before Earliest, since an event of 1 January
+    // 1900 (UTC) falls on 31 December 1899 west of Greenwich.
+    private static readonly DateOnly EarliestLocal = Earliest.AddDays(-1);
     private static readonly DateOnly Latest = new(2200, 1, 1);
 
     /// <summary>The aggregate slot of <see cref="Drug"/>: 1 for every event.</summary>
@@ -224,10 +228,12 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
     }
 
     /// <summary>
-    /// Binds the window and filters as named parameters: <c>@slot</c>, <c>@fatal</c>, the event
-    /// time range <c>@t_from</c>/<c>@t_to</c> (half-open, UTC), and the aggregate split: whole months
+    /// Binds the window and filters as named parameters: <c>@slot</c>, <c>@fatal</c>, the window's
+    /// days <c>@day_from</c>..<c>@day_end</c>, and the aggregate split: whole months
     /// <c>@m_from</c>..<c>@m_to</c> and the days at either end, <c>@d1_from</c>..<c>@d1_to</c> and
-    /// <c>@d2_from</c>..<c>@d2_to</c> (all half-open).
+    /// <c>@d2_from</c>..<c>@d2_to</c> (all dates, all half-open). Every one is a local date: it is
+    /// compared with an event's <c>local_day</c> or the aggregates' days and months, which are each
+    /// county's own (docs/adr/0021-local-days.md).
     /// </summary>
     /// <param name="parameters">The command's parameters.</param>
     public void Bind(NpgsqlParameterCollection parameters)
@@ -235,8 +241,8 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
         ArgumentNullException.ThrowIfNull(parameters);
         // No event lies outside Earliest..Latest (ingest refuses them), so the window is clamped to
         // those days: the same rows, and no date arithmetic at DateOnly's ends (to=9999-12-31).
-        var first = Clamp(From ?? Earliest, Earliest, Latest.AddDays(1));
-        var end = Clamp(To ?? Latest, Earliest.AddDays(-1), Latest).AddDays(1); // exclusive
+        var first = Clamp(From ?? EarliestLocal, EarliestLocal, Latest.AddDays(1));
+        var end = Clamp(To ?? Latest, EarliestLocal.AddDays(-1), Latest).AddDays(1); // exclusive
         var monthFrom = first.Day == 1 ? first : new DateOnly(first.Year, first.Month, 1).AddMonths(1);
         var monthTo = new DateOnly(end.Year, end.Month, 1);
         if (monthFrom >= monthTo)
@@ -252,8 +258,8 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
 
         parameters.Add(new NpgsqlParameter<DateOnly>("m_from", NpgsqlDbType.Date) { TypedValue = monthFrom });
         parameters.Add(new NpgsqlParameter<DateOnly>("m_to", NpgsqlDbType.Date) { TypedValue = monthTo });
-        parameters.Add(new NpgsqlParameter<DateTime>("t_from", NpgsqlDbType.TimestampTz) { TypedValue = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) });
-        parameters.Add(new NpgsqlParameter<DateTime>("t_to", NpgsqlDbType.TimestampTz) { TypedValue = end.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) });
+        parameters.Add(new NpgsqlParameter<DateOnly>("day_from", NpgsqlDbType.Date) { TypedValue = first });
+        parameters.Add(new NpgsqlParameter<DateOnly>("day_end", NpgsqlDbType.Date) { TypedValue = end });
         parameters.Add(new NpgsqlParameter<int>("slot", NpgsqlDbType.Integer) { TypedValue = Slot });
         parameters.Add(new NpgsqlParameter("drug", NpgsqlDbType.Text) { Value = (object?)Drug ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("fatal", NpgsqlDbType.Boolean) { Value = (object?)Fatal ?? DBNull.Value });

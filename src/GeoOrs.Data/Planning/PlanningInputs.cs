@@ -8,7 +8,7 @@ namespace GeoOrs.Data.Planning;
 /// <param name="X">EPSG:5070 x.</param>
 /// <param name="Y">EPSG:5070 y.</param>
 /// <param name="Fatal">Whether it was fatal.</param>
-/// <param name="Day">Its UTC day.</param>
+/// <param name="Day">Its local day (the date in its county's time zone; UTC outside every county).</param>
 public readonly record struct DemandEvent(double X, double Y, bool Fatal, DateOnly Day);
 
 /// <summary>A place a site could go (or is): a name, its longitude and latitude, and its EPSG:5070 metres.</summary>
@@ -44,7 +44,8 @@ public static class PlanningInputs
     }
 
     /// <summary>
-    /// The overdoses inside the area over the days <paramref name="from"/>…<paramref name="to"/> that the
+    /// The overdoses inside the area over the local days <paramref name="from"/>…<paramref name="to"/> (each
+    /// event on its county's calendar, docs/adr/0021-local-days.md) that the
     /// view may see, at most <paramref name="limit"/> + 1 of them (one more than allowed says there are too many).
     /// </summary>
     /// <param name="dataSource">The database.</param>
@@ -63,16 +64,16 @@ public static class PlanningInputs
         await using var command = dataSource.CreateCommand("""
             WITH a AS (SELECT @area::geometry AS g)
             SELECT ST_X(p), ST_Y(p), fatal, d FROM (
-                SELECT ST_Transform(e.geom, 5070) AS p, e.fatal, (e.occurred_at AT TIME ZONE 'UTC')::date AS d
+                SELECT ST_Transform(e.geom, 5070) AS p, e.fatal, e.local_day AS d
                 FROM overdose_events e, a
                 WHERE e.geom && a.g AND ST_Intersects(e.geom, a.g)
-                  AND e.occurred_at >= @t_from AND e.occurred_at < @t_to AND NOT (e.source_agency = ANY (@hidden))
+                  AND e.local_day BETWEEN @from AND @to AND NOT (e.source_agency = ANY (@hidden))
                 LIMIT @limit + 1
             ) q
             """);
         command.Parameters.Add(new NpgsqlParameter("area", NpgsqlDbType.Geometry) { Value = area });
-        command.Parameters.AddWithValue("t_from", from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
-        command.Parameters.AddWithValue("t_to", to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        command.Parameters.Add(new NpgsqlParameter<DateOnly>("from", NpgsqlDbType.Date) { TypedValue = from });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly>("to", NpgsqlDbType.Date) { TypedValue = to });
         command.Parameters.AddWithValue("limit", (long)limit);
         view.Bind(command.Parameters);
         var events = new List<DemandEvent>();

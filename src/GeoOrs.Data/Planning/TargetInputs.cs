@@ -1,6 +1,7 @@
 using GeoOrs.Data.Access;
 using GeoOrs.Data.Layers;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace GeoOrs.Data.Planning;
 
@@ -44,7 +45,8 @@ public static class TargetInputs
     }
 
     /// <summary>
-    /// Per area, its overdoses per calendar month of the window (months from <paramref name="from"/>'s),
+    /// Per area, its overdoses per calendar month of the window (months from <paramref name="from"/>'s;
+    /// days and months are each county's local ones, docs/adr/0021-local-days.md),
     /// and how many lie within <paramref name="radius"/> metres of a listed naloxone site.
     /// </summary>
     /// <param name="dataSource">The database.</param>
@@ -67,20 +69,20 @@ public static class TargetInputs
             members AS ({layer.CountiesOf}),
             sites AS (SELECT geom FROM naloxone_sites)
             SELECT m.area,
-                   ((extract(year FROM e.occurred_at AT TIME ZONE 'UTC') - @y0) * 12 + extract(month FROM e.occurred_at AT TIME ZONE 'UTC') - @m0)::int AS month,
+                   ((extract(year FROM e.local_day) - @y0) * 12 + extract(month FROM e.local_day) - @m0)::int AS month,
                    count(*),
                    count(*) FILTER (WHERE EXISTS (
                        SELECT 1 FROM sites s
                        WHERE s.geom && ST_Expand(e.geom, @radius / 50000.0) AND ST_DWithin(s.geom::geography, e.geom::geography, @radius)))
             FROM overdose_events e JOIN members m ON m.county_fips = e.county_fips
-            WHERE e.occurred_at >= @t_from AND e.occurred_at < @t_to AND NOT (e.source_agency = ANY (@hidden))
+            WHERE e.local_day BETWEEN @from AND @to AND NOT (e.source_agency = ANY (@hidden))
             GROUP BY 1, 2
             """);
         command.Parameters.AddWithValue("y0", from.Year);
         command.Parameters.AddWithValue("m0", from.Month);
         command.Parameters.AddWithValue("radius", radius);
-        command.Parameters.AddWithValue("t_from", from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
-        command.Parameters.AddWithValue("t_to", to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        command.Parameters.Add(new NpgsqlParameter<DateOnly>("from", NpgsqlDbType.Date) { TypedValue = from });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly>("to", NpgsqlDbType.Date) { TypedValue = to });
         view.Bind(command.Parameters);
         var result = new Dictionary<string, (long[] Months, long Covered)>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

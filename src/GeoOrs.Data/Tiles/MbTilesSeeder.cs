@@ -141,7 +141,7 @@ public static class MbTilesSeeder
             parts.Add(query.Fatal switch { true => "fatal overdoses only", false => "non-fatal overdoses only", null => "fatal and non-fatal overdoses" });
         }
 
-        return $"GeoOrs {layer.Id} vector tiles, zoom {minZoom}-{maxZoom}: {string.Join(", ", parts)} (UTC days, both inclusive)";
+        return $"GeoOrs {layer.Id} vector tiles, zoom {minZoom}-{maxZoom}: {string.Join(", ", parts)} (local days of each county, both inclusive)";
     }
 
     /// <summary>Seeds the archive.</summary>

@@ -189,7 +189,7 @@ public sealed record ClusterMeasures(
 /// </remarks>
 /// <param name="Id">overdoses or seizures.</param>
 /// <param name="Table">The event table.</param>
-/// <param name="TimeColumn">The event's time.</param>
+/// <param name="TimeColumn">The event's time (a window compares the event's local day, <c>local_day</c>, instead).</param>
 /// <param name="AgencyColumn">The reporting agency's column, for the sharing rules.</param>
 /// <param name="PointFields">Field → (SQL over <c>e</c>, TileJSON type) of a single point.</param>
 /// <param name="Clusters">How clusters are counted.</param>
@@ -210,9 +210,9 @@ public sealed record PointTileLayer(
     public const int GridCells = ClusterGrid.CellsAcross;
 
     // [masked ? 1 : 0, hiding ? 1 : 0] for points; [zoom, masked, hiding] for clusters.
-    private readonly string[,] _points = Variants((masked, hiding) => BuildPoints(Id, Table, TimeColumn, AgencyColumn, PointFields, Filter, masked, hiding));
+    private readonly string[,] _points = Variants((masked, hiding) => BuildPoints(Id, Table, AgencyColumn, PointFields, Filter, masked, hiding));
     private readonly string[][,] _clusters = [.. Enumerable.Range(0, ClusterGrid.PointZoom).Select(z =>
-        Variants((masked, hiding) => BuildClusters(Id, Table, TimeColumn, AgencyColumn, Clusters, DrugFilter, z, masked, hiding)))];
+        Variants((masked, hiding) => BuildClusters(Id, Table, AgencyColumn, Clusters, DrugFilter, z, masked, hiding)))];
 
     /// <inheritdoc/>
     public override string SqlFor(int z, AccessView view)
@@ -243,13 +243,10 @@ public sealed record PointTileLayer(
     /// <summary>The column of the position the view sees: each has its own GiST index, which <c>&amp;&amp;</c> uses.</summary>
     private static string Position(bool masked) => masked ? "masked_geom" : "geom";
 
-    /// <summary>A UTC day bound as a timestamptz (<c>@d1_from</c> and the like are dates).</summary>
-    private static string Utc(string day) => $"({day}::timestamp AT TIME ZONE 'UTC')";
-
     /// <summary>
     /// The tile in EPSG:4326, a hair wider (the cell arithmetic decides which events are in it), for
     /// <c>&amp;&amp;</c> on the events' index. Written out in the condition rather than read from a CTE,
-    /// so that the planner sees the box and can weigh it against the time index for the days at the
+    /// so that the planner sees the box and can weigh it against the local day index for the days at the
     /// ends of a window. (A point tile reads its box from a materialized CTE instead: seeing it, the
     /// planner weighs the PostGIS functions over the tile's points and may spread a sequential scan over
     /// parallel workers, ten times slower than the index; not seeing it, it reads the index.)
@@ -257,7 +254,7 @@ public sealed record PointTileLayer(
     private const string ClusterBox = "ST_Expand(ST_Transform(ST_TileEnvelope(@z, @x, @y), 4326), 1e-9)";
 
     private static string BuildPoints(
-        string id, string table, string time, string agency, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter,
+        string id, string table, string agency, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter,
         bool masked, bool hiding) => $"""
         WITH {Bounds.Replace("bounds AS (", "bounds AS MATERIALIZED (", StringComparison.Ordinal)}
         SELECT ST_AsMVT(mvt, '{id}', 4096, 'geom'), count(*) FROM (
@@ -265,14 +262,14 @@ public sealed record PointTileLayer(
                    {string.Join(", ", fields.Select(f => $"{f.Value.Sql} AS \"{f.Key}\""))}
             FROM {table} e, bounds b
             WHERE @points AND e.{Position(masked)} && b.query4326
-              AND e.{time} >= @t_from AND e.{time} < @t_to AND {filter}
+              AND e.local_day >= @day_from AND e.local_day < @day_end AND {filter}
               {(hiding ? $"AND NOT (e.{agency} = ANY (@hidden))" : "")}
             LIMIT {VectorTileLayers.FeatureLimit}
         ) mvt WHERE geom IS NOT NULL
         """;
 
     private static string BuildClusters(
-        string id, string table, string time, string agency, ClusterMeasures clusters, string drugFilter, int z, bool masked, bool hiding)
+        string id, string table, string agency, ClusterMeasures clusters, string drugFilter, int z, bool masked, bool hiding)
     {
         var level = ClusterGrid.LevelFor(z);
         var measures = clusters.Measures.Select(m => m.Key).ToList();
@@ -285,16 +282,16 @@ public sealed record PointTileLayer(
             : ($"{head} | (@x << 18) | (@y << 10)", "((((c.cell >> 8) & 1) * 16) + (c.cell & 15)) >> 1", "((((c.cell >> 9) & 1) * 16) + ((c.cell >> 4) & 15)) >> 1");
         var where = $"c.cell >= ({first}) AND c.cell < ({first}) + {ClusterGrid.KeysInTile(z)}";
         var inTile = $"r.cx BETWEEN 0 AND {ClusterGrid.CellsAcross - 1} AND r.cy BETWEEN 0 AND {ClusterGrid.CellsAcross - 1}";
-        var ends = $"(e.{time} >= {Utc("@d1_from")} AND e.{time} < {Utc("@d1_to")}) OR (e.{time} >= {Utc("@d2_from")} AND e.{time} < {Utc("@d2_to")})";
+        var ends = "(e.local_day >= @d1_from AND e.local_day < @d1_to) OR (e.local_day >= @d2_from AND e.local_day < @d2_to)";
         var read = $"""
             (
               -- the days at the ends of the window, when the whole months come from the cells
               (@drug::text IS NULL AND ({ends}))
               -- or, with a drug (the cells do not split by drug), the whole window
-              OR (@drug::text IS NOT NULL AND e.{time} >= @t_from AND e.{time} < @t_to AND {drugFilter})
+              OR (@drug::text IS NOT NULL AND e.local_day >= @day_from AND e.local_day < @day_end AND {drugFilter})
             ){(hiding ? $"\nAND NOT (e.{agency} = ANY (@hidden))" : "")}
             """;
-        var hidden = $"@drug::text IS NULL AND e.{agency} = ANY (@hidden) AND e.{time} >= {Utc("@m_from")} AND e.{time} < {Utc("@m_to")}";
+        var hidden = $"@drug::text IS NULL AND e.{agency} = ANY (@hidden) AND e.local_day >= @m_from AND e.local_day < @m_to";
         var hiddenCte = hiding
             ? $"""
 

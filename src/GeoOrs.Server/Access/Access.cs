@@ -118,20 +118,17 @@ internal static class AccessRules
     /// </summary>
     public static WebApplication UseGeoOrsAccess(this WebApplication app)
     {
-        app.Use(async (http, next) =>
-        {
-            if (HasCredentials(http.Request) && http.User.Identity?.IsAuthenticated != true)
-            {
-                var result = await http.AuthenticateAsync();
-                AccessMetrics.AuthFailed("invalid_credentials", Role.Public);
-                await Unauthorized(http, result.Failure?.Message ?? "the credentials were not accepted").ExecuteAsync(http);
-                return;
-            }
-
-            await next(http);
-        });
+        app.Use(static (http, next) => HasCredentials(http.Request) && http.User.Identity?.IsAuthenticated != true ? RefuseAsync(http) : next(http));
         app.UseAuthorization();
         return app;
+    }
+
+    /// <summary>401 for credentials that did not check out, with the reason the authentication gave.</summary>
+    private static async Task RefuseAsync(HttpContext http)
+    {
+        var result = await http.AuthenticateAsync();
+        AccessMetrics.AuthFailed("invalid_credentials", Role.Public);
+        await Unauthorized(http, result.Failure?.Message ?? "the credentials were not accepted").ExecuteAsync(http);
     }
 
     /// <summary>The caller's role (the public without credentials).</summary>

@@ -166,6 +166,12 @@ internal static class CommandLine
             Console.WriteLine($"loaded {r.States} states, {r.Counties} counties, {r.Populations} population rows, " +
                               $"{r.Hidtas} HIDTA regions ({r.Memberships} county memberships) from {System.IO.Path.GetFullPath(folder)}, " +
                               $"time zones from {r.TimeZones}");
+            if (r.ZonesChanged > 0)
+            {
+                Console.WriteLine($"{r.ZonesChanged} counties' time zones set or changed: {r.EventsRedated} stored events moved to another local day" +
+                                  (r.EventsRedated > 0 ? "; aggregates and cluster cells rebuilt" : ""));
+            }
+
             return 0;
         });
         return new Command("boundaries", "The boundary layers") { load };

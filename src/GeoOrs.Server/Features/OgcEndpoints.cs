@@ -435,8 +435,8 @@ internal static class OgcEndpoints
         {
             if (collection.Layer is not null)
             {
-                yield return Parameter("from", "query", new { type = "string", format = "date" }, "the first UTC day of the window, YYYY-MM-DD (inclusive)");
-                yield return Parameter("to", "query", new { type = "string", format = "date" }, "the last UTC day of the window, YYYY-MM-DD (inclusive); not before from");
+                yield return Parameter("from", "query", new { type = "string", format = "date" }, "the first day of the window, YYYY-MM-DD (inclusive), on each county's local calendar");
+                yield return Parameter("to", "query", new { type = "string", format = "date" }, "the last day of the window, YYYY-MM-DD (inclusive), on each county's local calendar; not before from");
                 yield return Parameter("datetime", "query", Scalar("string"),
                     "the window as a date or a closed interval of dates, 2003-01-01/2003-03-31 ('..' or empty for an open end); instead of from and to");
                 yield return Parameter("drug", "query", new { type = "string", @enum = FeatureCollections.Drugs }, "count only the events naming this drug");

@@ -135,6 +135,12 @@ internal static class DatabaseSetup
         logger.LogInformation(
             "Loaded {States} states, {Counties} counties, {Populations} population rows, {Hidtas} HIDTA regions ({Memberships} county memberships)",
             result.States, result.Counties, result.Populations, result.Hidtas, result.Memberships);
+        if (result.ZonesChanged > 0)
+        {
+            logger.LogInformation("{Zones} counties' time zones set or changed: {Events} stored events moved to another local day",
+                result.ZonesChanged, result.EventsRedated);
+        }
+
         foreach (var warning in result.Warnings)
         {
             logger.LogWarning("{Warning}", warning);

@@ -119,7 +119,11 @@ internal static class HttpHardening
         var services = builder.Services;
         services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>().Configure<IOptions<HttpOptions>>(
-            (kestrel, http) => kestrel.Limits.MaxRequestBodySize = http.Value.MaxBodyBytes);
+            (kestrel, http) =>
+            {
+                kestrel.Limits.MaxRequestBodySize = http.Value.MaxBodyBytes;
+                kestrel.AddServerHeader = false; // the server's make and version are no one's business
+            });
 
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<HttpOptions>>(

@@ -9,17 +9,13 @@ internal static class QueryGuard
 {
     public static WebApplication UseQueryGuard(this WebApplication app)
     {
-        app.Use(async (http, next) =>
-        {
-            if (http.Request.QueryString.HasValue && http.Request.Query.Any(p => p.Key.Contains('\0', StringComparison.Ordinal) || p.Value.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true)))
-            {
-                await TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid parameter",
-                    detail: "The query string holds a NUL character (%00), which no parameter takes.").ExecuteAsync(http);
-                return;
-            }
-
-            await next(http);
-        });
+        app.Use(static (http, next) => HasNul(http.Request) ? RefuseAsync(http) : next(http));
         return app;
     }
+
+    private static bool HasNul(HttpRequest request) =>
+        request.QueryString.HasValue && request.Query.Any(p => p.Key.Contains('\0', StringComparison.Ordinal) || p.Value.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true));
+
+    private static Task RefuseAsync(HttpContext http) => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid parameter",
+        detail: "The query string holds a NUL character (%00), which no parameter takes.").ExecuteAsync(http);
 }

@@ -129,7 +129,7 @@ internal static class RasterTiles
             return tileError;
         }
 
-        return await TilesEndpoints.ServeAsync(http, cache, versions, VectorTileLayers.All[layer], $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.png?{metric}&{query.Key}",
+        return await TilesEndpoints.ServeAsync(http, cache, versions, VectorTileLayers.All[layer], tile.Z, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.png?{metric}&{query.Key}",
             "image/png", compress: false, async ct =>
             {
                 var classification = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);
@@ -163,7 +163,7 @@ internal static class RasterTiles
             return TilesEndpoints.BadParameter(window!);
         }
 
-        return await TilesEndpoints.ServeAsync(http, cache, versions, VectorTileLayers.All[layer], $"{layer}/legend.png?{metric}&{query.Key}",
+        return await TilesEndpoints.ServeAsync(http, cache, versions, VectorTileLayers.All[layer], null, $"{layer}/legend.png?{metric}&{query.Key}",
             "image/png", compress: false, async ct =>
             {
                 var c = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);

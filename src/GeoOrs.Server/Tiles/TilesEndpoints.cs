@@ -172,7 +172,7 @@ internal static class TilesEndpoints
         Func<int, Task>? audit = definition is PointTileLayer
             ? features => access.AuditAsync(http, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}{http.Request.QueryString}", LonLat(tile), null, features, cancellationToken).AsTask()
             : null;
-        return await ServeAsync(http, cache, versions, definition, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.mvt?{query.Key}",
+        return await ServeAsync(http, cache, versions, definition, tile.Z, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.mvt?{query.Key}",
             "application/vnd.mapbox-vector-tile", compress: true,
             ct => definition.TileAsync(dataSource, tile, query, ct), cancellationToken, audit);
     }
@@ -185,7 +185,7 @@ internal static class TilesEndpoints
     /// a cache hit hashes nothing and formats no header.
     /// </summary>
     internal static async Task<IResult> ServeAsync(
-        HttpContext http, TileCache cache, DataVersions versions, VectorTileLayer layer, string key, string contentType, bool compress,
+        HttpContext http, TileCache cache, DataVersions versions, VectorTileLayer layer, int? zoom, string key, string contentType, bool compress,
         Func<CancellationToken, Task<(byte[] Bytes, int Features)>> make, CancellationToken cancellationToken, Func<int, Task>? audit = null)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -205,7 +205,7 @@ internal static class TilesEndpoints
 
         if (http.Request.Headers.IfNoneMatch.Count > 0 && HasMatching(http.Request, etag))
         {
-            TileMetrics.Served(http, layer, contentType, hash is null, StatusCodes.Status304NotModified, 0, started);
+            TileMetrics.Served(http, layer, zoom, contentType, hash is null, StatusCodes.Status304NotModified, 0, started);
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
@@ -223,7 +223,7 @@ internal static class TilesEndpoints
 
         if (tile.Raw.Length == 0)
         {
-            TileMetrics.Served(http, layer, contentType, hash is null, StatusCodes.Status204NoContent, 0, started);
+            TileMetrics.Served(http, layer, zoom, contentType, hash is null, StatusCodes.Status204NoContent, 0, started);
             return TypedResults.NoContent();
         }
 
@@ -233,7 +233,7 @@ internal static class TilesEndpoints
         }
 
         var body = encoding switch { "br" => tile.Brotli, "gzip" => tile.Gzip, _ => tile.Raw };
-        TileMetrics.Served(http, layer, contentType, hash is null, StatusCodes.Status200OK, body.Length, started);
+        TileMetrics.Served(http, layer, zoom, contentType, hash is null, StatusCodes.Status200OK, body.Length, started);
         return new TileContent(body, contentType);
     }
 

@@ -92,6 +92,6 @@ public class TimeIntervalTests
     public void A_layer_window_refuses_date_times(string value)
     {
         Assert.False(TimeInterval.TryParseDays(value, out _, out _, out var error));
-        Assert.Contains("whole UTC days", error, StringComparison.Ordinal);
+        Assert.Contains("whole local days", error, StringComparison.Ordinal);
     }
 }

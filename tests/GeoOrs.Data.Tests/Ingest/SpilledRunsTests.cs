@@ -53,12 +53,12 @@ public class SpilledRunsTests
             switch (row)
             {
                 case OverdoseRow o:
-                    tallies[EventKind.Overdoses].Aggregates.Add(o, o.County, recordKey);
-                    tallies[EventKind.Overdoses].Cells.Add(o, o.Lon + 0.01, o.Lat - 0.01);
+                    tallies[EventKind.Overdoses].Aggregates.Add(o, o.County, DateOnly.FromDateTime(o.OccurredAt.UtcDateTime), recordKey);
+                    tallies[EventKind.Overdoses].Cells.Add(o, DateOnly.FromDateTime(o.OccurredAt.UtcDateTime), o.Lon + 0.01, o.Lat - 0.01);
                     break;
                 case SeizureRow z:
-                    tallies[EventKind.Seizures].Aggregates.Add(z, z.County, recordKey);
-                    tallies[EventKind.Seizures].Cells.Add(z, z.Lon - 0.01, z.Lat + 0.01);
+                    tallies[EventKind.Seizures].Aggregates.Add(z, z.County, DateOnly.FromDateTime(z.SeizedAt.UtcDateTime), recordKey);
+                    tallies[EventKind.Seizures].Cells.Add(z, DateOnly.FromDateTime(z.SeizedAt.UtcDateTime), z.Lon - 0.01, z.Lat + 0.01);
                     break;
             }
 

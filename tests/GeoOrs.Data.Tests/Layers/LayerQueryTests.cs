@@ -35,8 +35,7 @@ public class LayerQueryTests
         Assert.Equal(new DateOnly(2024, 4, 1), p["m_to"]);
         Assert.Equal((new DateOnly(2024, 1, 15), new DateOnly(2024, 2, 1)), (p["d1_from"], p["d1_to"]));
         Assert.Equal((new DateOnly(2024, 4, 1), new DateOnly(2024, 4, 11)), (p["d2_from"], p["d2_to"]));
-        Assert.Equal(new DateTime(2024, 1, 15, 0, 0, 0, DateTimeKind.Utc), p["t_from"]);
-        Assert.Equal(new DateTime(2024, 4, 11, 0, 0, 0, DateTimeKind.Utc), p["t_to"]);
+        Assert.Equal((new DateOnly(2024, 1, 15), new DateOnly(2024, 4, 11)), (p["day_from"], p["day_end"])); // local days, as the events' local_day
         Assert.Equal(3, p["slot"]); // heroin
         Assert.Equal(true, p["fatal"]);
     }

@@ -112,7 +112,7 @@ internal sealed class PublishedTables
         var tables = new PublishedTables(firstMonth, months);
         await using (var command = dataSource.CreateCommand("""
             SELECT e.county_fips,
-                   ((extract(year FROM e.occurred_at AT TIME ZONE 'UTC') - $1) * 12 + extract(month FROM e.occurred_at AT TIME ZONE 'UTC') - $2)::int,
+                   ((extract(year FROM geoors_local_day(e.occurred_at, e.county_fips)) - $1) * 12 + extract(month FROM geoors_local_day(e.occurred_at, e.county_fips)) - $2)::int,
                    count(*), count(*) FILTER (WHERE e.fatal), count(*) FILTER (WHERE NOT e.fatal), count(*) FILTER (WHERE e.naloxone_administered)
             FROM overdose_events e WHERE e.county_fips IS NOT NULL GROUP BY 1, 2
             """))
