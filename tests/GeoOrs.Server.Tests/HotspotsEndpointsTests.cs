@@ -220,9 +220,11 @@ public class HotspotsEndpointsTests(HotspotRunFixture fixture) : IClassFixture<H
         using var started = await admin.PostAsJsonAsync(new Uri("/api/hotspots/runs", UriKind.Relative), new { kind = "spikes" });
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
-        // Its run reads up to today (the factory's default); another test's manual run reads 1995.
+        // Its run reads up to today (the factory's default), the latest local date of the counties: the
+        // date in Puerto Rico (UTC−4, the easternmost zone); another test's manual run reads 1995.
+        var today = GeoOrs.Analysis.Calendar.LocalDays.Of(DateTimeOffset.UtcNow, GeoOrs.Analysis.Calendar.LocalDays.Zone("America/Puerto_Rico"));
         var run = await AnalysisJobsTests.SucceededRunAfterAsync(dataSource, "spikes", since, 60,
-            lastDay: DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), reason: "manual");
+            lastDay: today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), reason: "manual");
         Assert.True(run > 0);
     }
 }

@@ -61,7 +61,7 @@ public class TilesSeedTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory
             Assert.InRange(center[2], 0, 3);
             Assert.Contains("counties", metadata["description"], StringComparison.Ordinal);
             // Seeded for the public: its default window, the twelve complete months before this one.
-            var latest = Data.Layers.LayerQuery.PublicDefault(DateOnly.FromDateTime(DateTime.UtcNow));
+            var latest = Data.Layers.LayerQuery.PublicDefault(Data.Layers.LayerQuery.PublicToday(DateTimeOffset.UtcNow));
             Assert.Contains($"{latest.From:yyyy-MM-dd}", metadata["description"], StringComparison.Ordinal);
             Assert.Contains($"{latest.To:yyyy-MM-dd}", metadata["description"], StringComparison.Ordinal);
             using (var json = JsonDocument.Parse(metadata["json"]))

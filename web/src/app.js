@@ -294,7 +294,7 @@ function syncFilterInputs() {
   ui.slider.max = String(Math.max(0, Math.floor(daysBetween(min, max) / 7)));
   ui.slider.value = String(Math.floor(daysBetween(min, state.from) / 7));
   const shown = isPublicView() ? publicWindow(state.from, state.to) : null;
-  ui.sliderLabel.textContent = `${state.from} – ${state.to} (${daysBetween(state.from, state.to) + 1} days)`
+  ui.sliderLabel.textContent = `${state.from} – ${state.to} (${daysBetween(state.from, state.to) + 1} days, local dates)`
     + (shown ? `; public figures: ${shown.from} – ${shown.to}` : '');
 }
 

@@ -94,7 +94,10 @@ function renderChart(ui, area) {
     width,
     height: 180,
     scales: { x: { time: true } },
-    axes: [{}, { label: monthly ? 'per month' : 'per week', size: 50 }],
+    // The weeks' Mondays and the months' first days are the area's local dates: shown as written, not
+    // moved into the browser's zone (a Monday would read as the Sunday before in the Americas).
+    tzDate: ts => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
+    axes: [{ label: monthly ? 'month (local dates)' : 'week from Monday (local dates)' }, { label: monthly ? 'per month' : 'per week', size: 50 }],
     series: [
       {},
       { label: 'Overdoses', stroke: COLORS.overdose, width: 2, spanGaps: false },
@@ -129,6 +132,7 @@ export function renderAlertItems(list, alerts, onClick) {
     button.innerHTML = '';
     const title = document.createElement('strong');
     title.textContent = `${alert.area_name || alert.area_id} — ${alert.day}`;
+    title.title = `${alert.day} is a local date: the area's own calendar day`;
     const detail = document.createElement('span');
     detail.textContent = ` ${alert.observed} observed, ${Number(alert.expected).toFixed(1)} expected (${alert.method})`;
     button.append(title, detail);

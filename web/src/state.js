@@ -33,6 +33,20 @@ export function isoDay(date) {
   return date.toISOString().slice(0, 10);
 }
 
+/**
+ * The zone whose date says which months the public may see (LayerQuery.PublicZone on the server):
+ * Pacific/Honolulu, the westernmost zone of the counties, so a month is published once it is
+ * complete in every area's local dates.
+ */
+export const PUBLIC_ZONE = 'Pacific/Honolulu';
+
+/** The date (YYYY-MM-DD) an instant falls on in a time zone. */
+export function zoneDay(date, timeZone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(date).map(p => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
 export function addDays(day, days) {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
@@ -61,9 +75,10 @@ export function monthStart(day, n = 0) {
 /**
  * The public window that stands for a window of days: the server publishes public figures for one
  * calendar month or twelve, ending by the last complete month (docs/ACCESS.md). A window of up to 45
- * days becomes the month its last day is in, a longer one the twelve months ending there.
+ * days becomes the month its last day is in, a longer one the twelve months ending there. Dates are
+ * each area's local dates; today is the date in PUBLIC_ZONE, as the server counts it.
  */
-export function publicWindow(from, to, today = isoDay(new Date())) {
+export function publicWindow(from, to, today = zoneDay(new Date(), PUBLIC_ZONE)) {
   const latest = addDays(monthStart(today), -1);
   const end = monthEnd(to) > latest ? latest : monthEnd(to);
   return { from: monthStart(end, daysBetween(from, to) <= 45 ? 0 : -11), to: end };

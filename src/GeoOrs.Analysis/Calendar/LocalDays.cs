@@ -50,6 +50,22 @@ public static class LocalDays
     /// <returns>That week's Monday.</returns>
     public static DateOnly WeekStart(DateOnly day) => day.AddDays(-(((int)day.DayOfWeek + 6) % 7));
 
+    /// <summary>
+    /// The days of the last <paramref name="weeks"/> complete ISO 8601 weeks (Monday to Sunday) that end
+    /// on or before <paramref name="day"/>: the last one ends on <paramref name="day"/> when it is a
+    /// Sunday, else on the Sunday before it.
+    /// </summary>
+    /// <param name="day">The last day that may be counted.</param>
+    /// <param name="weeks">The number of weeks (at least one).</param>
+    /// <returns>The first week's Monday and the last week's Sunday.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="weeks"/> is less than one.</exception>
+    public static (DateOnly First, DateOnly Last) CompleteWeeks(DateOnly day, int weeks)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(weeks, 1);
+        var next = WeekStart(day.AddDays(1)); // the Monday after the last complete week
+        return (next.AddDays(-7 * weeks), next.AddDays(-1));
+    }
+
     /// <summary>The first instant of a local day.</summary>
     private static DateTimeOffset Start(DateOnly day, TimeZoneInfo zone)
     {

@@ -11,7 +11,7 @@ namespace GeoOrs.Data.Alerts;
 /// <param name="AreaId">The county's FIPS code or the HIDTA's id.</param>
 /// <param name="AreaName">The area's name.</param>
 /// <param name="Method">ears_c1, ears_c2, ears_c3, ewma or threshold.</param>
-/// <param name="Day">The day (UTC).</param>
+/// <param name="Day">The day: the area's local date (docs/adr/0021-local-days.md; an area spanning two zones counts each member county's own local day).</param>
 /// <param name="Observed">The day's count.</param>
 /// <param name="Expected">The baseline's mean, when the method has one.</param>
 /// <param name="Statistic">The method's statistic.</param>
@@ -27,8 +27,8 @@ public sealed record StoredAlert(
 /// <param name="AreaId">Only this area (with <paramref name="AreaKind"/>).</param>
 /// <param name="Method">Only this method's alerts.</param>
 /// <param name="Since">Only alerts stored at or after this time.</param>
-/// <param name="From">Only alerts of this day or later.</param>
-/// <param name="To">Only alerts of this day or earlier.</param>
+/// <param name="From">Only alerts of this day or later (the alerts' days are their areas' local dates).</param>
+/// <param name="To">Only alerts of this day or earlier (a local date).</param>
 public sealed record AlertFilter(
     string? AreaKind = null, string? AreaId = null, string? Method = null, DateTimeOffset? Since = null, DateOnly? From = null, DateOnly? To = null)
 {

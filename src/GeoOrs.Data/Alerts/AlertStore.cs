@@ -11,7 +11,7 @@ namespace GeoOrs.Data.Alerts;
 /// <param name="AreaId">The county's FIPS code or the HIDTA's id.</param>
 /// <param name="AreaName">The area's name.</param>
 /// <param name="Method">ears_c1, ears_c2, ears_c3, ewma or threshold.</param>
-/// <param name="Day">The day (UTC).</param>
+/// <param name="Day">The day: the area's local date (docs/adr/0021-local-days.md; an area spanning two zones counts each member county's own local day).</param>
 /// <param name="Observed">The day's count.</param>
 /// <param name="Expected">The baseline's mean, when the method has one.</param>
 /// <param name="Statistic">The method's statistic.</param>

@@ -1,23 +1,25 @@
+using GeoOrs.Analysis.Calendar;
 using GeoOrs.Analysis.Spatial;
 using Npgsql;
 
 namespace GeoOrs.Data.Boundaries;
 
 /// <summary>
-/// The counties as the analysis jobs use them: FIPS codes, names, latest population, queen
-/// contiguity (binary, without self), and the counties of each HIDTA region. Built once per
+/// The counties as the analysis jobs use them: FIPS codes, names, latest population, time zones,
+/// queen contiguity (binary, without self), and the counties of each HIDTA region. Built once per
 /// boundary load and kept.
 /// </summary>
 public sealed class CountyAreas
 {
     private static readonly VersionedCache<NpgsqlDataSource, CountyAreas> Cache = new(BoundaryLoader.LatestLoadAsync, LoadAsync);
 
-    private CountyAreas(long version, string[] geoids, string[] names, double[] population, SpatialWeights queen, IReadOnlyList<Hidta> hidtas)
+    private CountyAreas(long version, string[] geoids, string[] names, double[] population, TimeZoneInfo[] zones, SpatialWeights queen, IReadOnlyList<Hidta> hidtas)
     {
         Version = version;
         Geoids = geoids;
         Names = names;
         Population = population;
+        Zones = zones;
         Queen = queen;
         Hidtas = hidtas;
         IndexOf = geoids.Select((g, i) => (g, i)).ToDictionary(p => p.g, p => p.i, StringComparer.Ordinal);
@@ -40,6 +42,12 @@ public sealed class CountyAreas
 
     /// <summary>Each county's latest population (0 when unknown).</summary>
     public IReadOnlyList<double> Population { get; }
+
+    /// <summary>
+    /// Each county's time zone (<c>counties.time_zone</c>), on whose calendar its events' days are
+    /// counted; UTC for a county loaded without one (docs/adr/0021-local-days.md).
+    /// </summary>
+    public IReadOnlyList<TimeZoneInfo> Zones { get; }
 
     /// <summary>Queen contiguity between the counties (binary, without self).</summary>
     public SpatialWeights Queen { get; }
@@ -65,9 +73,11 @@ public sealed class CountyAreas
         var geoids = new List<string>();
         var names = new List<string>();
         var population = new List<double>();
+        var zones = new List<TimeZoneInfo>();
+        var known = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
         var polygons = new List<NetTopologySuite.Geometries.Geometry>();
         await using (var command = dataSource.CreateCommand("""
-            SELECT c.geoid, c.name || ', ' || s.stusps, coalesce(p.population, 0), c.geom
+            SELECT c.geoid, c.name || ', ' || s.stusps, coalesce(p.population, 0), c.geom, c.time_zone
             FROM counties c JOIN states s USING (statefp)
             LEFT JOIN LATERAL (SELECT population FROM county_population cp WHERE cp.geoid = c.geoid ORDER BY year DESC LIMIT 1) p ON true
             ORDER BY c.geoid
@@ -80,6 +90,13 @@ public sealed class CountyAreas
                 names.Add(reader.GetString(1));
                 population.Add(reader.GetInt32(2));
                 polygons.Add(reader.GetFieldValue<NetTopologySuite.Geometries.Geometry>(3));
+                var zone = reader.IsDBNull(4) ? "Etc/UTC" : reader.GetString(4);
+                if (!known.TryGetValue(zone, out var info))
+                {
+                    known[zone] = info = LocalDays.Zone(zone);
+                }
+
+                zones.Add(info);
             }
         }
 
@@ -98,6 +115,6 @@ public sealed class CountyAreas
             }
         }
 
-        return new CountyAreas(version, [.. geoids], [.. names], [.. population], ContiguityWeights.Queen(polygons), hidtas);
+        return new CountyAreas(version, [.. geoids], [.. names], [.. population], [.. zones], ContiguityWeights.Queen(polygons), hidtas);
     }
 }

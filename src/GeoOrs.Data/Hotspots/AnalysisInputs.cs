@@ -5,13 +5,14 @@ namespace GeoOrs.Data.Hotspots;
 /// <summary>An event as the analysis jobs read it.</summary>
 /// <param name="X">EPSG:5070 x (metres).</param>
 /// <param name="Y">EPSG:5070 y (metres).</param>
-/// <param name="Day">Its UTC day.</param>
+/// <param name="Day">Its local day: the date in its county's time zone (<c>local_day</c>, docs/adr/0021-local-days.md).</param>
 /// <param name="State">Its state's 2-digit FIPS code.</param>
 public readonly record struct AnalysisEvent(double X, double Y, DateOnly Day, string State);
 
 /// <summary>
 /// What the analysis jobs read: overdose events of a window of days as points in EPSG:5070, and
-/// their daily counts per county. Events of agencies that restrict their sharing
+/// their daily counts per county. A day is an event's local day (<c>local_day</c>, the date in its
+/// county's time zone: docs/adr/0021-local-days.md), and a window of days compares it. Events of agencies that restrict their sharing
 /// (<c>agency_sharing</c>) are left out, since the results are shown beyond those agencies.
 /// </summary>
 public static class AnalysisInputs
@@ -19,8 +20,8 @@ public static class AnalysisInputs
     private const string Shared = "NOT EXISTS (SELECT 1 FROM agency_sharing s WHERE s.owner = e.source_agency)";
 
     /// <summary>
-    /// The events of the days <paramref name="from"/>…<paramref name="to"/> (UTC, inclusive) that lie
-    /// in a county, in EPSG:5070 metres, with their day and state.
+    /// The events whose local days lie in <paramref name="from"/>…<paramref name="to"/> (inclusive) and
+    /// that lie in a county, in EPSG:5070 metres, with their local day and state.
     /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="from">The first day.</param>
@@ -33,9 +34,9 @@ public static class AnalysisInputs
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var command = dataSource.CreateCommand($"""
             SELECT ST_X(p), ST_Y(p), d, s FROM (
-                SELECT ST_Transform(e.geom, 5070) AS p, (e.occurred_at AT TIME ZONE 'UTC')::date AS d, left(e.county_fips, 2) AS s
+                SELECT ST_Transform(e.geom, 5070) AS p, e.local_day AS d, left(e.county_fips, 2) AS s
                 FROM overdose_events e
-                WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.county_fips IS NOT NULL AND {Shared}
+                WHERE e.local_day >= $1 AND e.local_day <= $2 AND e.county_fips IS NOT NULL AND {Shared}
             ) q
             """);
         Window(command, from, to);
@@ -50,7 +51,7 @@ public static class AnalysisInputs
         return events;
     }
 
-    /// <summary>The events of each county per day over the days <paramref name="from"/>…<paramref name="to"/> (UTC, inclusive); days without events are absent.</summary>
+    /// <summary>The events of each county per local day over the days <paramref name="from"/>…<paramref name="to"/> (inclusive); days without events are absent.</summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="from">The first day.</param>
     /// <param name="to">The last day.</param>
@@ -61,9 +62,9 @@ public static class AnalysisInputs
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var command = dataSource.CreateCommand($"""
-            SELECT e.county_fips, (e.occurred_at AT TIME ZONE 'UTC')::date AS d, count(*)::int
+            SELECT e.county_fips, e.local_day AS d, count(*)::int
             FROM overdose_events e
-            WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.county_fips IS NOT NULL AND {Shared}
+            WHERE e.local_day >= $1 AND e.local_day <= $2 AND e.county_fips IS NOT NULL AND {Shared}
             GROUP BY 1, 2 ORDER BY 1, 2
             """);
         Window(command, from, to);
@@ -104,7 +105,7 @@ public static class AnalysisInputs
 
     private static void Window(NpgsqlCommand command, DateOnly from, DateOnly to)
     {
-        command.Parameters.AddWithValue(from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
-        command.Parameters.AddWithValue(to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        command.Parameters.AddWithValue(from);
+        command.Parameters.AddWithValue(to);
     }
 }

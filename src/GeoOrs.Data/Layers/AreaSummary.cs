@@ -1,10 +1,11 @@
 using System.Text.Json;
+using GeoOrs.Analysis.Calendar;
 using GeoOrs.Data.Access;
 using Npgsql;
 
 namespace GeoOrs.Data.Layers;
 
-/// <summary>One week of an area's series: its Monday (UTC) and its counts, null where suppressed.</summary>
+/// <summary>One week of an area's series: its Monday (a local date) and its counts, null where suppressed.</summary>
 /// <param name="Week">The week's Monday.</param>
 /// <param name="Overdoses">Overdoses that week, or null.</param>
 /// <param name="Seizures">Seizures that week, or null.</param>
@@ -88,14 +89,17 @@ public static class AreaSummary
     }
 
     /// <summary>
-    /// The area's overdoses and seizures per week (weeks starting on Monday, UTC) over the window, for
-    /// keyed callers (the public's series is <see cref="MonthlyAsync"/>).
+    /// The area's overdoses and seizures per week over the window, for keyed callers (the public's
+    /// series is <see cref="MonthlyAsync"/>). Days are local (docs/adr/0021-local-days.md): an event
+    /// counts on its county's local date (<c>local_day</c>), the window's days are local dates, and a
+    /// week runs from Monday to Sunday of local days, so a Sunday evening in Los Angeles is in that
+    /// Sunday's week though it is Monday in UTC. The first week is the one the window's first day is in.
     /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="layer">The area layer.</param>
     /// <param name="id">The area's id.</param>
-    /// <param name="from">The first day.</param>
-    /// <param name="to">The last day.</param>
+    /// <param name="from">The first day (a local date).</param>
+    /// <param name="to">The last day (a local date).</param>
     /// <param name="query">The filters and view (its window is not used).</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>One entry per week.</returns>
@@ -113,7 +117,7 @@ public static class AreaSummary
 
         if (!EventDays.Contains(from) || !EventDays.Contains(to))
         {
-            // to.AddDays(1) below would overflow at DateOnly's end.
+            // The week of a day near DateOnly's ends would overflow.
             throw new ArgumentOutOfRangeException(nameof(to), $"the window {from:yyyy-MM-dd}..{to:yyyy-MM-dd} is not within {EventDays.Range}");
         }
 
@@ -121,28 +125,28 @@ public static class AreaSummary
             WITH areas AS (SELECT @area::text AS area_id),
             members AS ({layer.CountiesOf}),
             od AS (
-                SELECT date_trunc('week', e.occurred_at AT TIME ZONE 'UTC')::date AS w, count(*) AS n FROM overdose_events e
-                WHERE e.county_fips IN (SELECT county_fips FROM members) AND e.occurred_at >= @w_from AND e.occurred_at < @w_to
+                SELECT date_trunc('week', e.local_day::timestamp)::date AS w, count(*) AS n FROM overdose_events e
+                WHERE e.county_fips IN (SELECT county_fips FROM members) AND e.local_day >= @d_from AND e.local_day <= @d_to
                   AND (@drug::text IS NULL OR @drug = ANY (e.suspected_drugs)) AND (@fatal::boolean IS NULL OR e.fatal = @fatal)
                   AND NOT (e.source_agency = ANY (@hidden))
                 GROUP BY 1
             ),
             sz AS (
-                SELECT date_trunc('week', e.seized_at AT TIME ZONE 'UTC')::date AS w, count(*) AS n FROM seizure_events e
-                WHERE e.county_fips IN (SELECT county_fips FROM members) AND e.seized_at >= @w_from AND e.seized_at < @w_to
+                SELECT date_trunc('week', e.local_day::timestamp)::date AS w, count(*) AS n FROM seizure_events e
+                WHERE e.county_fips IN (SELECT county_fips FROM members) AND e.local_day >= @d_from AND e.local_day <= @d_to
                   AND (@drug::text IS NULL OR e.drug = @drug) AND NOT (e.agency = ANY (@hidden))
                 GROUP BY 1
             ),
             weeks AS (
-                SELECT generate_series(date_trunc('week', @w_from AT TIME ZONE 'UTC'), @w_to AT TIME ZONE 'UTC' - interval '1 day', interval '1 week')::date AS w
+                SELECT generate_series(date_trunc('week', @d_from::timestamp), @d_to::timestamp, interval '1 week')::date AS w
             )
             SELECT weeks.w, coalesce(od.n, 0), coalesce(sz.n, 0)
             FROM weeks LEFT JOIN od ON od.w = weeks.w LEFT JOIN sz ON sz.w = weeks.w
             ORDER BY weeks.w
             """);
         command.Parameters.AddWithValue("area", id);
-        command.Parameters.AddWithValue("w_from", from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
-        command.Parameters.AddWithValue("w_to", to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        command.Parameters.AddWithValue("d_from", from);
+        command.Parameters.AddWithValue("d_to", to);
         command.Parameters.Add(new NpgsqlParameter("drug", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)query.Drug ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("fatal", NpgsqlTypes.NpgsqlDbType.Boolean) { Value = (object?)query.Fatal ?? DBNull.Value });
         query.View.Bind(command.Parameters);
@@ -193,6 +197,39 @@ public static class AreaSummary
             var (overdoses, seizures) = (Count("overdoses"), Count("seizures"));
             return new MonthCounts(month, overdoses, seizures, overdoses is null || seizures is null);
         })];
+    }
+
+    /// <summary>
+    /// An area's today, the end of its series when none is asked: the latest local date of its
+    /// counties at <paramref name="now"/> (the newest day that has begun in any of them), so a county
+    /// in Los Angeles ends on its own date; the UTC date for an area without counties or zones.
+    /// </summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="layer">The area layer.</param>
+    /// <param name="id">The area's id.</param>
+    /// <param name="now">The instant.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The local date.</returns>
+    public static async Task<DateOnly> TodayAsync(NpgsqlDataSource dataSource, AreaLayer layer, string id, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(layer);
+        await using var command = dataSource.CreateCommand($"""
+            WITH areas AS (SELECT @area::text AS area_id),
+            members AS ({layer.CountiesOf})
+            SELECT DISTINCT c.time_zone FROM counties c WHERE c.geoid IN (SELECT county_fips FROM members) AND c.time_zone IS NOT NULL
+            """);
+        command.Parameters.AddWithValue("area", id);
+        var zones = new List<TimeZoneInfo>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                zones.Add(LocalDays.Zone(reader.GetString(0)));
+            }
+        }
+
+        return zones.Count > 0 ? AreaDays.Latest(now, zones) : DateOnly.FromDateTime(now.UtcDateTime);
     }
 
     /// <summary>The county's finding in the latest succeeded hot spot run, or null (other kinds of area are not analysed as such).</summary>

@@ -36,6 +36,23 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
     /// <summary>Whose view of the data the query reads (the public's unless told otherwise).</summary>
     public AccessView View { get; init; } = AccessView.Public;
 
+    /// <summary>
+    /// The time zone whose date is the public's today: Pacific/Honolulu, the westernmost zone of the
+    /// counties (UTC−10 all year; America/Adak keeps UTC−10 in winter and −9 in summer, so its date is
+    /// never behind Honolulu's). Days are each area's local dates (docs/adr/0021-local-days.md), so a
+    /// month is complete in every area only once it is complete there: a month ends for the public at
+    /// 10:00 UTC of the next month's first day, not at midnight UTC, when its last evening is still
+    /// to come in Hawaii and Alaska (and until 05:00 UTC, on the mainland).
+    /// </summary>
+    public const string PublicZone = "Pacific/Honolulu";
+
+    private static readonly TimeZoneInfo PublicTimeZone = Analysis.Calendar.LocalDays.Zone(PublicZone);
+
+    /// <summary>The public's today at an instant: the date in <see cref="PublicZone"/>, the last of the counties' zones to reach it.</summary>
+    /// <param name="now">The instant.</param>
+    /// <returns>The date.</returns>
+    public static DateOnly PublicToday(DateTimeOffset now) => Analysis.Calendar.LocalDays.Of(now, PublicTimeZone);
+
     /// <summary>The months a public window may span: one calendar month, or twelve.</summary>
     public static readonly IReadOnlyList<int> PublicWindowMonths = [1, 12];
 
@@ -43,12 +60,12 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
     /// The last day the public may see: the end of the last complete calendar month before
     /// <paramref name="today"/> (a month still filling would publish its days one by one).
     /// </summary>
-    /// <param name="today">Today (UTC).</param>
+    /// <param name="today">The public's today (<see cref="PublicToday"/>).</param>
     /// <returns>The last day of the previous month.</returns>
     public static DateOnly PublicLatest(DateOnly today) => new DateOnly(today.Year, today.Month, 1).AddDays(-1);
 
     /// <summary>The public's default window: the twelve complete months before <paramref name="today"/>'s month.</summary>
-    /// <param name="today">Today (UTC).</param>
+    /// <param name="today">The public's today (<see cref="PublicToday"/>).</param>
     /// <returns>The first and last days.</returns>
     public static (DateOnly From, DateOnly To) PublicDefault(DateOnly today)
     {
@@ -63,7 +80,7 @@ public sealed record LayerQuery(DateOnly? From = null, DateOnly? To = null, stri
     /// twelve. Arbitrary days would let differences of windows isolate single days.
     /// </summary>
     /// <param name="view">The caller's view.</param>
-    /// <param name="today">Today (UTC).</param>
+    /// <param name="today">The public's today (<see cref="PublicToday"/>).</param>
     /// <param name="query">The query with its view (and, for the public, its window), when allowed.</param>
     /// <param name="error">Why not, else null.</param>
     /// <returns>Whether the view may ask this query.</returns>

@@ -117,6 +117,13 @@ internal sealed class CsvLineBuilder
         _buffer[_length++] = 'Z';
     }
 
+    /// <summary>Appends a UTC instant as <c>yyyy-MM-ddTHH:mm:ssZ</c>.</summary>
+    /// <param name="utc">The instant (UTC; fractions of a second are dropped).</param>
+    public void AppendTimestamp(DateTime utc)
+    {
+        AppendTimestamp(utc.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), (int)(utc.Ticks % TimeSpan.TicksPerDay / TimeSpan.TicksPerSecond));
+    }
+
     /// <summary>Ends the line with <c>\n</c>, writes it and clears the buffer.</summary>
     /// <param name="writer">The destination.</param>
     public void WriteLineTo(TextWriter writer)

@@ -13,9 +13,16 @@ namespace GeoOrs.Data.Synthetic;
 /// 1 + a in mid-July.
 /// </para>
 /// <para>
-/// The hour is drawn in local time and shifted to UTC by the county's rough offset (its longitude
-/// over 15°, daylight saving ignored). The shift wraps within the drawn UTC day, so every timestamp
-/// falls on a date in [start, end] and never after <c>end</c>'s last second.
+/// For background events, the hour is drawn in local time and shifted to UTC by the county's rough
+/// offset (its longitude over 15°, daylight saving ignored). The shift wraps within the drawn UTC
+/// day, so every timestamp falls on a date in [start, end] and never after <c>end</c>'s last second.
+/// </para>
+/// <para>
+/// A planted spike's events are drawn on the county's own local day instead
+/// (<see cref="SampleLocalTime"/>): days are counted on each county's calendar
+/// (docs/adr/0021-local-days.md), and a spike's evening must stay on its day there rather than fall
+/// half on the day before. An hour whose instant would come after <c>end</c>'s last UTC second (the
+/// evening of the last day) is drawn again, so no timestamp lies beyond the period.
 /// </para>
 /// </remarks>
 internal sealed class EventCalendar
@@ -24,6 +31,7 @@ internal sealed class EventCalendar
     private readonly double[] _dayWeights;
     private readonly AliasTable _days;
     private readonly AliasTable _hours;
+    private readonly DateTime _endUtc;
 
     /// <summary>Builds the calendar.</summary>
     /// <param name="start">The first day.</param>
@@ -34,6 +42,7 @@ internal sealed class EventCalendar
     public EventCalendar(DateOnly start, DateOnly end, double[] weekdayWeights, double seasonalAmplitude, double[] localHourWeights)
     {
         Start = start;
+        _endUtc = end.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         int count = end.DayNumber - start.DayNumber + 1;
         _dates = new string[count];
         _dayWeights = new double[count];
@@ -79,6 +88,36 @@ internal sealed class EventCalendar
         int localHour = _hours.Sample(random);
         int utcHour = (((localHour - UtcOffsetHours(lon)) % 24) + 24) % 24;
         return (utcHour * 3600) + random.NextInt(3600);
+    }
+
+    /// <summary>
+    /// Draws an instant on a local day of a zone: a local hour from the weights and a second within
+    /// it, converted to UTC (an hour the clocks skip counts as the hour after it; a repeated hour as its
+    /// standard-time instant). Draws the hour and second the way <see cref="SampleSecondOfDay"/> does,
+    /// again while the instant would fall after the period's last UTC second.
+    /// </summary>
+    /// <param name="random">The random stream.</param>
+    /// <param name="day">The day's index: the local date <see cref="Start"/> + <paramref name="day"/>.</param>
+    /// <param name="zone">The county's zone.</param>
+    /// <returns>The instant (UTC), on that local date in <paramref name="zone"/>.</returns>
+    public DateTime SampleLocalTime(SyntheticRandom random, int day, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        var midnight = Start.AddDays(day).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        while (true)
+        {
+            var local = midnight.AddHours(_hours.Sample(random)).AddSeconds(random.NextInt(3600));
+            if (zone.IsInvalidTime(local))
+            {
+                local = local.AddHours(1);
+            }
+
+            var utc = TimeZoneInfo.ConvertTimeToUtc(local, zone);
+            if (utc < _endUtc)
+            {
+                return utc;
+            }
+        }
     }
 
     /// <summary>The rough standard-time UTC offset of a US longitude, −10 (Hawaii, the Aleutians) to −5 (Eastern).</summary>

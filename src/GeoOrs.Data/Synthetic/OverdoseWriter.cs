@@ -121,7 +121,15 @@ internal static class OverdoseWriter
             line.Append(prefix);
             line.Append(n);
             line.Append(',');
-            line.AppendTimestamp(calendar.DateText(day), calendar.SampleSecondOfDay(random, lon));
+            if (signal == SyntheticSignal.Spike)
+            {
+                line.AppendTimestamp(calendar.SampleLocalTime(random, day, county.TimeZone)); // on the county's own local day
+            }
+            else
+            {
+                line.AppendTimestamp(calendar.DateText(day), calendar.SampleSecondOfDay(random, lon));
+            }
+
             line.Append(',');
             line.AppendFixed(lat, 6);
             line.Append(',');

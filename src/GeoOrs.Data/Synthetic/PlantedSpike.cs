@@ -6,8 +6,8 @@ namespace GeoOrs.Data.Synthetic;
 /// </summary>
 /// <param name="CountyGeoid">The county's 5-digit FIPS code.</param>
 /// <param name="CountyName">The county's name.</param>
-/// <param name="Start">The first spike day (UTC).</param>
-/// <param name="End">The last spike day (UTC, inclusive).</param>
+/// <param name="Start">The first spike day: a local date of the county (its events fall on it in the county's time zone).</param>
+/// <param name="End">The last spike day (a local date, inclusive).</param>
 /// <param name="ExpectedDaily">The county's expected background overdoses per day over the window (the largest day's).</param>
 /// <param name="EventsPerDay">Extra overdoses planted on each spike day: max(10, ⌈5 × expected⌉).</param>
 /// <param name="EventsAdded">All extra overdoses planted.</param>

@@ -3,8 +3,9 @@ namespace GeoOrs.Data.Synthetic;
 /// <summary>A county the generator places events in: its Census identifiers, population and polygon.</summary>
 public sealed class SyntheticCounty
 {
-    internal SyntheticCounty(int index, string geoid, string name, string stateFp, long population, NetTopologySuite.Geometries.Geometry geometry)
+    internal SyntheticCounty(int index, string geoid, string name, string stateFp, long population, NetTopologySuite.Geometries.Geometry geometry, TimeZoneInfo timeZone)
     {
+        TimeZone = timeZone;
         Index = index;
         Geoid = geoid;
         Name = name;
@@ -29,6 +30,13 @@ public sealed class SyntheticCounty
 
     /// <summary>The county's polygon or multipolygon in WGS 84 longitude/latitude (SRID 4326).</summary>
     public NetTopologySuite.Geometries.Geometry Geometry { get; }
+
+    /// <summary>
+    /// The time zone on whose calendar the county's planted spike days fall: its IANA zone from the
+    /// folder's <c>*timezones*.csv</c>, or, when the folder has none or leaves the county out, the
+    /// fixed standard-time offset of its longitude (<see cref="EventCalendar.UtcOffsetHours"/>).
+    /// </summary>
+    public TimeZoneInfo TimeZone { get; }
 
     /// <summary>The position of the county in <see cref="SyntheticGeography.Counties"/>.</summary>
     internal int Index { get; }

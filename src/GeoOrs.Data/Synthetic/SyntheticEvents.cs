@@ -16,8 +16,9 @@ namespace GeoOrs.Data.Synthetic;
 /// </para>
 /// <para>
 /// <b>Planted signals</b> (<see cref="SignalPlanner"/>), listed in the manifest: county × 3-day
-/// spikes large enough for EARS C2 to flag, and tight hotspots (radius 1.5 km) spread over the
-/// period. They are part of the requested number of overdoses.
+/// spikes large enough for EARS C2 to flag, on the county's own local days (its time zone from the
+/// folder's <c>*timezones*.csv</c>; docs/adr/0021-local-days.md), and tight hotspots (radius 1.5 km)
+/// spread over the period. They are part of the requested number of overdoses.
 /// </para>
 /// <para>
 /// <b>Seizures</b> lie along approximate interstate corridors, at southern border ports of entry

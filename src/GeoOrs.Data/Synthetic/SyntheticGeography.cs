@@ -59,8 +59,9 @@ public sealed class SyntheticGeography
     public SyntheticCounty? Find(string geoid) => _byGeoid.GetValueOrDefault(geoid);
 
     /// <summary>
-    /// Reads the folder's county shapefile (<c>*county*.shp</c>) and population estimates (<c>co-est*.csv</c>),
-    /// laid out as the repository's <c>shapefiles/</c>.
+    /// Reads the folder's county shapefile (<c>*county*.shp</c>), population estimates (<c>co-est*.csv</c>)
+    /// and, when there is one, county time zone table (<c>*timezones*.csv</c>, columns <c>geoid</c> and
+    /// <c>tz</c>), laid out as the repository's <c>shapefiles/</c>.
     /// </summary>
     /// <param name="directory">The folder.</param>
     /// <returns>The counties with a population.</returns>
@@ -73,6 +74,9 @@ public sealed class SyntheticGeography
         var countyShp = CensusFiles.FindOne(directory, "*county*.shp");
         var populationCsv = CensusFiles.FindOne(directory, "co-est*.csv");
         var (population, year) = ReadPopulation(populationCsv);
+        var zones = Directory.GetFiles(directory, "*timezones*.csv").Length == 0
+            ? new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal)
+            : ReadTimeZones(CensusFiles.FindOne(directory, "*timezones*.csv"));
 
         var counties = new List<SyntheticCounty>(population.Count);
         int skipped = 0;
@@ -92,8 +96,10 @@ public sealed class SyntheticGeography
                     continue;
                 }
 
+                var geometry = toWgs84(feature.Geometry);
                 counties.Add(new SyntheticCounty(
-                    counties.Count, geoid, Text(feature, "NAME") ?? geoid, Text(feature, "STATEFP") ?? geoid[..2], people, toWgs84(feature.Geometry)));
+                    counties.Count, geoid, Text(feature, "NAME") ?? geoid, Text(feature, "STATEFP") ?? geoid[..2], people, geometry,
+                    zones.GetValueOrDefault(geoid) ?? FixedZone(EventCalendar.UtcOffsetHours(geometry.EnvelopeInternal.Centre.X))));
             }
         }
 
@@ -104,6 +110,50 @@ public sealed class SyntheticGeography
 
         return new SyntheticGeography(counties, skipped, Path.GetFileName(countyShp), Path.GetFileName(populationCsv), year);
     }
+
+    /// <summary>GEOID → IANA zone of a county time zone table (the boundary loader's format); a zone the system does not know is an error.</summary>
+    private static Dictionary<string, TimeZoneInfo> ReadTimeZones(string path)
+    {
+        var zones = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
+        var known = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
+        using var csv = new CsvReader(new StreamReader(path, Utf8OrLatin1.Encoding));
+        var header = (csv.Read() ?? []).Select(h => h.Trim()).ToList();
+        int geoidAt = header.FindIndex(h => h.Equals("geoid", StringComparison.OrdinalIgnoreCase));
+        int zoneAt = header.FindIndex(h => h.Equals("tz", StringComparison.OrdinalIgnoreCase));
+        if (geoidAt < 0 || zoneAt < 0)
+        {
+            throw new InvalidDataException($"{Path.GetFileName(path)}: a county time zone table needs the columns geoid and tz");
+        }
+
+        while (csv.Read() is { } row)
+        {
+            if (row.Length <= Math.Max(geoidAt, zoneAt))
+            {
+                throw new InvalidDataException($"{Path.GetFileName(path)} line {csv.RecordLine}: {row.Length} fields where the header has {header.Count}");
+            }
+
+            var zone = row[zoneAt].Trim();
+            if (!known.TryGetValue(zone, out var info))
+            {
+                try
+                {
+                    known[zone] = info = Analysis.Calendar.LocalDays.Zone(zone);
+                }
+                catch (TimeZoneNotFoundException e)
+                {
+                    throw new InvalidDataException($"{Path.GetFileName(path)} line {csv.RecordLine}: '{zone}' is not a time zone this system knows", e);
+                }
+            }
+
+            zones[row[geoidAt].Trim().PadLeft(5, '0')] = info;
+        }
+
+        return zones;
+    }
+
+    /// <summary>A zone of a fixed offset in whole hours (no daylight saving time).</summary>
+    private static TimeZoneInfo FixedZone(int hours) =>
+        TimeZoneInfo.CreateCustomTimeZone(FormattableString.Invariant($"UTC{hours:+0;-0}"), TimeSpan.FromHours(hours), FormattableString.Invariant($"UTC{hours:+0;-0}"), FormattableString.Invariant($"UTC{hours:+0;-0}"));
 
     /// <summary>GEOID → the latest estimate of a Census <c>co-est</c> file, and that estimate's year.</summary>
     private static (Dictionary<string, long> Population, int Year) ReadPopulation(string path)

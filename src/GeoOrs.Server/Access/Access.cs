@@ -267,7 +267,7 @@ internal sealed class AccessViews(IDbContextFactory<GeoOrsDbContext> db, DataVer
     /// the fixed windows disclosure control publishes (<see cref="LayerQuery.TryFor"/>).
     /// </summary>
     public bool TryQuery(HttpContext http, LayerQuery query, out LayerQuery result, out string? error) =>
-        query.TryFor(For(http), DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), out result, out error);
+        query.TryFor(For(http), LayerQuery.PublicToday(clock.GetUtcNow()), out result, out error);
 
     /// <summary>Queues the audit row of a point-level read, before the data is sent (<see cref="AuditWriter"/>).</summary>
     public ValueTask AuditAsync(HttpContext http, string? detail, double[]? bbox, long[]? ids, int rows, CancellationToken cancellationToken)

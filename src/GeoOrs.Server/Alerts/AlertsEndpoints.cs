@@ -39,8 +39,8 @@ internal static partial class AlertsEndpoints
     [
         .. StreamQuery,
         new("since", "string", "Only alerts found from this time on: an RFC 3339 time or a date (YYYY-MM-DD)."),
-        new("from", "string", "Only alerts of days from this one, YYYY-MM-DD.", "date"),
-        new("to", "string", "Only alerts of days up to this one, YYYY-MM-DD.", "date"),
+        new("from", "string", "Only alerts of days from this one, YYYY-MM-DD (an alert's day is its area's local date).", "date"),
+        new("to", "string", "Only alerts of days up to this one, YYYY-MM-DD (a local date).", "date"),
         new("limit", "integer", $"The most alerts, newest first, 1 to {MaxLimit:N0} (100)."),
     ];
 

@@ -1,3 +1,4 @@
+using GeoOrs.Analysis.Calendar;
 using GeoOrs.Analysis.Hotspots;
 using GeoOrs.Analysis.Spatial;
 using GeoOrs.Data.Hotspots;
@@ -12,10 +13,17 @@ namespace GeoOrs.Server.Analysis;
 /// <summary>
 /// Emerging hot spots of the last <see cref="AnalysisOptions.EmergingWeeks"/> weeks, as ArcGIS's
 /// Emerging Hot Spot Analysis finds them: events in hexagons (the hot spot run's scale of
-/// analysis) and weekly bins ending on <see cref="AnalysisOptions.AsOf"/>, space–time Gi* with the
-/// distance band and <see cref="AnalysisOptions.EmergingTimeStep"/> earlier weeks as neighbours,
-/// Mann–Kendall trend per hexagon, one of the 17 categories each. Weekly.
+/// analysis) and weekly bins, space–time Gi* with the distance band and
+/// <see cref="AnalysisOptions.EmergingTimeStep"/> earlier weeks as neighbours, Mann–Kendall trend per
+/// hexagon, one of the 17 categories each. Weekly.
 /// </summary>
+/// <remarks>
+/// A bin is a week of local days from Monday to Sunday (docs/adr/0021-local-days.md): an event counts
+/// in the week of its county's local date (<c>local_day</c>), so a Sunday evening in Los Angeles is in
+/// that Sunday's week. The bins are the complete weeks ending on the last Sunday on or before the last
+/// day (<see cref="AnalysisOptions.AsOf"/>, else the latest local date of the counties): a week still
+/// filling would look like a fall in the trend.
+/// </remarks>
 [AutomaticRetry(Attempts = 0)]
 internal sealed class EmergingHotspotsJob(NpgsqlDataSource dataSource, IOptions<AnalysisOptions> options, JobsInstance instance, ILogger<EmergingHotspotsJob> logger)
 {
@@ -31,8 +39,8 @@ internal sealed class EmergingHotspotsJob(NpgsqlDataSource dataSource, IOptions<
     public async Task RunAsync(string reason, AnalysisOptions? settings, PerformContext? context, CancellationToken cancellationToken)
     {
         var o = settings ?? options.Value;
-        var last = o.LastDay;
-        var from = last.AddDays(1 - (7 * o.EmergingWeeks));
+        var zones = (await Data.Boundaries.CountyAreas.CurrentAsync(dataSource, cancellationToken)).Zones;
+        var (from, last) = LocalDays.CompleteWeeks(o.LastDay(zones, DateTimeOffset.UtcNow), o.EmergingWeeks);
         var asked = new { weeks = o.EmergingWeeks, time_step = o.EmergingTimeStep, hex_cell_meters = o.HexCellMeters, distance_band_meters = o.DistanceBandMeters };
         await AnalysisJob.RunAsync(dataSource, instance, logger, Name, "emerging", reason, context, from, last, asked, async ct =>
         {
@@ -41,7 +49,7 @@ internal sealed class EmergingHotspotsJob(NpgsqlDataSource dataSource, IOptions<
         }, cancellationToken);
     }
 
-    /// <summary>Each state's space–time cube of hexagons and weeks, and the category of every hexagon.</summary>
+    /// <summary>Each state's space–time cube of hexagons and weeks (bin k holds the local days <paramref name="from"/> + 7k … + 7k + 6), and the category of every hexagon.</summary>
     internal static AnalysisOutcome Compute(IReadOnlyList<AnalysisEvent> events, DateOnly from, int weeks, int timeStep, double cellMeters, double bandMeters)
     {
         var summary = new Dictionary<string, object?> { ["events"] = events.Count, ["weeks"] = weeks };

@@ -1,3 +1,4 @@
+using GeoOrs.Analysis.Calendar;
 using GeoOrs.Analysis.Spikes;
 using GeoOrs.Data.Alerts;
 using GeoOrs.Data.Boundaries;
@@ -11,10 +12,18 @@ namespace GeoOrs.Server.Analysis;
 
 /// <summary>
 /// Looks for spikes in the daily overdose counts of every county, every HIDTA region and every
-/// county with its queen neighbours, over the last <see cref="AnalysisOptions.SpikeDays"/> days,
-/// with the configured methods (EARS C1/C2/C3, EWMA) and ODMAP's fixed threshold where an area has
+/// county with its queen neighbours, over each area's last <see cref="AnalysisOptions.SpikeDays"/>
+/// days, with the configured methods (EARS C1/C2/C3, EWMA) and ODMAP's fixed threshold where an area has
 /// one (days with fewer than <see cref="AnalysisOptions.SpikeMinCount"/> events never alert by a statistic); stores the run and every alerting day as an alert (once: alert ids are stable).
 /// </summary>
+/// <remarks>
+/// Days are local (docs/adr/0021-local-days.md): a county's day D holds the events of D on its own
+/// calendar (<c>local_day</c>), and its last day is its today, the current date in its time zone, or
+/// the date <see cref="AnalysisOptions.AsOf"/> names, the same date in every area. An area of several
+/// counties (a HIDTA region, a county with its neighbours) that spans two zones sums each member's own
+/// local day D as its day D, and its today is the earliest of its members' local todays, so no
+/// member's day is looked at before it has begun there. An alert's day is the area's local date.
+/// </remarks>
 [AutomaticRetry(Attempts = 0)]
 internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOptions> options, JobsInstance instance, AnalysisQueue queue, ILogger<SpikesJob> logger)
 {
@@ -33,16 +42,19 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
     public async Task RunAsync(string reason, AnalysisOptions? settings, PerformContext? context, CancellationToken cancellationToken)
     {
         var o = settings ?? options.Value;
-        var last = o.LastDay;
-        var first = last.AddDays(1 - o.SpikeDays);
+        var now = DateTimeOffset.UtcNow;
+        var areas = await CountyAreas.CurrentAsync(dataSource, cancellationToken);
+        var lastDays = LastDays(areas, o.AsOfDay, now);
+        var earliest = lastDays.Length > 0 ? lastDays.Min() : o.AsOfDay ?? DateOnly.FromDateTime(now.UtcDateTime);
+        var latest = lastDays.Length > 0 ? lastDays.Max() : earliest;
+        var first = earliest.AddDays(1 - o.SpikeDays);
         var from = first.AddDays(-BaselineDays);
-        var parameters = new { methods = o.SpikeMethods, min_sigma = o.SpikeMinSigma, min_count = o.SpikeMinCount, days = o.SpikeDays, baseline_days = BaselineDays, first_day = first, last_day = last };
-        await AnalysisJob.RunAsync(dataSource, instance, logger, Name, "spikes", reason, context, from, last, parameters, async ct =>
+        var parameters = new { methods = o.SpikeMethods, min_sigma = o.SpikeMinSigma, min_count = o.SpikeMinCount, days = o.SpikeDays, baseline_days = BaselineDays, first_day = first, last_day = latest };
+        await AnalysisJob.RunAsync(dataSource, instance, logger, Name, "spikes", reason, context, from, latest, parameters, async ct =>
         {
-            var areas = await CountyAreas.CurrentAsync(dataSource, ct);
-            var daily = await AnalysisInputs.DailyCountsAsync(dataSource, from, last, ct);
+            var daily = await AnalysisInputs.DailyCountsAsync(dataSource, from, latest, ct);
             var thresholds = await AnalysisInputs.ThresholdsAsync(dataSource, ct);
-            var alerts = Scan(areas, daily, thresholds, o.SpikeMethods, o.SpikeMinSigma, o.SpikeMinCount, from, first, last, out var evaluated);
+            var alerts = Scan(areas, lastDays, daily, thresholds, o.SpikeMethods, o.SpikeMinSigma, o.SpikeMinCount, o.SpikeDays, from, out var evaluated);
             return new AnalysisOutcome([], alerts, parameters, new Dictionary<string, object?>
             {
                 ["events"] = daily.Values.Sum(d => d.Sum(x => x.Count)),
@@ -51,6 +63,10 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
         }, cancellationToken);
         await CatchUpHotspotsAsync(o.LargeIngestEvents, cancellationToken);
     }
+
+    /// <summary>Each county's last day: <paramref name="asOf"/>, else its today (the date in its zone at <paramref name="now"/>).</summary>
+    internal static DateOnly[] LastDays(CountyAreas areas, DateOnly? asOf, DateTimeOffset now) =>
+        [.. areas.Zones.Select(zone => asOf ?? LocalDays.Of(now, zone))];
 
     /// <summary>
     /// Starts a hot spot run when at least <paramref name="large"/> overdoses were committed since the
@@ -72,12 +88,17 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
         }
     }
 
-    /// <summary>The alerts of every area with events: counties, HIDTAs and counties with their neighbours.</summary>
+    /// <summary>
+    /// The alerts of every area with events: counties, HIDTAs and counties with their neighbours, each
+    /// over its own last <paramref name="spikeDays"/> days. A county's last day is
+    /// <paramref name="lastDays"/>[its index]; an area of several counties sums its members' counts of
+    /// the same local day and ends on the earliest of their last days.
+    /// </summary>
     internal static List<NewAlert> Scan(
-        CountyAreas areas, Dictionary<string, List<(DateOnly Day, int Count)>> daily, Dictionary<(string Kind, string Id), int> thresholds,
-        IReadOnlyList<string> methods, double minSigma, int minCount, DateOnly from, DateOnly first, DateOnly last, out int evaluated)
+        CountyAreas areas, IReadOnlyList<DateOnly> lastDays, Dictionary<string, List<(DateOnly Day, int Count)>> daily, Dictionary<(string Kind, string Id), int> thresholds,
+        IReadOnlyList<string> methods, double minSigma, int minCount, int spikeDays, DateOnly from, out int evaluated)
     {
-        var days = last.DayNumber - from.DayNumber + 1;
+        var days = lastDays.Count == 0 ? 0 : lastDays.Max().DayNumber - from.DayNumber + 1;
         var counts = new int[areas.Geoids.Count][];
         foreach (var (geoid, series) in daily)
         {
@@ -86,16 +107,27 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
                 counts[i] = new int[days];
                 foreach (var (day, count) in series)
                 {
-                    counts[i][day.DayNumber - from.DayNumber] = count;
+                    var d = day.DayNumber - from.DayNumber;
+                    if (d >= 0 && d < days)
+                    {
+                        counts[i][d] = count;
+                    }
                 }
             }
         }
 
         var alerts = new List<NewAlert>();
         var areasEvaluated = 0;
-        void Evaluate(string kind, string id, string name, int[] series)
+        void Evaluate(string kind, string id, string name, IReadOnlyCollection<int> members)
         {
+            var last = members.Min(j => lastDays[j]);
+            if (last < from || AreaDays.Sum(members.Select(j => counts[j]), last.DayNumber - from.DayNumber + 1) is not { } series)
+            {
+                return;
+            }
+
             areasEvaluated++;
+            var first = last.AddDays(1 - spikeDays);
             var dated = series.Select((c, d) => (from.AddDays(d), c)).ToList();
             foreach (var method in methods.Append("threshold").Distinct())
             {
@@ -133,50 +165,24 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
 
         for (var i = 0; i < counts.Length; i++)
         {
-            if (counts[i] is { } own)
+            if (counts[i] is not null)
             {
-                Evaluate("county", areas.Geoids[i], areas.Names[i], own);
+                Evaluate("county", areas.Geoids[i], areas.Names[i], [i]);
             }
 
             // The county with its neighbours: a spike spread over a county line shows here.
             var neighbours = areas.Queen.Neighbors(i);
-            int[]? sum = null;
-            foreach (var j in neighbours.ToArray().Append(i))
+            if (neighbours.Length > 0)
             {
-                if (counts[j] is { } c)
-                {
-                    sum ??= new int[days];
-                    for (var d = 0; d < days; d++)
-                    {
-                        sum[d] += c[d];
-                    }
-                }
-            }
-
-            if (sum is not null && neighbours.Length > 0)
-            {
-                Evaluate("county_neighbors", areas.Geoids[i], areas.Names[i] + " and neighbours", sum);
+                Evaluate("county_neighbors", areas.Geoids[i], areas.Names[i] + " and neighbours", [.. neighbours.ToArray(), i]);
             }
         }
 
         foreach (var hidta in areas.Hidtas)
         {
-            int[]? sum = null;
-            foreach (var j in hidta.Counties)
+            if (hidta.Counties.Count > 0)
             {
-                if (counts[j] is { } c)
-                {
-                    sum ??= new int[days];
-                    for (var d = 0; d < days; d++)
-                    {
-                        sum[d] += c[d];
-                    }
-                }
-            }
-
-            if (sum is not null)
-            {
-                Evaluate("hidta", hidta.Id, hidta.Name, sum);
+                Evaluate("hidta", hidta.Id, hidta.Name, [.. hidta.Counties]);
             }
         }
 

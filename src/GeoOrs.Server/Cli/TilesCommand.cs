@@ -93,7 +93,7 @@ internal static class TilesCommand
                 return CommandLine.Refuse("tiles sql", "it prints no partner SQL (it would carry the geomask secret); use analyst or public");
             }
 
-            if (!layerQuery.TryFor(view, DateOnly.FromDateTime(DateTime.UtcNow), out layerQuery, out error))
+            if (!layerQuery.TryFor(view, LayerQuery.PublicToday(DateTimeOffset.UtcNow), out layerQuery, out error))
             {
                 return CommandLine.Refuse("tiles sql", error!);
             }
@@ -237,7 +237,7 @@ internal static class TilesCommand
         }
 
         // Public tiles are seeded for one of the public's windows, as the server would serve them.
-        if (!query.TryFor(view, DateOnly.FromDateTime(DateTime.UtcNow), out query, out error))
+        if (!query.TryFor(view, LayerQuery.PublicToday(DateTimeOffset.UtcNow), out query, out error))
         {
             return false;
         }

@@ -67,16 +67,7 @@ internal sealed class DemoLoader(
                 try
                 {
                     var o = options.Value;
-                    var end = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-1);
-                    var synthetic = new SyntheticOptions
-                    {
-                        Overdoses = o.SyntheticOverdoses,
-                        Seizures = o.SyntheticSeizures,
-                        Seed = 2026,
-                        Start = end.AddDays(-730),
-                        End = end,
-                        ShapefilesDirectory = GeoOrsPaths.Shapefiles(boundaries.Value),
-                    };
+                    var synthetic = Synthetic(o, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-1), GeoOrsPaths.Shapefiles(boundaries.Value));
                     logger.LogInformation("Demo: generating {Overdoses} synthetic overdoses and {Seizures} seizures", o.SyntheticOverdoses, o.SyntheticSeizures);
                     await using (var overdoses = new StreamWriter(Path.Combine(dir.FullName, "overdoses.csv")))
                     await using (var seizures = new StreamWriter(Path.Combine(dir.FullName, "seizures.csv")))
@@ -107,6 +98,20 @@ internal sealed class DemoLoader(
             logger.LogError(e, "Loading the demo data failed");
         }
     }
+
+    /// <summary>
+    /// The demo's synthetic set: two years up to <paramref name="end"/> (yesterday, UTC, at load),
+    /// seed 2026, with the generator's planted spikes on their counties' local days.
+    /// </summary>
+    internal static SyntheticOptions Synthetic(DemoOptions o, DateOnly end, string shapefiles) => new()
+    {
+        Overdoses = o.SyntheticOverdoses,
+        Seizures = o.SyntheticSeizures,
+        Seed = 2026,
+        Start = end.AddDays(-730),
+        End = end,
+        ShapefilesDirectory = shapefiles,
+    };
 
     /// <summary>Runs each analysis job now unless it has run before, so the demo's hot spots and alerts need not wait for the schedule.</summary>
     private async Task AnalyseOnceAsync(CancellationToken cancellationToken)

@@ -69,7 +69,8 @@ internal static class AreasEndpoints
         else
         {
             // LayerQuery takes only days of Data.EventDays, so the arithmetic here stays inside DateOnly.
-            var to = query.To ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+            // Days are local dates (docs/adr/0021-local-days.md): no end means the area's own today.
+            var to = query.To ?? await AreaSummary.TodayAsync(dataSource, AreaLayer.All[k.Layer], id, clock.GetUtcNow(), cancellationToken);
             var from = query.From ?? DateOnly.FromDayNumber(Math.Max(Data.EventDays.First.DayNumber, to.DayNumber - 364));
             if (to.DayNumber - from.DayNumber >= AreaSummary.MaxWeeks * 7)
             {

@@ -159,7 +159,10 @@ internal sealed class AnalysisOptions
 {
     public const string Section = "Analysis";
 
-    /// <summary>The last day the jobs read (YYYY-MM-DD, UTC); empty for today.</summary>
+    /// <summary>
+    /// The last day the jobs read (YYYY-MM-DD): a local date, the same date in every area whatever its
+    /// time zone; empty for today, which is each area's own (docs/adr/0021-local-days.md).
+    /// </summary>
     [RegularExpression(@"^(\d{4}-\d{2}-\d{2})?$")]
     public string AsOf { get; set; } = "";
 
@@ -205,10 +208,21 @@ internal sealed class AnalysisOptions
     [Range(0, int.MaxValue)]
     public int LargeIngestEvents { get; set; } = 10_000;
 
-    /// <summary>The day <see cref="AsOf"/> names, else today (UTC).</summary>
-    public DateOnly LastDay => AsOf.Length == 0
-        ? DateOnly.FromDateTime(DateTime.UtcNow)
+    /// <summary>The local date <see cref="AsOf"/> names, or null when each area's today is its own.</summary>
+    public DateOnly? AsOfDay => AsOf.Length == 0
+        ? null
         : DateOnly.ParseExact(AsOf, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The last day of a job that reads every county's events at once (hot spots, emerging hot spots):
+    /// the date <see cref="AsOf"/> names, else the latest of the counties' local dates at
+    /// <paramref name="now"/> (the newest day that has begun in any of them).
+    /// </summary>
+    /// <param name="zones">The counties' time zones.</param>
+    /// <param name="now">The instant the job runs at.</param>
+    /// <returns>The day.</returns>
+    public DateOnly LastDay(IEnumerable<TimeZoneInfo> zones, DateTimeOffset now) =>
+        AsOfDay ?? (zones.Any() ? GeoOrs.Analysis.Calendar.AreaDays.Latest(now, zones.Distinct()) : DateOnly.FromDateTime(now.UtcDateTime));
 }
 
 /// <summary>Tile serving (section <c>Tiles</c>).</summary>

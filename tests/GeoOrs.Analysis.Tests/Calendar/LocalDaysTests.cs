@@ -93,6 +93,20 @@ public class LocalDaysTests
     public void Weeks_start_on_monday(string day, string monday) =>
         Assert.Equal(Day(monday), LocalDays.WeekStart(Day(day)));
 
+    [Theory]
+    [InlineData("2025-03-30", 1, "2025-03-24", "2025-03-30")] // a Sunday ends its own week
+    [InlineData("2025-03-31", 1, "2025-03-24", "2025-03-30")] // a Monday: its week has only begun
+    [InlineData("2025-03-29", 2, "2025-03-10", "2025-03-23")] // a Saturday: the week before is the last complete one
+    [InlineData("2025-01-05", 1, "2024-12-30", "2025-01-05")] // a week across the new year
+    public void Complete_weeks_run_from_monday_to_sunday(string day, int weeks, string first, string last)
+    {
+        var (from, to) = LocalDays.CompleteWeeks(Day(day), weeks);
+        Assert.Equal(Day(first), from);
+        Assert.Equal(Day(last), to);
+        Assert.Equal(DayOfWeek.Monday, from.DayOfWeek);
+        Assert.Equal(7 * weeks, to.DayNumber - from.DayNumber + 1);
+    }
+
     private static TimeSpan Length(DateOnly day, TimeZoneInfo zone)
     {
         var (start, end) = LocalDays.Span(day, zone);

@@ -224,18 +224,18 @@ public sealed partial class SyntheticEventsTests(SyntheticRunFixture runs) : ICl
             Assert.Equal(spike.End.DayNumber - spike.Start.DayNumber + 1, spike.EventsAdded / spike.EventsPerDay);
             Assert.True(spike.EventsPerDay >= Math.Max(10, 5 * spike.ExpectedDaily), $"{spike}");
 
-            // The ground truth: exactly the planted rows, on the spike's days.
+            // The ground truth: exactly the planted rows, on the spike's days in the county's own time zone.
             var planted = run.Truth.Where(t => t.Signal == SyntheticSignal.Spike && t.SignalIndex == s).ToList();
             Assert.Equal(spike.EventsAdded, planted.Count);
             Assert.All(planted, t => Assert.Equal(spike.CountyGeoid, t.CountyGeoid));
-            var plantedDays = planted.Select(t => DateOnly.FromDateTime(SyntheticRun.Timestamp(rows[(int)t.Number - 1][1]))).ToList();
+            var plantedDays = planted.Select(t => LocalDay(rows[(int)t.Number - 1][1], county.TimeZone)).ToList();
             Assert.All(plantedDays, d => Assert.InRange(d, spike.Start, spike.End));
             Assert.All(plantedDays.GroupBy(d => d), g => Assert.Equal(spike.EventsPerDay, g.Count()));
 
-            // The CSV alone: daily counts of the points inside the county polygon.
+            // The CSV alone: daily counts of the points inside the county polygon, on its local days.
             var daily = rows
                 .Where(r => county.Contains(SyntheticRun.Number(r[3]), SyntheticRun.Number(r[2])))
-                .GroupBy(r => DateOnly.FromDateTime(SyntheticRun.Timestamp(r[1])))
+                .GroupBy(r => LocalDay(r[1], county.TimeZone))
                 .ToDictionary(g => g.Key, g => g.Count());
             for (var day = spike.Start; day <= spike.End; day = day.AddDays(1))
             {
@@ -250,6 +250,40 @@ public sealed partial class SyntheticEventsTests(SyntheticRunFixture runs) : ICl
                 Assert.True(c2 > 3, $"{spike.CountyGeoid} {day}: C2 = {c2:F1} (x = {x}, baseline mean {mean:F1}, sd {sd:F1})");
             }
         }
+    }
+
+    [Fact]
+    public void Spike_evenings_stay_on_their_local_day_and_the_last_day_ends_with_the_period()
+    {
+        // A spike on the period's last day: its evening events are on that day in the county's zone,
+        // and none lies after the period's last UTC second (the demo ingests up to yesterday, UTC).
+        var run = SyntheticRun.Generate(new SyntheticOptions
+        {
+            Overdoses = 20_000, Seizures = 0, Seed = 3, Start = new DateOnly(2024, 6, 20), End = new DateOnly(2024, 7, 4), Spikes = 20, Hotspots = 0,
+        });
+        Assert.Contains(run.Manifest.Spikes, s => s.End == run.Options.End);
+        var rows = run.OverdoseRows.Skip(1).ToList();
+        var end = run.Options.End.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var evenings = 0;
+        for (int s = 0; s < run.Manifest.Spikes.Count; s++)
+        {
+            var spike = run.Manifest.Spikes[s];
+            var zone = SyntheticRun.Geography.Find(spike.CountyGeoid)!.TimeZone;
+            Assert.StartsWith("America/", zone.Id, StringComparison.Ordinal); // the repository's table, not a fallback offset
+            foreach (var t in run.Truth.Where(t => t.Signal == SyntheticSignal.Spike && t.SignalIndex == s))
+            {
+                var text = rows[(int)t.Number - 1][1];
+                var local = TimeZoneInfo.ConvertTimeFromUtc(SyntheticRun.Timestamp(text), zone);
+                Assert.InRange(LocalDay(text, zone), spike.Start, spike.End);
+                Assert.True(SyntheticRun.Timestamp(text) < end, text);
+                if (local.Hour >= 20 && DateOnly.FromDateTime(SyntheticRun.Timestamp(text)) > DateOnly.FromDateTime(local))
+                {
+                    evenings++; // the next day in UTC, the spike's day where it happened
+                }
+            }
+        }
+
+        Assert.True(evenings > 0, "no planted spike event in a local evening that is the next day in UTC");
     }
 
     [Fact]
@@ -351,4 +385,8 @@ public sealed partial class SyntheticEventsTests(SyntheticRunFixture runs) : ICl
 
     [GeneratedRegex(@"^[0-9]+(\.[0-9]+)?$")]
     private static partial Regex QuantityFormat();
+
+    /// <summary>The local date of a row's UTC timestamp in a zone.</summary>
+    private static DateOnly LocalDay(string timestamp, TimeZoneInfo zone) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(SyntheticRun.Timestamp(timestamp), zone));
 }

@@ -35,7 +35,7 @@ public class DisclosureAttackTests(ITestOutputHelper output)
     [Fact]
     public async Task Public_figures_survive_differencing_and_withheld_ones_keep_wide_intervals()
     {
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = Data.Layers.LayerQuery.PublicToday(DateTimeOffset.UtcNow); // the date in the westernmost zone
         var thisMonth = new DateOnly(today.Year, today.Month, 1);
         var first = thisMonth.AddMonths(-Months);
         await using var scratch = await PostGis.CreateScratchDatabaseAsync();
@@ -137,7 +137,7 @@ public class DisclosureAttackTests(ITestOutputHelper output)
     {
         using var factory = new GeoOrsFactory();
         using var client = factory.CreateClient();
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = Data.Layers.LayerQuery.PublicToday(DateTimeOffset.UtcNow); // the date in the westernmost zone
         var last = new DateOnly(today.Year, today.Month, 1).AddDays(-1);
         var month = last.AddDays(1 - last.Day);
 
