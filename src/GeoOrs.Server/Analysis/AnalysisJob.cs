@@ -11,6 +11,9 @@ namespace GeoOrs.Server.Analysis;
 internal sealed record AnalysisOutcome(
     IReadOnlyCollection<ResultCell> Cells, IReadOnlyList<Data.Alerts.NewAlert> Alerts, object Parameters, Dictionary<string, object?> Summary);
 
+/// <summary>What an analysis run looks at (its days and parameters, recorded with the run) and the work that computes it.</summary>
+internal sealed record AnalysisPlan(DateOnly From, DateOnly To, object Parameters, Func<CancellationToken, Task<AnalysisOutcome>> Compute);
+
 /// <summary>
 /// The bookkeeping every background job shares: its lock (one run of a job at a time across all
 /// processes), its attempt in <c>job_runs</c> (attempts left <c>running</c> by a process that died
@@ -66,10 +69,14 @@ internal static class AnalysisJob
         }
     }
 
-    /// <summary>An analysis run: <see cref="RunOnceAsync"/> with its run in <c>analysis_runs</c>.</summary>
+    /// <summary>
+    /// An analysis run: <see cref="RunOnceAsync"/> with its run in <c>analysis_runs</c>. The run's
+    /// window and parameters are found by <paramref name="plan"/> within the attempt (they depend on the
+    /// counties' zones), so a failure to find them is recorded as the attempt's.
+    /// </summary>
     public static Task RunAsync(
         NpgsqlDataSource dataSource, JobsInstance instance, ILogger logger, string job, string kind, string reason, PerformContext? context,
-        DateOnly from, DateOnly to, object parameters, Func<CancellationToken, Task<AnalysisOutcome>> compute, CancellationToken cancellationToken)
+        Func<CancellationToken, Task<AnalysisPlan>> plan, CancellationToken cancellationToken)
     {
         if (!Reasons.Contains(reason))
         {
@@ -79,6 +86,7 @@ internal static class AnalysisJob
         return RunOnceAsync(dataSource, instance, logger, job, context, async (start, ct) =>
         {
             await AnalysisRuns.FailInterruptedAsync(dataSource, kind, ct);
+            var (from, to, parameters, compute) = await plan(ct);
             var clock = Stopwatch.StartNew();
             var runId = await AnalysisRuns.StartAsync(
                 dataSource, kind, start.Recovering ? "recovery" : reason, start.Id, JsonSerializer.Serialize(parameters, Json), from, to, ct);

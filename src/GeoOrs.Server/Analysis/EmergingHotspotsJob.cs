@@ -39,13 +39,16 @@ internal sealed class EmergingHotspotsJob(NpgsqlDataSource dataSource, IOptions<
     public async Task RunAsync(string reason, AnalysisOptions? settings, PerformContext? context, CancellationToken cancellationToken)
     {
         var o = settings ?? options.Value;
-        var zones = (await Data.Boundaries.CountyAreas.CurrentAsync(dataSource, cancellationToken)).Zones;
-        var (from, last) = LocalDays.CompleteWeeks(o.LastDay(zones, DateTimeOffset.UtcNow), o.EmergingWeeks);
-        var asked = new { weeks = o.EmergingWeeks, time_step = o.EmergingTimeStep, hex_cell_meters = o.HexCellMeters, distance_band_meters = o.DistanceBandMeters };
-        await AnalysisJob.RunAsync(dataSource, instance, logger, Name, "emerging", reason, context, from, last, asked, async ct =>
+        await AnalysisJob.RunAsync(dataSource, instance, logger, Name, "emerging", reason, context, async ct =>
         {
-            var events = await AnalysisInputs.EventPointsAsync(dataSource, from, last, ct);
-            return Compute(events, from, o.EmergingWeeks, o.EmergingTimeStep, o.HexCellMeters, o.DistanceBandMeters);
+            var zones = (await Data.Boundaries.CountyAreas.CurrentAsync(dataSource, ct)).Zones;
+            var (from, last) = LocalDays.CompleteWeeks(o.LastDay(zones, DateTimeOffset.UtcNow), o.EmergingWeeks);
+            var asked = new { weeks = o.EmergingWeeks, time_step = o.EmergingTimeStep, hex_cell_meters = o.HexCellMeters, distance_band_meters = o.DistanceBandMeters };
+            return new AnalysisPlan(from, last, asked, async token =>
+            {
+                var events = await AnalysisInputs.EventPointsAsync(dataSource, from, last, token);
+                return Compute(events, from, o.EmergingWeeks, o.EmergingTimeStep, o.HexCellMeters, o.DistanceBandMeters);
+            });
         }, cancellationToken);
     }
 

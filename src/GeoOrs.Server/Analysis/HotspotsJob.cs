@@ -42,15 +42,18 @@ internal sealed class HotspotsJob(NpgsqlDataSource dataSource, IOptions<Analysis
     public async Task RunAsync(string reason, AnalysisOptions? settings, PerformContext? context, CancellationToken cancellationToken)
     {
         var o = settings ?? options.Value;
-        var counties = await CountyAreas.CurrentAsync(dataSource, cancellationToken);
-        var last = o.LastDay(counties.Zones, DateTimeOffset.UtcNow);
-        var from = last.AddDays(1 - o.HotspotDays);
-        var asked = new { days = o.HotspotDays, hex_cell_meters = o.HexCellMeters, distance_band_meters = o.DistanceBandMeters };
-        await AnalysisJob.RunAsync(dataSource, instance, logger, Name, "hotspots", reason, context, from, last, asked, async ct =>
+        await AnalysisJob.RunAsync(dataSource, instance, logger, Name, "hotspots", reason, context, async ct =>
         {
-            var events = await AnalysisInputs.EventPointsAsync(dataSource, from, last, ct);
-            var daily = await AnalysisInputs.DailyCountsAsync(dataSource, from, last, ct);
-            return Compute(events, counties, daily.ToDictionary(d => d.Key, d => d.Value.Sum(x => x.Count)), o.HexCellMeters, o.DistanceBandMeters);
+            var counties = await CountyAreas.CurrentAsync(dataSource, ct);
+            var last = o.LastDay(counties.Zones, DateTimeOffset.UtcNow);
+            var from = last.AddDays(1 - o.HotspotDays);
+            var asked = new { days = o.HotspotDays, hex_cell_meters = o.HexCellMeters, distance_band_meters = o.DistanceBandMeters };
+            return new AnalysisPlan(from, last, asked, async token =>
+            {
+                var events = await AnalysisInputs.EventPointsAsync(dataSource, from, last, token);
+                var daily = await AnalysisInputs.DailyCountsAsync(dataSource, from, last, token);
+                return Compute(events, counties, daily.ToDictionary(d => d.Key, d => d.Value.Sum(x => x.Count)), o.HexCellMeters, o.DistanceBandMeters);
+            });
         }, cancellationToken);
     }
 

@@ -43,22 +43,25 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
     {
         var o = settings ?? options.Value;
         var now = DateTimeOffset.UtcNow;
-        var areas = await CountyAreas.CurrentAsync(dataSource, cancellationToken);
-        var lastDays = LastDays(areas, o.AsOfDay, now);
-        var earliest = lastDays.Length > 0 ? lastDays.Min() : o.AsOfDay ?? DateOnly.FromDateTime(now.UtcDateTime);
-        var latest = lastDays.Length > 0 ? lastDays.Max() : earliest;
-        var first = earliest.AddDays(1 - o.SpikeDays);
-        var from = first.AddDays(-BaselineDays);
-        var parameters = new { methods = o.SpikeMethods, min_sigma = o.SpikeMinSigma, min_count = o.SpikeMinCount, days = o.SpikeDays, baseline_days = BaselineDays, first_day = first, last_day = latest };
-        await AnalysisJob.RunAsync(dataSource, instance, logger, Name, "spikes", reason, context, from, latest, parameters, async ct =>
+        await AnalysisJob.RunAsync(dataSource, instance, logger, Name, "spikes", reason, context, async ct =>
         {
-            var daily = await AnalysisInputs.DailyCountsAsync(dataSource, from, latest, ct);
-            var thresholds = await AnalysisInputs.ThresholdsAsync(dataSource, ct);
-            var alerts = Scan(areas, lastDays, daily, thresholds, o.SpikeMethods, o.SpikeMinSigma, o.SpikeMinCount, o.SpikeDays, from, out var evaluated);
-            return new AnalysisOutcome([], alerts, parameters, new Dictionary<string, object?>
+            var areas = await CountyAreas.CurrentAsync(dataSource, ct);
+            var lastDays = LastDays(areas, o.AsOfDay, now);
+            var earliest = lastDays.Length > 0 ? lastDays.Min() : o.AsOfDay ?? DateOnly.FromDateTime(now.UtcDateTime);
+            var latest = lastDays.Length > 0 ? lastDays.Max() : earliest;
+            var first = earliest.AddDays(1 - o.SpikeDays);
+            var from = first.AddDays(-BaselineDays);
+            var parameters = new { methods = o.SpikeMethods, min_sigma = o.SpikeMinSigma, min_count = o.SpikeMinCount, days = o.SpikeDays, baseline_days = BaselineDays, first_day = first, last_day = latest };
+            return new AnalysisPlan(from, latest, parameters, async token =>
             {
-                ["events"] = daily.Values.Sum(d => d.Sum(x => x.Count)),
-                ["areas"] = evaluated,
+                var daily = await AnalysisInputs.DailyCountsAsync(dataSource, from, latest, token);
+                var thresholds = await AnalysisInputs.ThresholdsAsync(dataSource, token);
+                var alerts = Scan(areas, lastDays, daily, thresholds, o.SpikeMethods, o.SpikeMinSigma, o.SpikeMinCount, o.SpikeDays, from, out var evaluated);
+                return new AnalysisOutcome([], alerts, parameters, new Dictionary<string, object?>
+                {
+                    ["events"] = daily.Values.Sum(d => d.Sum(x => x.Count)),
+                    ["areas"] = evaluated,
+                });
             });
         }, cancellationToken);
         await CatchUpHotspotsAsync(o.LargeIngestEvents, cancellationToken);
