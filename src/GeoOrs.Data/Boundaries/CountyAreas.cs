@@ -11,7 +11,9 @@ namespace GeoOrs.Data.Boundaries;
 /// </summary>
 public sealed class CountyAreas
 {
-    private static readonly VersionedCache<NpgsqlDataSource, CountyAreas> Cache = new(BoundaryLoader.LatestLoadAsync, LoadAsync);
+    // One cache per database, as CountyIndex keeps: a load's id numbers the loads of one database only,
+    // and two databases at the same load (tests' scratch databases) may hold other counties or zones.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<NpgsqlDataSource, VersionedCache<NpgsqlDataSource, CountyAreas>> Caches = [];
 
     private CountyAreas(long version, string[] geoids, string[] names, double[] population, TimeZoneInfo[] zones, SpatialWeights queen, IReadOnlyList<Hidta> hidtas)
     {
@@ -65,7 +67,7 @@ public sealed class CountyAreas
     public static Task<CountyAreas> CurrentAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        return Cache.GetAsync(dataSource, cancellationToken);
+        return Caches.GetValue(dataSource, static _ => new(BoundaryLoader.LatestLoadAsync, LoadAsync)).GetAsync(dataSource, cancellationToken);
     }
 
     private static async Task<CountyAreas> LoadAsync(NpgsqlDataSource dataSource, long version, CancellationToken cancellationToken)
