@@ -72,13 +72,40 @@ public sealed class CountyIndex
 
     private static async Task<CountyIndex> LoadAsync(NpgsqlDataSource dataSource, long version, CancellationToken cancellationToken)
     {
+        // One TimeZoneInfo per zone, shared by its counties: a row's day is a dictionary lookup and a conversion.
         var polygons = new List<(string, NetTopologySuite.Geometries.Geometry)>();
-        await using (var command = dataSource.CreateCommand("SELECT geoid, geom FROM counties"))
+        var zones = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
+        var byId = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
+        await using (var command = dataSource.CreateCommand("SELECT geoid, geom, time_zone FROM counties"))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                polygons.Add((reader.GetString(0), reader.GetFieldValue<NetTopologySuite.Geometries.Geometry>(1)));
+                var geoid = reader.GetString(0);
+                polygons.Add((geoid, reader.GetFieldValue<NetTopologySuite.Geometries.Geometry>(1)));
+                if (reader.IsDBNull(2))
+                {
+                    continue;
+                }
+
+                var id = reader.GetString(2);
+                if (!byId.TryGetValue(id, out var zone))
+                {
+                    try
+                    {
+                        zone = LocalDays.Zone(id);
+                    }
+                    catch (TimeZoneNotFoundException e)
+                    {
+                        throw new InvalidDataException(
+                            $"county {geoid} keeps the time zone '{id}', which this machine's time zone database does not have " +
+                            "(install the operating system's tzdata): its events' days cannot be counted", e);
+                    }
+
+                    byId[id] = zone;
+                }
+
+                zones[geoid] = zone;
             }
         }
 
@@ -89,35 +116,6 @@ public sealed class CountyIndex
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 hidta[reader.GetString(0)] = reader.GetString(1);
-            }
-        }
-
-        // One TimeZoneInfo per zone, shared by its counties: a row's day is a dictionary lookup and a conversion.
-        var zones = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
-        var byId = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
-        await using (var command = dataSource.CreateCommand("SELECT geoid, time_zone FROM counties WHERE time_zone IS NOT NULL"))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var id = reader.GetString(1);
-                if (!byId.TryGetValue(id, out var zone))
-                {
-                    try
-                    {
-                        zone = LocalDays.Zone(id);
-                    }
-                    catch (TimeZoneNotFoundException e)
-                    {
-                        throw new InvalidDataException(
-                            $"county {reader.GetString(0)} keeps the time zone '{id}', which this machine's time zone database does not have " +
-                            "(install the operating system's tzdata): its events' days cannot be counted", e);
-                    }
-
-                    byId[id] = zone;
-                }
-
-                zones[reader.GetString(0)] = zone;
             }
         }
 

@@ -94,11 +94,8 @@ public static class Ingestor
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(request);
-        var counties = await CountyIndex.CurrentAsync(dataSource, cancellationToken).ConfigureAwait(false);
         var centroid = request.Mapping.CountyCentroid is { } fips ? await CentroidAsync(dataSource, fips, cancellationToken).ConfigureAwait(false) : null;
         var sender = request.Submitter;
-        var builder = new RowBuilder(request.Mapping, request.Agency, clock, centroid, (lon, lat) => counties.County(lon, lat),
-            sender.MayNameAnyAgency ? null : agency => sender.MayName(agency, request.Agency));
         var mask = await EventMask.LoadAsync(dataSource, cancellationToken).ConfigureAwait(false);
         var batchId = await StartAsync(dataSource, request, cancellationToken).ConfigureAwait(false);
         var body = new HashingStream(request.Body);
@@ -120,14 +117,16 @@ public static class Ingestor
             // A boundary load that changes a county's time zone recounts the stored events' local days
             // under this lock, taken exclusively: the batch waits for such a load to commit, or the load
             // for the batch, so no event is stored with a day of a zone the load has just replaced. The
-            // index is read again under the lock, for the zones the load may have committed meanwhile.
+            // county index is read under the lock, so it holds the zones such a load committed before it.
             await using (var zones = new NpgsqlCommand("SELECT pg_advisory_xact_lock_shared($1)", connection, transaction))
             {
                 zones.Parameters.AddWithValue(BoundaryLoader.ZoneLockKey);
                 await zones.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            counties = await CountyIndex.CurrentAsync(dataSource, cancellationToken).ConfigureAwait(false);
+            var counties = await CountyIndex.CurrentAsync(dataSource, cancellationToken).ConfigureAwait(false);
+            var builder = new RowBuilder(request.Mapping, request.Agency, clock, centroid, counties.County,
+                sender.MayNameAnyAgency ? null : agency => sender.MayName(agency, request.Agency));
 
             var (staged, accepted) = await (request.Kind == EventKind.Overdoses
                 ? PipeAsync<OverdoseRows, OverdoseRow>(dataSource, connection, request, body, builder, counties, mask, batchId, state, progress, cancellationToken)

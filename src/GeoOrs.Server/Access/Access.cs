@@ -264,10 +264,14 @@ internal sealed class AccessViews(IDbContextFactory<GeoOrsDbContext> db, DataVer
 
     /// <summary>
     /// A layer query as the caller may ask it, with the caller's view: the public's window is one of
-    /// the fixed windows disclosure control publishes (<see cref="LayerQuery.TryFor"/>).
+    /// the fixed windows disclosure control publishes (<see cref="LayerQuery.TryFor"/>). Only those
+    /// windows read the public's today, so a keyed caller's tile converts no time.
     /// </summary>
-    public bool TryQuery(HttpContext http, LayerQuery query, out LayerQuery result, out string? error) =>
-        query.TryFor(For(http), LayerQuery.PublicToday(clock.GetUtcNow()), out result, out error);
+    public bool TryQuery(HttpContext http, LayerQuery query, out LayerQuery result, out string? error)
+    {
+        var view = For(http);
+        return query.TryFor(view, view.Suppressed ? LayerQuery.PublicToday(clock.GetUtcNow()) : default, out result, out error);
+    }
 
     /// <summary>Queues the audit row of a point-level read, before the data is sent (<see cref="AuditWriter"/>).</summary>
     public ValueTask AuditAsync(HttpContext http, string? detail, double[]? bbox, long[]? ids, int rows, CancellationToken cancellationToken)
