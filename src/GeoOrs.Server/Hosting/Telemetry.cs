@@ -108,6 +108,16 @@ internal static class Telemetry
             }
         }
 
+        else
+        {
+            // Without a collector nothing listens to ASP.NET Core's activity source, and ASP.NET Core
+            // makes a request's Activity only for its own log scope (category
+            // Microsoft.AspNetCore.Hosting.Diagnostics, off in appsettings.json: a scope per request
+            // for log records that say the path themselves). This listener has the Activity made,
+            // unrecorded, so that log records still carry the request's trace id.
+            builder.Services.AddHostedService<RequestActivities>();
+        }
+
         builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, MeteredAuthorizationResultHandler>();
         builder.Services.AddAuthorizationBuilder().AddPolicy(MetricsPolicy, p => p.RequireAssertion(context =>
             AccessRules.RoleOf(context.User) == Role.Admin
@@ -156,4 +166,32 @@ internal static class Telemetry
     {
         HistogramBucketBoundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000, 1_800_000],
     };
+}
+
+/// <summary>
+/// Listens to ASP.NET Core's activity source while the server runs, asking for the propagation data
+/// only: each request gets an <see cref="System.Diagnostics.Activity"/> (a trace id for its log records
+/// and a parent for Npgsql's), none is recorded.
+/// </summary>
+internal sealed class RequestActivities : IHostedService, IDisposable
+{
+    private readonly System.Diagnostics.ActivityListener _listener = new()
+    {
+        ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
+        Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.PropagationData,
+    };
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        System.Diagnostics.ActivitySource.AddActivityListener(_listener);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _listener.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _listener.Dispose();
 }
