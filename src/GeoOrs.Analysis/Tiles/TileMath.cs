@@ -55,6 +55,21 @@ public static class TileMath
         return (Longitude(tile.X, n), Latitude(tile.Y + 1, n), Longitude(tile.X + 1, n), Latitude(tile.Y, n));
     }
 
+    /// <summary>
+    /// The tile's bounds in degrees grown by <paramref name="margin"/> (a fraction of the tile's width,
+    /// as <c>ST_TileEnvelope</c>'s margin) on every side, in the mercator square's units: beyond ±180°
+    /// and the square's edge when the margin reaches past them.
+    /// </summary>
+    /// <param name="tile">A valid tile.</param>
+    /// <param name="margin">The margin, as a fraction of the tile's width.</param>
+    /// <returns>(west, south, east, north).</returns>
+    public static (double West, double South, double East, double North) BoundsLonLat(TileId tile, double margin)
+    {
+        EnsureValid(tile);
+        var n = (double)(1 << tile.Z);
+        return (Longitude(tile.X - margin, n), Latitude(tile.Y + 1 + margin, n), Longitude(tile.X + 1 + margin, n), Latitude(tile.Y - margin, n));
+    }
+
     /// <summary>The tile at zoom <paramref name="z"/> holding a lon/lat point (latitudes beyond ±85.0511° are clamped).</summary>
     /// <param name="lon">Longitude in degrees.</param>
     /// <param name="lat">Latitude in degrees.</param>

@@ -50,6 +50,9 @@ public sealed class EventKindInfo
     /// <returns>Its descriptor.</returns>
     public static EventKindInfo Of(EventKind kind) => kind == EventKind.Overdoses ? Overdoses : Seizures;
 
+    /// <summary>The kind of data these events are, whose version their changes move on.</summary>
+    public Tiles.DataKind Data => Kind == EventKind.Overdoses ? Tiles.DataKind.Overdoses : Tiles.DataKind.Seizures;
+
     /// <summary>The kind.</summary>
     public EventKind Kind { get; }
 

@@ -54,7 +54,15 @@ public sealed record IngestBatch(
     long Id, string Kind, string Agency, string? Sender, string Format, string? Mapping, string Mode, string Status,
     DateTime ReceivedAt, DateTime? FinishedAt, long Bytes, string? Sha256, int RowsRead, int Accepted, int Rejected,
     int Duplicates, int OutsideCounties, long? DuplicateOf, string? Error, IReadOnlyList<RowError> Errors,
-    string? KeyPrefix, IReadOnlyDictionary<string, int> Agencies, int HeldForReview);
+    string? KeyPrefix, IReadOnlyDictionary<string, int> Agencies, int HeldForReview)
+{
+    /// <summary>
+    /// What a committed batch changed (its events' counties, days and box), recorded in its transaction;
+    /// the process that stored it applies it to its own caches before it answers. Null otherwise.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Status.DataChange? Change { get; init; }
+}
 
 /// <summary>
 /// Streams a batch of events into PostGIS: each record is read, mapped, validated, placed in its
@@ -128,7 +136,7 @@ public static class Ingestor
             var builder = new RowBuilder(request.Mapping, request.Agency, clock, centroid, counties.County,
                 sender.MayNameAnyAgency ? null : agency => sender.MayName(agency, request.Agency));
 
-            var (staged, accepted) = await (request.Kind == EventKind.Overdoses
+            var (staged, accepted, change) = await (request.Kind == EventKind.Overdoses
                 ? PipeAsync<OverdoseRows, OverdoseRow>(dataSource, connection, request, body, builder, counties, mask, batchId, state, progress, cancellationToken)
                 : PipeAsync<SeizureRows, SeizureRow>(dataSource, connection, request, body, builder, counties, mask, batchId, state, progress, cancellationToken))
                 .ConfigureAwait(false);
@@ -142,7 +150,7 @@ public static class Ingestor
             var batch = await FinishAsync(dataSource, connection, batchId, "committed", state, body, accepted, staged - accepted, null, cancellationToken).ConfigureAwait(false);
             await AuditActingForAsync(connection, request, batch, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return batch;
+            return change.IsEmpty ? batch : batch with { Change = change };
         }
         catch (IngestFormatException e)
         {
@@ -217,7 +225,7 @@ public static class Ingestor
     /// events are merged at the end, in the same transaction. One path for both kinds of event, compiled
     /// for each (<typeparamref name="TRows"/>).
     /// </summary>
-    private static async Task<(int Staged, int Accepted)> PipeAsync<TRows, TRow>(
+    private static async Task<(int Staged, int Accepted, Status.DataChange Change)> PipeAsync<TRows, TRow>(
         NpgsqlDataSource dataSource, NpgsqlConnection connection, IngestRequest request, HashingStream body,
         RowBuilder builder, CountyIndex counties, EventMask mask, long batchId, BatchState state, Action<long>? progress, CancellationToken cancellationToken)
         where TRows : struct, IEventRows<TRow>
@@ -232,6 +240,7 @@ public static class Ingestor
         var chunk = new List<StagedRow<TRow>>(ChunkRows);
         using var tally = new AggregateTally(request.Kind);
         using var cells = new CellTally(request.Kind);
+        var change = new Status.DataChange(TRows.Kind.Data);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         try
@@ -245,7 +254,7 @@ public static class Ingestor
                 }
 
                 staged += chunk.Count;
-                accepted += await StoreAsync<TRows, TRow>(connection, request, batchId, chunk, locked, mask, tally, cells, state, stop.Token).ConfigureAwait(false);
+                accepted += await StoreAsync<TRows, TRow>(connection, request, batchId, chunk, locked, mask, tally, cells, change, state, stop.Token).ConfigureAwait(false);
                 tally.SpillIfFull();
                 cells.SpillIfFull();
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
@@ -275,16 +284,11 @@ public static class Ingestor
         await producer.ConfigureAwait(false); // a body that could not be read surfaces here
         await tally.FlushAsync(connection, cancellationToken).ConfigureAwait(false);
         await cells.FlushAsync(connection, cancellationToken).ConfigureAwait(false);
-        if (accepted > 0)
-        {
-            // The layers built on this kind of event change at commit: a new version, announced then.
-            await using var bump = new NpgsqlCommand("SELECT geoors_bump($1)", connection);
-            bump.Parameters.AddWithValue(TRows.Kind.Name);
-            await bump.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        // The layers built on this kind of event change at commit: a new version, announced then with
+        // what the events touched (their counties, days and box), so that servers drop only those tiles.
+        await change.RecordAsync(connection, cancellationToken).ConfigureAwait(false);
         progress?.Invoke(state.RowsRead);
-        return (staged, accepted);
+        return (staged, accepted, change);
     }
 
     /// <summary>Reads, maps, checks and places every record; hands valid rows to the consumer.</summary>
@@ -349,7 +353,7 @@ public static class Ingestor
     /// </summary>
     private static async Task<int> StoreAsync<TRows, TRow>(
         NpgsqlConnection connection, IngestRequest request, long batchId, List<StagedRow<TRow>> chunk, HashSet<string> locked, EventMask mask,
-        AggregateTally tally, CellTally cells, BatchState state, CancellationToken cancellationToken)
+        AggregateTally tally, CellTally cells, Status.DataChange change, BatchState state, CancellationToken cancellationToken)
         where TRows : struct, IEventRows<TRow>
         where TRow : class
     {
@@ -423,7 +427,7 @@ public static class Ingestor
         await using var copy = await connection.BeginBinaryImportAsync(kind.CopySql, cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < rows.Count; i++)
         {
-            Write<TRows, TRow>(copy, rows[i], eventIds[i], recordKeys[i], batchId, request.Submitter.KeyPrefix, mask, tally, cells); // buffered: only a full buffer goes to the socket
+            Write<TRows, TRow>(copy, rows[i], eventIds[i], recordKeys[i], batchId, request.Submitter.KeyPrefix, mask, tally, cells, change); // buffered: only a full buffer goes to the socket
         }
 
         await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -433,10 +437,11 @@ public static class Ingestor
     /// <summary>
     /// Writes a stored row to the COPY with its id, masked position, sending key and record key (32
     /// strongly random bits, the event's part of every public cell key it falls in), and counts it in
-    /// the batch's aggregates and cluster cells.
+    /// the batch's aggregates and cluster cells and in what it changes.
     /// </summary>
     private static void Write<TRows, TRow>(
-        NpgsqlBinaryImporter copy, StagedRow<TRow> staged, long id, int recordKey, long batchId, string keyPrefix, EventMask mask, AggregateTally tally, CellTally cells)
+        NpgsqlBinaryImporter copy, StagedRow<TRow> staged, long id, int recordKey, long batchId, string keyPrefix, EventMask mask, AggregateTally tally, CellTally cells,
+        Status.DataChange change)
         where TRows : struct, IEventRows<TRow>
         where TRow : class
     {
@@ -458,6 +463,8 @@ public static class Ingestor
         copy.Write(recordKey, NpgsqlDbType.Integer);
         copy.Write(staged.Day, NpgsqlDbType.Date);
         TRows.Tally(tally, cells, row, staged.County, staged.Day, recordKey, maskedLon, maskedLat);
+        change.Add(staged.County, staged.Day, head.Lon, head.Lat);
+        change.AddPosition(maskedLon, maskedLat);
     }
 
     private static async Task<long> StartAsync(NpgsqlDataSource dataSource, IngestRequest request, CancellationToken cancellationToken)

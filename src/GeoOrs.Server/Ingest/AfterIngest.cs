@@ -5,9 +5,9 @@ namespace GeoOrs.Server.Ingest;
 
 /// <summary>
 /// What follows a batch, wherever it came from (the ingest endpoint or <c>./geoors ingest</c>): once
-/// it has committed events, the process that stored them reads the new data versions (so its next
-/// tile or feature answer is made from the new data; other servers hear of the change by the
-/// notification sent at commit), and a batch of at least <see cref="AnalysisOptions.LargeIngestEvents"/>
+/// it has committed events, the process that stored them applies what they changed to its own caches
+/// (so its next tile answer is made from the new data; other servers hear of the change by the
+/// notification sent at commit, ADR 0022), and a batch of at least <see cref="AnalysisOptions.LargeIngestEvents"/>
 /// overdoses enqueues a hot spot run at once, which whichever server runs jobs on the database takes.
 /// </summary>
 internal static class AfterIngest
@@ -25,19 +25,19 @@ internal static class AfterIngest
     /// <param name="settings">The analysis settings.</param>
     /// <param name="jobs">The job storage's client.</param>
     /// <param name="versions">This server's data versions, or null in a process that serves nothing (the command line).</param>
-    public static async Task<string?> RunAsync(EventKind kind, IngestBatch batch, AnalysisOptions settings, IBackgroundJobClient jobs, DataVersions? versions)
+    public static Task<string?> RunAsync(EventKind kind, IngestBatch batch, AnalysisOptions settings, IBackgroundJobClient jobs, DataVersions? versions)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Status != "committed" || batch.Accepted == 0)
         {
-            return null;
+            return Task.FromResult<string?>(null);
         }
 
-        if (versions is not null)
+        if (versions is not null && batch.Change is { } change)
         {
-            await versions.RefreshAsync(CancellationToken.None); // the batch is stored: the sender's next request must see it
+            versions.Apply(change); // the batch is stored: the sender's next request must see it
         }
 
-        return CallsForHotspots(kind, batch, settings) ? AnalysisQueue.Enqueue(jobs, "hotspots", "ingest", settings) : null;
+        return Task.FromResult(CallsForHotspots(kind, batch, settings) ? AnalysisQueue.Enqueue(jobs, "hotspots", "ingest", settings) : null);
     }
 }

@@ -111,7 +111,7 @@ internal static class RasterTiles
     }
 
     internal static async Task<IResult> PngTileAsync(
-        string layer, string z, string x, string y, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, DataVersions versions,
+        string layer, string z, string x, string y, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache,
         AccessViews access, CancellationToken cancellationToken)
     {
         if (!TryRequest(layer, http.Request, out var query, out var metric, out var error))
@@ -129,7 +129,7 @@ internal static class RasterTiles
             return tileError;
         }
 
-        return await TilesEndpoints.ServeAsync(http, cache, versions, VectorTileLayers.All[layer], tile.Z, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.png?{metric}&{query.Key}",
+        return await TilesEndpoints.ServeAsync(http, cache, TileScope.Classed(VectorTileLayers.All[layer], tile), $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.png?{metric}&{query.Key}",
             "image/png", compress: false, async ct =>
             {
                 var classification = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);
@@ -151,7 +151,7 @@ internal static class RasterTiles
     }
 
     internal static async Task<IResult> LegendAsync(
-        string layer, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, DataVersions versions, AccessViews access, CancellationToken cancellationToken)
+        string layer, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, AccessViews access, CancellationToken cancellationToken)
     {
         if (!TryRequest(layer, http.Request, out var query, out var metric, out var error))
         {
@@ -163,7 +163,7 @@ internal static class RasterTiles
             return TilesEndpoints.BadParameter(window!);
         }
 
-        return await TilesEndpoints.ServeAsync(http, cache, versions, VectorTileLayers.All[layer], null, $"{layer}/legend.png?{metric}&{query.Key}",
+        return await TilesEndpoints.ServeAsync(http, cache, TileScope.Classed(VectorTileLayers.All[layer], null), $"{layer}/legend.png?{metric}&{query.Key}",
             "image/png", compress: false, async ct =>
             {
                 var c = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);

@@ -16,7 +16,8 @@ namespace GeoOrs.Server.Tiles;
 
 /// <summary>
 /// <c>/tiles</c>: the catalog, TileJSON, Mapbox Vector Tiles and PNG tiles of the registered layers,
-/// with strong ETags, gzip and brotli, and a cache that a committed change of a layer's data empties.
+/// with strong ETags over their bytes, gzip and brotli, and a cache from which a committed change of
+/// data drops the tiles it reaches.
 /// </summary>
 internal static class TilesEndpoints
 {
@@ -135,7 +136,7 @@ internal static class TilesEndpoints
     }
 
     internal static async Task<IResult> VectorTileAsync(
-        string layer, string z, string x, string y, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, DataVersions versions,
+        string layer, string z, string x, string y, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache,
         AccessViews access, CancellationToken cancellationToken)
     {
         if (!VectorTileLayers.All.TryGetValue(layer, out var definition))
@@ -172,32 +173,35 @@ internal static class TilesEndpoints
         Func<int, Task>? audit = definition is PointTileLayer
             ? features => access.AuditAsync(http, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}{http.Request.QueryString}", LonLat(tile), null, features, cancellationToken).AsTask()
             : null;
-        return await ServeAsync(http, cache, versions, definition, tile.Z, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.mvt?{query.Key}",
+        return await ServeAsync(http, cache, TileScope.Of(definition, tile, query), $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.mvt?{query.Key}",
             "application/vnd.mapbox-vector-tile", compress: true,
             ct => definition.TileAsync(dataSource, tile, query, ct), cancellationToken, audit);
     }
 
     /// <summary>
-    /// Answers a tile request: a strong ETag over the tile (its key carries the caller's view), the
-    /// versions of its layer's data and the chosen encoding; 304 when the client has it; else the tile
-    /// from cache or newly made, audited first when <paramref name="audit"/> is given. Answers to
+    /// Answers a tile request: the tile from cache, or newly made (and kept unless a change that reaches
+    /// it came meanwhile); its strong ETag, a hash of its bytes and the chosen encoding; 304 when the
+    /// client has it; else the tile, audited first when <paramref name="audit"/> is given. Answers to
     /// callers with credentials are private to them. A tile the cache holds brings its ETag along:
     /// a cache hit hashes nothing and formats no header.
     /// </summary>
     internal static async Task<IResult> ServeAsync(
-        HttpContext http, TileCache cache, DataVersions versions, VectorTileLayer layer, int? zoom, string key, string contentType, bool compress,
+        HttpContext http, TileCache cache, TileScope scope, string key, string contentType, bool compress,
         Func<CancellationToken, Task<(byte[] Bytes, int Features)>> make, CancellationToken cancellationToken, Func<int, Task>? audit = null)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (!versions.Live)
+        var (layer, zoom) = (scope.Layer, scope.Tile?.Z);
+        var cached = cache.TryGet(key, out var tile);
+        if (!cached)
         {
-            await versions.RefreshAsync(cancellationToken); // ETags must not name versions that are gone
+            var since = cache.Sequence; // before the data is read
+            var (bytes, features) = await make(cancellationToken);
+            tile = new TileBytes(bytes, features, scope);
+            cache.Set(key, tile, since);
         }
 
-        key = $"{key}#{cache.VersionsOf(layer)}";
         var encoding = compress ? Negotiate(http.Request) : null;
-        var hash = cache.TryGet(key, out var tile) ? null : Hash(key); // a cached tile has its ETag
-        var etag = hash is null ? tile.ETagOf(encoding) : TileBytes.ETagText(hash, encoding);
+        var etag = tile.ETagOf(encoding);
         var headers = http.Response.Headers;
         headers.ETag = etag;
         headers.CacheControl = AccessRules.RoleOf(http.User) == Role.Public ? PublicNoCache : PrivateNoCache;
@@ -205,15 +209,8 @@ internal static class TilesEndpoints
 
         if (http.Request.Headers.IfNoneMatch.Count > 0 && HasMatching(http.Request, etag))
         {
-            TileMetrics.Served(http, layer, zoom, contentType, hash is null, StatusCodes.Status304NotModified, 0, started);
+            TileMetrics.Served(http, layer, zoom, contentType, cached, StatusCodes.Status304NotModified, 0, started);
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-
-        if (hash is not null)
-        {
-            var (bytes, features) = await make(cancellationToken);
-            tile = new TileBytes(bytes, features, hash);
-            cache.Set(key, tile, layer);
         }
 
         if (audit is not null)
@@ -223,7 +220,7 @@ internal static class TilesEndpoints
 
         if (tile.Raw.Length == 0)
         {
-            TileMetrics.Served(http, layer, zoom, contentType, hash is null, StatusCodes.Status204NoContent, 0, started);
+            TileMetrics.Served(http, layer, zoom, contentType, cached, StatusCodes.Status204NoContent, 0, started);
             return TypedResults.NoContent();
         }
 
@@ -233,7 +230,7 @@ internal static class TilesEndpoints
         }
 
         var body = encoding switch { "br" => tile.Brotli, "gzip" => tile.Gzip, _ => tile.Raw };
-        TileMetrics.Served(http, layer, zoom, contentType, hash is null, StatusCodes.Status200OK, body.Length, started);
+        TileMetrics.Served(http, layer, zoom, contentType, cached, StatusCodes.Status200OK, body.Length, started);
         return new TileContent(body, contentType);
     }
 
@@ -291,8 +288,6 @@ internal static class TilesEndpoints
         var gzip = Quality("gzip");
         return br > 0 && br >= gzip ? "br" : gzip > 0 ? "gzip" : null;
     }
-
-    private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 12));
 
     /// <summary>The request's parameters as name and values, leaving out <paramref name="except"/>.</summary>
     internal static IEnumerable<KeyValuePair<string, string?[]>> Parameters(IQueryCollection query, string? except = null) =>
