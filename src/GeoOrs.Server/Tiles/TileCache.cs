@@ -155,6 +155,9 @@ internal sealed class TileCache : IDisposable
         }
     }
 
+    /// <summary>Whether the areas' boxes are read: until then a change of events reaches every area tile of its days.</summary>
+    public bool KnowsAreas => _areas is not null;
+
     /// <summary>The stamps of the data a layer is built from, as text for the keys of what is made from its whole data.</summary>
     public string VersionsOf(VectorTileLayer layer) =>
         string.Join('.', layer.Sources.Select(_versions.StampOf));
