@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using GeoOrs.Analysis.Tiles;
 using GeoOrs.Data;
 using GeoOrs.Data.Access;
