@@ -18,6 +18,16 @@ internal sealed class EventMask
 
     private EventMask(byte[] secret, Dictionary<string, double> density) => (_secret, _density) = (secret, density);
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<NpgsqlDataSource, VersionedCache<NpgsqlDataSource, EventMask>> Caches = [];
+
+    /// <summary>
+    /// The mask for the database's current boundaries, read once per boundary load (the densities
+    /// change only with one): for the live path, which stores a few events at a time.
+    /// </summary>
+    public static Task<EventMask> CurrentAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        Caches.GetValue(dataSource, static _ => new(Boundaries.BoundaryLoader.LatestLoadAsync, static (source, _, token) => LoadAsync(source, token)))
+            .GetAsync(dataSource, cancellationToken);
+
     /// <summary>Reads the key and every county's density.</summary>
     public static async Task<EventMask> LoadAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {

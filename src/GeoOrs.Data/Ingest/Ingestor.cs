@@ -71,7 +71,7 @@ public sealed record IngestBatch(
 /// the batch's own record. Nothing of a batch is visible until it commits, and a batch that does not
 /// commit leaves no row behind.
 /// </summary>
-public static class Ingestor
+public static partial class Ingestor
 {
     /// <summary>How many row errors a batch keeps (all are counted).</summary>
     public const int MaxStoredErrors = 1000;
@@ -347,12 +347,13 @@ public static class Ingestor
 
     /// <summary>
     /// Stores one chunk: takes each agency's advisory lock (so concurrent batches of one agency
-    /// cannot both store an event), leaves out events already stored or repeated within the chunk,
+    /// cannot both store an event; <paramref name="locked"/> null: the live path's short locks,
+    /// <see cref="LockKeysAsync"/>), leaves out events already stored or repeated within the chunk,
     /// takes ids for the rest from the table's sequence (the geomask is keyed by the id), and COPYs
     /// them into the event table with their masked positions. Returns how many were stored.
     /// </summary>
     private static async Task<int> StoreAsync<TRows, TRow>(
-        NpgsqlConnection connection, IngestRequest request, long batchId, List<StagedRow<TRow>> chunk, HashSet<string> locked, EventMask mask,
+        NpgsqlConnection connection, IngestRequest request, long batchId, List<StagedRow<TRow>> chunk, HashSet<string>? locked, EventMask mask,
         AggregateTally tally, CellTally cells, Status.DataChange change, BatchState state, CancellationToken cancellationToken)
         where TRows : struct, IEventRows<TRow>
         where TRow : class
@@ -369,13 +370,18 @@ public static class Ingestor
                 fresh.Add(row);
                 agencies.Add(row.Agency);
                 ids.Add(row.ExternalId);
-                if (locked.Add(row.Agency))
+                if (locked is not null && locked.Add(row.Agency))
                 {
                     await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection);
                     command.Parameters.AddWithValue(row.Agency);
                     await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
+        }
+
+        if (locked is null)
+        {
+            await LockKeysAsync(connection, agencies, ids, cancellationToken).ConfigureAwait(false);
         }
 
         var stored = new Dictionary<(string, string), bool>(); // key → whether the stored event is flagged for agency review

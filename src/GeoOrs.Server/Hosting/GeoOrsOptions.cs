@@ -307,6 +307,18 @@ internal sealed class LimitsOptions : IValidatableObject
     [Range(1, 10_000)]
     public int HeavyConcurrency { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
+    /// <summary>Live ingest requests (single events and event arrays) this server stores at once.</summary>
+    [Range(1, 10_000)]
+    public int LiveConcurrency { get; set; } = 16;
+
+    /// <summary>Live ingest requests that wait for one of <see cref="LiveConcurrency"/>; more get 503 with <c>Retry-After</c> at once.</summary>
+    [Range(0, 100_000)]
+    public int LiveQueue { get; set; } = 64;
+
+    /// <summary>How long a live ingest request waits in that queue before it gets 503 with <c>Retry-After</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan LiveQueueTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Expensive requests one API key (or client address) runs at once.</summary>
     [Range(1, 10_000)]
     public int HeavyConcurrencyPerClient { get; set; } = 1;

@@ -22,6 +22,7 @@ internal static class WorkLimits
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HostOptions>().Configure<IOptions<LimitsOptions>>((host, limits) => host.ShutdownTimeout = limits.Value.ShutdownTimeout);
         services.AddSingleton<HeavyRequests>();
+        services.AddSingleton<LiveRequests>();
         services.AddExceptionHandler<DatabaseFaultHandler>();
         return builder;
     }
@@ -70,6 +71,51 @@ internal static class WorkLimits
                 heavy.Ended();
             }
         });
+
+    /// <summary>
+    /// Runs the live ingest endpoints under their concurrency limit: at most
+    /// <see cref="LimitsOptions.LiveConcurrency"/> at once, <see cref="LimitsOptions.LiveQueue"/> more
+    /// waiting up to <see cref="LimitsOptions.LiveQueueTimeout"/>; beyond that 503 with
+    /// <c>Retry-After</c> at once, so a feed that outruns the server is told to send again rather than
+    /// left to time out.
+    /// </summary>
+    public static TBuilder RequireLiveLimit<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            using var lease = await http.RequestServices.GetRequiredService<LiveRequests>().AcquireAsync(http.RequestAborted);
+            if (!lease.IsAcquired)
+            {
+                return LiveBusy(http);
+            }
+
+            // A handler that returns a task hands it back unawaited: hold the permit until it is done.
+            var result = await next(context);
+            switch (result)
+            {
+                case Task<IResult> pending:
+                    return await pending;
+                case Task pending:
+                    await pending;
+                    break;
+            }
+
+            return result;
+        });
+
+    /// <summary>Seconds a live sender is told to wait when the server is busy.</summary>
+    public const int LiveRetryAfterSeconds = 1;
+
+    /// <summary>503 with <c>Retry-After</c>: the live ingest requests are all taken, or a lock was held too long; nothing was stored.</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult LiveBusy(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = LiveRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Busy",
+            detail: $"The server is storing as many live events as it may at once (Limits:LiveConcurrency, Limits:LiveQueue); nothing was stored. Send the same request again after {LiveRetryAfterSeconds} s.");
+    }
 
     /// <summary>
     /// A token for an analysis's or a plan's computing and database work: cancelled when the client
@@ -190,5 +236,55 @@ internal sealed class HeavyRequests : IDisposable
         _limiter.Dispose();
         _perClient.Dispose();
         _server.Dispose();
+    }
+}
+
+/// <summary>The live ingest requests' limit (<see cref="WorkLimits.RequireLiveLimit{TBuilder}"/>).</summary>
+internal sealed class LiveRequests(IOptions<LimitsOptions> options) : IDisposable
+{
+    private readonly ConcurrencyLimiter _limiter = new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = options.Value.LiveConcurrency,
+        QueueLimit = options.Value.LiveQueue,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
+
+    private readonly TimeSpan _wait = options.Value.LiveQueueTimeout;
+
+    /// <summary>A permit, after a wait in the queue of at most <see cref="LimitsOptions.LiveQueueTimeout"/>; a lease that is not acquired when there was none.</summary>
+    public async ValueTask<RateLimitLease> AcquireAsync(CancellationToken cancellationToken)
+    {
+        var now = _limiter.AttemptAcquire();
+        if (now.IsAcquired || _wait <= TimeSpan.Zero)
+        {
+            return now;
+        }
+
+        now.Dispose();
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(_wait);
+        try
+        {
+            return await _limiter.AcquireAsync(1, wait.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new Refused();
+        }
+    }
+
+    public void Dispose() => _limiter.Dispose();
+
+    private sealed class Refused : RateLimitLease
+    {
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
     }
 }

@@ -1,4 +1,6 @@
+using GeoOrs.Data.Alerts;
 using GeoOrs.Data.Ingest;
+using Npgsql;
 using Hangfire;
 
 namespace GeoOrs.Server.Ingest;
@@ -40,4 +42,63 @@ internal static class AfterIngest
 
         return Task.FromResult(CallsForHotspots(kind, batch, settings) ? AnalysisQueue.Enqueue(jobs, "hotspots", "ingest", settings) : null);
     }
+
+    /// <summary>
+    /// Runs the steps after a live request that stored events: this server applies what they changed
+    /// to its own caches (the sender's next request sees the events), the fixed thresholds of the areas the events were
+    /// added to are checked at once (<see cref="ThresholdCheck"/>: an alert is stored, streamed and
+    /// queued for webhooks now rather than at the next spike run; should the check fail, that run
+    /// stores it), and a large array enqueues a hot spot run as a large batch does.
+    /// </summary>
+    /// <param name="kind">The events' kind.</param>
+    /// <param name="batch">What the request stored.</param>
+    /// <param name="settings">The analysis settings.</param>
+    /// <param name="jobs">The job storage's client.</param>
+    /// <param name="versions">This server's data versions.</param>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="clock">The clock (each area's today).</param>
+    /// <param name="log">Where a failed check is reported.</param>
+    public static async Task RunLiveAsync(
+        EventKind kind, LiveBatch batch, AnalysisOptions settings, IBackgroundJobClient jobs, DataVersions versions, NpgsqlDataSource dataSource, TimeProvider clock, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Created == 0)
+        {
+            return;
+        }
+
+        if (batch.Change is { } change)
+        {
+            versions.Apply(change); // the events are stored: the sender's next request must see them
+        }
+
+        if (kind != EventKind.Overdoses)
+        {
+            return;
+        }
+
+        try
+        {
+            // Not cancelled with the client: the events are stored, their alerts are owed.
+            using var limit = new CancellationTokenSource(ThresholdCheckTimeout);
+            var alerts = await ThresholdCheck.CheckAsync(dataSource, batch.Touched, settings.AsOfDay, settings.SpikeDays, clock.GetUtcNow(), limit.Token);
+            foreach (var alert in alerts)
+            {
+                log.LogInformation("Threshold alert {Alert}: {Area} {Kind} has {Observed} overdoses on {Day} (threshold {Threshold})",
+                    alert.Id, alert.AreaId, alert.AreaKind, alert.Observed, alert.Day, alert.Threshold);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            log.LogWarning(e, "The thresholds of batch {Batch} were not checked at ingest; the spike job checks them at its next run", batch.BatchId);
+        }
+
+        if (settings.LargeIngestEvents > 0 && batch.Created >= settings.LargeIngestEvents)
+        {
+            AnalysisQueue.Enqueue(jobs, "hotspots", "ingest", settings);
+        }
+    }
+
+    /// <summary>How long the threshold check after a live commit may take.</summary>
+    private static readonly TimeSpan ThresholdCheckTimeout = TimeSpan.FromSeconds(4);
 }

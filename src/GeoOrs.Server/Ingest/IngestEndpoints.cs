@@ -16,7 +16,7 @@ namespace GeoOrs.Server.Ingest;
 /// <c>/api/ingest</c>: overdose and seizure events in, as CSV, GeoJSON or NDJSON, streamed; the
 /// batches' records; the column mappings.
 /// </summary>
-internal static class IngestEndpoints
+internal static partial class IngestEndpoints
 {
     /// <summary>The request header that carries a column mapping inline, as JSON.</summary>
     public const string MappingHeader = "GeoOrs-Mapping";
@@ -30,7 +30,7 @@ internal static class IngestEndpoints
             IngestBatchAsync(EventKind.Overdoses, http, db, clock, log)).WithName("IngestOverdoses").WithQuery(BatchQuery).WithBatchProblems();
         group.MapPost("/seizures", (HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
             IngestBatchAsync(EventKind.Seizures, http, db, clock, log)).WithName("IngestSeizures").WithQuery(BatchQuery).WithBatchProblems();
-        group.MapPost("/overdoses/event", IngestEventAsync).WithName("IngestOverdoseEvent").WithQuery(BatchQuery).WithBatchProblems();
+        MapLive(group);
         group.MapGet("/batches", ListBatchesAsync).WithName("ListIngestBatches");
         group.MapGet("/batches/{id:long}", GetBatchAsync).WithName("GetIngestBatch");
         group.MapGet("/mappings", ListMappingsAsync).WithName("ListMappings");
@@ -51,12 +51,6 @@ internal static class IngestEndpoints
     /// <summary>The problems an ingest route answers besides 400: a body too large, a media type it does not read, a batch for an agency the key may not name.</summary>
     private static RouteHandlerBuilder WithBatchProblems(this RouteHandlerBuilder builder) =>
         builder.ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-
-    /// <summary>The answer to a single event: the stored event's id, its batch and whether it was there already.</summary>
-    /// <param name="Id">The event's id.</param>
-    /// <param name="BatchId">The batch that recorded the request.</param>
-    /// <param name="Duplicate">Whether the agency had an event with this external id already (200, nothing changed).</param>
-    internal sealed record StoredEvent(long? Id, long BatchId, bool Duplicate);
 
     internal static async Task<Results<Created<IngestBatch>, UnprocessableEntity<IngestBatch>, ValidationProblem, ProblemHttpResult>> IngestBatchAsync(
         EventKind kind, HttpContext http, NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
@@ -91,85 +85,6 @@ internal static class IngestEndpoints
         }
 
         return await RunAsync(dataSource, http.RequestServices, request!, maxBytes, clock, log, http.RequestAborted);
-    }
-
-    internal static async Task<Results<Created<StoredEvent>, Ok<StoredEvent>, UnprocessableEntity<IngestBatch>, ValidationProblem, ProblemHttpResult>> IngestEventAsync(HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource dataSource, TimeProvider clock, ILoggerFactory log)
-    {
-        var media = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type) ? type.MediaType.Value : null;
-        if (media is not ("application/json" or null))
-        {
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "An event is one JSON object (application/json).");
-        }
-
-        // The limit holds for a body sent without a Content-Length (chunked) too: reading stops once it is passed.
-        var tooLarge = Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"An event is at most {MaxEventBytes / 1024} KB.");
-        if (http.Request.ContentLength > MaxEventBytes)
-        {
-            return tooLarge;
-        }
-
-        using var sent = new MemoryStream();
-        var buffer = new byte[64 * 1024];
-        for (int read; (read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0;)
-        {
-            if (sent.Length + read > MaxEventBytes)
-            {
-                return tooLarge;
-            }
-
-            sent.Write(buffer, 0, read);
-        }
-
-        sent.Position = 0;
-        JsonDocument doc;
-        try
-        {
-            doc = await JsonDocument.ParseAsync(sent, default, http.RequestAborted);
-        }
-        catch (JsonException e)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "Not JSON", $"The body is not a JSON object: {e.Message}");
-        }
-
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return Problem(StatusCodes.Status400BadRequest, "Not an object", "An event is one JSON object with the canonical fields (docs/INGEST.md).");
-            }
-
-            var line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(doc.RootElement));
-            var (request, invalid, refused) = await ReadRequestAsync(EventKind.Overdoses, http, dataSource, http.RequestAborted, IngestFormat.NdJson);
-            if (invalid is not null)
-            {
-                return invalid;
-            }
-
-            if (refused is not null)
-            {
-                return refused;
-            }
-
-            request = request! with { Body = new MemoryStream(line) };
-            var key = new RowBuilder(request.Mapping, request.Agency, clock, null, static (_, _) => null).Key(RecordSources.FromJson(1, doc.RootElement));
-            try
-            {
-                var batch = await IngestAsync(dataSource, http.RequestServices, request, clock, http.RequestAborted);
-                if (batch.Status != "committed")
-                {
-                    return TypedResults.UnprocessableEntity(batch);
-                }
-
-                var id = await Ingestor.EventIdAsync(dataSource, EventKind.Overdoses, key.Agency, key.ExternalId!, http.RequestAborted);
-                var created = batch.Accepted == 1;
-                var body = new StoredEvent(id, batch.Id, !created);
-                return created ? TypedResults.Created($"/api/ingest/batches/{batch.Id}", body) : TypedResults.Ok(body);
-            }
-            catch (IngestFormatException e)
-            {
-                return Problem(StatusCodes.Status400BadRequest, "Unreadable event", e.Message);
-            }
-        }
     }
 
     /// <summary>Ingests a batch, then takes the steps after a batch (<see cref="AfterIngest"/>) before it answers.</summary>
@@ -220,15 +135,16 @@ internal static class IngestEndpoints
 
     /// <summary>The batch's request, else a 400 naming what is wrong (<paramref name="format"/> null: read from the content type) or another refusal (415, 403).</summary>
     private static async Task<(IngestRequest? Request, ValidationProblem? Invalid, ProblemHttpResult? Refused)> ReadRequestAsync(
-        EventKind kind, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken, IngestFormat? format = null)
+        EventKind kind, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken, IngestFormat? format = null, IReadOnlyList<QueryParameter>? parameters = null)
     {
         var query = http.Request.Query;
         var errors = new Dictionary<string, string[]>();
+        parameters ??= BatchQuery;
         foreach (var key in query.Keys)
         {
-            if (!QueryParameter.Takes(BatchQuery, key))
+            if (!QueryParameter.Takes(parameters, key))
             {
-                errors[key] = [$"unknown parameter '{key}'; the parameters are {QueryParameter.Phrase(BatchQuery)}"];
+                errors[key] = [$"unknown parameter '{key}'; the parameters are {QueryParameter.Phrase(parameters)}"];
             }
         }
 

@@ -41,6 +41,23 @@ internal static class IngestMetrics
         Duration.Record(elapsed.TotalMilliseconds, kind, new("source", source), new("outcome", batch.Status));
     }
 
+    /// <summary>Records a live request (single event or array) that committed or stored nothing.</summary>
+    /// <param name="kind">Its events.</param>
+    /// <param name="batch">What it stored.</param>
+    /// <param name="elapsed">How long it took.</param>
+    public static void LiveFinished(EventKind kind, LiveBatch batch, TimeSpan elapsed)
+    {
+        var name = new KeyValuePair<string, object?>("kind", EventKindInfo.Of(kind).Name);
+        var outcome = new KeyValuePair<string, object?>("outcome", batch.BatchId is null ? "rejected" : "committed");
+        var source = new KeyValuePair<string, object?>("source", "live");
+        var agency = new KeyValuePair<string, object?>("agency", AgencyTag(batch.Events.FirstOrDefault(e => e.Agency is not null)?.Agency ?? "none"));
+        Batches.Add(1, name, source, outcome);
+        Rows.Add(batch.Created, name, agency);
+        Rejects.Add(batch.Events.Count(e => !e.Valid), name, agency);
+        Duplicates.Add(batch.Events.Count(e => e.Valid && e.Duplicate), name, agency);
+        Duration.Record(elapsed.TotalMilliseconds, name, source, outcome);
+    }
+
     /// <summary>
     /// The agency as a tag: agencies come from keys an admin registers, but an admin key or the command
     /// line may name any agency, so only the first <see cref="MaxAgencies"/> distinct names are kept.
