@@ -68,9 +68,15 @@ read -r tile50 tilemax areas50 areasmax < <(python3 "$CLIENT" visible "$URL" "$K
 report "visible after the POST's answer ($VISIBLE trials): county tile p50 $tile50 ms (max $tilemax), /api/areas p50 $areas50 ms (max $areasmax)"
 
 # 3. Cached county tiles under a feed.
-tile_list "$SOURCE_DB" "$ROOT/bench/results/tiles/tiles-$ROWS.txt"
+# The county tiles (z 3-10) holding a sample of the events, at most 150 per zoom, in a fixed shuffled order.
 PATHS="$WORK/paths-counties.txt"
-awk '{printf "/tiles/counties/%d/%d/%d.mvt\n", $1, $2, $3}' "$ROOT/bench/results/tiles/tiles-$ROWS.txt" >"$PATHS"
+psql_q "$LIVE_DB" -tA -c "
+  WITH pts AS (SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM overdose_events ORDER BY md5(id::text) LIMIT 20000),
+  t AS (SELECT DISTINCT z, floor((lon + 180) / 360 * 2 ^ z)::int AS x,
+               floor((1 - ln(tan(radians(lat)) + 1 / cos(radians(lat))) / pi()) / 2 * 2 ^ z)::int AS y
+        FROM pts, generate_series(3, 10) z WHERE lat BETWEEN -85 AND 85),
+  ranked AS (SELECT z, x, y, row_number() OVER (PARTITION BY z ORDER BY md5(z || '/' || x || '/' || y)) AS r FROM t)
+  SELECT format('/tiles/counties/%s/%s/%s.mvt', z, x, y) FROM ranked WHERE r <= 150 ORDER BY md5('order' || z || '/' || x || '/' || y)" >"$PATHS"
 write_wrk_lua
 say "warming the tile cache ($SECS s)"
 run_wrk "$URL" "$PATHS" "$SECS" >/dev/null
