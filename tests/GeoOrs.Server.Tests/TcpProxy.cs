@@ -6,6 +6,8 @@ namespace GeoOrs.Server.Tests;
 /// <summary>
 /// A loopback TCP relay to the test PostgreSQL that a test can cut and resume, as a database that
 /// stops and starts again: <see cref="Cut"/> refuses new connections and resets every open one.
+/// <see cref="Hold"/> keeps what the database sends from reaching its clients, as a slow network
+/// would, until <see cref="Release"/>.
 /// </summary>
 internal sealed class TcpProxy : IAsyncDisposable
 {
@@ -15,6 +17,7 @@ internal sealed class TcpProxy : IAsyncDisposable
     private readonly Lock _lock = new();
     private TcpListener? _listener;
     private CancellationTokenSource _accepting = new();
+    private volatile TaskCompletionSource? _held;
 
     private TcpProxy(string host, int targetPort)
     {
@@ -63,6 +66,12 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Holds back what the database sends, on every connection, until <see cref="Release"/>; connections stay open.</summary>
+    public void Hold() => _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets what the database sent through again.</summary>
+    public void Release() => Interlocked.Exchange(ref _held, null)?.TrySetResult();
+
     /// <summary>Accepts connections again on the same port.</summary>
     public void Resume() => Listen(Port);
 
@@ -109,7 +118,7 @@ internal sealed class TcpProxy : IAsyncDisposable
             await outbound.ConnectAsync(_host, _targetPort, cancellationToken);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var up = Pump(inbound.GetStream(), outbound.GetStream(), stop.Token);
-            var down = Pump(outbound.GetStream(), inbound.GetStream(), stop.Token);
+            var down = Pump(outbound.GetStream(), inbound.GetStream(), stop.Token, () => _held?.Task);
             await Task.WhenAny(up, down);
             await stop.CancelAsync();
         }
@@ -128,11 +137,27 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private static async Task Pump(NetworkStream from, NetworkStream to, CancellationToken cancellationToken)
+    private static async Task Pump(NetworkStream from, NetworkStream to, CancellationToken cancellationToken, Func<Task?>? held = null)
     {
         try
         {
-            await from.CopyToAsync(to, cancellationToken);
+            if (held is null)
+            {
+                await from.CopyToAsync(to, cancellationToken);
+                return;
+            }
+
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (held() is { } wait)
+                {
+                    await wait.WaitAsync(cancellationToken);
+                }
+
+                await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
         {
@@ -141,6 +166,7 @@ internal sealed class TcpProxy : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        Release();
         Cut();
         _accepting.Dispose();
         return ValueTask.CompletedTask;

@@ -10,7 +10,10 @@ using GeoOrs.Data.Tiles;
 using GeoOrs.Server.Hosting;
 using GeoOrs.Server.Tiles;
 using GeoOrs.Tests;
+using GeoOrs.Data;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace GeoOrs.Server.Tests;
 
@@ -217,6 +220,65 @@ public class TileInvalidationTests(GeoOrsFactory factory) : IClassFixture<GeoOrs
 
             Assert.Equal(HttpStatusCode.OK, seen.Status);
             Assert.Equal(before[tile].Count + 1, tile.Count(seen.Body, measure));
+        }
+    }
+
+    [Fact]
+    public async Task The_writing_server_drops_its_tiles_before_it_answers_however_late_the_notification()
+    {
+        // Both servers hear the database's notifications through a relay that holds them back: the
+        // writer must not wait for its own change's notification, the other has only the notification.
+        await SeedAsync();
+        var target = new NpgsqlConnectionStringBuilder(PostGis.ConnectionString);
+        await using var proxy = TcpProxy.Start(target.Host!, target.Port);
+        var through = new NpgsqlConnectionStringBuilder(PostGis.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString;
+        await using var listening = GeoOrsDataSource.Create(through);
+        GeoOrsFactory Server() => new(new Dictionary<string, string?>(), services =>
+            services.AddSingleton(sp => new DataVersions(listening, sp.GetRequiredService<ILogger<DataVersions>>())));
+        await using var writer = Server();
+        await using var other = Server();
+        using var writerClient = writer.CreateClient("admin");
+        using var otherClient = other.CreateClient("admin");
+        await WaitLiveAsync(writer);
+        await WaitLiveAsync(other);
+        var watched = await TouchedAsync("overdoses");
+        var before = new Dictionary<Watched, (double Count, EntityTagHeaderValue ETag)>();
+        foreach (var tile in watched)
+        {
+            var path = tile.Path(Lon, Lat, June);
+            var (_, etag, body) = await GetAsync(writerClient, path);
+            before[tile] = (tile.Count(body, "overdoses"), etag!);
+            Assert.Equal(HttpStatusCode.NotModified, (await GetAsync(writerClient, path, etag)).Status);
+            Assert.Equal(HttpStatusCode.NotModified, (await GetAsync(otherClient, path, etag)).Status);
+        }
+
+        proxy.Hold();
+        try
+        {
+            await AddEventAsync(writer, "overdoses");
+            foreach (var tile in watched)
+            {
+                var path = tile.Path(Lon, Lat, June);
+                var (status, _, body) = await GetAsync(writerClient, path, before[tile].ETag);
+                Assert.True(status == HttpStatusCode.OK, $"{tile}: {status} on the writer right after the POST");
+                Assert.Equal(before[tile].Count + 1, tile.Count(body, "overdoses"));
+                Assert.Equal(HttpStatusCode.NotModified, (await GetAsync(otherClient, path, before[tile].ETag)).Status); // not told yet
+            }
+        }
+        finally
+        {
+            proxy.Release();
+        }
+
+        foreach (var tile in watched)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while ((await GetAsync(otherClient, tile.Path(Lon, Lat, June), before[tile].ETag)).Status == HttpStatusCode.NotModified && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.Equal(HttpStatusCode.OK, (await GetAsync(otherClient, tile.Path(Lon, Lat, June), before[tile].ETag)).Status);
         }
     }
 
