@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using GeoOrs.Analysis.Tiles;
@@ -115,6 +117,12 @@ internal sealed class TileCache : IDisposable
     private const int KeptChanges = 256;
 
     private readonly MemoryCache? _cache;
+
+    // The cached tiles by layer, with what each was made from: what a change walks (the memory cache
+    // keeps no such index, and reading it entry by entry costs ten times more). A tile is added here
+    // before it goes in the cache and leaves with it.
+    private readonly FrozenDictionary<string, ConcurrentDictionary<string, TileBytes>> _held =
+        VectorTileLayers.All.Keys.ToFrozenDictionary(id => id, _ => new ConcurrentDictionary<string, TileBytes>(StringComparer.Ordinal), StringComparer.Ordinal);
     private readonly MemoryCache _derived = new(new MemoryCacheOptions { SizeLimit = DerivedBytes, CompactionPercentage = 0.25 });
     private readonly DataVersions _versions;
     private readonly NpgsqlDataSource _dataSource;
@@ -194,7 +202,13 @@ internal sealed class TileCache : IDisposable
                 return;
             }
 
-            _cache!.Set(key, tile, new MemoryCacheEntryOptions { Size = tile.Size + (2 * tile.Raw.Length) }); // room for the compressed copies
+            var held = _held[tile.Scope.Layer.Id];
+            held[key] = tile;
+            var entry = new MemoryCacheEntryOptions { Size = tile.Size + (2 * tile.Raw.Length) }; // room for the compressed copies
+            entry.RegisterPostEvictionCallback(
+                static (key, value, _, held) => ((ConcurrentDictionary<string, TileBytes>)held!).TryRemove(KeyValuePair.Create((string)key, (TileBytes)value!)), // this tile only, not one that replaced it
+                held);
+            _cache!.Set(key, tile, entry);
         }
 
         if (tile.Scope.Layer is AreaTileLayer && _areas is null)
@@ -297,11 +311,21 @@ internal sealed class TileCache : IDisposable
             return;
         }
 
-        foreach (var key in _cache.Keys)
+        foreach (var layer in VectorTileLayers.All.Values)
         {
-            if (_cache.TryGetValue(key, out var value) && value is TileBytes tile && reach.Touches(tile.Scope))
+            if (!layer.Sources.Contains(change.Kind))
             {
-                _cache.Remove(key);
+                continue;
+            }
+
+            var held = _held[layer.Id];
+            foreach (var (key, tile) in held)
+            {
+                if (reach.Touches(tile.Scope))
+                {
+                    held.TryRemove(KeyValuePair.Create(key, tile));
+                    _cache.Remove(key);
+                }
             }
         }
     }
@@ -327,7 +351,7 @@ internal sealed class TileCache : IDisposable
     internal sealed class Reach
     {
         private readonly DataChange _change;
-        private readonly Dictionary<string, IReadOnlyList<LonLatBox>?> _areas = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, LonLatBox[]?> _areas = new(StringComparer.Ordinal);
 
         public Reach(DataChange change, AreaEnvelopes? areas)
         {
@@ -336,7 +360,7 @@ internal sealed class TileCache : IDisposable
             {
                 foreach (var layer in AreaLayer.All.Keys)
                 {
-                    _areas[layer] = areas?.Of(layer, change.Counties); // null: any area of the layer may hold them
+                    _areas[layer] = areas?.Of(layer, change.Counties) is { } boxes ? [.. boxes] : null; // null: any area of the layer may hold them
                 }
             }
         }
@@ -361,9 +385,22 @@ internal sealed class TileCache : IDisposable
             return scope.Layer switch
             {
                 PointTileLayer => _change.Box.Intersects(scope.Box),
-                AreaTileLayer area => _areas.TryGetValue(area.Id, out var boxes) && (boxes is null || boxes.Any(b => b.Intersects(scope.Box))),
+                AreaTileLayer area => _areas.TryGetValue(area.Id, out var boxes) && (boxes is null || Meets(boxes, scope.Box)),
                 _ => true,
             };
+        }
+
+        private static bool Meets(LonLatBox[] boxes, LonLatBox box)
+        {
+            foreach (var b in boxes)
+            {
+                if (b.Intersects(box))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 }
