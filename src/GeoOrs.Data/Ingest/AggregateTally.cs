@@ -27,6 +27,9 @@ internal sealed class AggregateTally : IDisposable
         ["marijuana"] = 12,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
+    /// <summary>The most county-days merged straight from parameters, without staging tables (<see cref="MergeDirectAsync"/>).</summary>
+    public const int DirectKeys = 2_000;
+
     /// <summary>County-days tallied in memory before they are spilled.</summary>
     public const int DefaultFlushKeys = 50_000;
 
@@ -146,6 +149,12 @@ internal sealed class AggregateTally : IDisposable
             return; // every day counted is in a month
         }
 
+        if (_runs.Runs == 0 && _days.Count <= DirectKeys)
+        {
+            await MergeDirectAsync(connection, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await ExecuteAsync(connection, $"""
             CREATE TEMP TABLE ingest_{Table}_days ON COMMIT DROP AS SELECT * FROM {Table}_daily WITH NO DATA;
             CREATE TEMP TABLE ingest_{Table}_months ON COMMIT DROP AS
@@ -158,25 +167,80 @@ internal sealed class AggregateTally : IDisposable
         await StageAsync(connection, months, "months", cancellationToken).ConfigureAwait(false);
         _months.Clear();
 
-        // Element by element, written out: an ARRAY[...] expression is evaluated inline, where a
-        // function over unnest() costs a subquery per row and array (ten times slower on large merges).
-        var type = (string m) => m.EndsWith("_key", StringComparison.Ordinal) ? "bigint"
-            : _kind.CountMeasures.Contains(m) ? "integer" : "double precision";
         foreach (var (grain, key, staged, columns) in new[] { ("daily", "day", "days", Measures), ("monthly", "month", "months", $"{Measures}, {Keys}") })
         {
-            var merge = string.Join(", ", columns.Split(", ").Select(m =>
-                $"{m} = ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"coalesce(a.{m}[{i}], 0) + coalesce(excluded.{m}[{i}], 0)"))}]::{type(m)}[]"));
-
-            // In key order, as every batch takes its row locks (concurrent batches then wait, not
-            // deadlock); the staged rows are in that order already, so the sort is a pass in memory.
             await ExecuteAsync(connection, $"""
                 SET LOCAL work_mem = '256MB';
-                INSERT INTO {Table}_{grain} AS a (county_fips, {key}, {columns})
-                SELECT county_fips, day, {columns} FROM ingest_{Table}_{staged}
-                ORDER BY county_fips, day
-                ON CONFLICT (county_fips, {key}) DO UPDATE SET {merge}
+                {MergeSql(grain, key, columns, $"SELECT county_fips, day, {columns} FROM ingest_{Table}_{staged}")}
                 """, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The merge of a grain's sums from <paramref name="select"/> (county_fips, day, then the columns),
+    /// the same for both ways of flushing: element by element, written out (an ARRAY[...] expression is
+    /// evaluated inline, where a function over unnest() costs a subquery per row and array: ten times
+    /// slower on large merges); in key order, as every batch takes its row locks (concurrent batches then
+    /// wait, not deadlock).
+    /// </summary>
+    private string MergeSql(string grain, string key, string columns, string select)
+    {
+        var merge = string.Join(", ", columns.Split(", ").Select(m =>
+            $"{m} = ARRAY[{string.Join(", ", Enumerable.Range(1, Slots).Select(i => $"coalesce(a.{m}[{i}], 0) + coalesce(excluded.{m}[{i}], 0)"))}]::{TypeOf(m)}[]"));
+        return $"""
+            INSERT INTO {Table}_{grain} AS a (county_fips, {key}, {columns})
+            {select}
+            ORDER BY county_fips, day
+            ON CONFLICT (county_fips, {key}) DO UPDATE SET {merge}
+            """;
+    }
+
+    private string TypeOf(string measure) => measure.EndsWith("_key", StringComparison.Ordinal) ? "bigint"
+        : _kind.CountMeasures.Contains(measure) ? "integer" : "double precision";
+
+    /// <summary>
+    /// Merges a few sums (a live request's) without staging tables: each grain's rows go as parameter
+    /// arrays (a measure's slots row after row) straight into the same merge, which saves creating and
+    /// dropping three tables in every short transaction.
+    /// </summary>
+    private async Task MergeDirectAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var days = _days.ToArray();
+        Array.Sort(days, (a, b) => KeyOrder.Compare(a.Key, b.Key));
+        var months = _months.ToArray();
+        Array.Sort(months, (a, b) => KeyOrder.Compare(a.Key, b.Key));
+        foreach (var (grain, key, rows, monthly) in new[] { ("daily", "day", days, false), ("monthly", "month", months, true) })
+        {
+            var columns = monthly ? $"{Measures}, {Keys}" : Measures;
+            var slices = columns.Split(", ").Select((m, c) => $"(${c + 3}::{TypeOf(m)}[])[(r.i - 1) * {Slots} + 1 : r.i * {Slots}]");
+            await using var command = new NpgsqlCommand(
+                MergeSql(grain, key, columns, $"SELECT r.county_fips, r.day, {string.Join(", ", slices)} FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS r (county_fips, day, i)"),
+                connection);
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => r.Key.County)] });
+            command.Parameters.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = [.. rows.Select(r => r.Key.Item2)] });
+            for (var m = 0; m < _kind.CountMeasures.Count; m++)
+            {
+                var at = m * Slots;
+                command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. rows.SelectMany(r => r.Value.Counts.Skip(at).Take(Slots))] });
+            }
+
+            for (var m = 0; m < _kind.AmountMeasures.Count; m++)
+            {
+                var at = m * Slots;
+                command.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = [.. rows.SelectMany(r => r.Value.Amounts!.Skip(at).Take(Slots))] });
+            }
+
+            for (var m = 0; monthly && m < _kind.CountMeasures.Count; m++)
+            {
+                var at = m * Slots;
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.SelectMany(r => r.Value.Keys!.Skip(at).Take(Slots))] });
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _days.Clear();
+        _months.Clear();
     }
 
     /// <summary>Removes the runs on disk.</summary>

@@ -16,6 +16,9 @@ namespace GeoOrs.Data.Ingest;
 /// </summary>
 internal sealed class CellTally : IDisposable
 {
+    /// <summary>The most cells merged straight from parameters, without a staging table (<see cref="MergeDirectAsync"/>).</summary>
+    public const int DirectKeys = 50_000;
+
     /// <summary>Cells tallied in memory before they are spilled.</summary>
     public const int DefaultFlushKeys = 300_000;
 
@@ -86,6 +89,12 @@ internal sealed class CellTally : IDisposable
         }
 
         var measures = Measures;
+        if (_runs.Runs == 0 && _cells.Count <= DirectKeys)
+        {
+            await MergeDirectAsync(connection, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await ExecuteAsync(connection, $"CREATE TEMP TABLE ingest_{Table} ON COMMIT DROP AS SELECT * FROM {Table} WITH NO DATA", cancellationToken).ConfigureAwait(false);
         var overdoses = _kind.Kind == EventKind.Overdoses;
         await using (var copy = await connection.BeginBinaryImportAsync(
@@ -126,11 +135,50 @@ internal sealed class CellTally : IDisposable
         _runs.Dispose();
         await ExecuteAsync(connection, $"""
             SET LOCAL work_mem = '256MB';
-            INSERT INTO {Table} AS a ({KeyColumns}, {string.Join(", ", measures)})
-            SELECT {KeyColumns}, {string.Join(", ", measures)} FROM ingest_{Table}
-            ORDER BY {KeyColumns}
-            ON CONFLICT ({KeyColumns}) DO UPDATE SET {string.Join(", ", measures.Select(m => $"{m} = a.{m} + excluded.{m}"))}
+            {MergeSql($"SELECT {KeyColumns}, {string.Join(", ", measures)} FROM ingest_{Table}")}
             """, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The merge of the sums <paramref name="select"/> gives (cell, month, then the measures), the same for both ways of flushing.</summary>
+    private string MergeSql(string select) => $"""
+        INSERT INTO {Table} AS a ({KeyColumns}, {string.Join(", ", Measures)})
+        {select}
+        ORDER BY {KeyColumns}
+        ON CONFLICT ({KeyColumns}) DO UPDATE SET {string.Join(", ", Measures.Select(m => $"{m} = a.{m} + excluded.{m}"))}
+        """;
+
+    /// <summary>
+    /// Merges a few sums (a live request's) without a staging table: the rows go as parameter arrays,
+    /// one per column, straight into the same merge.
+    /// </summary>
+    private async Task MergeDirectAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var rows = _cells.ToArray();
+        Array.Sort(rows, static (a, b) => a.Key.CompareTo(b.Key));
+        var columns = Measures.Select((m, c) => $"${c + 3}::{(m is "n" or "f" or "x" or "fx" ? "integer" : "double precision")}[]");
+        await using var command = new NpgsqlCommand(
+            MergeSql($"SELECT * FROM unnest($1::integer[], $2::date[], {string.Join(", ", columns)}) AS r ({KeyColumns}, {string.Join(", ", Measures)})"), connection);
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Key.Cell)] });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = [.. rows.Select(r => r.Key.Month)] });
+        foreach (var measure in Measures)
+        {
+            command.Parameters.Add(measure switch
+            {
+                "n" => new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Value.N)] },
+                "f" => new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Value.F)] },
+                "x" => new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Value.X)] },
+                "fx" => new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Value.Fx)] },
+                "g" => new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(r => r.Value.G)] },
+                "sx" => new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(r => r.Value.Sx)] },
+                "sy" => new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(r => r.Value.Sy)] },
+                "fsx" => new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(r => r.Value.Fsx)] },
+                "fsy" => new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(r => r.Value.Fsy)] },
+                _ => throw new InvalidOperationException($"no cell measure '{measure}'"),
+            });
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        _cells.Clear();
     }
 
     /// <summary>Removes the runs on disk.</summary>

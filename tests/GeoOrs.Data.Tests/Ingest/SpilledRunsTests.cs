@@ -10,7 +10,9 @@ namespace GeoOrs.Data.Tests.Ingest;
 /// A batch larger than the tallies hold is spilled to sorted runs on disk and merged back at its end
 /// (<see cref="SpilledRuns{TKey, TValue}"/>). However often it spills, the aggregate and cell tables
 /// must end as the same batch tallied whole in memory leaves them, over tables that already hold rows
-/// (the merge's conflicts).
+/// (the merge's conflicts). Tallied whole, the batch's county-days are few enough to be merged straight
+/// from parameters, as a live request's are (<see cref="AggregateTally.DirectKeys"/>): the test also
+/// holds that way of merging equal to the staged one.
 /// </summary>
 public class SpilledRunsTests
 {
