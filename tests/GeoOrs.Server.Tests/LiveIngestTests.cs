@@ -306,4 +306,42 @@ public class LiveIngestTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
             using var delete = await admin.DeleteAsync(new Uri($"/api/admin/thresholds/county/{Niobrara}", UriKind.Relative));
         }
     }
+
+    [Fact]
+    public async Task A_batch_that_crosses_a_threshold_alerts_as_it_is_answered()
+    {
+        // Weston County, Wyoming, in June 1996: no other test uses it or that window.
+        const string Weston = "56045";
+        await using var server = new GeoOrsFactory(new Dictionary<string, string?> { ["Analysis:AsOf"] = "1996-06-30", ["Analysis:SpikeDays"] = "31" });
+        using var admin = server.CreateClient("admin");
+        using (var lookup = JsonDocument.Parse(await admin.GetStringAsync(new Uri("/api/boundaries/lookup?lon=-104.57&lat=43.84", UriKind.Relative))))
+        {
+            Assert.Equal(Weston, lookup.RootElement.GetProperty("county").GetProperty("geoid").GetString());
+        }
+
+        using (var put = await admin.PutAsJsonAsync(new Uri($"/api/admin/thresholds/county/{Weston}", UriKind.Relative), new { threshold = 2 }))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        try
+        {
+            var day = new DateOnly(1996, 6, 1).AddDays(Random.Shared.Next(0, 29));
+            using var client = await server.ClientForAsync("law_enforcement", NewAgency());
+            var (one, _, _) = await PostAsync(client, "/api/ingest/overdoses", Event("w1", day, lat: "43.84", lon: "-104.57"), "application/x-ndjson");
+            Assert.Equal(HttpStatusCode.Created, one);
+            Assert.Empty(await TestAlerts.OfAreaAsync(Weston));
+
+            var (two, _, _) = await PostAsync(client, "/api/ingest/overdoses", Event("w2", day, lat: "43.84", lon: "-104.57"), "application/x-ndjson");
+            Assert.Equal(HttpStatusCode.Created, two);
+            var alert = Assert.Single(await TestAlerts.OfAreaAsync(Weston));
+            Assert.Equal(NewAlert.IdOf("county", Weston, "threshold", day), alert.Id);
+            Assert.Equal(2, alert.Observed);
+            Assert.Null(alert.RunId);
+        }
+        finally
+        {
+            using var delete = await admin.DeleteAsync(new Uri($"/api/admin/thresholds/county/{Weston}", UriKind.Relative));
+        }
+    }
 }

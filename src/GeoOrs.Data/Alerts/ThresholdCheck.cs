@@ -1,14 +1,15 @@
 using GeoOrs.Analysis.Calendar;
 using GeoOrs.Data.Boundaries;
 using GeoOrs.Data.Hotspots;
-using GeoOrs.Data.Ingest;
+using GeoOrs.Data.Status;
+using GeoOrs.Data.Tiles;
 using Npgsql;
 
 namespace GeoOrs.Data.Alerts;
 
 /// <summary>
 /// The fixed thresholds applied at ingest: once a commit has added overdoses to some counties' local
-/// days, each area with a threshold (<c>alert_thresholds</c>) that holds one of those counties — the
+/// days (its <see cref="DataChange"/>), each area with a threshold (<c>alert_thresholds</c>) that holds one of those counties — the
 /// county, a county with its queen neighbours, a HIDTA region — has those days counted again, and a
 /// day at or above the threshold is stored as the spike job would store it (method <c>threshold</c>,
 /// the same stable id, the same count of the events shared beyond their agency), so whichever of the
@@ -20,20 +21,20 @@ public static class ThresholdCheck
 {
     private const string Shared = "NOT EXISTS (SELECT 1 FROM agency_sharing s WHERE s.owner = e.source_agency)";
 
-    /// <summary>Checks the areas that <paramref name="touched"/> added overdoses to; stores the days that cross their thresholds.</summary>
+    /// <summary>Checks the areas a change of overdoses reached; stores the days that cross their thresholds.</summary>
     /// <param name="dataSource">The database.</param>
-    /// <param name="touched">The counties and local days a commit added overdoses to.</param>
+    /// <param name="change">What a commit changed: its events' counties and the days from its first to its last (a change of all overdoses reaches every area).</param>
     /// <param name="asOf">The date that stands for every county's today (Analysis:AsOf), or null for each county's own.</param>
     /// <param name="spikeDays">How many days up to today the spike job looks at (Analysis:SpikeDays).</param>
     /// <param name="now">The present instant.</param>
     /// <param name="cancellationToken">Cancels the queries.</param>
     /// <returns>The alerts stored now (empty when none was new).</returns>
     public static async Task<IReadOnlyList<NewAlert>> CheckAsync(
-        NpgsqlDataSource dataSource, IReadOnlyCollection<CountyDay> touched, DateOnly? asOf, int spikeDays, DateTimeOffset now, CancellationToken cancellationToken = default)
+        NpgsqlDataSource dataSource, DataChange change, DateOnly? asOf, int spikeDays, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(touched);
-        if (touched.Count == 0)
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.Kind != DataKind.Overdoses || change.IsEmpty)
         {
             return [];
         }
@@ -54,7 +55,8 @@ public static class ThresholdCheck
             }
         }
 
-        foreach (var county in touched.Select(t => t.County).Distinct(StringComparer.Ordinal))
+        var counties = change.Everything ? areas.Geoids : change.Counties;
+        foreach (var county in counties)
         {
             if (!areas.IndexOf.TryGetValue(county, out var i))
             {
@@ -76,15 +78,21 @@ public static class ThresholdCheck
             }
         }
 
-        // Each area's days that the commit touched, within the days the spike job looks at.
-        var daysOf = touched.GroupBy(t => t.County, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(t => t.Day).ToHashSet(), StringComparer.Ordinal);
+        // Each area's days that the change reached, within the days the spike job looks at.
         var checks = new List<((string Kind, string Id) Area, DateOnly Day)>();
         foreach (var (area, (_, members, _)) in candidates)
         {
             var last = members.Min(j => asOf ?? LocalDays.Of(now, areas.Zones[j]));
             var first = last.AddDays(1 - spikeDays);
-            var days = members.SelectMany(j => daysOf.GetValueOrDefault(areas.Geoids[j]) ?? []).Distinct();
-            checks.AddRange(days.Where(d => d >= first && d <= last).Select(d => (area, d)));
+            if (!change.Everything)
+            {
+                (first, last) = (first > change.FirstDay ? first : change.FirstDay, last < change.LastDay ? last : change.LastDay);
+            }
+
+            for (var day = first; day <= last; day = day.AddDays(1))
+            {
+                checks.Add((area, day));
+            }
         }
 
         if (checks.Count == 0)

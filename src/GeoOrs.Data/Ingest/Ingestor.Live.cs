@@ -26,17 +26,11 @@ public sealed record LiveEvent(
     public bool Valid => Errors is null;
 }
 
-/// <summary>A county and local day that a live request added events to.</summary>
-/// <param name="County">The county's GEOID.</param>
-/// <param name="Day">The local day (the date in the county's time zone).</param>
-public readonly record struct CountyDay(string County, DateOnly Day);
-
 /// <summary>What a live request stored.</summary>
 /// <param name="BatchId">The batch that records it; null when no event of it was valid (nothing is recorded).</param>
 /// <param name="Events">Each event's outcome, in the request's order.</param>
-/// <param name="Touched">The counties and local days of the events it stored.</param>
 /// <param name="Change">What the commit changed (its events' counties, days and box, recorded in its transaction), or null when it stored nothing.</param>
-public sealed record LiveBatch(long? BatchId, IReadOnlyList<LiveEvent> Events, IReadOnlyList<CountyDay> Touched, Status.DataChange? Change)
+public sealed record LiveBatch(long? BatchId, IReadOnlyList<LiveEvent> Events, Status.DataChange? Change)
 {
     /// <summary>How many events this request stored.</summary>
     public int Created => Events.Count(e => e.Created);
@@ -178,7 +172,7 @@ public static partial class Ingestor
         if (staged.Count == 0)
         {
             await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-            return new LiveBatch(null, [.. Enumerable.Range(0, records.Count).Select(i => new LiveEvent(i, null, false, errorsOf[i]))], [], null);
+            return new LiveBatch(null, [.. Enumerable.Range(0, records.Count).Select(i => new LiveEvent(i, null, false, errorsOf[i]))], null);
         }
 
         int accepted;
@@ -244,7 +238,6 @@ public static partial class Ingestor
         // A request may hold one external id twice: the first is stored, the others are its duplicates.
         var results = new LiveEvent[records.Count];
         var first = new HashSet<(string, string)>();
-        var touched = new HashSet<CountyDay>();
         for (var i = 0; i < records.Count; i++)
         {
             if (placeOf[i] < 0)
@@ -257,13 +250,9 @@ public static partial class Ingestor
             var (id, created) = ids[(row.Agency, row.ExternalId)];
             var stored = created && first.Add((row.Agency, row.ExternalId));
             results[i] = new LiveEvent(i, id, !stored, null, row.Agency, row.ExternalId, row.County, row.Day);
-            if (stored && row.County is not null)
-            {
-                touched.Add(new CountyDay(row.County, row.Day));
-            }
         }
 
-        return new LiveBatch(batchId, results, [.. touched.OrderBy(t => t.County, StringComparer.Ordinal).ThenBy(t => t.Day)], change.IsEmpty ? null : change);
+        return new LiveBatch(batchId, results, change.IsEmpty ? null : change);
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using GeoOrs.Data.Alerts;
 using GeoOrs.Data.Ingest;
+using GeoOrs.Data.Status;
+using GeoOrs.Data.Tiles;
 using Npgsql;
 using Hangfire;
 
@@ -72,33 +74,47 @@ internal static class AfterIngest
             versions.Apply(change); // the events are stored: the sender's next request must see them
         }
 
-        if (kind != EventKind.Overdoses)
+        await CheckThresholdsAsync(batch.Change, settings, dataSource, clock, log);
+        if (kind == EventKind.Overdoses && settings.LargeIngestEvents > 0 && batch.Created >= settings.LargeIngestEvents)
+        {
+            AnalysisQueue.Enqueue(jobs, "hotspots", "ingest", settings);
+        }
+    }
+
+    /// <summary>
+    /// Checks at once the fixed thresholds of the areas a committed change of overdoses reached
+    /// (<see cref="ThresholdCheck"/>): an alert is stored, streamed and queued for webhooks now rather
+    /// than at the next spike run. Not cancelled with the client (the events are stored, their alerts
+    /// are owed); should the check fail, the spike job stores the alert at its next run.
+    /// </summary>
+    /// <param name="change">What the commit changed, or null.</param>
+    /// <param name="settings">The analysis settings (the spike days, the as-of date).</param>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="clock">The clock (each area's today).</param>
+    /// <param name="log">Where alerts and a failed check are reported.</param>
+    public static async Task CheckThresholdsAsync(DataChange? change, AnalysisOptions settings, NpgsqlDataSource dataSource, TimeProvider clock, ILogger log)
+    {
+        if (change is null || change.Kind != DataKind.Overdoses)
         {
             return;
         }
 
         try
         {
-            // Not cancelled with the client: the events are stored, their alerts are owed.
             using var limit = new CancellationTokenSource(ThresholdCheckTimeout);
-            var alerts = await ThresholdCheck.CheckAsync(dataSource, batch.Touched, settings.AsOfDay, settings.SpikeDays, clock.GetUtcNow(), limit.Token);
+            var alerts = await ThresholdCheck.CheckAsync(dataSource, change, settings.AsOfDay, settings.SpikeDays, clock.GetUtcNow(), limit.Token);
             foreach (var alert in alerts)
             {
-                log.LogInformation("Threshold alert {Alert}: {Area} {Kind} has {Observed} overdoses on {Day} (threshold {Threshold})",
-                    alert.Id, alert.AreaId, alert.AreaKind, alert.Observed, alert.Day, alert.Threshold);
+                log.LogInformation("Threshold alert {Alert}: {Kind} {Area} has {Observed} overdoses on {Day} (threshold {Threshold})",
+                    alert.Id, alert.AreaKind, alert.AreaId, alert.Observed, alert.Day, alert.Threshold);
             }
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            log.LogWarning(e, "The thresholds of batch {Batch} were not checked at ingest; the spike job checks them at its next run", batch.BatchId);
-        }
-
-        if (settings.LargeIngestEvents > 0 && batch.Created >= settings.LargeIngestEvents)
-        {
-            AnalysisQueue.Enqueue(jobs, "hotspots", "ingest", settings);
+            log.LogWarning(e, "The fixed thresholds were not checked at ingest (version {Version}); the spike job checks them at its next run", change.Version);
         }
     }
 
-    /// <summary>How long the threshold check after a live commit may take.</summary>
+    /// <summary>How long the threshold check after a commit may take.</summary>
     private static readonly TimeSpan ThresholdCheckTimeout = TimeSpan.FromSeconds(4);
 }

@@ -96,11 +96,13 @@ internal static partial class IngestEndpoints
         IngestMetrics.BatchFinished(batch, "http", System.Diagnostics.Stopwatch.GetElapsedTime(started));
         var job = await AfterIngest.RunAsync(request.Kind, batch, services.GetRequiredService<IOptions<AnalysisOptions>>().Value,
             services.GetRequiredService<Hangfire.IBackgroundJobClient>(), services.GetRequiredService<DataVersions>());
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("GeoOrs.Ingest");
         if (job is not null)
         {
-            services.GetRequiredService<ILoggerFactory>().CreateLogger("GeoOrs.Ingest")
-                .LogInformation("Batch {Batch} stored {Events} overdoses: hot spot run enqueued (job {Job})", batch.Id, batch.Accepted, job);
+            log.LogInformation("Batch {Batch} stored {Events} overdoses: hot spot run enqueued (job {Job})", batch.Id, batch.Accepted, job);
         }
+
+        await AfterIngest.CheckThresholdsAsync(batch.Change, services.GetRequiredService<IOptions<AnalysisOptions>>().Value, dataSource, clock, log);
 
         return batch;
     }
