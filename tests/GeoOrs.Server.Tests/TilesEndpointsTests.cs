@@ -43,9 +43,9 @@ public class TilesEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFa
         Assert.NotNull(etag);
         Assert.False(etag.IsWeak);
 
-        // Other tests reload the boundaries of the shared database now and then, which changes the
-        // tile's ETag (it names the data's versions): then the answer is the tile with its new ETag,
-        // and the new one is asked for again.
+        // Other tests write events in the public's window of the shared database now and then, which
+        // may change the tile (its ETag hashes its bytes): then the answer is the tile with its new
+        // ETag, and the new one is asked for again.
         for (var attempt = 0; ; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/tiles/states/4/4/6.mvt", UriKind.Relative));
