@@ -9,14 +9,14 @@
 #      from 8 concurrent posters (one agency); sustained events/s of the latter;
 #   2. time from a POST's answer to its county tile (z7, cached before) and /api/areas showing it
 #      (VISIBLE trials);
-#   3. cached county-tile throughput (wrk, CONNS connections, the county tiles of bench/tiles'
-#      list) with no feed, a feed of 1 event/s and one of 10 events/s, as ratios to no feed,
+#   3. cached county-tile throughput (wrk, CONNS connections, up to 150 county tiles a zoom, z 3-10,
+#      holding sampled events) with no feed, a feed of 1 event/s and one of 10 events/s, as ratios to no feed,
 #      ROUNDS rounds of SECS s, the order rotating;
 #   4. time from a threshold-crossing POST's answer to the alert on the SSE stream (ALERTS trials).
 # Results: bench/results/live/results.txt (and the raw logs beside it).
 #
 # Environment: ROWS (1000000), SEQ (200), CONC_N (800), VISIBLE (20), ALERTS (5), ROUNDS (3), SECS (20), CONNS (4).
-# A quick check of the script: ROWS=20000 SEQ=20 CONC_N=40 VISIBLE=3 ALERTS=2 ROUNDS=1 SECS=3 bench/live/run.sh
+# A quick check of the script: ROWS=100000 SEQ=20 CONC_N=40 VISIBLE=3 ALERTS=2 ROUNDS=1 SECS=3 bench/live/run.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tiles/lib.sh"
 ROWS=${ROWS:-1000000}
