@@ -192,6 +192,61 @@ public class LiveIngestTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     }
 
     [Fact]
+    public async Task Concurrent_posts_of_one_agency_store_each_external_id_once()
+    {
+        var agency = NewAgency();
+        var day = NewDay();
+        using var client = await factory.ClientForAsync("law_enforcement", agency);
+
+        // Eight posters at once, each with its own events and one event they all send.
+        var posts = await Task.WhenAll(Enumerable.Range(0, 8).Select(async p =>
+        {
+            var results = new List<(HttpStatusCode Status, long Id)>();
+            foreach (var id in new[] { $"own-{p}-a", "shared", $"own-{p}-b" })
+            {
+                var (status, body, response) = await PostAsync(client, "/api/ingest/overdoses/event", Event(id, day));
+                response.Dispose();
+                results.Add((status, status is HttpStatusCode.Created or HttpStatusCode.OK ? body.GetProperty("id").GetInt64() : 0));
+            }
+
+            return results;
+        }));
+
+        var all = posts.SelectMany(p => p).ToList();
+        Assert.All(all, r => Assert.True(r.Status is HttpStatusCode.Created or HttpStatusCode.OK, r.Status.ToString()));
+        var shared = posts.Select(p => p[1]).ToList();
+        Assert.Single(shared, r => r.Status == HttpStatusCode.Created);
+        Assert.Single(shared.Select(r => r.Id).Distinct());
+        Assert.Equal(17, all.Count(r => r.Status == HttpStatusCode.Created));
+        Assert.Equal(17, await CountAsync(agency));
+    }
+
+    [Fact]
+    public async Task Live_posts_beside_a_bulk_batch_of_the_agency_store_each_event_once()
+    {
+        var agency = NewAgency();
+        var day = NewDay();
+        using var client = await factory.ClientForAsync("law_enforcement", agency);
+        var lines = string.Join("\n", Enumerable.Range(0, 3000).Select(i => Event($"b{i}", day)));
+
+        var batch = PostAsync(client, "/api/ingest/overdoses", lines, "application/x-ndjson");
+        var live = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            await Task.Delay(i * 10);
+            var (status, _, response) = await PostAsync(client, "/api/ingest/overdoses/event", Event($"b{i * 100}", day));
+            response.Dispose();
+            return status;
+        }));
+        var (stored, record, done) = await batch;
+        done.Dispose();
+
+        Assert.Equal(HttpStatusCode.Created, stored);
+        Assert.All(live, s => Assert.True(s is HttpStatusCode.Created or HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, s.ToString()));
+        Assert.Equal(3000 - live.Count(s => s == HttpStatusCode.Created), record.GetProperty("accepted").GetInt32());
+        Assert.Equal(3000, await CountAsync(agency));
+    }
+
+    [Fact]
     public async Task Overload_answers_503_with_retry_after_and_nothing_is_stored()
     {
         await using var small = new GeoOrsFactory(new Dictionary<string, string?>
