@@ -127,8 +127,7 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
                 {
                     if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), stoppingToken))
                     {
-                        await using var ping = new NpgsqlCommand("SELECT 1", connection); // proves the connection is alive
-                        await ping.ExecuteNonQueryAsync(stoppingToken);
+                        await DataVersionStore.PingAsync(connection, stoppingToken); // proves the connection is alive
                     }
                 }
             }
