@@ -299,33 +299,33 @@ public class LiveIngestTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     [Fact]
     public async Task A_threshold_crossed_by_live_posts_on_two_servers_is_stored_once_and_streamed_at_once()
     {
-        // Niobrara County, Wyoming, in June 1996: no other test uses it or that window.
-        const string Niobrara = "56027";
-        var settings = new Dictionary<string, string?> { ["Analysis:AsOf"] = "1996-06-30", ["Analysis:SpikeDays"] = "31" };
+        // Harding County, South Dakota, in June 1993: no other test uses it or that year.
+        const string Harding = "46063";
+        var settings = new Dictionary<string, string?> { ["Analysis:AsOf"] = "1993-06-30", ["Analysis:SpikeDays"] = "31" };
         await using var one = new GeoOrsFactory(settings);
         await using var two = new GeoOrsFactory(settings);
         using var admin = one.CreateClient("admin");
-        using (var lookup = JsonDocument.Parse(await admin.GetStringAsync(new Uri("/api/boundaries/lookup?lon=-104.47&lat=43.06", UriKind.Relative))))
+        using (var lookup = JsonDocument.Parse(await admin.GetStringAsync(new Uri("/api/boundaries/lookup?lon=-103.5&lat=45.58", UriKind.Relative))))
         {
-            Assert.Equal(Niobrara, lookup.RootElement.GetProperty("county").GetProperty("geoid").GetString());
+            Assert.Equal(Harding, lookup.RootElement.GetProperty("county").GetProperty("geoid").GetString());
         }
 
-        using (var put = await admin.PutAsJsonAsync(new Uri($"/api/admin/thresholds/county/{Niobrara}", UriKind.Relative), new { threshold = 3 }))
+        using (var put = await admin.PutAsJsonAsync(new Uri($"/api/admin/thresholds/county/{Harding}", UriKind.Relative), new { threshold = 3 }))
         {
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         }
 
         try
         {
-            var day = new DateOnly(1996, 6, 1).AddDays(Random.Shared.Next(0, 29));
-            var alertId = NewAlert.IdOf("county", Niobrara, "threshold", day);
+            var day = new DateOnly(1993, 6, 1).AddDays(Random.Shared.Next(0, 29));
+            var alertId = NewAlert.IdOf("county", Harding, "threshold", day);
             var agency = NewAgency();
             using var first = await one.ClientForAsync("law_enforcement", agency);
             using var second = await two.ClientForAsync("law_enforcement", agency);
-            string At(string id) => Event(id, day, lat: "43.06", lon: "-104.47");
+            string At(string id) => Event(id, day, lat: "45.58", lon: "-103.5");
 
             using var reader = two.CreateClient("partner");
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/alerts/stream?area=county:{Niobrara}", UriKind.Relative));
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/alerts/stream?area=county:{Harding}", UriKind.Relative));
             request.Headers.Accept.ParseAdd("text/event-stream");
             using var stream = await reader.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
             using var events = new SseReader(await stream.Content.ReadAsStreamAsync());
@@ -333,7 +333,7 @@ public class LiveIngestTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
 
             // Two events: below the threshold, no alert.
             Assert.Equal(HttpStatusCode.Created, (await PostAsync(first, "/api/ingest/overdoses/events", $"[{At("n1")}, {At("n2")}]")).Status);
-            Assert.DoesNotContain(await TestAlerts.OfAreaAsync(Niobrara), a => a.Id == alertId);
+            Assert.DoesNotContain(await TestAlerts.OfAreaAsync(Harding), a => a.Id == alertId);
 
             // The third and fourth at once, one on each server: both cross, one alert.
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -347,56 +347,56 @@ public class LiveIngestTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
                 Assert.Equal("threshold", data.RootElement.GetProperty("method").GetString());
             }
 
-            var alert = Assert.Single(await TestAlerts.OfAreaAsync(Niobrara));
+            var alert = Assert.Single(await TestAlerts.OfAreaAsync(Harding));
             Assert.Equal(alertId, alert.Id);
             Assert.InRange(alert.Observed, 3, 4);
 
             // A fifth event: the day's alert is not stored or streamed again.
             Assert.Equal(HttpStatusCode.Created, (await PostAsync(second, "/api/ingest/overdoses/event", At("n5"))).Status);
-            Assert.Single(await TestAlerts.OfAreaAsync(Niobrara));
+            Assert.Single(await TestAlerts.OfAreaAsync(Harding));
             await Assert.ThrowsAnyAsync<Exception>(() => events.NextEventAsync(TimeSpan.FromSeconds(1)));
         }
         finally
         {
-            using var delete = await admin.DeleteAsync(new Uri($"/api/admin/thresholds/county/{Niobrara}", UriKind.Relative));
+            using var delete = await admin.DeleteAsync(new Uri($"/api/admin/thresholds/county/{Harding}", UriKind.Relative));
         }
     }
 
     [Fact]
     public async Task A_batch_that_crosses_a_threshold_alerts_as_it_is_answered()
     {
-        // Weston County, Wyoming, in June 1996: no other test uses it or that window.
-        const string Weston = "56045";
-        await using var server = new GeoOrsFactory(new Dictionary<string, string?> { ["Analysis:AsOf"] = "1996-06-30", ["Analysis:SpikeDays"] = "31" });
+        // Sioux County, Nebraska, in June 1993: no other test uses it or that year.
+        const string Sioux = "31165";
+        await using var server = new GeoOrsFactory(new Dictionary<string, string?> { ["Analysis:AsOf"] = "1993-06-30", ["Analysis:SpikeDays"] = "31" });
         using var admin = server.CreateClient("admin");
-        using (var lookup = JsonDocument.Parse(await admin.GetStringAsync(new Uri("/api/boundaries/lookup?lon=-104.57&lat=43.84", UriKind.Relative))))
+        using (var lookup = JsonDocument.Parse(await admin.GetStringAsync(new Uri("/api/boundaries/lookup?lon=-103.76&lat=42.49", UriKind.Relative))))
         {
-            Assert.Equal(Weston, lookup.RootElement.GetProperty("county").GetProperty("geoid").GetString());
+            Assert.Equal(Sioux, lookup.RootElement.GetProperty("county").GetProperty("geoid").GetString());
         }
 
-        using (var put = await admin.PutAsJsonAsync(new Uri($"/api/admin/thresholds/county/{Weston}", UriKind.Relative), new { threshold = 2 }))
+        using (var put = await admin.PutAsJsonAsync(new Uri($"/api/admin/thresholds/county/{Sioux}", UriKind.Relative), new { threshold = 2 }))
         {
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         }
 
         try
         {
-            var day = new DateOnly(1996, 6, 1).AddDays(Random.Shared.Next(0, 29));
+            var day = new DateOnly(1993, 6, 1).AddDays(Random.Shared.Next(0, 29));
             using var client = await server.ClientForAsync("law_enforcement", NewAgency());
-            var (one, _, _) = await PostAsync(client, "/api/ingest/overdoses", Event("w1", day, lat: "43.84", lon: "-104.57"), "application/x-ndjson");
+            var (one, _, _) = await PostAsync(client, "/api/ingest/overdoses", Event("w1", day, lat: "42.49", lon: "-103.76"), "application/x-ndjson");
             Assert.Equal(HttpStatusCode.Created, one);
-            Assert.Empty(await TestAlerts.OfAreaAsync(Weston));
+            Assert.Empty(await TestAlerts.OfAreaAsync(Sioux));
 
-            var (two, _, _) = await PostAsync(client, "/api/ingest/overdoses", Event("w2", day, lat: "43.84", lon: "-104.57"), "application/x-ndjson");
+            var (two, _, _) = await PostAsync(client, "/api/ingest/overdoses", Event("w2", day, lat: "42.49", lon: "-103.76"), "application/x-ndjson");
             Assert.Equal(HttpStatusCode.Created, two);
-            var alert = Assert.Single(await TestAlerts.OfAreaAsync(Weston));
-            Assert.Equal(NewAlert.IdOf("county", Weston, "threshold", day), alert.Id);
+            var alert = Assert.Single(await TestAlerts.OfAreaAsync(Sioux));
+            Assert.Equal(NewAlert.IdOf("county", Sioux, "threshold", day), alert.Id);
             Assert.Equal(2, alert.Observed);
             Assert.Null(alert.RunId);
         }
         finally
         {
-            using var delete = await admin.DeleteAsync(new Uri($"/api/admin/thresholds/county/{Weston}", UriKind.Relative));
+            using var delete = await admin.DeleteAsync(new Uri($"/api/admin/thresholds/county/{Sioux}", UriKind.Relative));
         }
     }
 }
