@@ -465,4 +465,37 @@ public class TileInvalidationTests(GeoOrsFactory factory) : IClassFixture<GeoOrs
             break;
         }
     }
+
+    [Fact]
+    public async Task Concurrent_misses_of_a_tile_make_it_once_and_a_change_that_reaches_it_starts_a_new_making()
+    {
+        await SeedAsync();
+        await WaitLiveAsync(factory);
+        await AreasKnownAsync(factory);
+        var cache = factory.Services.GetRequiredService<TileCache>();
+        var scope = TileScope.Of(VectorTileLayers.All["counties"], TileMath.TileOf(Lon, Lat, 8), new LayerQuery(new DateOnly(1978, 6, 1), new DateOnly(1978, 6, 30)));
+        var key = $"flight/{Guid.NewGuid():N}";
+        var makes = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task<(byte[] Bytes, int Features)> Make(CancellationToken cancellationToken)
+        {
+            var made = Interlocked.Increment(ref makes);
+            await gate.Task.WaitAsync(cancellationToken);
+            return ([(byte)made], 1);
+        }
+
+        var before = Enumerable.Range(0, 4).Select(_ => cache.MakeAsync(key, scope, Make, CancellationToken.None)).ToArray();
+        Assert.Equal(1, Volatile.Read(ref makes));
+
+        // The event's change reaches the tile: a request after it does not wait for the making from before.
+        await AddEventAsync(factory, "overdoses");
+        var after = cache.MakeAsync(key, scope, Make, CancellationToken.None);
+        Assert.Equal(2, Volatile.Read(ref makes));
+
+        gate.SetResult();
+        Assert.All(await Task.WhenAll(before), tile => Assert.Equal(1, tile.Raw[0]));
+        Assert.Equal(2, (await after).Raw[0]);
+        Assert.Equal(2, makes);
+        Assert.True(cache.TryGet(key, out var kept) && kept.Raw[0] == 2, "the tile made after the change is the one kept");
+    }
 }

@@ -130,6 +130,11 @@ internal sealed class TileCache : IDisposable
     private readonly CancellationTokenSource[] _generations = [.. Enum.GetValues<DataKind>().Select(_ => new CancellationTokenSource())];
     private readonly Lock _lock = new();
     private readonly Queue<(long Sequence, Reach Reach)> _recent = new();
+
+    // Tiles being made for the cache, by key: a request that misses while its tile is being made
+    // waits for that making instead of making the tile again. A change drops the makings it
+    // reaches, so a request that comes after the change makes its tile anew.
+    private readonly ConcurrentDictionary<string, Making> _making = new(StringComparer.Ordinal);
     private long _sequence;
     private volatile AreaEnvelopes? _areas;
     private int _loadingAreas;
@@ -180,6 +185,76 @@ internal sealed class TileCache : IDisposable
 
         tile = null!;
         return false;
+    }
+
+    /// <summary>
+    /// The tile of <paramref name="key"/> made by <paramref name="make"/> and kept (<see cref="Set"/>),
+    /// or, while the same tile is already being made for another request and no change has reached it
+    /// since, that making's tile: concurrent misses of one tile (after a change dropped it) make it once.
+    /// A request whose wait is cancelled stops waiting; one whose maker's request went away makes the
+    /// tile itself. With the cache off every request makes its own tile.
+    /// </summary>
+    public async Task<TileBytes> MakeAsync(
+        string key, TileScope scope, Func<CancellationToken, Task<(byte[] Bytes, int Features)>> make, CancellationToken cancellationToken)
+    {
+        while (Enabled)
+        {
+            if (_making.TryGetValue(key, out var other))
+            {
+                try
+                {
+                    return await other.Tile.Task.WaitAsync(cancellationToken);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    _making.TryRemove(KeyValuePair.Create(key, other)); // its maker left: make it here
+                    continue;
+                }
+            }
+
+            var mine = new Making(scope);
+            if (!_making.TryAdd(key, mine))
+            {
+                continue;
+            }
+
+            try
+            {
+                var tile = await MakeAndKeepAsync(key, scope, make, cancellationToken);
+                mine.Tile.SetResult(tile);
+                return tile;
+            }
+            catch (Exception e)
+            {
+                if (e is OperationCanceledException)
+                {
+                    mine.Tile.SetCanceled(CancellationToken.None);
+                }
+                else
+                {
+                    mine.Tile.SetException(e);
+                    _ = mine.Tile.Task.Exception; // observed here; the waiters see it too
+                }
+
+                throw;
+            }
+            finally
+            {
+                _making.TryRemove(KeyValuePair.Create(key, mine));
+            }
+        }
+
+        return await MakeAndKeepAsync(key, scope, make, cancellationToken);
+    }
+
+    private async Task<TileBytes> MakeAndKeepAsync(
+        string key, TileScope scope, Func<CancellationToken, Task<(byte[] Bytes, int Features)>> make, CancellationToken cancellationToken)
+    {
+        var since = Sequence; // before the data is read
+        var (bytes, features) = await make(cancellationToken);
+        var tile = new TileBytes(bytes, features, scope);
+        Set(key, tile, since);
+        return tile;
     }
 
     /// <summary>
@@ -305,6 +380,14 @@ internal sealed class TileCache : IDisposable
 
         old.Cancel();
         old.Dispose();
+        foreach (var (key, making) in _making)
+        {
+            if (reach.Touches(making.Scope))
+            {
+                _making.TryRemove(KeyValuePair.Create(key, making)); // later requests make the tile anew
+            }
+        }
+
         _derived.Compact(0); // take the expired entries out now, not on a later access
         if (_cache is null)
         {
@@ -339,6 +422,14 @@ internal sealed class TileCache : IDisposable
         {
             generation.Dispose();
         }
+    }
+
+    /// <summary>A tile being made, and what it is made from.</summary>
+    private sealed class Making(TileScope scope)
+    {
+        public TileScope Scope { get; } = scope;
+
+        public TaskCompletionSource<TileBytes> Tile { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>

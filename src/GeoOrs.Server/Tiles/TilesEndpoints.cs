@@ -192,10 +192,7 @@ internal static class TilesEndpoints
         var cached = cache.TryGet(key, out var tile);
         if (!cached)
         {
-            var since = cache.Sequence; // before the data is read
-            var (bytes, features) = await make(cancellationToken);
-            tile = new TileBytes(bytes, features, scope);
-            cache.Set(key, tile, since);
+            tile = await cache.MakeAsync(key, scope, make, cancellationToken);
         }
 
         var encoding = compress ? Negotiate(http.Request) : null;
