@@ -53,18 +53,7 @@ internal static class WorkLimits
             heavy.Started();
             try
             {
-                // A handler that returns a task hands it back unawaited: hold the permit until it is done.
-                var result = await next(context);
-                switch (result)
-                {
-                    case Task<IResult> pending:
-                        return await pending;
-                    case Task pending:
-                        await pending;
-                        break;
-                }
-
-                return result;
+                return await Completed(await next(context));
             }
             finally
             {
@@ -90,19 +79,26 @@ internal static class WorkLimits
                 return LiveBusy(http);
             }
 
-            // A handler that returns a task hands it back unawaited: hold the permit until it is done.
-            var result = await next(context);
-            switch (result)
-            {
-                case Task<IResult> pending:
-                    return await pending;
-                case Task pending:
-                    await pending;
-                    break;
-            }
-
-            return result;
+            return await Completed(await next(context));
         });
+
+    /// <summary>
+    /// A handler's result once it is done: a handler that returns a task hands it back unawaited, and
+    /// a permit must be held until it is done.
+    /// </summary>
+    private static async ValueTask<object?> Completed(object? result)
+    {
+        switch (result)
+        {
+            case Task<IResult> pending:
+                return await pending;
+            case Task pending:
+                await pending;
+                break;
+        }
+
+        return result;
+    }
 
     /// <summary>Seconds a live sender is told to wait when the server is busy.</summary>
     public const int LiveRetryAfterSeconds = 1;
