@@ -152,6 +152,8 @@ public sealed class DatabaseFaultsTests
         Assert.Equal(DatabaseFaultHandler.Fault.Unavailable, DatabaseFaultHandler.Classify(new NpgsqlException("Failed to connect", new System.Net.Sockets.SocketException(111))));
         Assert.Equal(DatabaseFaultHandler.Fault.Unavailable, DatabaseFaultHandler.Classify(new NpgsqlException("Exception while reading from stream", new EndOfStreamException())));
         Assert.Equal(DatabaseFaultHandler.Fault.TimedOut, DatabaseFaultHandler.Classify(new NpgsqlException("The operation has timed out", new TimeoutException())));
+        Assert.Equal(DatabaseFaultHandler.Fault.Exhausted, DatabaseFaultHandler.Classify(new NpgsqlException(
+            "The connection pool has been exhausted, either raise 'Max Pool Size' (currently 2) or 'Timeout' (currently 1 seconds) in your connection string.", new TimeoutException())));
         Assert.Equal(DatabaseFaultHandler.Fault.None, DatabaseFaultHandler.Classify(new InvalidOperationException("a bug")));
         Assert.Equal(DatabaseFaultHandler.Fault.None, DatabaseFaultHandler.Classify(new ArgumentOutOfRangeException("day")));
     }

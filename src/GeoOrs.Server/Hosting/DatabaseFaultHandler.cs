@@ -19,6 +19,9 @@ internal sealed class DatabaseFaultHandler(IProblemDetailsService problems, ILog
     /// <summary>Seconds a client is told to wait after its work timed out.</summary>
     public const int TimedOutRetryAfterSeconds = 10;
 
+    /// <summary>Seconds a client is told to wait when its request class's pool had no connection free in time.</summary>
+    public const int ExhaustedRetryAfterSeconds = 2;
+
     /// <summary>Why database work failed, as far as the client is concerned.</summary>
     internal enum Fault
     {
@@ -30,6 +33,13 @@ internal sealed class DatabaseFaultHandler(IProblemDetailsService problems, ILog
 
         /// <summary>A statement ran past its timeout (or the database did not answer in time).</summary>
         TimedOut,
+
+        /// <summary>
+        /// Every connection of the request class's pool was busy for the whole connection timeout
+        /// (<c>Max Pool Size</c>, <c>Timeout</c> in the connection string): the database is slow or
+        /// the class has more requests than connections.
+        /// </summary>
+        Exhausted,
     }
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
@@ -40,9 +50,14 @@ internal sealed class DatabaseFaultHandler(IProblemDetailsService problems, ILog
             return false;
         }
 
+        var (what, seconds, title) = fault switch
+        {
+            Fault.TimedOut => ("timed out", TimedOutRetryAfterSeconds, "The database timed out"),
+            Fault.Exhausted => ("has no connection free", ExhaustedRetryAfterSeconds, "The database has no connection free"),
+            _ => ("is unavailable", UnavailableRetryAfterSeconds, "The database is unavailable"),
+        };
         log.LogWarning("{Method} {Path}: the database {What} ({Error})", httpContext.Request.Method, httpContext.Request.Path,
-            fault == Fault.TimedOut ? "timed out" : "is unavailable", exception.GetBaseException().Message);
-        var seconds = fault == Fault.TimedOut ? TimedOutRetryAfterSeconds : UnavailableRetryAfterSeconds;
+            what, exception.GetBaseException().Message);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -51,10 +66,13 @@ internal sealed class DatabaseFaultHandler(IProblemDetailsService problems, ILog
             ProblemDetails =
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
-                Title = fault == Fault.TimedOut ? "The database timed out" : "The database is unavailable",
-                Detail = fault == Fault.TimedOut
-                    ? $"The request's database work ran longer than its statement timeout (Database:StatementTimeouts) and was cancelled; retry after {seconds} s, or ask for less."
-                    : $"The server cannot reach its database now; retry after {seconds} s.",
+                Title = title,
+                Detail = fault switch
+                {
+                    Fault.TimedOut => $"The request's database work ran longer than its statement timeout (Database:StatementTimeouts) and was cancelled; retry after {seconds} s, or ask for less.",
+                    Fault.Exhausted => $"Every database connection of this kind of request was busy for the whole connection timeout ('Max Pool Size' and 'Timeout' of Database:ConnectionString); nothing was done; retry after {seconds} s.",
+                    _ => $"The server cannot reach its database now; retry after {seconds} s.",
+                },
             },
         });
     }
@@ -64,8 +82,13 @@ internal sealed class DatabaseFaultHandler(IProblemDetailsService problems, ILog
     /// PostgreSQL's connection errors (class 08), operator interventions (57P: shutting down,
     /// starting), lack of resources (class 53: too many connections), a database that is gone
     /// (3D000) and a cancelled statement (57014: the statement timeout; a client's own cancel never
-    /// gets here); Npgsql's socket, stream and timeout failures.
+    /// gets here); Npgsql's socket, stream and timeout failures, and its pool's, which has no type of
+    /// its own: a <see cref="NpgsqlException"/> over a <see cref="TimeoutException"/> whose message
+    /// says the pool is exhausted.
     /// </summary>
+    /// <summary>How Npgsql begins the message of a pool that had no connection free within <c>Timeout</c>.</summary>
+    internal const string PoolExhausted = "The connection pool has been exhausted";
+
     internal static Fault Classify(Exception exception)
     {
         for (Exception? e = exception; e is not null; e = e.InnerException)
@@ -81,6 +104,8 @@ internal sealed class DatabaseFaultHandler(IProblemDetailsService problems, ILog
                     return Fault.Unavailable;
                 case PostgresException:
                     return Fault.None;
+                case NpgsqlException { InnerException: TimeoutException } n when n.Message.StartsWith(PoolExhausted, StringComparison.Ordinal):
+                    return Fault.Exhausted;
                 case NpgsqlException { InnerException: TimeoutException }:
                     return Fault.TimedOut;
                 case NpgsqlException { InnerException: SocketException or IOException or EndOfStreamException }:
