@@ -43,6 +43,7 @@ var app = builder.Build();
 await app.PrepareDatabaseAsync();
 await app.PrepareJobStorageAsync();
 
+app.UseGeoOrsForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

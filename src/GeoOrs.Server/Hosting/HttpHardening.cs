@@ -6,6 +6,8 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.HttpOverrides;
+using IPNetwork = System.Net.IPNetwork;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -42,6 +44,14 @@ internal sealed class HttpOptions : IValidatableObject
     /// </summary>
     public long MaxAnalysisBodyBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// The reverse proxies (addresses such as <c>127.0.0.1</c>, or networks such as <c>10.0.0.0/8</c>)
+    /// whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> the server believes: a request from one
+    /// of them counts against the client address it names (rate limit, <c>/metrics</c> from loopback).
+    /// Empty (the default) trusts no one, and every request is its own peer's.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
+
     /// <summary>Whether <see cref="CorsOrigins"/> is the single wildcard <c>*</c>.</summary>
     public bool AnyOrigin => CorsOrigins is ["*"];
 
@@ -60,6 +70,13 @@ internal sealed class HttpOptions : IValidatableObject
             {
                 yield return new ValidationResult($"{Section}:{name} must be a positive number, not {value}", [name]);
             }
+        }
+
+        foreach (var proxy in TrustedProxies.Where(p => !IPAddress.TryParse(p, out _) && !IPNetwork.TryParse(p, out _)))
+        {
+            yield return new ValidationResult(
+                $"{Section}:{nameof(TrustedProxies)}: '{proxy}' is neither an IP address (127.0.0.1, ::1) nor a network (10.0.0.0/8, fd00::/8)",
+                [nameof(TrustedProxies)]);
         }
 
         if (CorsOrigins.Contains("*") && !AnyOrigin)
@@ -125,6 +142,25 @@ internal static class HttpHardening
                 kestrel.AddServerHeader = false; // the server's make and version are no one's business
             });
 
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<HttpOptions>>((forwarded, http) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.ForwardLimit = 1; // the address the trusted proxy saw; what the client wrote before it is not believed
+            forwarded.KnownProxies.Clear(); // ASP.NET Core trusts loopback by default; GeoOrs trusts only what is configured
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var proxy in http.Value.TrustedProxies)
+            {
+                if (IPAddress.TryParse(proxy, out var address))
+                {
+                    forwarded.KnownProxies.Add(address);
+                }
+                else if (IPNetwork.TryParse(proxy, out var network))
+                {
+                    forwarded.KnownIPNetworks.Add(network);
+                }
+            }
+        });
+
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<HttpOptions>>(
             (cors, http) => cors.AddDefaultPolicy(policy => ConfigureCors(policy, http.Value)));
@@ -147,6 +183,15 @@ internal static class HttpHardening
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         return builder;
     }
+
+    /// <summary>
+    /// The client address and scheme from <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> when the
+    /// request comes from one of <see cref="HttpOptions.TrustedProxies"/>; call it first, so that every
+    /// later step sees the real client. Without trusted proxies the middleware is left out: given no
+    /// known proxy or network at all, ASP.NET Core's would believe every caller.
+    /// </summary>
+    public static IApplicationBuilder UseGeoOrsForwardedHeaders(this IApplicationBuilder app) =>
+        app.ApplicationServices.GetRequiredService<IOptions<HttpOptions>>().Value.TrustedProxies.Length == 0 ? app : app.UseForwardedHeaders();
 
     /// <summary>
     /// Security headers, CORS and the rate limiter. Call it after the authentication, so that the rate
