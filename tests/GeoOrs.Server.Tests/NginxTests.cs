@@ -64,6 +64,37 @@ public sealed class NginxTests
             Assert.Contains(area, received.Data, StringComparison.Ordinal);
         }
 
+        // The rate limit holds across the servers: a caller without a key gets the address's burst
+        // (1200) and its rate (20 a second) from the two together, not 1200 from each. An nginx of
+        // its own, so that the other steps keep their allowance.
+        using (var limited = NginxProcess.Start(a.Port, b.Port))
+        using (var caller = new HttpClient { BaseAddress = limited.BaseAddress, Timeout = TimeSpan.FromSeconds(20) })
+        {
+            await limited.WaitReadyAsync(caller); // one request of the allowance
+            var served = new Dictionary<string, int>();
+            var refused = 0;
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < 3000 && refused == 0; i++)
+            {
+                using var response = await caller.GetAsync(new Uri("/tiles", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    refused++;
+                    Assert.False(response.Headers.Contains("X-Upstream") && response.Headers.GetValues("X-Upstream").Any(v => v.Length > 0), "refused by a server, not by nginx");
+                    continue;
+                }
+
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                var upstream = response.Headers.GetValues("X-Upstream").Single();
+                served[upstream] = served.GetValueOrDefault(upstream) + 1;
+            }
+
+            var total = served.Values.Sum();
+            Assert.Equal(1, refused);
+            Assert.Equal(2, served.Count);
+            Assert.InRange(total, 1199, 1201 + (int)Math.Ceiling(clock.Elapsed.TotalSeconds * 20) + 1);
+        }
+
         // One server killed: every GET that follows is answered, by the other.
         b.Process.Kill();
         await b.Process.WaitForExitAsync();
