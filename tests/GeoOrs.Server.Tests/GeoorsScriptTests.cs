@@ -49,6 +49,40 @@ public sealed class GeoorsScriptTests : IDisposable
         Assert.Equal("stopped", await ClusterStatusAsync());
     }
 
+    [Trait("Category", "Slow")]
+    [Fact]
+    public async Task Serve_with_replicas_runs_servers_behind_nginx_and_stops_them_all_on_sigterm()
+    {
+        // nginx on the port, the servers on the next two; the suite's database, no scheduler.
+        var port = FreePort();
+        var (script, log) = Start(port, ["--replicas", "2"], new Dictionary<string, string>
+        {
+            ["GEOORS_DB"] = PostGis.ConnectionString,
+            ["Scheduling__Enabled"] = "false",
+            ["Webhooks__Deliver"] = "false",
+            ["Boundaries__Directory"] = PostGis.Shapefiles,
+        });
+        await WaitHealthyAsync(port, script, log, TimeSpan.FromSeconds(120));
+        foreach (var server in new[] { port + 1, port + 2 })
+        {
+            await WaitHealthyAsync(server, script, log, TimeSpan.FromSeconds(60));
+        }
+
+        using (var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })
+        using (var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/health")))
+        {
+            Assert.Equal("nginx", response.Headers.Server.FirstOrDefault()?.Product?.Name);
+        }
+
+        Signal(script.Id, "TERM");
+        Assert.True(script.WaitForExit(60_000), "the script did not exit within 60 s of SIGTERM");
+        foreach (var stopped in new[] { port, port + 1, port + 2 })
+        {
+            using var probe = new TcpClient();
+            await Assert.ThrowsAnyAsync<SocketException>(() => probe.ConnectAsync(IPAddress.Loopback, stopped));
+        }
+    }
+
     [Fact]
     public async Task Db_keeps_its_port_across_stop_and_start_and_refuses_a_port_another_program_took()
     {
@@ -110,12 +144,12 @@ public sealed class GeoorsScriptTests : IDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private (Process Process, System.Text.StringBuilder Log) Start(int port)
+    private (Process Process, System.Text.StringBuilder Log) Start(int port, string[]? args = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         // setsid gives the script a process group of its own, so Ctrl-C can be sent to the group; env
         // restores SIGINT's default first (a suite started in the background inherits it ignored, and
         // a shell cannot trap a signal it was started ignoring — no terminal does that to the script).
-        var info = new ProcessStartInfo("env", ["--default-signal=INT", "setsid", "--wait", Path.Combine(PostGis.RepoRoot, "geoors"), "serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        var info = new ProcessStartInfo("env", ["--default-signal=INT", "setsid", "--wait", Path.Combine(PostGis.RepoRoot, "geoors"), "serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args ?? []])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -123,6 +157,11 @@ public sealed class GeoorsScriptTests : IDisposable
         };
         info.Environment.Remove("GEOORS_DB");
         info.Environment["GEOORS_STATE"] = _state.FullName;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         var log = new System.Text.StringBuilder();
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
