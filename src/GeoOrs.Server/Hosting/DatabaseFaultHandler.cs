@@ -11,7 +11,7 @@ namespace GeoOrs.Server.Hosting;
 /// that ran past its timeout (<see cref="StatementTimeouts"/>) — with 503, <c>Retry-After</c> and a
 /// problem, never 500. Any other database error stays a 500: it is a fault of the server.
 /// </summary>
-internal sealed class DatabaseFaultHandler(IProblemDetailsService problems, ILogger<DatabaseFaultHandler> log) : IExceptionHandler
+internal sealed class DatabaseFaultHandler(IProblemDetailsService problems, IServiceProvider services, ILogger<DatabaseFaultHandler> log) : IExceptionHandler
 {
     /// <summary>Seconds a client is told to wait when the database cannot be reached.</summary>
     public const int UnavailableRetryAfterSeconds = 5;
@@ -50,6 +50,11 @@ internal sealed class DatabaseFaultHandler(IProblemDetailsService problems, ILog
             return false;
         }
 
+        if (fault == Fault.Unavailable)
+        {
+            ClearPools(services);
+        }
+
         var (what, seconds, title) = fault switch
         {
             Fault.TimedOut => ("timed out", TimedOutRetryAfterSeconds, "The database timed out"),
@@ -86,6 +91,24 @@ internal sealed class DatabaseFaultHandler(IProblemDetailsService problems, ILog
     /// its own: a <see cref="NpgsqlException"/> over a <see cref="TimeoutException"/> whose message
     /// says the pool is exhausted.
     /// </summary>
+    /// <summary>
+    /// Drops the idle connections of every pool of this server: the background one, each request
+    /// class's, and those Npgsql keeps by connection string (the job storage's). A database that went away broke them all, but a pool finds that out only by handing
+    /// one out: without this, once the database is back, each class would still answer 503 to as
+    /// many requests as it had idle connections, however long after. Connections in use are closed
+    /// when they are returned.
+    /// </summary>
+    private static void ClearPools(IServiceProvider services)
+    {
+        services.GetRequiredService<NpgsqlDataSource>().Clear();
+        foreach (var requestClass in RequestClass.All)
+        {
+            services.GetRequiredKeyedService<NpgsqlDataSource>(requestClass).Clear();
+        }
+
+        NpgsqlConnection.ClearAllPools();
+    }
+
     /// <summary>How Npgsql begins the message of a pool that had no connection free within <c>Timeout</c>.</summary>
     internal const string PoolExhausted = "The connection pool has been exhausted";
 
