@@ -61,7 +61,7 @@ public sealed class DatabaseRestartTests
             using var ingestClient = new HttpClient { BaseAddress = first.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
             ingestClient.DefaultRequestHeaders.Add("X-Api-Key", key);
             var upload = ingestClient.PostAsync(new Uri($"/api/ingest/overdoses?agency={agency}", UriKind.Relative), new SlowCsv(slow: true));
-            var running = await WaitForBatchAsync(ingestClient, agency, b => b.GetProperty("rows_read").GetInt32() > 0);
+            var running = await Batches.WaitForAsync(ingestClient, agency, b => b.GetProperty("rows_read").GetInt32() > 0, TimeSpan.FromSeconds(30));
             Assert.Equal("running", running.GetProperty("status").GetString());
 
             // The database goes away: every open connection is reset, new ones are refused.
@@ -124,7 +124,7 @@ public sealed class DatabaseRestartTests
             }
 
             // The cut batch is failed (by the ingest, or as an orphan whose session is gone) and stored nothing.
-            var failed = await WaitForBatchAsync(ingestClient, agency, b => b.GetProperty("status").GetString() != "running");
+            var failed = await Batches.WaitForAsync(ingestClient, agency, b => b.GetProperty("status").GetString() != "running", TimeSpan.FromSeconds(30));
             Assert.Equal("failed", failed.GetProperty("status").GetString());
             Assert.Equal(0L, await CountAsync(agency));
 
@@ -170,30 +170,6 @@ public sealed class DatabaseRestartTests
     {
         await using var db = GeoOrsDbContext.Create(await PostGis.DataSourceAsync());
         return (await GeoOrs.Data.Access.ApiKeys.CreateAsync(db, "admin", "restart tests")).Key;
-    }
-
-    private static async Task<JsonElement> WaitForBatchAsync(HttpClient client, string agency, Func<JsonElement, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        JsonElement last = default;
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await client.GetAsync(new Uri("/api/ingest/batches?limit=100", UriKind.Relative));
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                var batches = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-                last = batches.EnumerateArray().FirstOrDefault(b => b.GetProperty("agency").GetString() == agency);
-                if (last.ValueKind == JsonValueKind.Object && done(last))
-                {
-                    return last;
-                }
-            }
-
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"the batch did not reach the expected state: {last}");
-        return last;
     }
 
     /// <summary>The same CSV of <see cref="Rows"/> events each time; sent slowly (a chunk every 50 ms, about 6 s) or at once.</summary>

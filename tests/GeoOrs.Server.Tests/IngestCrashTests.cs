@@ -43,11 +43,11 @@ public sealed class IngestCrashTests
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
             await stream.WriteAsync(body.AsMemory(0, body.Length / 2));
             await stream.FlushAsync();
-            await WaitForBatchAsync(client, agency, _ => true, TimeSpan.FromSeconds(30));
+            await Batches.WaitForAsync(client, agency, _ => true, TimeSpan.FromSeconds(30));
             socket.Client.Close(); // the client goes away with half of the body sent
         }
 
-        var batch = await WaitForBatchAsync(client, agency, b => b.GetProperty("status").GetString() != "running", TimeSpan.FromSeconds(30));
+        var batch = await Batches.WaitForAsync(client, agency, b => b.GetProperty("status").GetString() != "running", TimeSpan.FromSeconds(30));
         Assert.Equal("failed", batch.GetProperty("status").GetString());
         // The ingest records the cut itself, unless a batch listing meanwhile finds its broken session
         // first and fails it as an orphan: either way the batch says nothing of it was stored.
@@ -71,14 +71,14 @@ public sealed class IngestCrashTests
         client.DefaultRequestHeaders.Add("X-Api-Key", await AdminKeyAsync());
         var upload = client.PostAsync(new Uri($"/api/ingest/overdoses?agency={agency}", UriKind.Relative), new EndlessCsv());
 
-        var batch = await WaitForBatchAsync(client, agency, b => b.GetProperty("rows_read").GetInt32() > 0, TimeSpan.FromSeconds(60));
+        var batch = await Batches.WaitForAsync(client, agency, b => b.GetProperty("rows_read").GetInt32() > 0, TimeSpan.FromSeconds(60));
         Assert.Equal("running", batch.GetProperty("status").GetString());
         first.Process.Kill(); // SIGKILL
         await first.Process.WaitForExitAsync();
         await Assert.ThrowsAnyAsync<Exception>(() => upload);
 
         using var second = await ServerProcess.StartAsync(first.Port);
-        batch = await WaitForBatchAsync(client, agency, b => b.GetProperty("status").GetString() != "running", TimeSpan.FromSeconds(60));
+        batch = await Batches.WaitForAsync(client, agency, b => b.GetProperty("status").GetString() != "running", TimeSpan.FromSeconds(60));
         Assert.Equal("failed", batch.GetProperty("status").GetString());
         Assert.Contains("stopped", batch.GetProperty("error").GetString(), StringComparison.Ordinal);
 
@@ -94,27 +94,6 @@ public sealed class IngestCrashTests
     {
         await using var db = GeoOrsDbContext.Create(await PostGis.DataSourceAsync());
         return (await GeoOrs.Data.Access.ApiKeys.CreateAsync(db, "admin", "crash tests")).Key;
-    }
-
-    private static async Task<JsonElement> WaitForBatchAsync(HttpClient client, string agency, Func<JsonElement, bool> done, TimeSpan limit)
-    {
-        var deadline = DateTime.UtcNow + limit;
-        JsonElement last = default;
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await client.GetAsync(new Uri("/api/ingest/batches?limit=100", UriKind.Relative));
-            var batches = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-            last = batches.EnumerateArray().FirstOrDefault(b => b.GetProperty("agency").GetString() == agency);
-            if (last.ValueKind == JsonValueKind.Object && done(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"the batch did not reach the expected state: {last}");
-        return last;
     }
 
     /// <summary>A CSV body that keeps coming (up to a million rows, a thousand every 20 ms).</summary>
