@@ -54,7 +54,7 @@ public sealed class GeoorsScriptTests : IDisposable
     public async Task Serve_with_replicas_runs_servers_behind_nginx_and_stops_them_all_on_sigterm()
     {
         // nginx on the port, the servers on the next two; the suite's database, no scheduler.
-        var port = FreePort();
+        var port = FreePorts(3);
         var (script, log) = Start(port, ["--replicas", "2"], new Dictionary<string, string>
         {
             ["GEOORS_DB"] = PostGis.ConnectionString,
@@ -222,6 +222,39 @@ public sealed class GeoorsScriptTests : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// The first of <paramref name="count"/> free ports in a row, below Linux's ephemeral range
+    /// (32768 and up), where the suite's own outgoing connections cannot take one meanwhile.
+    /// </summary>
+    private static int FreePorts(int count)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var first = Random.Shared.Next(20_000, 32_000 - count);
+            var listeners = new List<TcpListener>();
+            try
+            {
+                for (var port = first; port < first + count; port++)
+                {
+                    var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    listeners.Add(listener);
+                }
+
+                return first;
+            }
+            catch (SocketException)
+            {
+            }
+            finally
+            {
+                listeners.ForEach(l => l.Stop());
+            }
+        }
+
+        throw new InvalidOperationException($"no {count} free ports in a row were found");
     }
 
     public void Dispose()
