@@ -9,6 +9,9 @@ namespace GeoOrs.Server.Tests;
 /// <c>Http:TrustedProxies</c> only: behind a trusted proxy the rate limit and the <c>/metrics</c>
 /// loopback rule see the client the proxy names; from anyone else the headers change nothing.
 /// </summary>
+// One test scrapes /metrics: run beside no other server, as the telemetry tests are (a scrape while
+// other test servers come and go hung until the request timed out, once, in a fresh-clone run).
+[Collection(TelemetryTests.Alone)]
 public sealed class ForwardedHeadersTests
 {
     private const string Proxy = "10.1.2.3";
