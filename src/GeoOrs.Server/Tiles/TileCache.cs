@@ -31,8 +31,13 @@ internal sealed record TileScope(VectorTileLayer Layer, TileId? Tile, DateOnly? 
     /// </summary>
     public const double Margin = 64.0 / 4096;
 
-    /// <summary>The tile with its margin, in degrees (empty for what belongs to no tile).</summary>
-    public LonLatBox Box { get; } = Tile is { } tile && TileMath.BoundsLonLat(tile, Margin) is var (w, s, e, n)
+    private LonLatBox? _box;
+
+    /// <summary>
+    /// The tile with its margin, in degrees (empty for what belongs to no tile); worked out when a
+    /// change is matched against it, not for every request that a cached tile answers.
+    /// </summary>
+    public LonLatBox Box => _box ??= Tile is { } tile && TileMath.BoundsLonLat(tile, Margin) is var (w, s, e, n)
         ? new LonLatBox(w - 1e-7, s - 1e-7, e + 1e-7, n + 1e-7) // and a hair more, for rounding
         : LonLatBox.Empty;
 
