@@ -3,6 +3,9 @@ using GeoOrs.Data.Access;
 using GeoOrs.Data.Alerts;
 using GeoOrs.Data.Entities;
 using GeoOrs.Data.Layers;
+using GeoOrs.Data.Tiles;
+using GeoOrs.Server.Hosting;
+using GeoOrs.Server.Tiles;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -44,7 +47,8 @@ internal static class AreasEndpoints
         IReadOnlyList<WeekCounts>? Weekly, IReadOnlyList<MonthCounts>? Monthly, IReadOnlyDictionary<string, object>? DisclosureControl, AreaHotspot? Hotspot, IReadOnlyList<StoredAlert>? Alerts);
 
     internal static async Task<Results<Ok<AreaPanel>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
-        string kind, string id, HttpContext http, [FromKeyedServices(RequestClass.Areas)] NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock, CancellationToken cancellationToken)
+        string kind, string id, HttpContext http, [FromKeyedServices(RequestClass.Areas)] NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock,
+        TileCache cache, DataVersions versions, CancellationToken cancellationToken)
     {
         if (!Kinds.TryGetValue(kind, out var k))
         {
@@ -80,28 +84,16 @@ internal static class AreasEndpoints
             query = query with { From = from, To = to, View = view };
         }
 
+        // Everything but the alerts is made from the layer's data and the hot spot results: kept per
+        // area, window, filters and view until they change (a dashboard's public panel is asked far
+        // more often than its data changes; made anew, it is a dozen statements).
         var layer = AreaLayer.All[k.Layer];
-        if (await AreaSummary.MeasuresAsync(dataSource, layer, id, query, cancellationToken) is not { } measures)
+        var tiles = VectorTileLayers.All[k.Layer];
+        var key = $"area/{kind}/{id}?{query.Key}#{cache.VersionsOf(tiles)}.{versions.StampOf(DataKind.Hotspots)}";
+        var figures = await cache.GetOrAddAsync(key, tiles, () => FiguresAsync(dataSource, kind, id, layer, query, view.Suppressed, cancellationToken), f => f.Size);
+        if (figures.Measures is not { } measures)
         {
             return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such area", Detail = $"No {kind} has id '{id}'" });
-        }
-
-        IReadOnlyList<WeekCounts>? weekly = null;
-        IReadOnlyList<MonthCounts>? monthly = null;
-        if (view.Suppressed)
-        {
-            monthly = await AreaSummary.MonthlyAsync(dataSource, layer, id, query, cancellationToken);
-        }
-        else
-        {
-            weekly = await AreaSummary.WeeklyAsync(dataSource, layer, id, query.From!.Value, query.To!.Value, query, cancellationToken);
-        }
-
-        var hotspot = kind == "county" ? await AreaSummary.CountyHotspotAsync(dataSource, id, cancellationToken) : null;
-        if (hotspot is not null && view.Suppressed)
-        {
-            // Statistics of small areas could be inverted towards their counts: the public sees the bin.
-            hotspot = hotspot with { Z = null, P = null };
         }
 
         IReadOnlyList<StoredAlert>? alerts = null;
@@ -112,6 +104,42 @@ internal static class AreasEndpoints
 
         return TypedResults.Ok(new AreaPanel(
             kind, id, measures.GetProperty("name").GetString(), measures.GetProperty("population"), query.From, query.To, measures,
-            weekly, monthly, view.Suppressed ? Disclosure.Note : null, hotspot, alerts));
+            figures.Weekly, figures.Monthly, view.Suppressed ? Disclosure.Note : null, figures.Hotspot, alerts));
+    }
+
+    /// <summary>An area's panel but its alerts; no measures when there is no such area.</summary>
+    internal sealed record AreaFigures(JsonElement? Measures, IReadOnlyList<WeekCounts>? Weekly, IReadOnlyList<MonthCounts>? Monthly, AreaHotspot? Hotspot)
+    {
+        /// <summary>About the bytes it holds, for the cache's size limit.</summary>
+        public long Size => 2048 + (96L * ((Weekly?.Count ?? 0) + (Monthly?.Count ?? 0)));
+    }
+
+    private static async Task<AreaFigures> FiguresAsync(
+        NpgsqlDataSource dataSource, string kind, string id, AreaLayer layer, LayerQuery query, bool suppressed, CancellationToken cancellationToken)
+    {
+        if (await AreaSummary.MeasuresAsync(dataSource, layer, id, query, cancellationToken) is not { } measures)
+        {
+            return new AreaFigures(null, null, null, null);
+        }
+
+        IReadOnlyList<WeekCounts>? weekly = null;
+        IReadOnlyList<MonthCounts>? monthly = null;
+        if (suppressed)
+        {
+            monthly = await AreaSummary.MonthlyAsync(dataSource, layer, id, query, cancellationToken);
+        }
+        else
+        {
+            weekly = await AreaSummary.WeeklyAsync(dataSource, layer, id, query.From!.Value, query.To!.Value, query, cancellationToken);
+        }
+
+        var hotspot = kind == "county" ? await AreaSummary.CountyHotspotAsync(dataSource, id, cancellationToken) : null;
+        if (hotspot is not null && suppressed)
+        {
+            // Statistics of small areas could be inverted towards their counts: the public sees the bin.
+            hotspot = hotspot with { Z = null, P = null };
+        }
+
+        return new AreaFigures(measures, weekly, monthly, hotspot);
     }
 }
