@@ -131,7 +131,7 @@ public class AreasEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFa
     }
 
     [Fact]
-    public async Task A_panel_is_kept_until_its_data_changes()
+    public async Task Panels_and_pages_of_areas_are_kept_until_their_data_changes()
     {
         // Crook County, Wyoming, in March 1993 (a window no other test uses).
         const string crook = "56011";
@@ -156,36 +156,48 @@ public class AreasEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFa
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
+        // The county's panel, and its feature in a page of the county-aggregates collection: the same each time.
         async Task<(string? Name, long Overdoses)> PanelAsync()
         {
             using var response = await analyst.GetAsync(new Uri($"/api/areas/county/{crook}?{window}", UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             var measures = json.RootElement.GetProperty("measures");
-            return (measures.GetProperty("name").GetString(), measures.GetProperty("overdoses").GetInt64());
+            var panel = (measures.GetProperty("name").GetString(), measures.GetProperty("overdoses").GetInt64());
+
+            using var page = await analyst.GetAsync(new Uri($"/ogc/collections/county-aggregates/items?bbox=-104.5,44.3,-104.2,44.5&{window}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            using var features = JsonDocument.Parse(await page.Content.ReadAsStringAsync());
+            var properties = features.RootElement.GetProperty("features").EnumerateArray()
+                .Single(f => f.GetProperty("id").ToString() == crook).GetProperty("properties");
+            Assert.Equal(panel, (properties.GetProperty("name").GetString(), properties.GetProperty("overdoses").GetInt64()));
+            return panel;
         }
 
         await IngestAsync(2);
         Assert.Equal(("Crook", 2L), await PanelAsync());
 
-        // A change written behind the server's back (no data version moves) is not seen: the panel
-        // is kept. A change that moves the version (an ingest) drops it, and the next panel is read anew.
+        // A change written behind the server's back (no data version moves: 100 more overdoses in the
+        // month's "all drugs" slot of the monthly aggregate) is not seen: the panel and the page are
+        // kept. A change that moves the version (an ingest) drops them, and both are read anew.
         await using var dataSource = GeoOrsDataSource.Create(PostGis.ConnectionString);
-        await using (var rename = dataSource.CreateCommand($"UPDATE counties SET name = 'Crook (renamed)' WHERE geoid = '{crook}'"))
+        async Task AddBehindAsync(int count, string then)
         {
-            await rename.ExecuteNonQueryAsync();
+            await using var command = dataSource.CreateCommand(
+                $"UPDATE overdose_monthly SET events[1] = events[1] + {count} WHERE county_fips = '{crook}' AND month = '1993-03-01'; {then}");
+            await command.ExecuteNonQueryAsync();
         }
 
+        await AddBehindAsync(100, "");
         try
         {
             Assert.Equal(("Crook", 2L), await PanelAsync());
             await IngestAsync(3);
-            Assert.Equal(("Crook (renamed)", 5L), await PanelAsync());
+            Assert.Equal(("Crook", 105L), await PanelAsync());
         }
         finally
         {
-            await using var restore = dataSource.CreateCommand($"UPDATE counties SET name = 'Crook' WHERE geoid = '{crook}'; SELECT geoors_bump('boundaries')");
-            await restore.ExecuteNonQueryAsync();
+            await AddBehindAsync(-100, "SELECT geoors_bump('overdoses')");
         }
 
         // A change made by another process is seen once its notification has come.

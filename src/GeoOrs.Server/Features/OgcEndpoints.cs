@@ -4,6 +4,8 @@ using System.Text.Json;
 using GeoOrs.Data;
 using GeoOrs.Data.Access;
 using GeoOrs.Data.Features;
+using GeoOrs.Data.Tiles;
+using GeoOrs.Server.Tiles;
 using Npgsql;
 
 namespace GeoOrs.Server.Features;
@@ -215,8 +217,18 @@ internal static class OgcEndpoints
         request.Query.Where(p => !FeatureCollection.CommonParameters.Contains(p.Key))
             .Select(p => new KeyValuePair<string, string?[]>(p.Key, p.Value.ToArray()));
 
+    /// <summary>The area layer a collection of areas is made from (its kept pages go with that layer's data), or null for a collection of events.</summary>
+    private static VectorTileLayer? AreaSource(FeatureCollection collection) => collection.PointLevel ? null : (collection.Layer?.Id ?? collection.Table) switch
+    {
+        "counties" => VectorTileLayers.All["counties"],
+        "states" => VectorTileLayers.All["states"],
+        "hidta" or "hidta_regions" => VectorTileLayers.All["hidta"],
+        _ => null,
+    };
+
     internal static async Task<IResult> ItemsAsync(
-        string collectionId, HttpRequest request, [FromKeyedServices(RequestClass.Ogc)] NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
+        string collectionId, HttpRequest request, [FromKeyedServices(RequestClass.Ogc)] NpgsqlDataSource dataSource, AccessViews access, TileCache cache,
+        CancellationToken cancellationToken)
     {
         if (!FeatureCollections.All.TryGetValue(collectionId, out var collection))
         {
@@ -291,7 +303,22 @@ internal static class OgcEndpoints
             return Problem($"'{narrowing}' is not a filter for partners: it tells where an event is more closely than its geomasked point (docs/ACCESS.md)");
         }
 
-        var page = await FeatureCollections.ItemsAsync(dataSource, collection, featureQuery with { View = view }, limit, offset, cancellationToken);
+        // A page of areas is kept, per request and view, until the data it is made from changes (a
+        // page of county measures is a scan of the aggregates); pages of events are read each time
+        // (each read is audited, and sharing rules and geomasking apply per caller).
+        featureQuery = featureQuery with { View = view };
+        FeaturePage page;
+        if (AreaSource(collection) is { } source)
+        {
+            var asked = string.Join('&', request.Query.Where(p => p.Key != "f").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+            var key = $"ogc/{collection.Id}?{asked}|{featureQuery.Measures.Key}|{view.Key}#{cache.VersionsOf(source)}";
+            page = await cache.GetOrAddAsync(key, source, () => FeatureCollections.ItemsAsync(dataSource, collection, featureQuery, limit, offset, cancellationToken), p => 256 + (2L * p.Json.Length));
+        }
+        else
+        {
+            page = await FeatureCollections.ItemsAsync(dataSource, collection, featureQuery, limit, offset, cancellationToken);
+        }
+
         FeatureMetrics.ItemsServed(collection.Id, view.Role, page.NumberReturned);
         if (collection.PointLevel)
         {
