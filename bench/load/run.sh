@@ -115,7 +115,7 @@ say "$(wc -l <"$PATHS") URLs in $PATHS"
 # Each server's, the database's, nginx's pids (for CPU and RSS).
 server_pids() { local i; for ((i = 1; i <= $1; i++)); do pgrep -f "GeoOrs.Server.dll serve --urls http://127.0.0.1:$((PORT + i))" || true; done; }
 tree_pids() { [ -n "$1" ] || return 0; echo "$1"; pgrep -P "$1" || true; }
-postmaster() { [ -s "$1/postmaster.pid" ] && head -1 "$1/postmaster.pid" || true; }
+postmaster() { local f; for f in "$1/postmaster.pid" "$1/data/postmaster.pid"; do [ -s "$f" ] && { head -1 "$f"; return 0; }; done; return 0; }
 nginx_pids() { local m; m=$(cat "$GEOORS_STATE/nginx-$PORT/nginx.pid" 2>/dev/null || true); tree_pids "$m"; }
 ticks() { # ticks PID...: user + system clock ticks of the live ones
   local p t=0 f
