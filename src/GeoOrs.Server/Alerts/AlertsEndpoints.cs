@@ -21,7 +21,7 @@ internal static partial class AlertsEndpoints
     public static IEndpointRouteBuilder MapAlerts(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/alerts").WithTags("Alerts").RequireAuthorization(AccessPolicies.Partners);
-        group.MapGet("", ListAsync).WithName("ListAlerts").WithQuery(ListQuery);
+        group.MapGet("", ListAsync).ReadsFromReplica().WithName("ListAlerts").WithQuery(ListQuery);
         group.MapGet("/stream", StreamAlerts).WithName("StreamAlerts").WithQuery(StreamQuery)
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
         return app;
@@ -45,7 +45,7 @@ internal static partial class AlertsEndpoints
     ];
 
     internal static async Task<Results<Ok<IReadOnlyList<StoredAlert>>, ValidationProblem>> ListAsync(
-        HttpRequest request, GeoOrsDbContext db, CancellationToken cancellationToken)
+        HttpRequest request, ReadDatabase reads, CancellationToken cancellationToken)
     {
         var (filter, limit, errors) = Parse(request.Query, [.. ListQuery.Select(p => p.Name)]);
         if (errors.Count > 0)
@@ -53,6 +53,8 @@ internal static partial class AlertsEndpoints
             return TypedResults.ValidationProblem(errors, title: "The alert query is not valid");
         }
 
+        // The listing reads from the standby when it holds every alert this server has heard of.
+        await using var db = GeoOrsDbContext.Create(reads.For(request.HttpContext, RequestClass.Analysis));
         return TypedResults.Ok(await AlertQuery.ListAsync(db, filter, limit, cancellationToken));
     }
 

@@ -32,7 +32,7 @@ internal static class AreasEndpoints
 
     public static IEndpointRouteBuilder MapAreas(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/areas").WithTags("Areas").MapGet("/{kind}/{id}", GetAsync).WithName("GetArea").WithQuery(QueryParameter.Layer);
+        app.MapGroup("/api/areas").WithTags("Areas").ReadsFromReplica().MapGet("/{kind}/{id}", GetAsync).WithName("GetArea").WithQuery(QueryParameter.Layer);
         return app;
     }
 
@@ -47,7 +47,7 @@ internal static class AreasEndpoints
         IReadOnlyList<WeekCounts>? Weekly, IReadOnlyList<MonthCounts>? Monthly, IReadOnlyDictionary<string, object>? DisclosureControl, AreaHotspot? Hotspot, IReadOnlyList<StoredAlert>? Alerts);
 
     internal static async Task<Results<Ok<AreaPanel>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
-        string kind, string id, HttpContext http, [FromKeyedServices(RequestClass.Areas)] NpgsqlDataSource dataSource, AccessViews access, TimeProvider clock,
+        string kind, string id, HttpContext http, ReadDatabase reads, AccessViews access, TimeProvider clock,
         TileCache cache, DataVersions versions, CancellationToken cancellationToken)
     {
         if (!Kinds.TryGetValue(kind, out var k))
@@ -74,7 +74,7 @@ internal static class AreasEndpoints
         {
             // LayerQuery takes only days of Data.EventDays, so the arithmetic here stays inside DateOnly.
             // Days are local dates (docs/adr/0021-local-days.md): no end means the area's own today.
-            var to = query.To ?? await AreaSummary.TodayAsync(dataSource, AreaLayer.All[k.Layer], id, clock.GetUtcNow(), cancellationToken);
+            var to = query.To ?? await AreaSummary.TodayAsync(reads.For(http, RequestClass.Areas), AreaLayer.All[k.Layer], id, clock.GetUtcNow(), cancellationToken);
             var from = query.From ?? DateOnly.FromDayNumber(Math.Max(Data.EventDays.First.DayNumber, to.DayNumber - 364));
             if (to.DayNumber - from.DayNumber >= AreaSummary.MaxWeeks * 7)
             {
@@ -90,7 +90,10 @@ internal static class AreasEndpoints
         var layer = AreaLayer.All[k.Layer];
         var tiles = VectorTileLayers.All[k.Layer];
         var key = $"area/{kind}/{id}?{query.Key}#{cache.VersionsOf(tiles)}.{versions.StampOf(DataKind.Hotspots)}";
-        var figures = await cache.GetOrAddAsync(key, tiles, () => FiguresAsync(dataSource, kind, id, layer, query, view.Suppressed, cancellationToken), f => f.Size);
+        // Where it reads is chosen once the key has taken the versions (docs/adr/0026-read-replica.md);
+        // a caller whose write this server may not have heard of gets figures made for it alone.
+        var figures = await cache.GetOrAddAsync(
+            key, tiles, () => FiguresAsync(reads.For(http, RequestClass.Areas), kind, id, layer, query, view.Suppressed, cancellationToken), f => f.Size, reads.Uncached(http));
         if (figures.Measures is not { } measures)
         {
             return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such area", Detail = $"No {kind} has id '{id}'" });
@@ -99,7 +102,8 @@ internal static class AreasEndpoints
         IReadOnlyList<StoredAlert>? alerts = null;
         if (query.View.Role >= Role.Partner && k.AlertKind is { } alertKind)
         {
-            alerts = await AlertQuery.ListAsync(http.RequestServices.GetRequiredService<GeoOrsDbContext>(), new AlertFilter(alertKind, id), LatestAlerts, cancellationToken);
+            await using var db = GeoOrsDbContext.Create(reads.For(http, RequestClass.Areas));
+            alerts = await AlertQuery.ListAsync(db, new AlertFilter(alertKind, id), LatestAlerts, cancellationToken);
         }
 
         return TypedResults.Ok(new AreaPanel(

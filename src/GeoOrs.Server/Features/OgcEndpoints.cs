@@ -32,7 +32,7 @@ internal static class OgcEndpoints
 
     public static IEndpointRouteBuilder MapOgc(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/ogc").WithTags("OGC API - Features").ExcludeFromDescription(); // described by its own document, /ogc/api
+        var group = app.MapGroup("/ogc").WithTags("OGC API - Features").ExcludeFromDescription().ReadsFromReplica(); // described by its own document, /ogc/api
         group.MapGet("/", Landing).WithName("OgcLanding");
         group.MapGet("/conformance", Conformance).WithName("OgcConformance");
         group.MapGet("/api", OpenApi).WithName("OgcOpenApi");
@@ -125,8 +125,9 @@ internal static class OgcEndpoints
     /// <summary>Whether the caller may read a collection: events need a role that sees points.</summary>
     private static bool Readable(FeatureCollection collection, AccessView view) => !collection.PointLevel || view.Points != PointAccess.None;
 
-    internal static async Task<IResult> CollectionsAsync(HttpRequest request, [FromKeyedServices(RequestClass.Ogc)] NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
+    internal static async Task<IResult> CollectionsAsync(HttpRequest request, ReadDatabase reads, AccessViews access, CancellationToken cancellationToken)
     {
+        var dataSource = reads.For(request.HttpContext, RequestClass.Ogc);
         if (CheckParameters(request) is { } problem)
         {
             return problem;
@@ -148,8 +149,9 @@ internal static class OgcEndpoints
     }
 
     internal static async Task<IResult> CollectionAsync(
-        string collectionId, HttpRequest request, [FromKeyedServices(RequestClass.Ogc)] NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
+        string collectionId, HttpRequest request, ReadDatabase reads, AccessViews access, CancellationToken cancellationToken)
     {
+        var dataSource = reads.For(request.HttpContext, RequestClass.Ogc);
         if (CheckParameters(request) is { } problem)
         {
             return problem;
@@ -227,7 +229,7 @@ internal static class OgcEndpoints
     };
 
     internal static async Task<IResult> ItemsAsync(
-        string collectionId, HttpRequest request, [FromKeyedServices(RequestClass.Ogc)] NpgsqlDataSource dataSource, AccessViews access, TileCache cache,
+        string collectionId, HttpRequest request, ReadDatabase reads, AccessViews access, TileCache cache,
         CancellationToken cancellationToken)
     {
         if (!FeatureCollections.All.TryGetValue(collectionId, out var collection))
@@ -312,11 +314,14 @@ internal static class OgcEndpoints
         {
             var asked = string.Join('&', request.Query.Where(p => p.Key != "f").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
             var key = $"ogc/{collection.Id}?{asked}|{featureQuery.Measures.Key}|{view.Key}#{cache.VersionsOf(source)}";
-            page = await cache.GetOrAddAsync(key, source, () => FeatureCollections.ItemsAsync(dataSource, collection, featureQuery, limit, offset, cancellationToken), p => 256 + (2L * p.Json.Length));
+            // Where it reads is chosen once the key has taken the versions (docs/adr/0026-read-replica.md).
+            page = await cache.GetOrAddAsync(
+                key, source, () => FeatureCollections.ItemsAsync(reads.For(request.HttpContext, RequestClass.Ogc), collection, featureQuery, limit, offset, cancellationToken),
+                p => 256 + (2L * p.Json.Length), reads.Uncached(request.HttpContext));
         }
         else
         {
-            page = await FeatureCollections.ItemsAsync(dataSource, collection, featureQuery, limit, offset, cancellationToken);
+            page = await FeatureCollections.ItemsAsync(reads.For(request.HttpContext, RequestClass.Ogc), collection, featureQuery, limit, offset, cancellationToken);
         }
 
         FeatureMetrics.ItemsServed(collection.Id, view.Role, page.NumberReturned);
@@ -371,8 +376,9 @@ internal static class OgcEndpoints
     }
 
     internal static async Task<IResult> ItemAsync(
-        string collectionId, string featureId, HttpRequest request, [FromKeyedServices(RequestClass.Ogc)] NpgsqlDataSource dataSource, AccessViews access, CancellationToken cancellationToken)
+        string collectionId, string featureId, HttpRequest request, ReadDatabase reads, AccessViews access, CancellationToken cancellationToken)
     {
+        var dataSource = reads.For(request.HttpContext, RequestClass.Ogc);
         if (!FeatureCollections.All.TryGetValue(collectionId, out var collection))
         {
             return Problem($"no collection is named '{collectionId}'", StatusCodes.Status404NotFound);

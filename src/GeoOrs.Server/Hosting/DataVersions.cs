@@ -16,6 +16,14 @@ namespace GeoOrs.Server.Hosting;
 /// listening (at start, or after losing its connection) the versions are not <see cref="Live"/> and
 /// nothing may be served from cache; when it listens again, every kind whose version moved meanwhile
 /// counts as changed as a whole.
+/// <para>
+/// Each change applied here is counted (<see cref="Changes"/>), and after every wait the listening
+/// connection reads the primary's WAL position: a position read after a count covers every change
+/// counted before it (<see cref="Covered"/>), so a standby that has replayed that far holds all of
+/// them; and what the connection read one round earlier has had its notifications delivered here
+/// (<see cref="SeenLsn"/>). Both are what <see cref="ReadDatabase"/> compares a standby with
+/// (docs/adr/0026-read-replica.md).
+/// </para>
 /// </summary>
 internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVersions> logger) : BackgroundService
 {
@@ -26,6 +34,9 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
     private readonly long[] _stamps = new long[Kinds.Count]; // moved on by every change applied here
     private readonly ConcurrentDictionary<(DataKind, long), byte> _applied = new(); // changes applied here before their notification came
     private volatile bool _live;
+    private volatile CoveredChanges? _covered;
+    private long _changes;
+    private long _seenLsn;
 
     /// <summary>Raised after data changed: what changed, with the kind's version already moved on.</summary>
     public event Action<DataChange>? Changed;
@@ -39,6 +50,24 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
 
     /// <summary>Whether the versions follow the database right now.</summary>
     public bool Live => _live;
+
+    /// <summary>How many changes and signals this process has applied: moves on before any of them is acted on.</summary>
+    public long Changes => Interlocked.Read(ref _changes);
+
+    /// <summary>
+    /// A primary WAL position read after <see cref="CoveredChanges.Changes"/> changes had been
+    /// applied here: every one of them committed at or before it. Null while not listening.
+    /// </summary>
+    public CoveredChanges? Covered => _live ? _covered : null;
+
+    /// <summary>
+    /// A primary WAL position whose commits' notifications have all been delivered here (0 while not
+    /// listening): a client that wrote at or before it finds this server's caches without its write.
+    /// </summary>
+    public ulong SeenLsn => _live ? (ulong)Interlocked.Read(ref _seenLsn) : 0;
+
+    /// <summary>How long the listening connection waits for notifications before it reads the WAL position again.</summary>
+    internal static TimeSpan Round { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// A number that moves on, before <see cref="Changed"/> is raised, with every change of a kind of
@@ -86,8 +115,22 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
             }
         }
 
+        Interlocked.Increment(ref _changes);
         Interlocked.Increment(ref _stamps[(int)change.Kind]);
         Changed?.Invoke(change);
+    }
+
+    /// <summary>Reads the primary's WAL position after the changes counted so far, which it covers.</summary>
+    private async Task<ulong> CoverAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var changes = Changes;
+        var position = await WalPositions.CurrentAsync(connection, cancellationToken);
+        if (_covered is not { } covered || covered.Changes <= changes)
+        {
+            _covered = new CoveredChanges(changes, position);
+        }
+
+        return position;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -101,6 +144,7 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
                 {
                     if (!DataChange.TryParse(e.Payload, out var change))
                     {
+                        Interlocked.Increment(ref _changes);
                         Signalled?.Invoke(e.Payload);
                     }
                     else
@@ -120,15 +164,22 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
                 await DataVersionStore.ListenAsync(connection, stoppingToken);
 
                 _applied.Clear();
+                _covered = null;
+                Interlocked.Exchange(ref _seenLsn, 0);
                 await RefreshAsync(stoppingToken);
+                Interlocked.Increment(ref _changes);
                 Signalled?.Invoke(null);
+                var previous = await CoverAsync(connection, stoppingToken);
                 _live = true;
                 while (!stoppingToken.IsCancellationRequested)
                 {
-                    if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), stoppingToken))
-                    {
-                        await DataVersionStore.PingAsync(connection, stoppingToken); // proves the connection is alive
-                    }
+                    await connection.WaitAsync(Round, stoppingToken);
+
+                    // The round trip proves the connection alive; the notifications of every commit
+                    // written by the previous round's position were delivered before it ended.
+                    var position = await CoverAsync(connection, stoppingToken);
+                    Interlocked.Exchange(ref _seenLsn, (long)previous);
+                    previous = position;
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -142,9 +193,15 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
             finally
             {
                 _live = false;
+                _covered = null;
             }
 
             await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 }
+
+/// <summary>A primary WAL position at or after the commits of the first <paramref name="Changes"/> changes applied here.</summary>
+/// <param name="Changes">How many changes (<see cref="DataVersions.Changes"/>) it covers.</param>
+/// <param name="Lsn">The position.</param>
+internal sealed record CoveredChanges(long Changes, ulong Lsn);

@@ -46,6 +46,25 @@ internal static class DatabaseSetup
             builder.Services.AddKeyedSingleton(requestClass, (sp, _) => Build(sp, requestClass));
         }
 
+        // A hot standby for reads (docs/adr/0026-read-replica.md): a pool of each reading class on it,
+        // one for the monitor's polls, and the choice between it and the primary per request.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{DatabaseOptions.Section}:ReadConnectionString"]))
+        {
+            foreach (var requestClass in ReadDatabase.Classes)
+            {
+                builder.Services.AddKeyedSingleton(ReadDatabase.ReplicaKey(requestClass), (sp, _) => Build(sp, requestClass, replica: true));
+            }
+
+            builder.Services.AddKeyedSingleton(ReplicaMonitor.ProbeKey, (sp, _) => Build(sp, null, replica: true));
+            builder.Services.AddSingleton<ReplicaMonitor>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicaMonitor>());
+            builder.Services.AddSingleton(sp => new ReadDatabase(sp, sp.GetRequiredService<DataVersions>(), sp.GetRequiredService<ReplicaMonitor>()));
+        }
+        else
+        {
+            builder.Services.AddSingleton(sp => new ReadDatabase(sp, sp.GetRequiredService<DataVersions>()));
+        }
+
         // The entity model (docs/adr/0016-ef-core-entity-model.md) reads and writes through the API
         // pool: the same data source, statement timeout and geometry mapping as the hand-written SQL.
         // Requests take a context from the pool; singletons (the key cache, the sharing rules) ask the factory.
@@ -64,12 +83,23 @@ internal static class DatabaseSetup
     /// seconds later in case the server cannot be reached), named <c>APPLICATION:CLASS</c> in
     /// <c>pg_stat_activity</c>.
     /// </summary>
-    private static NpgsqlDataSource Build(IServiceProvider services, string? requestClass)
+    private static NpgsqlDataSource Build(IServiceProvider services, string? requestClass, bool replica = false)
     {
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        var dataSource = GeoOrsDataSource.Builder(options.ConnectionString);
+        var dataSource = GeoOrsDataSource.Builder(replica ? options.ReadConnectionString : options.ConnectionString);
         var settings = dataSource.ConnectionStringBuilder;
         settings.ApplicationName ??= "geoors";
+        if (replica)
+        {
+            // Named apart in the standby's pg_stat_activity; its polls give up quickly.
+            settings.ApplicationName = $"{settings.ApplicationName}@replica";
+            if (requestClass is null)
+            {
+                settings.Timeout = Math.Min(settings.Timeout, 2);
+                settings.CommandTimeout = 2;
+            }
+        }
+
         if (settings.MaxAutoPrepare == 0)
         {
             // Tile, feature and lookup statements are few and repeated: prepared on each

@@ -14,6 +14,17 @@ internal sealed class DatabaseOptions : IValidatableObject
     /// <summary>How long one statement of each kind of request may run (<see cref="RequestClass"/>).</summary>
     public StatementTimeouts StatementTimeouts { get; set; } = new();
 
+    /// <summary>
+    /// An Npgsql connection string of a hot standby of the same database (streaming replication):
+    /// tiles, OGC, area panels and the alert listing read there when it holds what they need
+    /// (<see cref="ReadDatabase"/>, docs/adr/0026-read-replica.md); empty reads everything from the primary.
+    /// </summary>
+    public string ReadConnectionString { get; set; } = "";
+
+    /// <summary>How far behind the primary the standby may be before no read goes there and <c>/health</c> says it lags.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan ReplicaMaxLag { get; set; } = TimeSpan.FromSeconds(5);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var requestClass in RequestClass.All)

@@ -7,7 +7,10 @@ namespace GeoOrs.Server.Hosting;
 
 /// <summary>
 /// <c>GET /health</c>: the database is reachable and has PostGIS, every migration is applied and the
-/// scheduler runs. 200 when all hold, 503 with the same report when one does not.
+/// scheduler runs. 200 when all hold, 503 with the same report when one does not. With a read
+/// replica (<c>Database:ReadConnectionString</c>) its state is reported too (<c>replica</c>: ok,
+/// lagging or lost); a replica lost or lagging leaves the server healthy, since reads then go to
+/// the primary.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -25,7 +28,9 @@ internal static class HealthEndpoints
 
     internal sealed record BoundariesHealth(long States, long Counties, long HidtaRegions);
 
-    internal sealed record HealthReport(string Status, DatabaseHealth Database, MigrationsHealth? Migrations, SchedulerHealth Scheduler, BoundariesHealth? Boundaries);
+    internal sealed record HealthReport(
+        string Status, DatabaseHealth Database, MigrationsHealth? Migrations, SchedulerHealth Scheduler, BoundariesHealth? Boundaries,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] ReplicaState? Replica);
 
     internal static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> GetHealth(
         NpgsqlDataSource dataSource, IServiceProvider services, CancellationToken cancellationToken)
@@ -53,7 +58,7 @@ internal static class HealthEndpoints
         var healthy = database.Reachable && database.PostgisVersion is not null && database.Error is null
             && migrations is { UpToDate: true }
             && (!scheduler.Enabled || scheduler.Running);
-        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, migrations, scheduler, boundaries);
+        var report = new HealthReport(healthy ? "healthy" : "unhealthy", database, migrations, scheduler, boundaries, services.GetService<ReplicaMonitor>()?.State);
         return healthy ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 

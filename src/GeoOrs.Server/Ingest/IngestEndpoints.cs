@@ -25,7 +25,7 @@ internal static partial class IngestEndpoints
 
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/ingest").WithTags("Ingest").RequireAuthorization(AccessPolicies.Analysts);
+        var group = app.MapGroup("/api/ingest").WithTags("Ingest").RequireAuthorization(AccessPolicies.Analysts).StampsCommitPosition();
         group.MapPost("/overdoses", (HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>
             IngestBatchAsync(EventKind.Overdoses, http, db, clock, log)).WithName("IngestOverdoses").WithQuery(BatchQuery).WithBatchProblems();
         group.MapPost("/seizures", (HttpContext http, [FromKeyedServices(RequestClass.Ingest)] NpgsqlDataSource db, TimeProvider clock, ILoggerFactory log) =>

@@ -57,7 +57,7 @@ internal static class RasterTiles
     /// (<see cref="TileCache.GetOrAddAsync"/>, on even when the tile cache is off) until the data changes.
     /// </summary>
     public static Task<Classification> ClassifyAsync(
-        string id, string metric, LayerQuery query, NpgsqlDataSource dataSource, TileCache cache, CancellationToken cancellationToken)
+        string id, string metric, LayerQuery query, Func<NpgsqlDataSource> source, TileCache cache, bool uncached, CancellationToken cancellationToken)
     {
         var layer = VectorTileLayers.All[id];
         if (layer is CellTileLayer && metric != "density")
@@ -69,6 +69,7 @@ internal static class RasterTiles
         {
             FrozenDictionary<string, double>? byArea = null;
             double[] values;
+            var dataSource = source(); // chosen after the key took the versions
             if (layer is CellTileLayer)
             {
                 values = await CellTileLayer.DensitiesAsync(dataSource, query.View, cancellationToken);
@@ -82,7 +83,7 @@ internal static class RasterTiles
             var breaks = values.Length == 0 ? [] : ClassBreaks.Quantiles(values, Classes).Distinct().ToArray();
             var colors = breaks.Length == 0 ? [] : Ramp.Classes(breaks.Length).ToArray();
             return new Classification(values.Length == 0 ? 0 : values.Min(), breaks, colors, byArea);
-        }, c => 1024 + ((c.Values?.Count ?? 0) * 64L)); // an area's id and value in a frozen dictionary, roughly
+        }, c => 1024 + ((c.Values?.Count ?? 0) * 64L), uncached); // an area's id and value in a frozen dictionary, roughly
     }
 
     /// <summary>
@@ -94,9 +95,9 @@ internal static class RasterTiles
         IReadOnlyList<string> Tiles, string Legend, int TileSize, string Metric, string Title, string Classification, double Minimum, double[] Breaks, string[] Colors);
 
     public static async Task<RasterDescription> DescribeAsync(
-        string id, string metric, HttpRequest request, LayerQuery query, NpgsqlDataSource dataSource, TileCache cache, CancellationToken cancellationToken)
+        string id, string metric, HttpRequest request, LayerQuery query, Func<NpgsqlDataSource> source, TileCache cache, bool uncached, CancellationToken cancellationToken)
     {
-        var classification = await ClassifyAsync(id, metric, query, dataSource, cache, cancellationToken);
+        var classification = await ClassifyAsync(id, metric, query, source, cache, uncached, cancellationToken);
         var tiles = $"{request.Scheme}://{request.Host}{request.PathBase}/tiles/{id}";
         return new RasterDescription(
             [$"{tiles}/{{z}}/{{x}}/{{y}}.png{request.QueryString}"],
@@ -111,7 +112,7 @@ internal static class RasterTiles
     }
 
     internal static async Task<IResult> PngTileAsync(
-        string layer, string z, string x, string y, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache,
+        string layer, string z, string x, string y, HttpContext http, ReadDatabase reads, TileCache cache,
         AccessViews access, CancellationToken cancellationToken)
     {
         if (!TryRequest(layer, http.Request, out var query, out var metric, out var error))
@@ -129,10 +130,13 @@ internal static class RasterTiles
             return tileError;
         }
 
-        return await TilesEndpoints.ServeAsync(http, cache, TileScope.Classed(VectorTileLayers.All[layer], tile), $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.png?{metric}&{query.Key}",
+        var uncached = reads.Uncached(http);
+        NpgsqlDataSource Source() => reads.For(http, RequestClass.Tiles);
+        return await TilesEndpoints.ServeAsync(http, cache, reads, TileScope.Classed(VectorTileLayers.All[layer], tile), $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.png?{metric}&{query.Key}",
             "image/png", compress: false, async ct =>
             {
-                var classification = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);
+                var classification = await ClassifyAsync(layer, metric, query, Source, cache, uncached, ct);
+                var dataSource = Source();
                 IReadOnlyList<(Geometry Shape, double? Value)> rows;
                 if (VectorTileLayers.All[layer] is CellTileLayer cells)
                 {
@@ -151,7 +155,7 @@ internal static class RasterTiles
     }
 
     internal static async Task<IResult> LegendAsync(
-        string layer, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, AccessViews access, CancellationToken cancellationToken)
+        string layer, HttpContext http, ReadDatabase reads, TileCache cache, AccessViews access, CancellationToken cancellationToken)
     {
         if (!TryRequest(layer, http.Request, out var query, out var metric, out var error))
         {
@@ -163,10 +167,11 @@ internal static class RasterTiles
             return TilesEndpoints.BadParameter(window!);
         }
 
-        return await TilesEndpoints.ServeAsync(http, cache, TileScope.Classed(VectorTileLayers.All[layer], null), $"{layer}/legend.png?{metric}&{query.Key}",
+        var uncached = reads.Uncached(http);
+        return await TilesEndpoints.ServeAsync(http, cache, reads, TileScope.Classed(VectorTileLayers.All[layer], null), $"{layer}/legend.png?{metric}&{query.Key}",
             "image/png", compress: false, async ct =>
             {
-                var c = await ClassifyAsync(layer, metric, query, dataSource, cache, ct);
+                var c = await ClassifyAsync(layer, metric, query, () => reads.For(http, RequestClass.Tiles), cache, uncached, ct);
                 var footnote = query.View.Suppressed && AreaLayer.All.ContainsKey(layer) ? Disclosure.LegendLine : null;
                 return (Choropleth.RenderLegend(MetricsOf(layer)[metric], c.Minimum, c.Breaks, c.Colors, footnote), 1);
             }, cancellationToken);

@@ -300,18 +300,19 @@ internal sealed class TileCache : IDisposable
     /// <summary>
     /// Something made from a layer's whole data (class breaks, extents), kept while the versions are
     /// live, even with the tile cache off, and dropped with any change of the layer's data. The key
-    /// carries the stamps (<see cref="VersionsOf"/>) as well.
+    /// carries the stamps (<see cref="VersionsOf"/>) as well. <paramref name="uncached"/> makes it for
+    /// one request, neither looked up nor kept (a caller whose write this server may not have heard of).
     /// </summary>
-    public async Task<T> GetOrAddAsync<T>(string key, VectorTileLayer layer, Func<Task<T>> make, Func<T, long>? sizeOf = null)
+    public async Task<T> GetOrAddAsync<T>(string key, VectorTileLayer layer, Func<Task<T>> make, Func<T, long>? sizeOf = null, bool uncached = false)
         where T : class
     {
-        if (_versions.Live && _derived.TryGetValue(key, out var value) && value is T found)
+        if (!uncached && _versions.Live && _derived.TryGetValue(key, out var value) && value is T found)
         {
             return found;
         }
 
         var made = await make();
-        if (_versions.Live)
+        if (!uncached && _versions.Live)
         {
             var entry = new MemoryCacheEntryOptions { Size = sizeOf?.Invoke(made) ?? 1024 };
             lock (_lock)

@@ -8,7 +8,6 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
-using Npgsql;
 
 namespace GeoOrs.Server.Tiles;
 
@@ -30,7 +29,7 @@ internal static class TilesEndpoints
 
     public static IEndpointRouteBuilder MapTiles(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/tiles").WithTags("Tiles");
+        var group = app.MapGroup("/tiles").WithTags("Tiles").ReadsFromReplica();
         group.MapGet("/", Catalog).WithName("TileCatalog");
         group.MapGet("/{layer}.json", TileJsonAsync).WithName("TileJson").WithQuery(RasterQuery);
         group.MapGet("/{layer}/{z}/{x}/{y}.mvt", VectorTileAsync).WithName("VectorTile").WithQuery(QueryParameter.Layer)
@@ -83,7 +82,7 @@ internal static class TilesEndpoints
 
     /// <summary>TileJSON 3.0.0 for a layer (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0).</summary>
     internal static async Task<Results<Ok<TileJson>, ProblemHttpResult>> TileJsonAsync(
-        string layer, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache, AccessViews access, CancellationToken cancellationToken)
+        string layer, HttpContext http, ReadDatabase reads, TileCache cache, AccessViews access, CancellationToken cancellationToken)
     {
         var request = http.Request;
         if (!VectorTileLayers.All.TryGetValue(layer, out var definition))
@@ -111,8 +110,10 @@ internal static class TilesEndpoints
 
         // The extent of an event layer is a scan of its table: made once per data version. Only
         // callers who see exact points learn where the outermost events are.
+        var uncached = reads.Uncached(http);
         var bounds = await cache.GetOrAddAsync($"bounds/{layer}#{cache.VersionsOf(definition)}", definition,
-            async () => await definition.BoundsAsync(dataSource, cancellationToken) ?? [-180, -85.0511, 180, 85.0511]);
+            async () => await definition.BoundsAsync(reads.For(http, RequestClass.Tiles), cancellationToken) ?? [-180, -85.0511, 180, 85.0511],
+            uncached: uncached);
         if (definition is PointTileLayer && view.Points != PointAccess.Exact)
         {
             bounds = LayerExtent.Coarsened(bounds);
@@ -130,11 +131,11 @@ internal static class TilesEndpoints
             [definition.VectorLayer()],
             disclosed ? Disclosure.Text : null,
             disclosed ? Disclosure.Note : null,
-            RasterTiles.Renders(layer) ? await RasterTiles.DescribeAsync(layer, metric!, request, query, dataSource, cache, cancellationToken) : null));
+            RasterTiles.Renders(layer) ? await RasterTiles.DescribeAsync(layer, metric!, request, query, () => reads.For(http, RequestClass.Tiles), cache, uncached, cancellationToken) : null));
     }
 
     internal static async Task<IResult> VectorTileAsync(
-        string layer, string z, string x, string y, HttpContext http, [FromKeyedServices(RequestClass.Tiles)] NpgsqlDataSource dataSource, TileCache cache,
+        string layer, string z, string x, string y, HttpContext http, ReadDatabase reads, TileCache cache,
         AccessViews access, CancellationToken cancellationToken)
     {
         if (!VectorTileLayers.All.TryGetValue(layer, out var definition))
@@ -171,9 +172,9 @@ internal static class TilesEndpoints
         Func<int, Task>? audit = definition is PointTileLayer
             ? features => access.AuditAsync(http, $"{layer}/{tile.Z}/{tile.X}/{tile.Y}{http.Request.QueryString}", LonLat(tile), null, features, cancellationToken).AsTask()
             : null;
-        return await ServeAsync(http, cache, TileScope.Of(definition, tile, query), $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.mvt?{query.Key}",
+        return await ServeAsync(http, cache, reads, TileScope.Of(definition, tile, query), $"{layer}/{tile.Z}/{tile.X}/{tile.Y}.mvt?{query.Key}",
             "application/vnd.mapbox-vector-tile", compress: true,
-            ct => definition.TileAsync(dataSource, tile, query, ct), cancellationToken, audit);
+            ct => definition.TileAsync(reads.For(http, RequestClass.Tiles), tile, query, ct), cancellationToken, audit);
     }
 
     /// <summary>
@@ -181,16 +182,25 @@ internal static class TilesEndpoints
     /// it came meanwhile); its strong ETag, a hash of its bytes and the chosen encoding; 304 when the
     /// client has it; else the tile, audited first when <paramref name="audit"/> is given. Answers to
     /// callers with credentials are private to them. A tile the cache holds brings its ETag along:
-    /// a cache hit hashes nothing and formats no header.
+    /// a cache hit hashes nothing and formats no header. <paramref name="make"/> chooses where it reads
+    /// when it runs, after the cache's sequence is taken (<see cref="ReadDatabase.For"/>); a caller
+    /// whose write this server may not have heard of yet (<see cref="ReadDatabase.Uncached"/>) gets a
+    /// tile made for it alone.
     /// </summary>
     internal static async Task<IResult> ServeAsync(
-        HttpContext http, TileCache cache, TileScope scope, string key, string contentType, bool compress,
+        HttpContext http, TileCache cache, ReadDatabase reads, TileScope scope, string key, string contentType, bool compress,
         Func<CancellationToken, Task<(byte[] Bytes, int Features)>> make, CancellationToken cancellationToken, Func<int, Task>? audit = null)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (layer, zoom) = (scope.Layer, scope.Tile?.Z);
-        var cached = cache.TryGet(key, out var tile);
-        if (!cached)
+        var cached = false;
+        TileBytes tile;
+        if (reads.Uncached(http))
+        {
+            var (bytes, features) = await make(cancellationToken);
+            tile = new TileBytes(bytes, features, scope);
+        }
+        else if (!(cached = cache.TryGet(key, out tile)))
         {
             tile = await cache.MakeAsync(key, scope, make, cancellationToken);
         }
