@@ -321,8 +321,14 @@ internal static class CommitPosition
         {
             var result = await next(context);
             var http = context.HttpContext;
+            var answer = result;
+            while (answer is INestedHttpResult nested)
+            {
+                answer = nested.Result; // Results<Created<T>, ValidationProblem, …>: the one chosen
+            }
+
             if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
-                || result is not IStatusCodeHttpResult { StatusCode: >= 200 and < 300 } || http.Response.HasStarted)
+                || answer is not IStatusCodeHttpResult { StatusCode: >= 200 and < 300 } || http.Response.HasStarted)
             {
                 return result;
             }
