@@ -43,7 +43,13 @@ internal sealed class ReadDatabase(IServiceProvider services, DataVersions versi
         if (monitor is not null && !http.Items.ContainsKey(PrimaryOnlyItem) && monitor.Fresh(versions, ReadAfter(http)))
         {
             http.Items[UsedReplicaItem] = true;
+            ReadMetrics.Read(requestClass, replica: true);
             return services.GetRequiredKeyedService<NpgsqlDataSource>(ReplicaKey(requestClass));
+        }
+
+        if (monitor is not null)
+        {
+            ReadMetrics.Read(requestClass, replica: false);
         }
 
         return services.GetRequiredKeyedService<NpgsqlDataSource>(requestClass);
@@ -236,6 +242,7 @@ internal sealed class ReplicaMonitor(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        ReadMetrics.Follow(() => State);
         var was = "";
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -60,7 +60,7 @@ internal static class Telemetry
 
     /// <summary>GeoOrs's own meters.</summary>
     public static readonly IReadOnlyList<string> Meters =
-        [IngestMetrics.Name, TileMetrics.Name, FeatureMetrics.Name, JobMetrics.Name, AlertMetrics.Name, AccessMetrics.Name];
+        [IngestMetrics.Name, TileMetrics.Name, FeatureMetrics.Name, JobMetrics.Name, AlertMetrics.Name, AccessMetrics.Name, ReadMetrics.Name];
 
     public static WebApplicationBuilder AddGeoOrsTelemetry(this WebApplicationBuilder builder)
     {
