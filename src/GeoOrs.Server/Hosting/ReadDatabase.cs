@@ -9,7 +9,7 @@ namespace GeoOrs.Server.Hosting;
 /// Where a request reads (docs/adr/0026-read-replica.md): the hot standby named by
 /// <c>Database:ReadConnectionString</c>, through a pool of the request's class, when it is known to
 /// hold every change this server has applied (<see cref="DataVersions.Covered"/>) and the caller's own
-/// last write (its <see cref="ReadAfterHeader"/> or cookie); else the primary's pool of the class.
+/// last write (its <see cref="ReadAfterHeader"/>); else the primary's pool of the class.
 /// Writes, jobs and everything else never come here: they use the primary's pools as before.
 /// </summary>
 internal sealed class ReadDatabase(IServiceProvider services, DataVersions versions, ReplicaMonitor? monitor = null)
@@ -19,12 +19,6 @@ internal sealed class ReadDatabase(IServiceProvider services, DataVersions versi
 
     /// <summary>The header a client sends back so that its reads see its write, on any server.</summary>
     public const string ReadAfterHeader = "GeoOrs-Read-After";
-
-    /// <summary>The cookie that carries the same position for a browser (HttpOnly, a minute).</summary>
-    public const string ReadAfterCookie = "geoors_read_after";
-
-    /// <summary>How long the cookie lives: long enough for every server to have heard of the write.</summary>
-    public static readonly TimeSpan CookieLifetime = TimeSpan.FromMinutes(1);
 
     private const string UsedReplicaItem = "geoors.read.replica";
     private const string PrimaryOnlyItem = "geoors.read.primary";
@@ -62,30 +56,13 @@ internal sealed class ReadDatabase(IServiceProvider services, DataVersions versi
     public bool Uncached(HttpContext http) => ReadAfter(http) is var lsn && lsn > 0 && lsn > versions.SeenLsn;
 
     /// <summary>
-    /// The position a keyed caller's reads must see: the larger of <see cref="ReadAfterHeader"/> and
-    /// the cookie, or 0. The public's are ignored: it writes nothing, and a made-up position must not
-    /// let anyone bypass the caches.
+    /// The position a keyed caller's reads must see (<see cref="ReadAfterHeader"/>), or 0. The
+    /// public's is ignored: it writes nothing, and a made-up position must not let anyone bypass the caches.
     /// </summary>
-    public static ulong ReadAfter(HttpContext http)
-    {
-        if (http.User.Identity?.IsAuthenticated != true)
-        {
-            return 0;
-        }
-
-        var lsn = 0UL;
-        if (http.Request.Headers[ReadAfterHeader] is { Count: 1 } header && WalPositions.TryParse(header[0], out var fromHeader))
-        {
-            lsn = fromHeader;
-        }
-
-        if (http.Request.Cookies.TryGetValue(ReadAfterCookie, out var cookie) && WalPositions.TryParse(cookie, out var fromCookie))
-        {
-            lsn = Math.Max(lsn, fromCookie);
-        }
-
-        return lsn;
-    }
+    public static ulong ReadAfter(HttpContext http) =>
+        http.User.Identity?.IsAuthenticated == true && http.Request.Headers[ReadAfterHeader] is { Count: 1 } header && WalPositions.TryParse(header[0], out var lsn)
+            ? lsn
+            : 0;
 
     /// <summary>Whether the standby is taking reads, as last polled.</summary>
     public bool ReplicaUsable => monitor?.State.Status == "ok";
@@ -195,7 +172,8 @@ internal sealed record ReplicaState(string Status, string? Replayed, long LagMil
 /// at once (<see cref="Lost"/>) until a poll finds it again.
 /// </summary>
 internal sealed class ReplicaMonitor(
-    [FromKeyedServices(ReplicaMonitor.ProbeKey)] NpgsqlDataSource probe, DataVersions versions, IOptions<DatabaseOptions> options, ILogger<ReplicaMonitor> logger)
+    [FromKeyedServices(ReplicaMonitor.ProbeKey)] NpgsqlDataSource probe, DataVersions versions, IOptions<DatabaseOptions> options,
+    IServiceProvider services, ILogger<ReplicaMonitor> logger)
     : BackgroundService
 {
     /// <summary>The service key of the standby's pool for the polls (short timeouts).</summary>
@@ -238,6 +216,19 @@ internal sealed class ReplicaMonitor(
         }
 
         _snapshot = snapshot with { Usable = false, State = snapshot.State with { Status = "lost", Error = error.GetBaseException().Message } };
+        ClearPools();
+    }
+
+    /// <summary>
+    /// Drops the idle connections of the standby's pools: a standby that stopped broke them all, and
+    /// a pool finds that out only by handing one out (a read then runs twice).
+    /// </summary>
+    private void ClearPools()
+    {
+        foreach (var requestClass in ReadDatabase.Classes)
+        {
+            services.GetRequiredKeyedService<NpgsqlDataSource>(ReadDatabase.ReplicaKey(requestClass)).Clear();
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -247,6 +238,11 @@ internal sealed class ReplicaMonitor(
         while (!stoppingToken.IsCancellationRequested)
         {
             var snapshot = await PollAsync(stoppingToken);
+            if (snapshot.State.Status == "lost" || (snapshot.Usable && !_snapshot.Usable && _snapshot.State.Status == "lost"))
+            {
+                ClearPools(); // lost, or back after being lost: no connection from before is any good
+            }
+
             _snapshot = snapshot;
             if (snapshot.State.Status != was && !stoppingToken.IsCancellationRequested)
             {
@@ -314,9 +310,8 @@ internal sealed class ReplicaMonitor(
 
 /// <summary>
 /// The causal token of a write (docs/adr/0026-read-replica.md): an answer of 2xx to a request that
-/// writes carries the primary's WAL position read after its commit, in <see cref="ReadDatabase.CommitHeader"/>
-/// and in the <see cref="ReadDatabase.ReadAfterCookie"/> cookie. A client that sends it back
-/// (<see cref="ReadDatabase.ReadAfterHeader"/>, or the cookie) reads its write on any server: from
+/// writes carries the primary's WAL position read after its commit, in <see cref="ReadDatabase.CommitHeader"/>.
+/// A client that sends it back (<see cref="ReadDatabase.ReadAfterHeader"/>) reads its write on any server: from
 /// the standby only once it has replayed that far, from a cache only once that server has heard of
 /// every commit up to it.
 /// </summary>
@@ -347,14 +342,6 @@ internal static class CommitPosition
                 var dataSource = http.RequestServices.GetRequiredKeyedService<NpgsqlDataSource>(RequestClass.Api);
                 var lsn = WalPositions.Format(await WalPositions.CurrentAsync(dataSource, http.RequestAborted));
                 http.Response.Headers[ReadDatabase.CommitHeader] = lsn;
-                http.Response.Cookies.Append(ReadDatabase.ReadAfterCookie, lsn, new CookieOptions
-                {
-                    HttpOnly = true,
-                    SameSite = SameSiteMode.Strict,
-                    Secure = http.Request.IsHttps,
-                    Path = "/",
-                    MaxAge = ReadDatabase.CookieLifetime,
-                });
             }
             catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
             {
