@@ -30,17 +30,6 @@ public static class DataVersionStore
         return versions;
     }
 
-    /// <summary>Proves a listening connection alive with a round trip on it (notifications that came meanwhile are delivered too).</summary>
-    /// <param name="connection">The listening connection.</param>
-    /// <param name="cancellationToken">Cancels the command.</param>
-    /// <returns>A task.</returns>
-    public static async Task PingAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        await using var ping = new NpgsqlCommand("SELECT 1", connection);
-        await ping.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Subscribes an open connection to the channel (its <c>Notification</c> event then fires while it waits).</summary>
     /// <param name="connection">A connection kept open for listening.</param>
     /// <param name="cancellationToken">Cancels the command.</param>

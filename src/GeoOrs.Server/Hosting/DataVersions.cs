@@ -37,6 +37,7 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
     private volatile CoveredChanges? _covered;
     private long _changes;
     private long _seenLsn;
+    private long _primaryLsn;
 
     /// <summary>Raised after data changed: what changed, with the kind's version already moved on.</summary>
     public event Action<DataChange>? Changed;
@@ -65,6 +66,9 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
     /// listening): a client that wrote at or before it finds this server's caches without its write.
     /// </summary>
     public ulong SeenLsn => _live ? (ulong)Interlocked.Read(ref _seenLsn) : 0;
+
+    /// <summary>The primary's WAL position at the listening connection's latest round (0 while not listening).</summary>
+    public ulong PrimaryLsn => _live ? (ulong)Interlocked.Read(ref _primaryLsn) : 0;
 
     /// <summary>How long the listening connection waits for notifications before it reads the WAL position again.</summary>
     internal static TimeSpan Round { get; } = TimeSpan.FromSeconds(1);
@@ -120,12 +124,17 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
         Changed?.Invoke(change);
     }
 
-    /// <summary>Reads the primary's WAL position after the changes counted so far, which it covers.</summary>
+    /// <summary>
+    /// Reads the primary's WAL position after the changes counted so far, which it covers. While no
+    /// change comes, the covering position stays where it was: a standby need not replay the WAL of
+    /// other work (the job storage's, the audit log's) to hold every change this server knows of.
+    /// </summary>
     private async Task<ulong> CoverAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var changes = Changes;
         var position = await WalPositions.CurrentAsync(connection, cancellationToken);
-        if (_covered is not { } covered || covered.Changes <= changes)
+        Interlocked.Exchange(ref _primaryLsn, (long)position);
+        if (_covered is not { } covered || covered.Changes < changes)
         {
             _covered = new CoveredChanges(changes, position);
         }
@@ -166,6 +175,7 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
                 _applied.Clear();
                 _covered = null;
                 Interlocked.Exchange(ref _seenLsn, 0);
+                Interlocked.Exchange(ref _primaryLsn, 0);
                 await RefreshAsync(stoppingToken);
                 Interlocked.Increment(ref _changes);
                 Signalled?.Invoke(null);

@@ -266,9 +266,9 @@ internal sealed class ReplicaMonitor(
     private async Task<Snapshot> PollAsync(CancellationToken stoppingToken)
     {
         var now = Stopwatch.GetTimestamp();
-        if (versions.Covered is { } covered && (_primary.Count == 0 || _primary.Last().Lsn < covered.Lsn))
+        if (versions.PrimaryLsn is var primary and > 0 && (_primary.Count == 0 || _primary.Last().Lsn < primary))
         {
-            _primary.Enqueue((now, covered.Lsn));
+            _primary.Enqueue((now, primary));
             if (_primary.Count > 4096)
             {
                 _primary.Dequeue(); // a standby gone for over an hour of changes: its lag is at least that
