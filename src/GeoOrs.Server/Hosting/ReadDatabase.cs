@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using GeoOrs.Data.Status;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using Npgsql;
 
 namespace GeoOrs.Server.Hosting;
@@ -100,7 +102,18 @@ internal static class ReadRetry
 {
     public static TBuilder ReadsFromReplica<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = ReadDatabase.ReadAfterHeader,
+                In = ParameterLocation.Header,
+                Description = $"The {ReadDatabase.CommitHeader} of the caller's own write (keyed callers): the answer is made from data that holds it, on any server (docs/adr/0026-read-replica.md).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9A-F]{1,8}/[0-9A-F]{1,8}$" },
+            });
+            return Task.CompletedTask;
+        }).AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var reads = http.RequestServices.GetRequiredService<ReadDatabase>();
@@ -319,7 +332,26 @@ internal static class CommitPosition
 {
     public static TBuilder StampsCommitPosition<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.AddOpenApiOperationTransformer((operation, context, _) =>
+        {
+            if (context.Description.HttpMethod is not ("GET" or "HEAD") && operation.Responses is { } responses)
+            {
+                foreach (var (status, response) in responses)
+                {
+                    if (status.StartsWith('2') && response is OpenApiResponse answer)
+                    {
+                        answer.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                        answer.Headers[ReadDatabase.CommitHeader] = new OpenApiHeader
+                        {
+                            Description = $"The primary's WAL position after the commit; sent back as {ReadDatabase.ReadAfterHeader}, the caller's reads see this write on any server.",
+                            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                        };
+                    }
+                }
+            }
+
+            return Task.CompletedTask;
+        }).AddEndpointFilter(async (context, next) =>
         {
             var result = await next(context);
             var http = context.HttpContext;
