@@ -149,6 +149,40 @@ public sealed class DatabaseRestartTests
         }
     }
 
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task An_idle_server_answers_its_first_requests_after_a_restart_without_a_503()
+    {
+        // Every pool holds idle connections when the database goes away and comes back while no
+        // request is made: the server drops them when its listening connection is lost, so the first
+        // request of each kind after the restart opens a new connection rather than meeting a dead one.
+        var target = new NpgsqlConnectionStringBuilder(PostGis.ConnectionString);
+        await using var proxy = TcpProxy.Start(target.Host!, target.Port);
+        var through = new NpgsqlConnectionStringBuilder(PostGis.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 2 }.ConnectionString;
+        using var server = await ServerProcess.StartAsync(settings: new Dictionary<string, string>
+        {
+            ["Database__ConnectionString"] = through,
+            ["Http__PublicPermitsPerMinute"] = "100000",
+        });
+        using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var urls = Urls.Select(u => u.Replace("1936", "1938", StringComparison.Ordinal)).ToArray();
+        foreach (var url in urls)
+        {
+            Assert.True((await GetAsync(client, url)).Status is HttpStatusCode.OK or HttpStatusCode.NoContent, url);
+        }
+
+        proxy.Cut();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        proxy.Resume();
+        await Task.Delay(TimeSpan.FromSeconds(4)); // the listener tries again every 2 s
+
+        foreach (var url in urls.Select(u => u.Replace("1938", "1939", StringComparison.Ordinal)))
+        {
+            var (status, _) = await GetAsync(client, url);
+            Assert.True(status is HttpStatusCode.OK or HttpStatusCode.NoContent, $"{url}: {(int)status} after the restart\n{server.Log[^Math.Min(4000, server.Log.Length)..]}");
+        }
+    }
+
     private static async Task<(HttpStatusCode Status, string? RetryAfter)> GetAsync(HttpClient client, string url)
     {
         using var response = await client.GetAsync(new Uri(url, UriKind.Relative));

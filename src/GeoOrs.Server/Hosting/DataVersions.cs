@@ -49,6 +49,12 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
     /// </summary>
     public event Action<string?>? Signalled;
 
+    /// <summary>
+    /// Raised when the listening connection was lost (the database went away or restarted): the
+    /// connections idle in every pool are as broken as it is.
+    /// </summary>
+    public event Action? Lost;
+
     /// <summary>Whether the versions follow the database right now.</summary>
     public bool Live => _live;
 
@@ -199,6 +205,7 @@ internal sealed class DataVersions(NpgsqlDataSource dataSource, ILogger<DataVers
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
             {
                 logger.LogWarning(e, "Lost the data-change notifications; tiles are served uncached until they are back");
+                Lost?.Invoke();
             }
             finally
             {

@@ -98,7 +98,7 @@ internal sealed class DatabaseFaultHandler(IProblemDetailsService problems, ISer
     /// many requests as it had idle connections, however long after. Connections in use are closed
     /// when they are returned.
     /// </summary>
-    private static void ClearPools(IServiceProvider services)
+    internal static void ClearPools(IServiceProvider services)
     {
         services.GetRequiredService<NpgsqlDataSource>().Clear();
         foreach (var requestClass in RequestClass.All)

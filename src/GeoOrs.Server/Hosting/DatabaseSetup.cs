@@ -129,6 +129,11 @@ internal static class DatabaseSetup
     {
         var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("GeoOrs.Database");
+
+        // A lost listening connection means the database went away: the idle connections of every
+        // pool are dropped then, so that once it is back no request meets a broken one (an idle
+        // server would otherwise answer one 503 per pooled connection after a restart).
+        app.Services.GetRequiredService<DataVersions>().Lost += () => DatabaseFaultHandler.ClearPools(app.Services);
         var applied = await Migrator.MigrateAsync(dataSource, cancellationToken);
         if (applied.Count > 0)
         {
