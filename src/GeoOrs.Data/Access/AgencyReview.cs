@@ -138,9 +138,10 @@ public static class AgencyReview
         var (table, agencyColumn) = kind == "overdoses" ? ("overdose_events", "source_agency") : ("seizure_events", "agency");
         if (resolution == "reattributed")
         {
-            await using var taken = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {table} WHERE {agencyColumn} = $1 AND external_id = $2)", connection, transaction);
+            await using var taken = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM event_keys WHERE kind = $3 AND agency = $1 AND external_id = $2)", connection, transaction);
             taken.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batchAgency });
             taken.Parameters.Add(new NpgsqlParameter<string> { TypedValue = externalId });
+            taken.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
             if ((bool)(await taken.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
             {
                 return AgencyReviewOutcome.Conflict;

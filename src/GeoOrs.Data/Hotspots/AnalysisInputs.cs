@@ -37,6 +37,7 @@ public static class AnalysisInputs
                 SELECT ST_Transform(e.geom, 5070) AS p, e.local_day AS d, left(e.county_fips, 2) AS s
                 FROM overdose_events e
                 WHERE e.local_day >= $1 AND e.local_day <= $2 AND e.county_fips IS NOT NULL AND {Shared}
+                  AND {Ingest.EventPartitions.TimeBound("e.occurred_at", "$1", "$2::date + 1")}
             ) q
             """);
         Window(command, from, to);
@@ -65,6 +66,7 @@ public static class AnalysisInputs
             SELECT e.county_fips, e.local_day AS d, count(*)::int
             FROM overdose_events e
             WHERE e.local_day >= $1 AND e.local_day <= $2 AND e.county_fips IS NOT NULL AND {Shared}
+                  AND {Ingest.EventPartitions.TimeBound("e.occurred_at", "$1", "$2::date + 1")}
             GROUP BY 1, 2 ORDER BY 1, 2
             """);
         Window(command, from, to);

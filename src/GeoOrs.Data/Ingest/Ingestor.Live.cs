@@ -180,7 +180,7 @@ public static partial class Ingestor
         using (var tally = new AggregateTally(kind.Kind))
         using (var cells = new CellTally(kind.Kind))
         {
-            accepted = await StoreAsync<TRows, TRow>(connection, request, batchId, staged, null, mask, tally, cells, change, state, cancellationToken).ConfigureAwait(false);
+            accepted = await StoreAsync<TRows, TRow>(dataSource, connection, request, batchId, staged, null, mask, tally, cells, change, state, cancellationToken).ConfigureAwait(false);
             await tally.FlushAsync(connection, cancellationToken).ConfigureAwait(false);
             await cells.FlushAsync(connection, cancellationToken).ConfigureAwait(false);
         }
@@ -190,12 +190,14 @@ public static partial class Ingestor
         await using (var find = new NpgsqlCommand($"""
             SELECT k.agency, k.external_id, e.id, e.batch_id = $3
             FROM unnest($1::text[], $2::text[]) AS k (agency, external_id)
-            JOIN {kind.EventTable} e ON e.{kind.AgencyField} = k.agency AND e.external_id = k.external_id
+            JOIN event_keys x ON x.kind = $4 AND x.agency = k.agency AND x.external_id = k.external_id
+            JOIN {kind.EventTable} e ON e.id = x.event_id AND e.{kind.TimeField} = x.at
             """, connection, transaction))
         {
             find.Parameters.AddWithValue(staged.Select(r => r.Agency).ToArray());
             find.Parameters.AddWithValue(staged.Select(r => r.ExternalId).ToArray());
             find.Parameters.AddWithValue(batchId);
+            find.Parameters.AddWithValue(kind.Name);
             await using var reader = await find.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {

@@ -254,7 +254,7 @@ public static partial class Ingestor
                 }
 
                 staged += chunk.Count;
-                accepted += await StoreAsync<TRows, TRow>(connection, request, batchId, chunk, locked, mask, tally, cells, change, state, stop.Token).ConfigureAwait(false);
+                accepted += await StoreAsync<TRows, TRow>(dataSource, connection, request, batchId, chunk, locked, mask, tally, cells, change, state, stop.Token).ConfigureAwait(false);
                 tally.SpillIfFull();
                 cells.SpillIfFull();
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
@@ -349,11 +349,12 @@ public static partial class Ingestor
     /// Stores one chunk: takes each agency's advisory lock (so concurrent batches of one agency
     /// cannot both store an event; <paramref name="locked"/> null: the live path's short locks,
     /// <see cref="LockKeysAsync"/>), leaves out events already stored or repeated within the chunk,
-    /// takes ids for the rest from the table's sequence (the geomask is keyed by the id), and COPYs
+    /// takes ids for the rest from the table's sequence (the geomask is keyed by the id), makes the
+    /// monthly partitions their times need (<see cref="EventPartitions.EnsureAsync"/>), and COPYs
     /// them into the event table with their masked positions. Returns how many were stored.
     /// </summary>
     private static async Task<int> StoreAsync<TRows, TRow>(
-        NpgsqlConnection connection, IngestRequest request, long batchId, List<StagedRow<TRow>> chunk, HashSet<string>? locked, EventMask mask,
+        NpgsqlDataSource dataSource, NpgsqlConnection connection, IngestRequest request, long batchId, List<StagedRow<TRow>> chunk, HashSet<string>? locked, EventMask mask,
         AggregateTally tally, CellTally cells, Status.DataChange change, BatchState state, CancellationToken cancellationToken)
         where TRows : struct, IEventRows<TRow>
         where TRow : class
@@ -415,6 +416,7 @@ public static partial class Ingestor
             return 0;
         }
 
+        await EventPartitions.EnsureAsync(dataSource, connection, kind, rows.Select(r => TRows.Head(r.Row).At), cancellationToken).ConfigureAwait(false);
         var eventIds = new long[rows.Count];
         await using (var next = new NpgsqlCommand(
             $"SELECT nextval(pg_get_serial_sequence('{kind.EventTable}', 'id')) FROM generate_series(1, $1)", connection))
@@ -633,7 +635,8 @@ public static partial class Ingestor
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         var info = EventKindInfo.Of(kind);
-        await using var command = dataSource.CreateCommand($"SELECT id FROM {info.EventTable} WHERE {info.AgencyField} = $1 AND external_id = $2");
+        await using var command = dataSource.CreateCommand("SELECT event_id FROM event_keys WHERE kind = $1 AND agency = $2 AND external_id = $3");
+        command.Parameters.AddWithValue(info.Name);
         command.Parameters.AddWithValue(agency);
         command.Parameters.AddWithValue(externalId);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as long?;

@@ -82,8 +82,9 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
     /// <summary>
     /// Per member county, the events in the window of the agencies hidden from the caller
     /// (<c>@hidden</c>, by their sharing rules), to take off the aggregates: read through the events'
-    /// (agency, external id) index, so an empty list costs nothing. The window is compared with the
-    /// events' local days, as the aggregates count them.
+    /// (agency, local day) index, so an empty list costs nothing. The window is compared with the
+    /// events' local days, as the aggregates count them, and bounds their time, which prunes the
+    /// monthly partitions (<see cref="Ingest.EventPartitions.TimeBound"/>).
     /// </summary>
     private const string HiddenSums = """
         hidden_overdoses AS (
@@ -95,6 +96,7 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
                    coalesce(sum(e.rkey::bigint) FILTER (WHERE e.fatal AND e.naloxone_administered), 0) AS kfx
             FROM overdose_events e
             WHERE e.source_agency = ANY (@hidden) AND e.local_day >= @day_from AND e.local_day < @day_end
+              AND e.occurred_at >= (@day_from - 1)::timestamp AT TIME ZONE 'UTC' AND e.occurred_at < (@day_end + 1)::timestamp AT TIME ZONE 'UTC'
               AND (@drug::text IS NULL OR @drug = ANY (e.suspected_drugs))
               AND e.county_fips IN (SELECT county_fips FROM members)
             GROUP BY e.county_fips
@@ -104,6 +106,7 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
                    sum(e.rkey::bigint) AS k
             FROM seizure_events e
             WHERE e.agency = ANY (@hidden) AND e.local_day >= @day_from AND e.local_day < @day_end
+              AND e.seized_at >= (@day_from - 1)::timestamp AT TIME ZONE 'UTC' AND e.seized_at < (@day_end + 1)::timestamp AT TIME ZONE 'UTC'
               AND (@drug::text IS NULL OR e.drug = @drug)
               AND e.county_fips IN (SELECT county_fips FROM members)
             GROUP BY e.county_fips

@@ -127,6 +127,7 @@ public static class AreaSummary
             od AS (
                 SELECT date_trunc('week', e.local_day::timestamp)::date AS w, count(*) AS n FROM overdose_events e
                 WHERE e.county_fips IN (SELECT county_fips FROM members) AND e.local_day >= @d_from AND e.local_day <= @d_to
+                  AND {Ingest.EventPartitions.TimeBound("e.occurred_at", "@d_from", "@d_to::date + 1")}
                   AND (@drug::text IS NULL OR @drug = ANY (e.suspected_drugs)) AND (@fatal::boolean IS NULL OR e.fatal = @fatal)
                   AND NOT (e.source_agency = ANY (@hidden))
                 GROUP BY 1
@@ -134,6 +135,7 @@ public static class AreaSummary
             sz AS (
                 SELECT date_trunc('week', e.local_day::timestamp)::date AS w, count(*) AS n FROM seizure_events e
                 WHERE e.county_fips IN (SELECT county_fips FROM members) AND e.local_day >= @d_from AND e.local_day <= @d_to
+                  AND {Ingest.EventPartitions.TimeBound("e.seized_at", "@d_from", "@d_to::date + 1")}
                   AND (@drug::text IS NULL OR e.drug = @drug) AND NOT (e.agency = ANY (@hidden))
                 GROUP BY 1
             ),

@@ -61,13 +61,14 @@ public static class PlanningInputs
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(view);
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($"""
             WITH a AS (SELECT @area::geometry AS g)
             SELECT ST_X(p), ST_Y(p), fatal, d FROM (
                 SELECT ST_Transform(e.geom, 5070) AS p, e.fatal, e.local_day AS d
                 FROM overdose_events e, a
                 WHERE e.geom && a.g AND ST_Intersects(e.geom, a.g)
                   AND e.local_day BETWEEN @from AND @to AND NOT (e.source_agency = ANY (@hidden))
+                  AND {Ingest.EventPartitions.TimeBound("e.occurred_at", "@from", "@to::date + 1")}
                 LIMIT @limit + 1
             ) q
             """);

@@ -76,6 +76,7 @@ public static class TargetInputs
                        WHERE s.geom && ST_Expand(e.geom, @radius / 50000.0) AND ST_DWithin(s.geom::geography, e.geom::geography, @radius)))
             FROM overdose_events e JOIN members m ON m.county_fips = e.county_fips
             WHERE e.local_day BETWEEN @from AND @to AND NOT (e.source_agency = ANY (@hidden))
+              AND {Ingest.EventPartitions.TimeBound("e.occurred_at", "@from", "@to::date + 1")}
             GROUP BY 1, 2
             """);
         command.Parameters.AddWithValue("y0", from.Year);

@@ -5,6 +5,8 @@ using GeoOrs.Data.Access;
 using GeoOrs.Data.Layers;
 using Npgsql;
 
+using GeoOrs.Data.Ingest;
+
 namespace GeoOrs.Data.Tiles;
 
 /// <summary>A kind of data a layer is built from; its version changes when the data does.</summary>
@@ -210,9 +212,9 @@ public sealed record PointTileLayer(
     public const int GridCells = ClusterGrid.CellsAcross;
 
     // [masked ? 1 : 0, hiding ? 1 : 0] for points; [zoom, masked, hiding] for clusters.
-    private readonly string[,] _points = Variants((masked, hiding) => BuildPoints(Id, Table, AgencyColumn, PointFields, Filter, masked, hiding));
+    private readonly string[,] _points = Variants((masked, hiding) => BuildPoints(Id, Table, TimeColumn, AgencyColumn, PointFields, Filter, masked, hiding));
     private readonly string[][,] _clusters = [.. Enumerable.Range(0, ClusterGrid.PointZoom).Select(z =>
-        Variants((masked, hiding) => BuildClusters(Id, Table, AgencyColumn, Clusters, DrugFilter, z, masked, hiding)))];
+        Variants((masked, hiding) => BuildClusters(Id, Table, TimeColumn, AgencyColumn, Clusters, DrugFilter, z, masked, hiding)))];
 
     /// <inheritdoc/>
     public override string SqlFor(int z, AccessView view)
@@ -254,7 +256,7 @@ public sealed record PointTileLayer(
     private const string ClusterBox = "ST_Expand(ST_Transform(ST_TileEnvelope(@z, @x, @y), 4326), 1e-9)";
 
     private static string BuildPoints(
-        string id, string table, string agency, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter,
+        string id, string table, string time, string agency, IReadOnlyList<KeyValuePair<string, (string Sql, string Type)>> fields, string filter,
         bool masked, bool hiding) => $"""
         WITH {Bounds.Replace("bounds AS (", "bounds AS MATERIALIZED (", StringComparison.Ordinal)}
         SELECT ST_AsMVT(mvt, '{id}', 4096, 'geom'), count(*) FROM (
@@ -263,13 +265,14 @@ public sealed record PointTileLayer(
             FROM {table} e, bounds b
             WHERE @points AND e.{Position(masked)} && b.query4326
               AND e.local_day >= @day_from AND e.local_day < @day_end AND {filter}
+              AND {EventPartitions.TimeBound($"e.{time}", "@day_from", "@day_end")}
               {(hiding ? $"AND NOT (e.{agency} = ANY (@hidden))" : "")}
             LIMIT {VectorTileLayers.FeatureLimit}
         ) mvt WHERE geom IS NOT NULL
         """;
 
     private static string BuildClusters(
-        string id, string table, string agency, ClusterMeasures clusters, string drugFilter, int z, bool masked, bool hiding)
+        string id, string table, string time, string agency, ClusterMeasures clusters, string drugFilter, int z, bool masked, bool hiding)
     {
         var level = ClusterGrid.LevelFor(z);
         var measures = clusters.Measures.Select(m => m.Key).ToList();
@@ -282,16 +285,18 @@ public sealed record PointTileLayer(
             : ($"{head} | (@x << 18) | (@y << 10)", "((((c.cell >> 8) & 1) * 16) + (c.cell & 15)) >> 1", "((((c.cell >> 9) & 1) * 16) + ((c.cell >> 4) & 15)) >> 1");
         var where = $"c.cell >= ({first}) AND c.cell < ({first}) + {ClusterGrid.KeysInTile(z)}";
         var inTile = $"r.cx BETWEEN 0 AND {ClusterGrid.CellsAcross - 1} AND r.cy BETWEEN 0 AND {ClusterGrid.CellsAcross - 1}";
-        var ends = "(e.local_day >= @d1_from AND e.local_day < @d1_to) OR (e.local_day >= @d2_from AND e.local_day < @d2_to)";
+        // Each range of local days with its bound on the event's time, which the planner prunes the monthly partitions by.
+        string Days(string from, string to) => $"e.local_day >= {from} AND e.local_day < {to} AND {EventPartitions.TimeBound($"e.{time}", from, to)}";
+        var ends = $"({Days("@d1_from", "@d1_to")}) OR ({Days("@d2_from", "@d2_to")})";
         var read = $"""
             (
               -- the days at the ends of the window, when the whole months come from the cells
               (@drug::text IS NULL AND ({ends}))
               -- or, with a drug (the cells do not split by drug), the whole window
-              OR (@drug::text IS NOT NULL AND e.local_day >= @day_from AND e.local_day < @day_end AND {drugFilter})
+              OR (@drug::text IS NOT NULL AND {Days("@day_from", "@day_end")} AND {drugFilter})
             ){(hiding ? $"\nAND NOT (e.{agency} = ANY (@hidden))" : "")}
             """;
-        var hidden = $"@drug::text IS NULL AND e.{agency} = ANY (@hidden) AND e.local_day >= @m_from AND e.local_day < @m_to";
+        var hidden = $"@drug::text IS NULL AND e.{agency} = ANY (@hidden) AND {Days("@m_from", "@m_to")}";
         var hiddenCte = hiding
             ? $"""
 
