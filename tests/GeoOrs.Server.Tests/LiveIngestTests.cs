@@ -111,6 +111,46 @@ public class LiveIngestTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
     }
 
     [Fact]
+    public async Task An_event_sent_again_with_a_time_in_another_month_is_a_duplicate_on_both_paths()
+    {
+        // The event tables are partitioned by month (migration 0025): the key is checked across all of them.
+        var agency = NewAgency();
+        var day = new DateOnly(2003, 1, 1).AddDays(Random.Shared.Next(0, 120));
+        using var client = await factory.ClientForAsync("law_enforcement", agency);
+        var (created, body, _) = await PostAsync(client, "/api/ingest/overdoses/event", Event("m-1", day));
+        Assert.Equal(HttpStatusCode.Created, created);
+        var id = body.GetProperty("id").GetInt64();
+
+        // Live, five months on: 200, a duplicate, the stored event's id, nothing changed.
+        var (single, again, _) = await PostAsync(client, "/api/ingest/overdoses/event", Event("m-1", day.AddMonths(5)));
+        Assert.Equal(HttpStatusCode.OK, single);
+        Assert.True(again.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(id, again.GetProperty("id").GetInt64());
+        var (array, events, _) = await PostAsync(client, "/api/ingest/overdoses/events", $"[{Event("m-1", day.AddMonths(7))}, {Event("m-2", day.AddMonths(7))}]");
+        Assert.Equal(HttpStatusCode.Created, array);
+        Assert.Equal((1, 1), (events.GetProperty("created").GetInt32(), events.GetProperty("duplicates").GetInt32()));
+        Assert.Equal(id, events.GetProperty("events")[0].GetProperty("id").GetInt64());
+
+        // A batch, a year on: the same report as a duplicate of the same month.
+        var (batch, stored, _) = await PostAsync(client, "/api/ingest/overdoses", Event("m-1", day.AddYears(1)), "application/x-ndjson");
+        Assert.Equal(HttpStatusCode.Created, batch);
+        Assert.Equal((0, 1, 0), (stored.GetProperty("accepted").GetInt32(), stored.GetProperty("duplicates").GetInt32(), stored.GetProperty("rejected").GetInt32()));
+        Assert.Equal(2, await CountAsync(agency));
+        Assert.Equal(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T17:30:00Z", await OccurredAsync(agency, "m-1"));
+    }
+
+    private static async Task<string> OccurredAsync(string agency, string externalId)
+    {
+        var dataSource = await PostGis.DataSourceAsync();
+        await using var command = dataSource.CreateCommand("""
+            SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM overdose_events WHERE source_agency = $1 AND external_id = $2
+            """);
+        command.Parameters.AddWithValue(agency);
+        command.Parameters.AddWithValue(externalId);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task An_array_with_good_and_bad_events_stores_the_good_ones_and_reports_each()
     {
         var agency = NewAgency();

@@ -350,7 +350,7 @@ BEGIN
         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhparent = parent::regclass
           AND c.relname ~ ('^' || parent || '_y[0-9]{4}m[0-9]{2}$')
-          AND to_date(right(c.relname, 7), '"y"YYYY"m"MM') + interval '1 month' <= before
+          AND to_date(substring(c.relname FROM '_y([0-9]{4}m[0-9]{2})$'), 'YYYY"m"MM') + interval '1 month' <= before
         ORDER BY c.relname
     LOOP
         IF k = 'overdoses' THEN

@@ -31,6 +31,7 @@ internal static class SchedulingSetup
             sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString, sp.GetRequiredService<IOptions<SchedulingOptions>>().Value));
         builder.Services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         builder.Services.AddHangfire((sp, c) => Serialization(c).UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>())));
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<AnalysisQueue>();
         if (!options.Enabled)
         {
@@ -124,6 +125,7 @@ internal static class SchedulingSetup
             jobs.AddOrUpdate<HotspotsJob>(HotspotsJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, null, CancellationToken.None), o.HotspotsCron, utc);
             jobs.AddOrUpdate<EmergingHotspotsJob>(EmergingHotspotsJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, null, CancellationToken.None), o.EmergingCron, utc);
             jobs.AddOrUpdate<SpikesJob>(SpikesJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, null, CancellationToken.None), o.SpikesCron, utc);
+            jobs.AddOrUpdate<PartitionsJob>(PartitionsJob.Name, j => j.RunAsync(CancellationToken.None), o.PartitionsCron, utc);
             instance.Running = true;
             return Task.CompletedTask;
         }

@@ -116,6 +116,10 @@ internal sealed class SchedulingOptions
     [Cron]
     public string SpikesCron { get; set; } = "0 0/15 * * * ?";
 
+    /// <summary>When the event tables' partitions are made ahead and retention drops old months (daily at 01:15).</summary>
+    [Cron]
+    public string PartitionsCron { get; set; } = "0 15 1 * * ?";
+
     /// <summary>Jobs this process runs at once (a run waiting for another node's run of the same job takes one).</summary>
     [Range(1, 100)]
     public int Workers { get; set; } = 6;
@@ -134,6 +138,19 @@ internal sealed class SchedulingOptions
     /// <summary>When a lock of Hangfire's own (its scheduler's, its cleanup's) left by a process that died is broken.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
     public TimeSpan DistributedLockTimeout { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>How long events are kept (section <c>Retention</c>); docs/adr/0025-partitioned-events.md.</summary>
+internal sealed class RetentionOptions
+{
+    public const string Section = "Retention";
+
+    /// <summary>
+    /// Whole UTC months of events kept before the current one; the partitions job drops the months
+    /// before them (their events, keys and aggregates). 0 keeps everything.
+    /// </summary>
+    [Range(0, 12_000)]
+    public int EventMonths { get; set; }
 }
 
 /// <summary>A cron expression as Hangfire reads it: five fields, or six with seconds first.</summary>
