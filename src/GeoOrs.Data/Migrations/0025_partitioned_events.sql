@@ -69,7 +69,7 @@ $$;
 CREATE FUNCTION geoors_event_keys_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_TABLE_NAME = 'seizure_events' THEN
+    IF TG_ARGV[0] = 'seizures' THEN
         INSERT INTO event_keys (kind, agency, external_id, event_id, at)
         SELECT 'seizures', n.agency, n.external_id, n.id, n.seized_at FROM new_rows n;
     ELSE
@@ -83,7 +83,7 @@ $$;
 CREATE FUNCTION geoors_event_keys_delete() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_TABLE_NAME = 'seizure_events' THEN
+    IF TG_ARGV[0] = 'seizures' THEN
         DELETE FROM event_keys k USING old_rows o
         WHERE k.kind = 'seizures' AND k.agency = o.agency AND k.external_id = o.external_id AND k.event_id = o.id;
     ELSE
@@ -97,7 +97,7 @@ $$;
 CREATE FUNCTION geoors_event_keys_update() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_TABLE_NAME = 'seizure_events' THEN
+    IF TG_ARGV[0] = 'seizures' THEN
         UPDATE event_keys SET agency = NEW.agency, external_id = NEW.external_id, at = NEW.seized_at
         WHERE kind = 'seizures' AND agency = OLD.agency AND external_id = OLD.external_id;
     ELSE
@@ -162,34 +162,47 @@ CREATE INDEX seizure_events_local_day_idx ON seizure_events (local_day);
 CREATE INDEX seizure_events_county_day_idx ON seizure_events (county_fips, local_day);
 CREATE INDEX seizure_events_agency_day_idx ON seizure_events (agency, local_day);
 
--- As migrations 0022 and 0015 made them (BEFORE ROW triggers of a partitioned table are each partition's).
+-- As migrations 0022 and 0015 made them (BEFORE ROW triggers of a partitioned table are each
+-- partition's). A row trigger fires on the partition, whose name is not the table's: the kind is
+-- the trigger's argument, not TG_TABLE_NAME.
+CREATE OR REPLACE FUNCTION geoors_fill_local_day() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_ARGV[0] = 'seizures' THEN
+        NEW.local_day := geoors_local_day(NEW.seized_at, NEW.county_fips);
+    ELSE
+        NEW.local_day := geoors_local_day(NEW.occurred_at, NEW.county_fips);
+    END IF;
+    RETURN NEW;
+END
+$$;
 CREATE TRIGGER overdose_events_local_day BEFORE INSERT ON overdose_events
-    FOR EACH ROW WHEN (NEW.local_day IS NULL) EXECUTE FUNCTION geoors_fill_local_day();
+    FOR EACH ROW WHEN (NEW.local_day IS NULL) EXECUTE FUNCTION geoors_fill_local_day('overdoses');
 CREATE TRIGGER seizure_events_local_day BEFORE INSERT ON seizure_events
-    FOR EACH ROW WHEN (NEW.local_day IS NULL) EXECUTE FUNCTION geoors_fill_local_day();
+    FOR EACH ROW WHEN (NEW.local_day IS NULL) EXECUTE FUNCTION geoors_fill_local_day('seizures');
 CREATE TRIGGER overdose_events_masked_geom BEFORE INSERT ON overdose_events
     FOR EACH ROW WHEN (NEW.masked_geom IS NULL) EXECUTE FUNCTION geoors_fill_masked_geom();
 CREATE TRIGGER seizure_events_masked_geom BEFORE INSERT ON seizure_events
     FOR EACH ROW WHEN (NEW.masked_geom IS NULL) EXECUTE FUNCTION geoors_fill_masked_geom();
 
 CREATE TRIGGER overdose_events_keys_insert AFTER INSERT ON overdose_events
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION geoors_event_keys_insert();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION geoors_event_keys_insert('overdoses');
 CREATE TRIGGER seizure_events_keys_insert AFTER INSERT ON seizure_events
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION geoors_event_keys_insert();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION geoors_event_keys_insert('seizures');
 CREATE TRIGGER overdose_events_keys_delete AFTER DELETE ON overdose_events
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION geoors_event_keys_delete();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION geoors_event_keys_delete('overdoses');
 CREATE TRIGGER seizure_events_keys_delete AFTER DELETE ON seizure_events
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION geoors_event_keys_delete();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION geoors_event_keys_delete('seizures');
 -- Row by row (a statement trigger with transition tables cannot name columns, and would capture
 -- every row of a boundary load's recount of local days): only an UPDATE that sets these columns.
 CREATE TRIGGER overdose_events_keys_update AFTER UPDATE OF source_agency, external_id, occurred_at ON overdose_events
     FOR EACH ROW WHEN (OLD.source_agency IS DISTINCT FROM NEW.source_agency OR OLD.external_id IS DISTINCT FROM NEW.external_id
                        OR OLD.occurred_at IS DISTINCT FROM NEW.occurred_at)
-    EXECUTE FUNCTION geoors_event_keys_update();
+    EXECUTE FUNCTION geoors_event_keys_update('overdoses');
 CREATE TRIGGER seizure_events_keys_update AFTER UPDATE OF agency, external_id, seized_at ON seizure_events
     FOR EACH ROW WHEN (OLD.agency IS DISTINCT FROM NEW.agency OR OLD.external_id IS DISTINCT FROM NEW.external_id
                        OR OLD.seized_at IS DISTINCT FROM NEW.seized_at)
-    EXECUTE FUNCTION geoors_event_keys_update();
+    EXECUTE FUNCTION geoors_event_keys_update('seizures');
 
 -- Recounts the daily and monthly aggregates and the cluster cells of one kind for the local days of
 -- the months m_from..m_to (half-open, first days of months), as geoors_rebuild_aggregates and

@@ -162,6 +162,16 @@ public class PartitionedEventsTests
             """));
         Assert.Equal(PostgresErrorCodes.UniqueViolation, refused.SqlState);
 
+        // A row written with SQL gets its local day from the partition's trigger, and its key; deleted, it takes its key along.
+        await ExecuteAsync(dataSource, """
+            INSERT INTO seizure_events (agency, external_id, seized_at, geom, drug, quantity, unit, county_fips)
+            VALUES ('ag9', 'sz-new', '2023-03-01T03:00:00Z', ST_SetSRID(ST_MakePoint(-76.61, 39.29), 4326), 'cocaine', 1, 'g', '24510')
+            """);
+        Assert.Equal(3401L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM event_keys"));
+        Assert.Equal(new DateTime(2023, 2, 28), await ScalarAsync<DateTime>(dataSource, "SELECT local_day::timestamp FROM seizure_events WHERE external_id = 'sz-new'"));
+        await ExecuteAsync(dataSource, "DELETE FROM seizure_events WHERE external_id = 'sz-new'");
+        Assert.Equal(3400L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM event_keys"));
+
         // Ids go on from the old table's sequence.
         Assert.True(await ScalarAsync<long>(dataSource, "SELECT nextval(pg_get_serial_sequence('overdose_events', 'id'))") > lastId);
     }
@@ -246,6 +256,43 @@ public class PartitionedEventsTests
         Assert.Contains(new DateOnly(2020, 1, 1), await EventPartitions.MonthsAsync(dataSource, EventKind.Overdoses));
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => EventPartitions.DropBeforeAsync(dataSource, EventKind.Overdoses, new DateOnly(2020, 3, 2)));
+    }
+
+    [Fact]
+    public async Task A_windowed_point_or_cluster_tile_reads_only_the_partitions_of_its_window()
+    {
+        await using var scratch = await PostGis.CreateScratchDatabaseAsync();
+        await using var dataSource = await MigratedAsync(scratch);
+        var events = Enumerable.Range(0, 8).Select(m => ($"p-{m}", $"2021-{m + 1:00}-15T12:00:00Z", Baltimore)).ToArray();
+        Assert.Equal(8, (await IngestAsync(dataSource, "agP", events)).Accepted);
+
+        // 5–20 March 2021 (local days): the time bound reaches from 4 March to 21 March in UTC, March only.
+        var query = new LayerQuery(new DateOnly(2021, 3, 5), new DateOnly(2021, 3, 20)) { View = Access.AccessView.Everything };
+        var layer = Tiles.VectorTileLayers.All["overdoses"];
+        foreach (var tile in new[] { new GeoOrs.Analysis.Tiles.TileId(12, 1176, 1561), new GeoOrs.Analysis.Tiles.TileId(5, 9, 12) })
+        {
+            await using var command = dataSource.CreateCommand("EXPLAIN " + layer.SqlFor(tile.Z, query.View));
+            Tiles.VectorTileLayer.Bind(command.Parameters, tile, query);
+            var plan = new StringBuilder();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    plan.AppendLine(reader.GetString(0));
+                }
+            }
+
+            var text = plan.ToString();
+            Assert.Contains("overdose_events_y2021m03", text, StringComparison.Ordinal);
+            foreach (var month in new[] { "y2021m01", "y2021m02", "y2021m04", "y2021m08" })
+            {
+                Assert.DoesNotContain("overdose_events_" + month, text, StringComparison.Ordinal);
+            }
+        }
+
+        // And the tile holds March's event: the bound leaves the answer as it was.
+        var (_, features) = await layer.TileAsync(dataSource, new GeoOrs.Analysis.Tiles.TileId(12, 1176, 1561), query);
+        Assert.Equal(1, features);
     }
 
     [Fact]
