@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Text;
+using GeoOrs.Data.Access;
 using GeoOrs.Data.Boundaries;
 using GeoOrs.Data.Ingest;
+using GeoOrs.Data.Layers;
 using GeoOrs.Data.Migrations;
+using GeoOrs.Data.Tiles;
 using GeoOrs.Tests;
 using Npgsql;
 
@@ -267,12 +270,12 @@ public class PartitionedEventsTests
         Assert.Equal(8, (await IngestAsync(dataSource, "agP", events)).Accepted);
 
         // 5–20 March 2021 (local days): the time bound reaches from 4 March to 21 March in UTC, March only.
-        var query = new LayerQuery(new DateOnly(2021, 3, 5), new DateOnly(2021, 3, 20)) { View = Access.AccessView.Everything };
-        var layer = Tiles.VectorTileLayers.All["overdoses"];
+        var query = new LayerQuery(new DateOnly(2021, 3, 5), new DateOnly(2021, 3, 20)) { View = AccessView.Everything };
+        var layer = VectorTileLayers.All["overdoses"];
         foreach (var tile in new[] { new GeoOrs.Analysis.Tiles.TileId(12, 1176, 1561), new GeoOrs.Analysis.Tiles.TileId(5, 9, 12) })
         {
             await using var command = dataSource.CreateCommand("EXPLAIN " + layer.SqlFor(tile.Z, query.View));
-            Tiles.VectorTileLayer.Bind(command.Parameters, tile, query);
+            VectorTileLayer.Bind(command.Parameters, tile, query);
             var plan = new StringBuilder();
             await using (var reader = await command.ExecuteReaderAsync())
             {
