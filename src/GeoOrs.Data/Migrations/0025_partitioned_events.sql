@@ -395,6 +395,22 @@ BEGIN
 END
 $$;
 
+-- No JIT compilation in this database. The planner sums the costs of every partition a statement
+-- may read, and a partition made this month and not analysed yet counts as ten pages, so a statement
+-- over a few hundred sparse months passes jit_above_cost (100,000) and jit_optimize_above_cost while it
+-- reads a few thousand rows: 4.8 s of a 5 s query went to compiling 1,167 functions (a test's
+-- count over 232 months of 13,000 events). GeoOrs's statements are short; the live path had turned JIT
+-- off already (ADR 0023). New sessions take the setting; an owner who is not the migrating role
+-- sets it by hand (docs/OPERATIONS.md).
+DO $$
+BEGIN
+    EXECUTE format('ALTER DATABASE %I SET jit = off', current_database());
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'jit stays on: only the owner of database % may turn it off (ALTER DATABASE ... SET jit = off)', current_database();
+END
+$$;
+SET LOCAL jit = off;
+
 -- Planner statistics of the parents (autovacuum analyses each partition as its rows change, never a parent).
 ANALYZE overdose_events;
 ANALYZE seizure_events;
