@@ -98,7 +98,7 @@ public static class EventPartitions
 
     /// <summary>
     /// Retention: drops the partitions of one kind wholly before <paramref name="before"/> (a month's
-    /// first day) with their events' keys and open agency reviews, recounts the aggregates and cluster
+    /// first day) with their events' keys and agency reviews, recounts the aggregates and cluster
     /// cells of the months at the edge, and moves the kind's data version on (every server drops its
     /// cached tiles of it), in one transaction (<c>geoors_drop_event_months</c>, migration 0025).
     /// </summary>

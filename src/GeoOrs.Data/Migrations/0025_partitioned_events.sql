@@ -336,7 +336,7 @@ END
 $$;
 
 -- Retention: detaches and drops the partitions of one kind wholly before `before` (the first day of
--- a month, UTC), with their events' keys and open agency reviews, and makes the aggregates and cells
+-- a month, UTC), with their events' keys and agency reviews, and makes the aggregates and cells
 -- a recount of what is left: every row of a month before the month ahead of `before` goes (no event
 -- left can count on it: the earliest is on day before - 1), and that month and `before`'s own are
 -- recounted (an event of the last dropped month may have counted on either, by its zone). Then the
