@@ -523,4 +523,38 @@ public class OgcEventsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory
             .GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString());
         Assert.Equal(["counties", "county-aggregates", "heat", "hidta-regions", "hotspots", "overdose-events", "seizure-events", "states"], collectionIds);
     }
+    [Fact]
+    public async Task The_number_matched_follows_new_events()
+    {
+        // numberMatched is kept per query and view until the events change: a page asked after an
+        // ingest counts the new events.
+        using var admin = factory.CreateClient("admin");
+        using var analyst = factory.CreateClient("analyst");
+        var day = "1991-04-17";
+        async Task<long> MatchedAsync()
+        {
+            using var json = JsonDocument.Parse(await analyst.GetStringAsync(new Uri($"/ogc/collections/overdose-events/items?datetime={day}&limit=1", UriKind.Relative)));
+            return json.RootElement.GetProperty("numberMatched").GetInt64();
+        }
+
+        async Task IngestAsync(int count)
+        {
+            var run = Guid.NewGuid().ToString("N")[..8];
+            var csv = new StringBuilder("external_id,occurred_at,lat,lon,fatal\n");
+            for (var i = 0; i < count; i++)
+            {
+                csv.Append(CultureInfo.InvariantCulture, $"matched-{run}-{i},{day}T1{i}:00:00Z,39.29,-76.61,false\n");
+            }
+
+            using var response = await admin.PostAsync(new Uri("/api/ingest/overdoses", UriKind.Relative), new StringContent(csv.ToString(), Encoding.UTF8, "text/csv"));
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        await IngestAsync(1);
+        var before = await MatchedAsync();
+        Assert.True(before >= 1, $"{before}");
+        Assert.Equal(before, await MatchedAsync());
+        await IngestAsync(2);
+        Assert.Equal(before + 2, await MatchedAsync());
+    }
 }

@@ -275,9 +275,13 @@ public static class FeatureCollections
     /// <param name="limit">Features per page.</param>
     /// <param name="offset">Features to skip.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
+    /// <param name="matched">
+    /// How many features match the query, when the caller knows it (<see cref="CountAsync"/>, kept
+    /// while the data stays the same): the page is then read without counting them again.
+    /// </param>
     /// <returns>The page.</returns>
     public static async Task<FeaturePage> ItemsAsync(
-        NpgsqlDataSource dataSource, FeatureCollection collection, FeatureQuery query, int limit, long offset, CancellationToken cancellationToken = default)
+        NpgsqlDataSource dataSource, FeatureCollection collection, FeatureQuery query, int limit, long offset, CancellationToken cancellationToken = default, long? matched = null)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(collection);
@@ -294,7 +298,7 @@ public static class FeatureCollections
                 FROM rows r
                 """, query.View.HiddenAgencies.Count > 0)
             : $"""
-                WITH matched AS (SELECT count(*) AS n FROM {from} t WHERE {where}),
+                WITH matched AS ({(matched is null ? $"SELECT count(*) AS n FROM {from} t WHERE {where}" : "SELECT @matched::bigint AS n")}),
                      page AS (SELECT t.{collection.IdColumn} AS k, {FeatureExpression(collection, query.View)} AS feature FROM {from} t WHERE {where}
                               ORDER BY t.{collection.IdColumn} LIMIT @lim OFFSET @off)
                 SELECT (SELECT n FROM matched), count(page.feature), coalesce(json_agg(page.feature ORDER BY page.k), '[]'::json)::text,
@@ -303,11 +307,32 @@ public static class FeatureCollections
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<int>("lim", NpgsqlDbType.Integer) { TypedValue = limit });
         command.Parameters.Add(new NpgsqlParameter<long>("off", NpgsqlDbType.Bigint) { TypedValue = offset });
+        if (matched is { } known && collection.Layer is null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<long>("matched", NpgsqlDbType.Bigint) { TypedValue = known });
+        }
+
         Bind(command.Parameters, collection, query);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new FeaturePage(reader.GetString(2), reader.GetInt64(0), checked((int)reader.GetInt64(1)),
             collection.Layer is null && !reader.IsDBNull(3) ? reader.GetFieldValue<long[]>(3) : collection.PointLevel ? [] : null);
+    }
+
+    /// <summary>How many of a collection's features match a query (a page's <c>numberMatched</c>).</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="collection">The collection (of events: one without a <see cref="FeatureCollection.Layer"/>).</param>
+    /// <param name="query">The bbox, time and property filters, and the view.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The count.</returns>
+    public static async Task<long> CountAsync(NpgsqlDataSource dataSource, FeatureCollection collection, FeatureQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(collection);
+        ArgumentNullException.ThrowIfNull(query);
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {Source(collection)} t WHERE {Where(collection, query)}");
+        Bind(command.Parameters, collection, query);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <summary>One feature as GeoJSON, or null.</summary>
