@@ -288,6 +288,8 @@ public static class FeatureCollections
         ArgumentNullException.ThrowIfNull(query);
         var where = Where(collection, query);
         var from = Source(collection);
+        // The features are written for the page's rows only, after the offset: written in the page's
+        // own select, each skipped row's GeoJSON would be made too (a page at offset 2,000 made 2,100).
         var sql = collection.Layer is { } layer
             ? layer.WithMeasures(
                 $"SELECT t.{collection.IdColumn}::text AS area_id, t.{collection.GeometryColumn} AS geom FROM {collection.Table} t " +
@@ -299,10 +301,9 @@ public static class FeatureCollections
                 """, query.View.HiddenAgencies.Count > 0)
             : $"""
                 WITH matched AS ({(matched is null ? $"SELECT count(*) AS n FROM {from} t WHERE {where}" : "SELECT @matched::bigint AS n")}),
-                     page AS (SELECT t.{collection.IdColumn} AS k, {FeatureExpression(collection, query.View)} AS feature FROM {from} t WHERE {where}
-                              ORDER BY t.{collection.IdColumn} LIMIT @lim OFFSET @off)
-                SELECT (SELECT n FROM matched), count(page.feature), coalesce(json_agg(page.feature ORDER BY page.k), '[]'::json)::text,
-                       {(collection.PointLevel ? "array_agg(page.k::bigint ORDER BY page.k)" : "NULL::bigint[]")} FROM page
+                     page AS (SELECT t.* FROM {from} t WHERE {where} ORDER BY t.{collection.IdColumn} LIMIT @lim OFFSET @off)
+                SELECT (SELECT n FROM matched), count(*), coalesce(json_agg({FeatureExpression(collection, query.View)} ORDER BY t.{collection.IdColumn}), '[]'::json)::text,
+                       {(collection.PointLevel ? $"array_agg(t.{collection.IdColumn}::bigint ORDER BY t.{collection.IdColumn})" : "NULL::bigint[]")} FROM page t
                 """;
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<int>("lim", NpgsqlDbType.Integer) { TypedValue = limit });
