@@ -22,9 +22,12 @@ public sealed class DatabaseRestartTests
     private static readonly string[] Urls =
     [
         "/tiles/counties/4/4/6.mvt?from=1936-01-01&to=1936-12-31", "/tiles/states/3/2/3.mvt?from=1936-01-01&to=1936-12-31", "/tiles/counties.json?from=1936-01-01&to=1936-12-31",
-        "/ogc/collections/counties/items?limit=2", "/ogc/collections/county-aggregates/items?from=1936-01-01&to=1936-12-31&limit=5",
-        "/api/areas/county/42003?from=1936-01-01&to=1936-12-31", "/api/areas/state/42", "/api/boundaries/counties/24510",
+        "/ogc/collections/counties/items?limit=2&offset=1936", "/ogc/collections/county-aggregates/items?from=1936-01-01&to=1936-12-31&limit=5",
+        "/api/areas/county/42003?from=1936-01-01&to=1936-12-31", "/api/areas/state/42?from=1936-01-01&to=1936-12-31", "/api/boundaries/counties/24510",
     ];
+
+    // Each URL but the boundary names a year: the routes asked before the outage ask another year,
+    // so that what they keep (tiles, area panels, OGC pages of areas) is not what is asked during it.
 
     /// <summary>A tile both servers cache before the outage: served from the cache at most until a server sees its notifications are gone.</summary>
     private const string Cached = "/tiles/states/2/1/1.mvt";
@@ -33,14 +36,8 @@ public sealed class DatabaseRestartTests
     [Trait("Category", "Slow")]
     public async Task During_a_restart_data_routes_answer_503_and_every_server_serves_again_within_5_s_and_a_cut_ingest_can_be_resent()
     {
-        var target = new NpgsqlConnectionStringBuilder(PostGis.ConnectionString);
-        await using var proxy = TcpProxy.Start(target.Host!, target.Port);
-        var through = new NpgsqlConnectionStringBuilder(PostGis.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 2 }.ConnectionString;
-        var settings = new Dictionary<string, string>
-        {
-            ["Database__ConnectionString"] = through,
-            ["Http__PublicPermitsPerMinute"] = "100000", // every client of the test shares one address
-        };
+        await using var proxy = Relay();
+        var settings = ThroughRelay(proxy);
         using var first = await ServerProcess.StartAsync(settings: settings);
         using var second = await ServerProcess.StartAsync(settings: settings);
         ServerProcess[] servers = [first, second];
@@ -156,14 +153,8 @@ public sealed class DatabaseRestartTests
         // Every pool holds idle connections when the database goes away and comes back while no
         // request is made: the server drops them when its listening connection is lost, so the first
         // request of each kind after the restart opens a new connection rather than meeting a dead one.
-        var target = new NpgsqlConnectionStringBuilder(PostGis.ConnectionString);
-        await using var proxy = TcpProxy.Start(target.Host!, target.Port);
-        var through = new NpgsqlConnectionStringBuilder(PostGis.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 2 }.ConnectionString;
-        using var server = await ServerProcess.StartAsync(settings: new Dictionary<string, string>
-        {
-            ["Database__ConnectionString"] = through,
-            ["Http__PublicPermitsPerMinute"] = "100000",
-        });
+        await using var proxy = Relay();
+        using var server = await ServerProcess.StartAsync(settings: ThroughRelay(proxy));
         using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         var urls = Urls.Select(u => u.Replace("1936", "1938", StringComparison.Ordinal)).ToArray();
         foreach (var url in urls)
@@ -182,6 +173,20 @@ public sealed class DatabaseRestartTests
             Assert.True(status is HttpStatusCode.OK or HttpStatusCode.NoContent, $"{url}: {(int)status} after the restart\n{server.Log[^Math.Min(4000, server.Log.Length)..]}");
         }
     }
+
+    /// <summary>A loopback relay to the test database, which the test cuts and resumes.</summary>
+    private static TcpProxy Relay()
+    {
+        var target = new NpgsqlConnectionStringBuilder(PostGis.ConnectionString);
+        return TcpProxy.Start(target.Host!, target.Port);
+    }
+
+    /// <summary>A server's settings to reach the database through <paramref name="proxy"/>.</summary>
+    private static Dictionary<string, string> ThroughRelay(TcpProxy proxy) => new()
+    {
+        ["Database__ConnectionString"] = new NpgsqlConnectionStringBuilder(PostGis.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 2 }.ConnectionString,
+        ["Http__PublicPermitsPerMinute"] = "100000", // every client of the test shares one address
+    };
 
     private static async Task<(HttpStatusCode Status, string? RetryAfter)> GetAsync(HttpClient client, string url)
     {

@@ -14,23 +14,7 @@ namespace GeoOrs.Data.Tests.Access;
 /// </summary>
 public class AgencyReviewTests
 {
-    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        command.CommandTimeout = 0;
-        await command.ExecuteNonQueryAsync();
-    }
 
-    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql, params object[] values)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.AddWithValue(value);
-        }
-
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
 
     /// <summary>
     /// A scratch database migrated to 0013 with: an analyst of agB whose batch stored one event as agA
@@ -43,10 +27,10 @@ public class AgencyReviewTests
         var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
         foreach (var migration in Migrator.All.Where(m => m.Version < 14))
         {
-            await ExecuteAsync(dataSource, migration.Sql);
+            await TestSql.ExecuteAsync(dataSource, migration.Sql);
         }
 
-        await ExecuteAsync(dataSource, """
+        await TestSql.ExecuteAsync(dataSource, """
             INSERT INTO api_keys (prefix, sha256, role, agency) VALUES
                 ('aaaa0001', '\x01', 'analyst', 'agB'), ('bbbb0001', '\x02', 'admin', 'agAdmin');
             INSERT INTO ingest_batches (id, kind, agency, sender, format, status) OVERRIDING SYSTEM VALUE VALUES
@@ -62,12 +46,12 @@ public class AgencyReviewTests
             INSERT INTO seizure_events (id, agency, external_id, seized_at, geom, drug, quantity, unit, batch_id) OVERRIDING SYSTEM VALUE
             VALUES (201, 'agA', 's1', '2023-05-01T00:00:00Z', ST_SetSRID(ST_MakePoint(-106.49, 31.76), 4326), 'cocaine', 1, 'kg', 1005);
             """);
-        await ExecuteAsync(dataSource, Migrator.All.Single(m => m.Version == 14).Sql);
+        await TestSql.ExecuteAsync(dataSource, Migrator.All.Single(m => m.Version == 14).Sql);
 
         // And the migrations after it, as a server's start would apply them.
         foreach (var migration in Migrator.All.Where(m => m.Version > 14))
         {
-            await ExecuteAsync(dataSource, migration.Sql);
+            await TestSql.ExecuteAsync(dataSource, migration.Sql);
         }
 
         // PostGIS came with these statements, after the data source learnt the database's types (the
@@ -89,12 +73,12 @@ public class AgencyReviewTests
         Assert.All(listed, r => Assert.Null(r.Resolution));
         Assert.Equal("aaaa0001@127.0.0.1", listed.Single(r => r.EventId == 101).Sender);
 
-        Assert.Equal(3L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events WHERE agency_flagged"));
-        var flagged = await ScalarAsync<long[]>(dataSource, "SELECT array_agg(id ORDER BY id) FROM overdose_events WHERE agency_flagged");
+        Assert.Equal(3L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events WHERE agency_flagged"));
+        var flagged = await TestSql.ScalarAsync<long[]>(dataSource, "SELECT array_agg(id ORDER BY id) FROM overdose_events WHERE agency_flagged");
         Assert.Equal(new long[] { 101, 105, 106 }, flagged);
-        Assert.Equal(1L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM seizure_events WHERE agency_flagged"));
-        Assert.Equal(7L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events")); // nothing deleted
-        Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events WHERE key_prefix IS NOT NULL"));
+        Assert.Equal(1L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM seizure_events WHERE agency_flagged"));
+        Assert.Equal(7L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events")); // nothing deleted
+        Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events WHERE key_prefix IS NOT NULL"));
     }
 
     [Fact]
@@ -110,8 +94,8 @@ public class AgencyReviewTests
         Assert.Equal((0, 1, 1), (before.Accepted, before.Duplicates, before.HeldForReview));
 
         Assert.Equal(AgencyReviewOutcome.Settled, await AgencyReview.SettleAsync(dataSource, ReviewOf(101), "reattributed", "cccc0001", "agB's key sent it"));
-        Assert.Equal("agB", await ScalarAsync<string>(dataSource, "SELECT source_agency FROM overdose_events WHERE id = 101"));
-        Assert.False(await ScalarAsync<bool>(dataSource, "SELECT agency_flagged FROM overdose_events WHERE id = 101"));
+        Assert.Equal("agB", await TestSql.ScalarAsync<string>(dataSource, "SELECT source_agency FROM overdose_events WHERE id = 101"));
+        Assert.False(await TestSql.ScalarAsync<bool>(dataSource, "SELECT agency_flagged FROM overdose_events WHERE id = 101"));
         var settled = await AgencyReview.GetAsync(dataSource, ReviewOf(101));
         Assert.Equal(("reattributed", "cccc0001", "agB's key sent it"), (settled!.Resolution, settled.ResolvedBy, settled.Note));
         Assert.Equal(AgencyReviewOutcome.AlreadySettled, await AgencyReview.SettleAsync(dataSource, ReviewOf(101), "confirmed", "cccc0001", null));
@@ -122,13 +106,13 @@ public class AgencyReviewTests
 
         // agB already has a 'dup' of its own: that one cannot be moved there, but may be confirmed.
         Assert.Equal(AgencyReviewOutcome.Conflict, await AgencyReview.SettleAsync(dataSource, ReviewOf(106), "reattributed", "cccc0001", null));
-        Assert.Equal("agA", await ScalarAsync<string>(dataSource, "SELECT source_agency FROM overdose_events WHERE id = 106"));
+        Assert.Equal("agA", await TestSql.ScalarAsync<string>(dataSource, "SELECT source_agency FROM overdose_events WHERE id = 106"));
         Assert.Equal(AgencyReviewOutcome.Settled, await AgencyReview.SettleAsync(dataSource, ReviewOf(106), "confirmed", "cccc0001", null));
-        Assert.Equal(("agA", false), (await ScalarAsync<string>(dataSource, "SELECT source_agency FROM overdose_events WHERE id = 106"),
-            await ScalarAsync<bool>(dataSource, "SELECT agency_flagged FROM overdose_events WHERE id = 106")));
+        Assert.Equal(("agA", false), (await TestSql.ScalarAsync<string>(dataSource, "SELECT source_agency FROM overdose_events WHERE id = 106"),
+            await TestSql.ScalarAsync<bool>(dataSource, "SELECT agency_flagged FROM overdose_events WHERE id = 106")));
 
         Assert.Equal(AgencyReviewOutcome.Settled, await AgencyReview.SettleAsync(dataSource, ReviewOf(201), "reattributed", "cccc0001", null));
-        Assert.Equal("agB", await ScalarAsync<string>(dataSource, "SELECT agency FROM seizure_events WHERE id = 201"));
+        Assert.Equal("agB", await TestSql.ScalarAsync<string>(dataSource, "SELECT agency FROM seizure_events WHERE id = 201"));
         Assert.Equal(AgencyReviewOutcome.NotFound, await AgencyReview.SettleAsync(dataSource, 999_999, "confirmed", null, null));
         Assert.Equal([ReviewOf(105)], (await AgencyReview.ListAsync(dataSource, open: true, limit: 100)).Select(r => r.Id));
     }

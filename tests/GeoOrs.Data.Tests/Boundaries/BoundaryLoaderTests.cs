@@ -7,24 +7,14 @@ namespace GeoOrs.Data.Tests.Boundaries;
 
 public class BoundaryLoaderTests
 {
-    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql, params object[] parameters)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        foreach (var p in parameters)
-        {
-            command.Parameters.AddWithValue(p);
-        }
-
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
 
     [Fact]
     public async Task Census_files_load_every_county_and_state()
     {
         var dataSource = await PostGis.DataSourceAsync();
-        Assert.Equal(3220L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties"));
-        Assert.Equal(52L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM states"));
-        Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties WHERE NOT ST_IsValid(geom) OR ST_SRID(geom) <> 4326"));
+        Assert.Equal(3220L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties"));
+        Assert.Equal(52L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM states"));
+        Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties WHERE NOT ST_IsValid(geom) OR ST_SRID(geom) <> 4326"));
     }
 
     [Theory]
@@ -37,8 +27,8 @@ public class BoundaryLoaderTests
     public async Task Every_county_has_the_time_zone_its_residents_keep(string geoid, string zone)
     {
         var dataSource = await PostGis.DataSourceAsync();
-        Assert.Equal(zone, await ScalarAsync<string>(dataSource, "SELECT time_zone FROM counties WHERE geoid = $1", geoid));
-        Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties WHERE time_zone IS NULL"));
+        Assert.Equal(zone, await TestSql.ScalarAsync<string>(dataSource, "SELECT time_zone FROM counties WHERE geoid = $1", geoid));
+        Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties WHERE time_zone IS NULL"));
     }
 
     [Fact]
@@ -56,8 +46,8 @@ public class BoundaryLoaderTests
             var error = await Assert.ThrowsAsync<InvalidDataException>(() => BoundaryLoader.LoadAsync(dataSource, PostGis.Shapefiles, file));
             Assert.Contains("17031 (Cook)", error.Message, StringComparison.Ordinal);
             Assert.Contains("nothing was loaded", error.Message, StringComparison.Ordinal);
-            Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties"));
-            Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM boundary_loads"));
+            Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties"));
+            Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM boundary_loads"));
 
             // A zone that is no IANA zone.
             await File.WriteAllLinesAsync(file, shipped.Select(l => l.StartsWith("17031,", StringComparison.Ordinal) ? "17031,Cook,America/Chikago" : l));
@@ -68,7 +58,7 @@ public class BoundaryLoaderTests
             await File.WriteAllLinesAsync(file, [.. shipped, "17031,Cook,America/New_York"]);
             error = await Assert.ThrowsAsync<InvalidDataException>(() => BoundaryLoader.LoadAsync(dataSource, PostGis.Shapefiles, file));
             Assert.Contains("county 17031 is listed again", error.Message, StringComparison.Ordinal);
-            Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties"));
+            Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM counties"));
         }
         finally
         {
@@ -95,8 +85,8 @@ public class BoundaryLoaderTests
 
             Assert.Equal(Path.GetFullPath(file), result.TimeZones);
             Assert.Contains(result.Warnings, w => w.Contains("99999 is not a county", StringComparison.Ordinal));
-            Assert.Equal("America/Indiana/Knox", await ScalarAsync<string>(dataSource, "SELECT time_zone FROM counties WHERE geoid = '18149'"));
-            Assert.Equal("America/Chicago", await ScalarAsync<string>(dataSource, "SELECT time_zone FROM counties WHERE geoid = '17031'"));
+            Assert.Equal("America/Indiana/Knox", await TestSql.ScalarAsync<string>(dataSource, "SELECT time_zone FROM counties WHERE geoid = '18149'"));
+            Assert.Equal("America/Chicago", await TestSql.ScalarAsync<string>(dataSource, "SELECT time_zone FROM counties WHERE geoid = '17031'"));
         }
         finally
         {
@@ -108,9 +98,9 @@ public class BoundaryLoaderTests
     public async Task Population_joins_the_2018_counties()
     {
         var dataSource = await PostGis.DataSourceAsync();
-        Assert.Equal(593490, await ScalarAsync<int>(dataSource, "SELECT population FROM county_population WHERE geoid = '24510' AND year = 2019"));
+        Assert.Equal(593490, await TestSql.ScalarAsync<int>(dataSource, "SELECT population FROM county_population WHERE geoid = '24510' AND year = 2019"));
         // Every county but Puerto Rico's 78 municipios has a 2019 estimate.
-        Assert.Equal(3220L - 78L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM county_population WHERE year = 2019"));
+        Assert.Equal(3220L - 78L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM county_population WHERE year = 2019"));
     }
 
     [Fact]
@@ -129,7 +119,7 @@ public class BoundaryLoaderTests
     {
         var dataSource = await PostGis.DataSourceAsync();
         // Fairfax County (51059) surrounds the independent city of Fairfax (51600).
-        Assert.True(await ScalarAsync<bool>(dataSource, "SELECT ST_NRings(geom) > ST_NumGeometries(geom) FROM counties WHERE geoid = '51059'"));
+        Assert.True(await TestSql.ScalarAsync<bool>(dataSource, "SELECT ST_NRings(geom) > ST_NumGeometries(geom) FROM counties WHERE geoid = '51059'"));
         var json = await BoundaryQueries.LookupAsync(dataSource, -77.3064, 38.8462);
         using var doc = System.Text.Json.JsonDocument.Parse(json!);
         Assert.Equal("51600", doc.RootElement.GetProperty("county").GetProperty("geoid").GetString());
@@ -159,21 +149,21 @@ public class BoundaryLoaderTests
     public async Task Hidta_region_is_the_union_of_its_counties()
     {
         var dataSource = await PostGis.DataSourceAsync();
-        var ratio = await ScalarAsync<double>(dataSource, """
+        var ratio = await TestSql.ScalarAsync<double>(dataSource, """
             SELECT ST_Area(r.geom::geography) / sum(ST_Area(c.geom::geography))
             FROM hidta_regions r JOIN hidta_counties m ON m.hidta_id = r.id JOIN counties c ON c.geoid = m.geoid
             WHERE r.id = 'washington-baltimore' GROUP BY r.geom
             """);
         Assert.InRange(ratio, 0.999, 1.001);
-        Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM hidta_regions WHERE geom IS NULL OR NOT ST_IsValid(geom)"));
+        Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM hidta_regions WHERE geom IS NULL OR NOT ST_IsValid(geom)"));
     }
 
     [Fact]
     public async Task Old_hidta_names_are_folded_into_the_current_ones()
     {
         var dataSource = await PostGis.DataSourceAsync();
-        Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM hidta_regions WHERE name LIKE '%(%' OR id IN ('oregon', 'atlanta')"));
-        Assert.True(await ScalarAsync<long>(dataSource, "SELECT count(*) FROM hidta_counties WHERE hidta_id = 'oregon-idaho'") >= 14);
+        Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM hidta_regions WHERE name LIKE '%(%' OR id IN ('oregon', 'atlanta')"));
+        Assert.True(await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM hidta_counties WHERE hidta_id = 'oregon-idaho'") >= 14);
     }
 
     [Fact]
@@ -242,9 +232,9 @@ public class BoundaryLoaderTests
             Assert.Equal(1, result.Hidtas);
             Assert.Equal(2, result.Memberships);
             Assert.Contains(result.Warnings, w => w.Contains("99999", StringComparison.Ordinal));
-            Assert.Equal("chesapeake-test", await ScalarAsync<string>(dataSource, "SELECT id FROM hidta_regions"));
-            Assert.Equal("chesapeake-test", await ScalarAsync<string>(dataSource, "SELECT hidta_id FROM overdose_events WHERE external_id = 'baltimore'"));
-            Assert.Equal(1L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events WHERE hidta_id IS NULL"));
+            Assert.Equal("chesapeake-test", await TestSql.ScalarAsync<string>(dataSource, "SELECT id FROM hidta_regions"));
+            Assert.Equal("chesapeake-test", await TestSql.ScalarAsync<string>(dataSource, "SELECT hidta_id FROM overdose_events WHERE external_id = 'baltimore'"));
+            Assert.Equal(1L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events WHERE hidta_id IS NULL"));
         }
         finally
         {

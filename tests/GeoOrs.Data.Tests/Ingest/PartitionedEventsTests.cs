@@ -41,29 +41,13 @@ public class PartitionedEventsTests
                    || coalesce((SELECT string_agg(e::text, E'\n' ORDER BY e.id) FROM seizure_events e), ''))
         """;
 
-    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        command.CommandTimeout = 0;
-        await command.ExecuteNonQueryAsync();
-    }
 
-    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql, params object[] values)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.AddWithValue(value);
-        }
-
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
 
     /// <summary>Aggregates and cells as a recount makes them (the database is left recounted).</summary>
     private static async Task<string> RecountAsync(NpgsqlDataSource dataSource)
     {
-        await ExecuteAsync(dataSource, "SELECT geoors_rebuild_aggregates(), geoors_rebuild_cells()");
-        return await ScalarAsync<string>(dataSource, Aggregates);
+        await TestSql.ExecuteAsync(dataSource, "SELECT geoors_rebuild_aggregates(), geoors_rebuild_cells()");
+        return await TestSql.ScalarAsync<string>(dataSource, Aggregates);
     }
 
     private static Task<IngestBatch> IngestAsync(NpgsqlDataSource dataSource, string agency, params (string Id, string At, (double Lat, double Lon) Point)[] events)
@@ -93,7 +77,7 @@ public class PartitionedEventsTests
         await using var dataSource = GeoOrsDataSource.Create(scratch.ConnectionString);
         foreach (var migration in Migrator.All.Where(m => m.Version < 25))
         {
-            await ExecuteAsync(dataSource, migration.Sql);
+            await TestSql.ExecuteAsync(dataSource, migration.Sql);
         }
 
         await dataSource.ReloadTypesAsync();
@@ -102,7 +86,7 @@ public class PartitionedEventsTests
         // 3,000 overdoses and 400 seizures over 14 months, at every hour (month ends in every zone),
         // placed in their counties as ingest places them, their days and masked points by the triggers;
         // the aggregates and cells as ingest keeps them: a recount.
-        await ExecuteAsync(dataSource, """
+        await TestSql.ExecuteAsync(dataSource, """
             INSERT INTO overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal, naloxone_administered, suspected_drugs, county_fips)
             SELECT 'ag' || (i % 3), 'od-' || i, timestamptz '2022-11-15 00:00Z' + (i * interval '3 hours 17 minutes'),
                    p, 'exact', i % 4 = 0, i % 3 = 0, CASE WHEN i % 2 = 0 THEN ARRAY['fentanyl'] ELSE ARRAY['heroin', 'xylazine'] END,
@@ -116,67 +100,67 @@ public class PartitionedEventsTests
                  LATERAL (SELECT ST_SetSRID(ST_MakePoint(-100 + (i % 20) * 1.0, 33 + (i % 7) * 1.0), 4326) AS p) pt;
             SELECT geoors_rebuild_aggregates(), geoors_rebuild_cells();
             """);
-        var events = await ScalarAsync<string>(dataSource, Events);
-        var aggregates = await ScalarAsync<string>(dataSource, Aggregates);
-        var months = await ScalarAsync<long>(dataSource, "SELECT count(DISTINCT date_trunc('month', occurred_at AT TIME ZONE 'UTC')) FROM overdose_events");
-        var lastId = await ScalarAsync<long>(dataSource, "SELECT max(id) FROM overdose_events");
+        var events = await TestSql.ScalarAsync<string>(dataSource, Events);
+        var aggregates = await TestSql.ScalarAsync<string>(dataSource, Aggregates);
+        var months = await TestSql.ScalarAsync<long>(dataSource, "SELECT count(DISTINCT date_trunc('month', occurred_at AT TIME ZONE 'UTC')) FROM overdose_events");
+        var lastId = await TestSql.ScalarAsync<long>(dataSource, "SELECT max(id) FROM overdose_events");
         Assert.True(months >= 14);
         Assert.Contains("od ", aggregates, StringComparison.Ordinal);
         Assert.Contains("sd ", aggregates, StringComparison.Ordinal);
 
-        await ExecuteAsync(dataSource, Migrator.All.Single(m => m.Version == 25).Sql);
+        await TestSql.ExecuteAsync(dataSource, Migrator.All.Single(m => m.Version == 25).Sql);
 
-        Assert.Equal("p", await ScalarAsync<string>(dataSource, "SELECT relkind::text FROM pg_class WHERE oid = 'overdose_events'::regclass"));
-        Assert.Equal("p", await ScalarAsync<string>(dataSource, "SELECT relkind::text FROM pg_class WHERE oid = 'seizure_events'::regclass"));
-        Assert.Equal(events, await ScalarAsync<string>(dataSource, Events));
-        Assert.Equal(3000L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events"));
-        Assert.Equal(400L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM seizure_events"));
-        Assert.Equal(aggregates, await ScalarAsync<string>(dataSource, Aggregates));
+        Assert.Equal("p", await TestSql.ScalarAsync<string>(dataSource, "SELECT relkind::text FROM pg_class WHERE oid = 'overdose_events'::regclass"));
+        Assert.Equal("p", await TestSql.ScalarAsync<string>(dataSource, "SELECT relkind::text FROM pg_class WHERE oid = 'seizure_events'::regclass"));
+        Assert.Equal(events, await TestSql.ScalarAsync<string>(dataSource, Events));
+        Assert.Equal(3000L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events"));
+        Assert.Equal(400L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM seizure_events"));
+        Assert.Equal(aggregates, await TestSql.ScalarAsync<string>(dataSource, Aggregates));
         Assert.Equal(aggregates, await RecountAsync(dataSource));
 
         // Each event in its month's partition; a partition for every month with events (and the months ahead).
-        Assert.Equal(0L, await ScalarAsync<long>(dataSource, """
+        Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, """
             SELECT count(*) FROM overdose_events e
             WHERE e.tableoid::regclass::text <> geoors_event_partition_name('overdose_events', (e.occurred_at AT TIME ZONE 'UTC')::date)
             """));
-        Assert.Equal(0L, await ScalarAsync<long>(dataSource, """
+        Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, """
             SELECT count(*) FROM seizure_events e
             WHERE e.tableoid::regclass::text <> geoors_event_partition_name('seizure_events', (e.seized_at AT TIME ZONE 'UTC')::date)
             """));
         Assert.True((await EventPartitions.MonthsAsync(dataSource, EventKind.Overdoses)).Count >= months + 3);
 
         // Every partition has the parent's indexes and triggers; no default partition.
-        Assert.Equal(0L, await ScalarAsync<long>(dataSource, """
+        Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, """
             SELECT count(*) FROM pg_inherits i
             WHERE i.inhparent IN ('overdose_events'::regclass, 'seizure_events'::regclass)
               AND ((SELECT count(*) FROM pg_index x WHERE x.indrelid = i.inhrelid) <> (SELECT count(*) FROM pg_index x WHERE x.indrelid = i.inhparent)
                    OR (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = i.inhrelid AND t.tgparentid <> 0) <> 3)
             """));
-        Assert.Equal(7L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM pg_index WHERE indrelid = 'overdose_events'::regclass"));
-        Assert.Equal(0L, await ScalarAsync<long>(dataSource, """
+        Assert.Equal(7L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM pg_index WHERE indrelid = 'overdose_events'::regclass"));
+        Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, """
             SELECT count(*) FROM pg_partitioned_table WHERE partdefid <> 0 AND partrelid IN ('overdose_events'::regclass, 'seizure_events'::regclass)
             """));
 
         // The keys came along, and hold: the same agency and external id again is refused in any month.
-        Assert.Equal(3400L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM event_keys"));
-        var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(dataSource, """
+        Assert.Equal(3400L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM event_keys"));
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => TestSql.ExecuteAsync(dataSource, """
             INSERT INTO overdose_events (source_agency, external_id, occurred_at, geom, location_precision, fatal)
             VALUES ('ag1', 'od-1', '2023-06-01T00:00:00Z', ST_SetSRID(ST_MakePoint(-76.61, 39.29), 4326), 'exact', false)
             """));
         Assert.Equal(PostgresErrorCodes.UniqueViolation, refused.SqlState);
 
         // A row written with SQL gets its local day from the partition's trigger, and its key; deleted, it takes its key along.
-        await ExecuteAsync(dataSource, """
+        await TestSql.ExecuteAsync(dataSource, """
             INSERT INTO seizure_events (agency, external_id, seized_at, geom, drug, quantity, unit, county_fips)
             VALUES ('ag9', 'sz-new', '2023-03-01T03:00:00Z', ST_SetSRID(ST_MakePoint(-76.61, 39.29), 4326), 'cocaine', 1, 'g', '24510')
             """);
-        Assert.Equal(3401L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM event_keys"));
-        Assert.Equal(new DateTime(2023, 2, 28), await ScalarAsync<DateTime>(dataSource, "SELECT local_day::timestamp FROM seizure_events WHERE external_id = 'sz-new'"));
-        await ExecuteAsync(dataSource, "DELETE FROM seizure_events WHERE external_id = 'sz-new'");
-        Assert.Equal(3400L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM event_keys"));
+        Assert.Equal(3401L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM event_keys"));
+        Assert.Equal(new DateTime(2023, 2, 28), await TestSql.ScalarAsync<DateTime>(dataSource, "SELECT local_day::timestamp FROM seizure_events WHERE external_id = 'sz-new'"));
+        await TestSql.ExecuteAsync(dataSource, "DELETE FROM seizure_events WHERE external_id = 'sz-new'");
+        Assert.Equal(3400L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM event_keys"));
 
         // Ids go on from the old table's sequence.
-        Assert.True(await ScalarAsync<long>(dataSource, "SELECT nextval(pg_get_serial_sequence('overdose_events', 'id'))") > lastId);
+        Assert.True(await TestSql.ScalarAsync<long>(dataSource, "SELECT nextval(pg_get_serial_sequence('overdose_events', 'id'))") > lastId);
     }
 
     [Fact]
@@ -197,14 +181,14 @@ public class PartitionedEventsTests
         var again = await IngestAsync(dataSource, "agA", ("e1", "1996-07-01T12:00:00Z", Chicago), ("e3", "1996-07-01T13:00:00Z", Chicago));
         Assert.Equal(("committed", 1, 1, 0), (again.Status, again.Accepted, again.Duplicates, again.Rejected));
         Assert.Empty(again.Errors);
-        Assert.Equal(1L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events WHERE source_agency = 'agA' AND external_id = 'e1'"));
+        Assert.Equal(1L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events WHERE source_agency = 'agA' AND external_id = 'e1'"));
         Assert.Equal(id, await Ingestor.EventIdAsync(dataSource, EventKind.Overdoses, "agA", "e1"));
 
         // Another agency's e1 is its own event.
         var other = await IngestAsync(dataSource, "agB", ("e1", "1996-07-01T12:00:00Z", Chicago));
         Assert.Equal((1, 0), (other.Accepted, other.Duplicates));
-        Assert.Equal(4L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM event_keys WHERE kind = 'overdoses'"));
-        Assert.Equal(await RecountAsync(dataSource), await ScalarAsync<string>(dataSource, Aggregates));
+        Assert.Equal(4L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM event_keys WHERE kind = 'overdoses'"));
+        Assert.Equal(await RecountAsync(dataSource), await TestSql.ScalarAsync<string>(dataSource, Aggregates));
     }
 
     [Fact]
@@ -225,14 +209,14 @@ public class PartitionedEventsTests
         events.Add(("edge-baltimore", "2020-03-01T04:30:00Z", Baltimore));
         var batch = await IngestAsync(dataSource, "agR", [.. events]);
         Assert.Equal(events.Count, batch.Accepted);
-        var version = await ScalarAsync<long>(dataSource, "SELECT version FROM data_versions WHERE kind = 'overdoses'");
-        Assert.Equal(2L, await ScalarAsync<long>(dataSource, """
+        var version = await TestSql.ScalarAsync<long>(dataSource, "SELECT version FROM data_versions WHERE kind = 'overdoses'");
+        Assert.Equal(2L, await TestSql.ScalarAsync<long>(dataSource, """
             SELECT count(*) FROM overdose_events WHERE occurred_at >= '2020-03-01T00:00:00Z' AND local_day = '2020-02-29'
             """));
 
         // Nothing before 2019-12: nothing dropped, nothing bumped.
         Assert.Equal(0, await EventPartitions.DropBeforeAsync(dataSource, EventKind.Overdoses, new DateOnly(2019, 12, 1)));
-        Assert.Equal(version, await ScalarAsync<long>(dataSource, "SELECT version FROM data_versions WHERE kind = 'overdoses'"));
+        Assert.Equal(version, await TestSql.ScalarAsync<long>(dataSource, "SELECT version FROM data_versions WHERE kind = 'overdoses'"));
 
         Assert.Equal(2, await EventPartitions.DropBeforeAsync(dataSource, EventKind.Overdoses, new DateOnly(2020, 3, 1)));
 
@@ -240,18 +224,18 @@ public class PartitionedEventsTests
         Assert.DoesNotContain(new DateOnly(2020, 1, 1), months);
         Assert.DoesNotContain(new DateOnly(2020, 2, 1), months);
         Assert.Contains(new DateOnly(2020, 3, 1), months);
-        Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events WHERE occurred_at < '2020-03-01T00:00:00Z'"));
+        Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events WHERE occurred_at < '2020-03-01T00:00:00Z'"));
         var left = events.Count(e => string.CompareOrdinal(e.Item2, "2020-03-01") >= 0);
-        Assert.Equal((long)left, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events"));
-        Assert.Equal((long)left, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM event_keys WHERE kind = 'overdoses'"));
-        Assert.True(await ScalarAsync<long>(dataSource, "SELECT version FROM data_versions WHERE kind = 'overdoses'") > version);
+        Assert.Equal((long)left, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_events"));
+        Assert.Equal((long)left, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM event_keys WHERE kind = 'overdoses'"));
+        Assert.True(await TestSql.ScalarAsync<long>(dataSource, "SELECT version FROM data_versions WHERE kind = 'overdoses'") > version);
 
         // What is left is what a recount of it makes: February holds only the two edge events.
-        var kept = await ScalarAsync<string>(dataSource, Aggregates);
+        var kept = await TestSql.ScalarAsync<string>(dataSource, Aggregates);
         Assert.Equal(await RecountAsync(dataSource), kept);
-        Assert.Equal(2L, await ScalarAsync<long>(dataSource, "SELECT coalesce(sum(events[1]), 0) FROM overdose_monthly WHERE month = '2020-02-01'"));
-        Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_daily WHERE day < '2020-02-29'"));
-        Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_cells WHERE month < '2020-02-01'"));
+        Assert.Equal(2L, await TestSql.ScalarAsync<long>(dataSource, "SELECT coalesce(sum(events[1]), 0) FROM overdose_monthly WHERE month = '2020-02-01'"));
+        Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_daily WHERE day < '2020-02-29'"));
+        Assert.Equal(0L, await TestSql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM overdose_cells WHERE month < '2020-02-01'"));
 
         // A dropped event's key is free again: sent again, it is stored (in a partition made anew).
         var resent = await IngestAsync(dataSource, "agR", events[0]);
