@@ -2,6 +2,10 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using GeoOrs.Data;
+using GeoOrs.Data.Tiles;
+using GeoOrs.Server.Hosting;
+using GeoOrs.Server.Tiles;
+using Microsoft.Extensions.DependencyInjection;
 using GeoOrs.Tests;
 
 namespace GeoOrs.Server.Tests;
@@ -102,5 +106,39 @@ public sealed class KeptAnswersTests : IClassFixture<GeoOrsFactory>
         }
 
         Assert.Equal(("Crook", 5L), await PanelAsync());
+    }
+    [Fact]
+    public async Task Requests_that_miss_while_an_answer_is_made_wait_for_that_making()
+    {
+        var cache = Factory.Services.GetRequiredService<TileCache>();
+        var versions = Factory.Services.GetRequiredService<DataVersions>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!versions.Live && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(versions.Live);
+        var made = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task<string> MakeAsync()
+        {
+            Interlocked.Increment(ref made);
+            await gate.Task;
+            return new string('x', 3);
+        }
+
+        var key = $"test/one-making/{Guid.NewGuid():N}";
+        var layer = VectorTileLayers.All["counties"];
+        var asks = Enumerable.Range(0, 8).Select(_ => cache.GetOrAddAsync(key, layer, MakeAsync)).ToArray();
+        await Task.Delay(100);
+        gate.SetResult();
+        var answers = await Task.WhenAll(asks);
+        Assert.Equal(1, made);
+        Assert.All(answers, a => Assert.Same(answers[0], a));
+
+        // Kept: asked again, it is not made again.
+        Assert.Same(answers[0], await cache.GetOrAddAsync(key, layer, MakeAsync));
+        Assert.Equal(1, made);
     }
 }

@@ -129,6 +129,7 @@ internal sealed class TileCache : IDisposable
     private readonly FrozenDictionary<string, ConcurrentDictionary<string, TileBytes>> _held =
         VectorTileLayers.All.Keys.ToFrozenDictionary(id => id, _ => new ConcurrentDictionary<string, TileBytes>(StringComparer.Ordinal), StringComparer.Ordinal);
     private readonly MemoryCache _derived = new(new MemoryCacheOptions { SizeLimit = DerivedBytes, CompactionPercentage = 0.25 });
+    private readonly ConcurrentDictionary<string, Task<object>> _deriving = new(StringComparer.Ordinal);
     private readonly DataVersions _versions;
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<TileCache> _logger;
@@ -300,19 +301,74 @@ internal sealed class TileCache : IDisposable
     /// <summary>
     /// Something made from a layer's whole data (class breaks, extents), kept while the versions are
     /// live, even with the tile cache off, and dropped with any change of the layer's data. The key
-    /// carries the stamps (<see cref="VersionsOf"/>) as well. <paramref name="uncached"/> makes it for
+    /// carries the stamps (<see cref="VersionsOf"/>) as well. Requests that miss a key while it is being
+    /// made wait for that making. <paramref name="uncached"/> makes it for
     /// one request, neither looked up nor kept (a caller whose write this server may not have heard of).
     /// </summary>
     public async Task<T> GetOrAddAsync<T>(string key, VectorTileLayer layer, Func<Task<T>> make, Func<T, long>? sizeOf = null, bool uncached = false)
         where T : class
     {
-        if (!uncached && _versions.Live && _derived.TryGetValue(key, out var value) && value is T found)
+        if (uncached || !_versions.Live)
         {
-            return found;
+            return await make();
         }
 
+        while (true)
+        {
+            if (_derived.TryGetValue(key, out var value) && value is T found)
+            {
+                return found;
+            }
+
+            // One making per key: requests that miss while it is being made (after a change dropped
+            // it, many dashboards asking the same panel) wait for it instead of making it again. The
+            // key carries the stamps, so a change meanwhile sends later requests to another key.
+            var mine = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var making = _deriving.GetOrAdd(key, mine.Task);
+            if (making != mine.Task)
+            {
+                try
+                {
+                    return (T)await making;
+                }
+                catch (OperationCanceledException)
+                {
+                    continue; // its maker's request went away: make it here
+                }
+            }
+
+            try
+            {
+                var made = await MakeDerivedAsync(key, layer, make, sizeOf);
+                mine.SetResult(made);
+                return made;
+            }
+            catch (Exception e)
+            {
+                if (e is OperationCanceledException)
+                {
+                    mine.SetCanceled(CancellationToken.None);
+                }
+                else
+                {
+                    mine.SetException(e);
+                    _ = mine.Task.Exception; // observed here; the waiters see it too
+                }
+
+                throw;
+            }
+            finally
+            {
+                _deriving.TryRemove(KeyValuePair.Create(key, mine.Task));
+            }
+        }
+    }
+
+    private async Task<T> MakeDerivedAsync<T>(string key, VectorTileLayer layer, Func<Task<T>> make, Func<T, long>? sizeOf)
+        where T : class
+    {
         var made = await make();
-        if (!uncached && _versions.Live)
+        if (_versions.Live)
         {
             var entry = new MemoryCacheEntryOptions { Size = sizeOf?.Invoke(made) ?? 1024 };
             lock (_lock)
