@@ -93,9 +93,11 @@ internal sealed class WebhookDelivery(
     private async Task<bool> DeliverDueAsync(WebhooksOptions settings, CancellationToken cancellationToken)
     {
         var any = false;
-        while (true)
+        while (!cancellationToken.IsCancellationRequested)
         {
-            var batch = await WebhookOutbox.ClaimAsync(dataSource, settings.BatchSize, settings.Lease, settings.MaxAttempts, cancellationToken);
+            // The claim is not cancelled with the server: cancelled after the database had run it, it
+            // would leave rows claimed by no one, undelivered until their lease ran out.
+            var batch = await WebhookOutbox.ClaimAsync(dataSource, settings.BatchSize, settings.Lease, settings.MaxAttempts, CancellationToken.None);
             if (batch.Count == 0)
             {
                 return any;
@@ -108,6 +110,8 @@ internal sealed class WebhookDelivery(
                 return any;
             }
         }
+
+        return any;
     }
 
     /// <summary>The value of <c>X-GeoOrs-Signature</c> for a body: <c>sha256=</c> and the hex HMAC-SHA256 keyed with the UTF-8 bytes of the secret.</summary>
