@@ -25,7 +25,7 @@ export const METRICS = {
   seizures: 'Seizures',
 };
 export const DRUGS = ['fentanyl', 'heroin', 'prescription_opioid', 'other_opioid', 'cocaine', 'methamphetamine',
-  'xylazine', 'benzodiazepine', 'other', 'unknown'];
+  'xylazine', 'nitazene', 'benzodiazepine', 'other', 'unknown'];
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 

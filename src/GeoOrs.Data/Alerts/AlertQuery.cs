@@ -10,7 +10,7 @@ namespace GeoOrs.Data.Alerts;
 /// <param name="AreaKind">county, hidta or county_neighbors.</param>
 /// <param name="AreaId">The county's FIPS code or the HIDTA's id.</param>
 /// <param name="AreaName">The area's name.</param>
-/// <param name="Method">ears_c1, ears_c2, ears_c3, ewma or threshold.</param>
+/// <param name="Method">ears_c1, ears_c2, ears_c3, ewma, threshold, novel_substance or drug_share_rise.</param>
 /// <param name="Day">The day: the area's local date (docs/adr/0021-local-days.md; an area spanning two zones counts each member county's own local day).</param>
 /// <param name="Observed">The day's count.</param>
 /// <param name="Expected">The baseline's mean, when the method has one.</param>
@@ -18,9 +18,10 @@ namespace GeoOrs.Data.Alerts;
 /// <param name="Threshold">What the statistic had to exceed.</param>
 /// <param name="CreatedAt">When it was stored (UTC).</param>
 /// <param name="RunId">The analysis run that found it.</param>
+/// <param name="Drug">The drug it is about (novel_substance, drug_share_rise); null for the methods over all overdoses.</param>
 public sealed record StoredAlert(
     string Id, long Seq, string AreaKind, string AreaId, string? AreaName, string Method, DateOnly Day, int Observed,
-    double? Expected, double? Statistic, double? Threshold, DateTime CreatedAt, long? RunId);
+    double? Expected, double? Statistic, double? Threshold, DateTime CreatedAt, long? RunId, string? Drug = null);
 
 /// <summary>Which alerts to read; a null member does not filter.</summary>
 /// <param name="AreaKind">Only this kind of area.</param>
@@ -51,12 +52,12 @@ public static class AlertQuery
     public static readonly IReadOnlyList<string> AreaKinds = ["county", "hidta", "county_neighbors"];
 
     /// <summary>The methods that find alerts.</summary>
-    public static readonly IReadOnlyList<string> Methods = ["ears_c1", "ears_c2", "ears_c3", "ewma", "threshold"];
+    public static readonly IReadOnlyList<string> Methods = ["ears_c1", "ears_c2", "ears_c3", "ewma", "threshold", "novel_substance", "drug_share_rise"];
 
     /// <summary>The longest area id taken.</summary>
     public const int MaxAreaIdLength = 100;
 
-    private const string Columns = "id, seq, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold, created_at, run_id";
+    private const string Columns = "id, seq, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold, created_at, run_id, drug";
 
     /// <summary>
     /// Reads an area written <c>KIND:ID</c> (<c>county:42003</c>, <c>hidta:appalachia</c>,
@@ -151,7 +152,7 @@ public static class AlertQuery
     }
 
     private static StoredAlert Of(Alert a) => new(
-        a.Id, a.Seq, a.AreaKind, a.AreaId, a.AreaName, a.Method, a.Day, a.Observed, a.Expected, a.Statistic, a.Threshold, a.CreatedAt.UtcDateTime, a.RunId);
+        a.Id, a.Seq, a.AreaKind, a.AreaId, a.AreaName, a.Method, a.Day, a.Observed, a.Expected, a.Statistic, a.Threshold, a.CreatedAt.UtcDateTime, a.RunId, a.Drug);
 
     /// <summary>Reads an alert from a row whose first columns are those of <see cref="StoredAlert"/>, in order, from <paramref name="at"/>.</summary>
     /// <param name="reader">The reader, on the row.</param>
@@ -163,7 +164,8 @@ public static class AlertQuery
         return new StoredAlert(
             reader.GetString(at), reader.GetInt64(at + 1), reader.GetString(at + 2), reader.GetString(at + 3),
             reader.IsDBNull(at + 4) ? null : reader.GetString(at + 4), reader.GetString(at + 5), reader.GetFieldValue<DateOnly>(at + 6),
-            reader.GetInt32(at + 7), Number(8), Number(9), Number(10), reader.GetDateTime(at + 11), reader.IsDBNull(at + 12) ? null : reader.GetInt64(at + 12));
+            reader.GetInt32(at + 7), Number(8), Number(9), Number(10), reader.GetDateTime(at + 11), reader.IsDBNull(at + 12) ? null : reader.GetInt64(at + 12),
+            reader.IsDBNull(at + 13) ? null : reader.GetString(at + 13));
     }
 
     /// <summary>The alert columns in the order <see cref="Read"/> takes them, each prefixed with a table alias.</summary>

@@ -15,15 +15,17 @@ namespace GeoOrs.Data.Alerts;
 /// <param name="Observed">The day's count.</param>
 /// <param name="Expected">The baseline's mean, when the method has one.</param>
 /// <param name="Statistic">The method's statistic.</param>
-/// <param name="Threshold">What the statistic had to exceed.</param>
+/// <param name="Threshold">What the statistic had to exceed (for drug_share_rise, what it had to fall below).</param>
+/// <param name="Drug">The drug it is about (novel_substance, drug_share_rise); null for the methods over all overdoses.</param>
 public sealed record NewAlert(
-    string AreaKind, string AreaId, string? AreaName, string Method, DateOnly Day, int Observed, double? Expected, double? Statistic, double? Threshold)
+    string AreaKind, string AreaId, string? AreaName, string Method, DateOnly Day, int Observed, double? Expected, double? Statistic, double? Threshold,
+    string? Drug = null)
 {
     /// <summary>
     /// The alert's stable id: <c>al_</c> and 16 hex digits of the SHA-256 of area kind, area id,
-    /// method and day, so every run that finds the same day gives it the same id.
+    /// method (with <c>:drug</c> for a drug's alert) and day, so every run that finds the same day gives it the same id.
     /// </summary>
-    public string Id => IdOf(AreaKind, AreaId, Method, Day);
+    public string Id => IdOf(AreaKind, AreaId, Drug is null ? Method : $"{Method}:{Drug}", Day);
 
     /// <summary>The stable id of an alert.</summary>
     /// <param name="areaKind">The area's kind.</param>
@@ -76,12 +78,12 @@ public static class AlertStore
             ),
             input AS (
                 SELECT t.* FROM serialised, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::int[],
-                                                   $9::float8[], $10::float8[], $11::float8[])
-                         AS t(id, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold)
+                                                   $9::float8[], $10::float8[], $11::float8[], $13::text[])
+                         AS t(id, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold, drug)
             ),
             added AS (
-                INSERT INTO alerts (id, run_id, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold)
-                SELECT id, $1, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold FROM input
+                INSERT INTO alerts (id, run_id, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold, drug)
+                SELECT id, $1, area_kind, area_id, area_name, method, day, observed, expected, statistic, threshold, drug FROM input
                 ORDER BY day, area_kind, area_id, method
                 ON CONFLICT DO NOTHING
                 RETURNING id, area_kind, area_id, method
@@ -107,6 +109,7 @@ public static class AlertStore
         command.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = [.. alerts.Select(a => a.Statistic)] });
         command.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = [.. alerts.Select(a => a.Threshold)] });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = SequenceLock });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. alerts.Select(a => a.Drug)] });
         var added = new List<string>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {

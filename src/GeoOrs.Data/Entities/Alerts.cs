@@ -81,6 +81,9 @@ public sealed class Alert
 
     /// <summary>When it was stored.</summary>
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The drug it is about (novel_substance, drug_share_rise); null for the methods over all overdoses.</summary>
+    public string? Drug { get; set; }
 }
 
 /// <summary>ODMAP's fixed "N overdoses in 24 hours" for an area (<c>alert_thresholds</c>, migration 0012).</summary>

@@ -17,14 +17,14 @@ namespace GeoOrs.Data.Ingest;
 internal sealed class AggregateTally : IDisposable
 {
     /// <summary>Slots per measure: 1 for every event, then one per drug.</summary>
-    public const int Slots = 12;
+    public const int Slots = 13;
 
     /// <summary>Drug → slot, as the migration numbers them (a test holds the two equal).</summary>
     public static readonly FrozenDictionary<string, int> DrugSlots = new Dictionary<string, int>
     {
         ["fentanyl"] = 2, ["heroin"] = 3, ["prescription_opioid"] = 4, ["other_opioid"] = 5, ["cocaine"] = 6,
         ["methamphetamine"] = 7, ["xylazine"] = 8, ["benzodiazepine"] = 9, ["other"] = 10, ["unknown"] = 11,
-        ["marijuana"] = 12,
+        ["marijuana"] = 12, ["nitazene"] = 13,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The most county-days merged straight from parameters, without staging tables (<see cref="MergeDirectAsync"/>).</summary>

@@ -13,7 +13,7 @@ public static class Vocabulary
     /// <summary>The drugs an overdose event may name.</summary>
     public static readonly FrozenSet<string> OverdoseDrugs = FrozenSet.Create(StringComparer.Ordinal,
         "fentanyl", "heroin", "prescription_opioid", "other_opioid", "cocaine", "methamphetamine",
-        "xylazine", "benzodiazepine", "other", "unknown");
+        "xylazine", "benzodiazepine", "other", "unknown", "nitazene");
 
     /// <summary>The drugs a seizure may name: the overdose vocabulary plus marijuana.</summary>
     public static readonly FrozenSet<string> SeizureDrugs = FrozenSet.Create(StringComparer.Ordinal, [.. OverdoseDrugs, "marijuana"]);
@@ -30,8 +30,10 @@ public static class Vocabulary
     /// <remarks>
     /// Fentanyl analogues (acetyl-, furanyl-, para-fluoro-, carfentanil…) are <c>fentanyl</c>; opioids
     /// dispensed on prescription (oxycodone, hydrocodone, morphine, methadone, buprenorphine, tramadol…)
-    /// are <c>prescription_opioid</c>; novel synthetic opioids (nitazenes, U-47700) and unspecified
-    /// "opiates" are <c>other_opioid</c>.
+    /// are <c>prescription_opioid</c>; the 2-benzylbenzimidazole opioids (isotonitazene, metonitazene,
+    /// protonitazene, N-pyrrolidino etonitazene…) are <c>nitazene</c>, so their arrival in an area can be
+    /// seen (UNODC Early Warning Advisory, "Nitazenes", 2024); other novel synthetic opioids (U-47700)
+    /// and unspecified "opiates" are <c>other_opioid</c>.
     /// </remarks>
     public static readonly FrozenDictionary<string, string> DrugSynonyms = BuildSynonyms();
 
@@ -57,7 +59,12 @@ public static class Vocabulary
             "oxymorphone", "hydromorphone", "dilaudid", "tapentadol", "meperidine", "propoxyphene", "dihydrocodeine",
             "levorphanol", "pentazocine");
         Add("other_opioid", "other opioid", "opioid", "opioids", "opiate", "opiates", "u-47700", "u-47700 synthetic opioid",
-            "nitazene", "nitazenes", "isotonitazene", "metonitazene", "protonitazene", "mitragynine", "kratom", "loperamide");
+            "mitragynine", "kratom", "loperamide");
+        Add("nitazene", "nitazene", "nitazenes", "isotonitazene", "metonitazene", "protonitazene", "etonitazene",
+            "etonitazepyne", "n-pyrrolidino etonitazene", "etazene", "etodesnitazene", "flunitazene", "butonitazene",
+            "isotonitazepyne", "n-pyrrolidino isotonitazene", "metonitazepyne", "n-pyrrolidino metonitazene",
+            "protonitazepyne", "n-pyrrolidino protonitazene", "n-desethyl isotonitazene", "clonitazene", "etonitazene analog",
+            "benzimidazole opioid", "benzimidazole-opioid", "2-benzylbenzimidazole opioid");
         Add("cocaine", "cocaine", "crack", "crack cocaine", "benzoylecgonine", "cocaethylene");
         Add("methamphetamine", "methamphetamine", "meth", "crystal meth", "amphetamine", "amphetamines", "mdma", "ecstasy");
         Add("xylazine", "xylazine", "tranq");
