@@ -105,6 +105,93 @@ public static class AnalysisInputs
         return thresholds;
     }
 
+    /// <summary>
+    /// The overdoses and seizures naming each of <paramref name="drugs"/>, per county and local day over
+    /// the days <paramref name="from"/>…<paramref name="to"/> (inclusive); county-days without any are absent.
+    /// </summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="from">The first day.</param>
+    /// <param name="to">The last day.</param>
+    /// <param name="drugs">The drugs (vocabulary terms).</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>(county FIPS, drug) → (day, overdoses, seizures).</returns>
+    public static async Task<Dictionary<(string County, string Drug), List<(DateOnly Day, int Overdoses, int Seizures)>>> DrugDaysAsync(
+        NpgsqlDataSource dataSource, DateOnly from, DateOnly to, IReadOnlyList<string> drugs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(drugs);
+        await using var command = dataSource.CreateCommand($"""
+            SELECT county_fips, drug, d, sum(od)::int, sum(sz)::int FROM (
+                SELECT e.county_fips, x.drug, e.local_day AS d, 1 AS od, 0 AS sz
+                FROM overdose_events e CROSS JOIN LATERAL unnest(e.suspected_drugs) AS x(drug)
+                WHERE e.local_day >= $1 AND e.local_day <= $2 AND e.county_fips IS NOT NULL AND {Shared}
+                  AND {Ingest.EventPartitions.TimeBound("e.occurred_at", "$1", "$2::date + 1")}
+                  AND x.drug = ANY ($3)
+                UNION ALL
+                SELECT e.county_fips, e.drug, e.local_day, 0, 1
+                FROM seizure_events e
+                WHERE e.local_day >= $1 AND e.local_day <= $2 AND e.county_fips IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM agency_sharing s WHERE s.owner = e.agency)
+                  AND {Ingest.EventPartitions.TimeBound("e.seized_at", "$1", "$2::date + 1")}
+                  AND e.drug = ANY ($3)
+            ) q
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            """);
+        Window(command, from, to);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. drugs] });
+        command.CommandTimeout = 600;
+        var found = new Dictionary<(string, string), List<(DateOnly, int, int)>>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var key = (reader.GetString(0), reader.GetString(1));
+            if (!found.TryGetValue(key, out var days))
+            {
+                found[key] = days = [];
+            }
+
+            days.Add((reader.GetFieldValue<DateOnly>(2), reader.GetInt32(3), reader.GetInt32(4)));
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// Each county's first local day with an overdose or a seizure: since when its records are
+    /// watched. Read from the monthly aggregates (the first month) and that month's days.
+    /// </summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>County FIPS → first day.</returns>
+    public static async Task<Dictionary<string, DateOnly>> FirstDaysAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand("""
+            WITH first_month AS (
+                SELECT county_fips, min(month) AS month FROM (
+                    SELECT county_fips, min(month) AS month FROM overdose_monthly GROUP BY 1
+                    UNION ALL
+                    SELECT county_fips, min(month) FROM seizure_monthly GROUP BY 1
+                ) m GROUP BY 1
+            )
+            SELECT f.county_fips, least(
+                (SELECT min(o.day) FROM overdose_daily o WHERE o.county_fips = f.county_fips AND o.day >= f.month AND o.day < f.month + interval '1 month'),
+                (SELECT min(s.day) FROM seizure_daily s WHERE s.county_fips = f.county_fips AND s.day >= f.month AND s.day < f.month + interval '1 month'))
+            FROM first_month f
+            """);
+        var first = new Dictionary<string, DateOnly>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!reader.IsDBNull(1))
+            {
+                first[reader.GetString(0)] = reader.GetFieldValue<DateOnly>(1);
+            }
+        }
+
+        return first;
+    }
+
     private static void Window(NpgsqlCommand command, DateOnly from, DateOnly to)
     {
         command.Parameters.AddWithValue(from);

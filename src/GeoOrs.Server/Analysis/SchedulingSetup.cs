@@ -20,6 +20,8 @@ internal static class SchedulingSetup
         builder.Services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.SpikeMethods.Length > 0 && o.SpikeMethods.All(m => SpikesJob.Methods.Contains(m)),
                 $"Analysis:SpikeMethods must name some of {string.Join(", ", SpikesJob.Methods)}")
+            .Validate(o => o.SignalDrugs.All(DrugSignals.Watchable.Contains),
+                $"Analysis:SignalDrugs must name drugs of {string.Join(", ", DrugSignals.Watchable.Order(StringComparer.Ordinal))}")
             .ValidateOnStart();
         var options = builder.Configuration.GetSection(SchedulingOptions.Section).Get<SchedulingOptions>() ?? new SchedulingOptions();
         var instance = new JobsInstance(options.InstanceId is { Length: > 0 } id ? id : $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}");

@@ -14,7 +14,8 @@ namespace GeoOrs.Server.Analysis;
 /// Looks for spikes in the daily overdose counts of every county, every HIDTA region and every
 /// county with its queen neighbours, over each area's last <see cref="AnalysisOptions.SpikeDays"/>
 /// days, with the configured methods (EARS C1/C2/C3, EWMA) and ODMAP's fixed threshold where an area has
-/// one (days with fewer than <see cref="AnalysisOptions.SpikeMinCount"/> events never alert by a statistic); stores the run and every alerting day as an alert (once: alert ids are stable).
+/// one (days with fewer than <see cref="AnalysisOptions.SpikeMinCount"/> events never alert by a statistic), and the
+/// emerging-drug signals of counties and HIDTA regions (<see cref="DrugSignals"/>); stores the run and every alerting day as an alert (once: alert ids are stable).
 /// </summary>
 /// <remarks>
 /// Days are local (docs/adr/0021-local-days.md): a county's day D holds the events of D on its own
@@ -51,12 +52,23 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
             var latest = lastDays.Length > 0 ? lastDays.Max() : earliest;
             var first = earliest.AddDays(1 - o.SpikeDays);
             var from = first.AddDays(-BaselineDays);
-            var parameters = new { methods = o.SpikeMethods, min_sigma = o.SpikeMinSigma, min_count = o.SpikeMinCount, days = o.SpikeDays, baseline_days = BaselineDays, first_day = first, last_day = latest };
+            var parameters = new
+            {
+                methods = o.SpikeMethods, min_sigma = o.SpikeMinSigma, min_count = o.SpikeMinCount, days = o.SpikeDays, baseline_days = BaselineDays, first_day = first, last_day = latest,
+                signal_drugs = o.SignalDrugs, novel_substance_lookback_days = o.NovelSubstanceLookbackDays, share_rise_fdr = o.ShareRiseFdr, share_rise_min_count = o.ShareRiseMinCount,
+            };
             return new AnalysisPlan(from, latest, parameters, async token =>
             {
                 var daily = await AnalysisInputs.DailyCountsAsync(dataSource, from, latest, token);
                 var thresholds = await AnalysisInputs.ThresholdsAsync(dataSource, token);
                 var alerts = Scan(areas, lastDays, daily, thresholds, o.SpikeMethods, o.SpikeMinSigma, o.SpikeMinCount, o.SpikeDays, from, out var evaluated);
+                if (o.SignalDrugs.Length > 0)
+                {
+                    var drugDays = await AnalysisInputs.DrugDaysAsync(dataSource, first.AddDays(-DrugSignals.DaysBefore(o)), latest, o.SignalDrugs, token);
+                    var firstDays = await AnalysisInputs.FirstDaysAsync(dataSource, token);
+                    alerts.AddRange(DrugSignals.Scan(areas, lastDays, o.SpikeDays, drugDays, daily, firstDays, o));
+                }
+
                 return new AnalysisOutcome([], alerts, parameters, new Dictionary<string, object?>
                 {
                     ["events"] = daily.Values.Sum(d => d.Sum(x => x.Count)),

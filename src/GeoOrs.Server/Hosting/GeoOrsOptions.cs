@@ -232,6 +232,25 @@ internal sealed class AnalysisOptions
     /// <summary>The methods run on every area; <c>threshold</c> runs wherever a threshold is set for the area.</summary>
     public string[] SpikeMethods { get; set; } = ["ears_c2", "ears_c3", "ewma"];
 
+    /// <summary>
+    /// The drugs the emerging-drug signals watch (<c>novel_substance</c>, <c>drug_share_rise</c>);
+    /// empty turns both off. <c>other</c> and <c>unknown</c> name no drug and are not watched.
+    /// </summary>
+    public string[] SignalDrugs { get; set; } =
+        ["fentanyl", "heroin", "prescription_opioid", "other_opioid", "nitazene", "cocaine", "methamphetamine", "xylazine", "benzodiazepine"];
+
+    /// <summary>Days a drug must have gone unrecorded in an area before its next record there is a <c>novel_substance</c> alert.</summary>
+    [Range(7, 3660)]
+    public int NovelSubstanceLookbackDays { get; set; } = 365;
+
+    /// <summary>The false discovery rate at which a week's rise in a drug's share is a <c>drug_share_rise</c> alert.</summary>
+    [Range(0.0001, 0.5)]
+    public double ShareRiseFdr { get; set; } = 0.05;
+
+    /// <summary>The fewest overdoses naming the drug a week needs before its share's rise may alert.</summary>
+    [Range(1, 1000)]
+    public int ShareRiseMinCount { get; set; } = 3;
+
     /// <summary>An ingest accepting at least this many events starts a hot spot run at once; 0 never.</summary>
     [Range(0, int.MaxValue)]
     public int LargeIngestEvents { get; set; } = 10_000;
