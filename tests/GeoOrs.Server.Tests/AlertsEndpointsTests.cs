@@ -27,7 +27,7 @@ public class AlertsEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         var listed = Assert.Single(await ListAsync($"area=county:{area}"));
         var stored = Assert.Single(await TestAlerts.OfAreaAsync(area));
         Assert.Equal(
-            ["id", "seq", "area_kind", "area_id", "area_name", "method", "day", "observed", "expected", "statistic", "threshold", "created_at", "run_id"],
+            ["id", "seq", "area_kind", "area_id", "area_name", "method", "day", "observed", "expected", "statistic", "threshold", "created_at", "run_id", "drug"],
             listed.EnumerateObject().Select(p => p.Name));
         Assert.Equal(NewAlert.IdOf("county", area, "ewma", new DateOnly(2024, 3, 5)), listed.GetProperty("id").GetString());
         Assert.Equal(stored.Seq, listed.GetProperty("seq").GetInt64());
@@ -42,6 +42,7 @@ public class AlertsEndpointsTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         Assert.Equal(3.0, listed.GetProperty("threshold").GetDouble());
         Assert.EndsWith("Z", listed.GetProperty("created_at").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.Null, listed.GetProperty("run_id").ValueKind);
+        Assert.Equal(JsonValueKind.Null, listed.GetProperty("drug").ValueKind); // a count method's alert is about no one drug
     }
 
     [Fact]
