@@ -171,7 +171,7 @@ public static class Choropleth
     /// The area's polygons as one path: each polygon's shell and holes as closed contours, filled
     /// even-odd so the holes stay open (a valid multipolygon's parts do not overlap).
     /// </summary>
-    private static SKPath PathOf(Geometry shape)
+    internal static SKPath PathOf(Geometry shape)
     {
         using var builder = new SKPathBuilder { FillType = SKPathFillType.EvenOdd };
         var points = new List<SKPoint>();
@@ -206,11 +206,22 @@ public static class Choropleth
         builder.AddPoly(CollectionsMarshal.AsSpan(points), close: true);
     }
 
-    private static byte[] Encode(SKBitmap bitmap, SKPngEncoderOptions options)
+    internal static byte[] Encode(SKBitmap bitmap, SKPngEncoderOptions options)
     {
         using var pixmap = bitmap.PeekPixels();
         using var data = pixmap.Encode(options) ?? throw new InvalidOperationException("Skia could not encode the PNG");
         return data.ToArray();
+    }
+
+    /// <summary>The shipped typeface's TrueType file, for renderers that take font files (PDF documents, charts).</summary>
+    /// <returns>The bytes of DejaVuSans.ttf.</returns>
+    public static byte[] FontFile()
+    {
+        using var stream = typeof(Choropleth).Assembly.GetManifestResourceStream(FontResource)
+            ?? throw new InvalidOperationException($"the legend font {FontResource} is not in the assembly");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     private static SKTypeface LoadTypeface()
@@ -221,7 +232,7 @@ public static class Choropleth
         return SKTypeface.FromData(data) ?? throw new InvalidOperationException($"Skia could not read the legend font {FontResource}");
     }
 
-    private static SKColor ToSk(Rgba32 color) => new(color.R, color.G, color.B, color.A);
+    internal static SKColor ToSk(Rgba32 color) => new(color.R, color.G, color.B, color.A);
 
     private static string Format(double value) =>
         Math.Abs(value) >= 100 ? value.ToString("#,0", CultureInfo.InvariantCulture)

@@ -52,6 +52,13 @@ internal sealed class HttpOptions : IValidatableObject
     /// </summary>
     public string[] TrustedProxies { get; set; } = [];
 
+    /// <summary>
+    /// The address the server is reached at from outside, as <c>https://host[:port][/path]</c>: links the
+    /// server sends away (a scheduled brief's link in its webhook) are absolute under it. Empty (the
+    /// default) sends no links: brief subscriptions are refused until it is set.
+    /// </summary>
+    public string PublicBaseUrl { get; set; } = "";
+
     /// <summary>Whether <see cref="CorsOrigins"/> is the single wildcard <c>*</c>.</summary>
     public bool AnyOrigin => CorsOrigins is ["*"];
 
@@ -79,6 +86,14 @@ internal sealed class HttpOptions : IValidatableObject
                 [nameof(TrustedProxies)]);
         }
 
+        if (PublicBaseUrl.Length > 0 && !IsBaseUrl(PublicBaseUrl))
+        {
+            yield return new ValidationResult(
+                $"{Section}:{nameof(PublicBaseUrl)}: '{PublicBaseUrl}' is not a base URL; write scheme://host[:port][/path] (http or https, " +
+                "no user, query or fragment), e.g. https://geoors.example.org",
+                [nameof(PublicBaseUrl)]);
+        }
+
         if (CorsOrigins.Contains("*") && !AnyOrigin)
         {
             yield return new ValidationResult($"{Section}:{nameof(CorsOrigins)}: '*' (any origin) must be the only entry", [nameof(CorsOrigins)]);
@@ -92,6 +107,15 @@ internal sealed class HttpOptions : IValidatableObject
                 [nameof(CorsOrigins)]);
         }
     }
+
+    /// <summary>An absolute http(s) URL without user, query or fragment.</summary>
+    private static bool IsBaseUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && uri.UserInfo.Length == 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0;
+
+    /// <summary>An absolute URL under <see cref="PublicBaseUrl"/> for a path beginning with <c>/</c>, or null when none is set.</summary>
+    public string? Link(string path) => PublicBaseUrl.Length == 0 ? null : PublicBaseUrl.TrimEnd('/') + path;
 
     /// <summary>An absolute http(s) URL that is exactly its own origin, as a browser sends it in <c>Origin</c>.</summary>
     private static bool IsOrigin(string value) =>
