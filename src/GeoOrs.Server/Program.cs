@@ -67,6 +67,8 @@ app.MapAreas();
 app.MapBriefs();
 app.MapPlanning();
 app.MapAlerts();
+app.MapAlertResponses();
+app.MapResponsePlans();
 app.MapWebhooks();
 app.MapWebMap();
 app.MapApiDocument();

@@ -10,7 +10,8 @@ namespace GeoOrs.Data.Alerts;
 /// <param name="Secret">The subscription's signing secret.</param>
 /// <param name="Attempt">This attempt's number, from 1.</param>
 /// <param name="Alert">The alert.</param>
-public sealed record OutboxItem(long Id, long WebhookId, string Url, string Secret, int Attempt, StoredAlert Alert);
+/// <param name="Change">The change of the alert's state this row delivers, or null when it delivers the alert itself.</param>
+public sealed record OutboxItem(long Id, long WebhookId, string Url, string Secret, int Attempt, StoredAlert Alert, AlertStatusChange? Change = null);
 
 /// <summary>
 /// The webhook outbox as a work queue shared by every server. A server claims due rows with
@@ -54,11 +55,13 @@ public static class WebhookOutbox
             claimed AS (
                 UPDATE webhook_outbox o SET attempts = o.attempts + 1, next_attempt_at = now() + $3
                 FROM due WHERE o.id = due.id
-                RETURNING o.id, o.webhook_id, o.alert_id, o.attempts
+                RETURNING o.id, o.webhook_id, o.alert_id, o.attempts, o.change
             )
-            SELECT c.id, c.webhook_id, w.url, w.secret, c.attempts, {AlertQuery.ColumnsOf("a")}
-            FROM claimed c JOIN webhooks w ON w.id = c.webhook_id JOIN alerts a ON a.id = c.alert_id
-            ORDER BY c.id
+            SELECT o.id, o.webhook_id, w.url, w.secret, o.attempts, {AlertQuery.ColumnsOf("a")},
+                   c.alert_id IS NOT NULL, {AlertResponses.ChangeAndAlertColumns}
+            FROM claimed o JOIN webhooks w ON w.id = o.webhook_id JOIN alerts a ON a.id = o.alert_id
+            LEFT JOIN alert_changes c ON o.change > 0 AND c.alert_id = o.alert_id AND c.change = o.change
+            ORDER BY o.id
             """);
         claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
         claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
@@ -69,7 +72,9 @@ public static class WebhookOutbox
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            items.Add(new OutboxItem(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), AlertQuery.Read(reader, 5)));
+            // A change's columns follow the alert's (13) and the flag that it is there: ReadChange reads them with the alert again.
+            items.Add(new OutboxItem(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), AlertQuery.Read(reader, 5),
+                reader.GetBoolean(18) ? AlertResponses.ReadChange(reader, 19) : null));
         }
 
         return items;

@@ -18,7 +18,7 @@ public sealed record Webhook(
 
 /// <summary>One alert's delivery to one webhook: a row of <c>webhook_outbox</c>.</summary>
 /// <param name="Id">The row's id.</param>
-/// <param name="AlertId">The alert's stable id.</param>
+/// <param name="AlertId">The alert's stable id; for a change of its state, the change's id (<c>ALERT_ID:CHANGE</c>).</param>
 /// <param name="Attempts">The attempts made (or under way).</param>
 /// <param name="NextAttemptAt">When it is next tried, while pending (UTC).</param>
 /// <param name="DeliveredAt">When the receiver answered 2xx (UTC).</param>
@@ -136,7 +136,7 @@ public static class Webhooks
                 g.LongCount(d => d.DeliveredAt == null && d.FailedAt == null), g.LongCount(d => d.DeliveredAt != null), g.LongCount(d => d.FailedAt != null)))
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         return ([.. recent.Select(d => new WebhookDelivery(
-            d.Id, d.AlertId, d.Attempts, d.NextAttemptAt.UtcDateTime, d.DeliveredAt?.UtcDateTime, d.FailedAt?.UtcDateTime, d.LastStatus, d.LastError))],
+            d.Id, d.Change == 0 ? d.AlertId : d.AlertId + ":" + d.Change.ToString(System.Globalization.CultureInfo.InvariantCulture), d.Attempts, d.NextAttemptAt.UtcDateTime, d.DeliveredAt?.UtcDateTime, d.FailedAt?.UtcDateTime, d.LastStatus, d.LastError))],
             counts ?? new WebhookDeliveryCounts(0, 0, 0));
     }
 

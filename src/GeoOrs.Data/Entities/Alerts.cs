@@ -142,6 +142,9 @@ public sealed class WebhookDeliveryRow
     /// <summary>The alert.</summary>
     public required string AlertId { get; set; }
 
+    /// <summary>0 for the alert itself; N for the N-th change of its state (migration 0027).</summary>
+    public int Change { get; set; }
+
     /// <summary>Attempts made.</summary>
     public int Attempts { get; set; }
 

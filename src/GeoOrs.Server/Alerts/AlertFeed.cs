@@ -8,8 +8,8 @@ using Npgsql;
 
 namespace GeoOrs.Server.Alerts;
 
-/// <summary>An alert on its way to streams: its order, what streams filter on, and its JSON (made once for all of them).</summary>
-internal sealed record FeedItem(long Seq, string AreaKind, string AreaId, string Method, byte[] Json);
+/// <summary>An alert or a change of one on its way to streams: its order, its event type, what streams filter on, and its JSON (made once for all of them).</summary>
+internal sealed record FeedItem(long Seq, string Event, string AreaKind, string AreaId, string Method, byte[] Json);
 
 /// <summary>
 /// The one reader of new alerts for every stream this server holds open: woken by the
@@ -24,10 +24,16 @@ internal sealed record FeedItem(long Seq, string AreaKind, string AreaId, string
 /// serialises the storing of alerts, so no alert with a smaller <c>seq</c> can appear later.
 /// </remarks>
 internal sealed class AlertFeed(
-    IDbContextFactory<GeoOrsDbContext> entities, DataVersions versions, IOptions<AlertsOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+    IDbContextFactory<GeoOrsDbContext> entities, NpgsqlDataSource dataSource, DataVersions versions, IOptions<AlertsOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
     ILogger<AlertFeed> log) : BackgroundService
 {
     private const int Page = 500;
+
+    /// <summary>The event type of a new alert, on streams and in webhooks' <c>X-GeoOrs-Event</c>.</summary>
+    public const string AlertEvent = "alert";
+
+    /// <summary>The event type of a change of an alert's state (its status, owner or assignee).</summary>
+    public const string StatusEvent = "alert_status";
 
     /// <summary>The alerts a stream may fall behind by before it is closed (its client reconnects and replays).</summary>
     private const int QueueLength = 10_000;
@@ -55,6 +61,35 @@ internal sealed class AlertFeed(
     /// <summary>An alert as JSON, the same everywhere.</summary>
     public byte[] Serialize(StoredAlert alert) => JsonSerializer.SerializeToUtf8Bytes(alert, JsonOptions);
 
+    /// <summary>A change of an alert's state as JSON, as <c>/api/alerts/{id}</c> lists it.</summary>
+    public byte[] Serialize(AlertStatusChange change) => JsonSerializer.SerializeToUtf8Bytes(change, JsonOptions);
+
+    /// <summary>
+    /// The alerts and changes with <c>seq</c> after one and up to another that pass a filter, oldest
+    /// first, at most <paramref name="limit"/>: the two are read apart and merged, and when either
+    /// read was cut at the limit nothing beyond its last <c>seq</c> is returned, so none is skipped.
+    /// </summary>
+    public async Task<IReadOnlyList<FeedItem>> AfterAsync(
+        GeoOrsDbContext db, long afterSeq, long? upToSeq, AlertFilter filter, int limit, CancellationToken cancellationToken)
+    {
+        var alerts = await AlertQuery.AfterAsync(db, afterSeq, upToSeq, filter, limit, cancellationToken);
+        var changes = await AlertResponses.ChangesAfterAsync(dataSource, afterSeq, upToSeq, filter, limit, cancellationToken);
+        var bound = long.MaxValue;
+        if (alerts.Count == limit)
+        {
+            bound = alerts[^1].Seq;
+        }
+
+        if (changes.Count == limit)
+        {
+            bound = Math.Min(bound, changes[^1].Seq);
+        }
+
+        return [.. alerts.Select(a => new FeedItem(a.Seq, AlertEvent, a.AreaKind, a.AreaId, a.Method, Serialize(a)))
+            .Concat(changes.Select(c => new FeedItem(c.Seq, StatusEvent, c.AreaKind, c.AreaId, c.Method, Serialize(c))))
+            .Where(i => i.Seq <= bound).OrderBy(i => i.Seq).Take(limit)];
+    }
+
     /// <summary>Subscribes a stream to the alerts that pass a filter, or returns null when <see cref="AlertsOptions.MaxStreams"/> are open.</summary>
     public Subscription? TrySubscribe(AlertFilter filter)
     {
@@ -73,10 +108,7 @@ internal sealed class AlertFeed(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using (var db = await entities.CreateDbContextAsync(cancellationToken))
-        {
-            _watermark = await AlertQuery.LatestSeqAsync(db, cancellationToken);
-        }
+        _watermark = await AlertResponses.LatestSeqAsync(dataSource, cancellationToken);
 
         versions.Signalled += OnSignalled;
         await base.StartAsync(cancellationToken);
@@ -132,7 +164,7 @@ internal sealed class AlertFeed(
         await using var db = await entities.CreateDbContextAsync(cancellationToken);
         if (Count == 0)
         {
-            var latest = await AlertQuery.LatestSeqAsync(db, cancellationToken);
+            var latest = await AlertResponses.LatestSeqAsync(dataSource, cancellationToken);
             lock (_lock)
             {
                 if (_subscriptions.Count == 0)
@@ -145,8 +177,7 @@ internal sealed class AlertFeed(
 
         while (true)
         {
-            var alerts = await AlertQuery.AfterAsync(db, Volatile.Read(ref _watermark), null, AlertFilter.All, Page, cancellationToken);
-            var items = alerts.Select(a => new FeedItem(a.Seq, a.AreaKind, a.AreaId, a.Method, Serialize(a))).ToList();
+            var items = await AfterAsync(db, Volatile.Read(ref _watermark), null, AlertFilter.All, Page, cancellationToken);
             lock (_lock)
             {
                 foreach (var item in items.Where(i => i.Seq > _watermark))
@@ -165,7 +196,7 @@ internal sealed class AlertFeed(
                 }
             }
 
-            if (alerts.Count < Page)
+            if (items.Count < Page)
             {
                 return;
             }

@@ -230,11 +230,11 @@ internal sealed class AlertStream(AlertFilter filter, long? lastEventId) : IResu
             if (lastEventId is { } last && last < subscription.StartSeq)
             {
                 var db = services.GetRequiredService<GeoOrsDbContext>();
-                var missed = await AlertQuery.AfterAsync(db, last, subscription.StartSeq, filter, options.ReplayLimit + 1, stop.Token);
-                foreach (var alert in missed.Take(options.ReplayLimit))
+                var missed = await feed.AfterAsync(db, last, subscription.StartSeq, filter, options.ReplayLimit + 1, stop.Token);
+                foreach (var item in missed.Take(options.ReplayLimit))
                 {
-                    await WriteEventAsync(body, alert.Seq, feed.Serialize(alert), stop.Token);
-                    sent = alert.Seq;
+                    await WriteEventAsync(body, item.Seq, item.Event, item.Json, stop.Token);
+                    sent = item.Seq;
                 }
 
                 await body.FlushAsync(stop.Token);
@@ -272,7 +272,7 @@ internal sealed class AlertStream(AlertFilter filter, long? lastEventId) : IResu
                 {
                     if (item.Seq > sent)
                     {
-                        await WriteEventAsync(body, item.Seq, item.Json, stop.Token);
+                        await WriteEventAsync(body, item.Seq, item.Event, item.Json, stop.Token);
                         sent = item.Seq;
                     }
                 }
@@ -289,9 +289,9 @@ internal sealed class AlertStream(AlertFilter filter, long? lastEventId) : IResu
         }
     }
 
-    private static async Task WriteEventAsync(Stream body, long seq, byte[] json, CancellationToken cancellationToken)
+    private static async Task WriteEventAsync(Stream body, long seq, string type, byte[] json, CancellationToken cancellationToken)
     {
-        await body.WriteAsync(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {seq}\nevent: alert\ndata: ")), cancellationToken);
+        await body.WriteAsync(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {seq}\nevent: {type}\ndata: ")), cancellationToken);
         await body.WriteAsync(json, cancellationToken);
         await body.WriteAsync("\n\n"u8.ToArray(), cancellationToken);
     }

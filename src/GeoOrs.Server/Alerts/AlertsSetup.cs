@@ -23,6 +23,14 @@ internal sealed class AlertsOptions
     /// <summary>The most streams this server holds open at once; more are refused with 503.</summary>
     [Range(1, 1_000_000)]
     public int MaxStreams { get; set; } = 1000;
+
+    /// <summary>How far from an event of an alert's line list a seizure is shown beside it, in metres.</summary>
+    [Range(1, 200_000)]
+    public double SeizureDistanceMeters { get; set; } = 5000;
+
+    /// <summary>How many days before and after an alert's day a seizure is shown beside its line list.</summary>
+    [Range(0, 365)]
+    public int SeizureDays { get; set; } = 14;
 }
 
 /// <summary>Webhook delivery (section <c>Webhooks</c>).</summary>

@@ -128,7 +128,13 @@ internal sealed class WebhookDelivery(
 
     private async Task DeliverAsync(OutboxItem item, WebhooksOptions settings)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(item.Alert, json.Value.SerializerOptions); // as /api/alerts shows it
+        // As /api/alerts shows the alert, and /api/alerts/{id} its changes. A change goes under its own
+        // id (the alert's id and its number) in X-GeoOrs-Alert-Id too, so that a receiver that drops
+        // repeated ids there still gets each change.
+        var body = item.Change is { } change
+            ? JsonSerializer.SerializeToUtf8Bytes(change, json.Value.SerializerOptions)
+            : JsonSerializer.SerializeToUtf8Bytes(item.Alert, json.Value.SerializerOptions);
+        var eventId = item.Change?.Id ?? item.Alert.Id;
         int? status = null;
         string error;
         TimeSpan? retryAfter = null;
@@ -141,7 +147,8 @@ internal sealed class WebhookDelivery(
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(item.Url, UriKind.Absolute)) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
             request.Headers.UserAgent.Add(new ProductInfoHeaderValue("GeoOrs-Webhooks", "1"));
-            request.Headers.Add("X-GeoOrs-Alert-Id", item.Alert.Id);
+            request.Headers.Add("X-GeoOrs-Event", item.Change is null ? AlertFeed.AlertEvent : AlertFeed.StatusEvent);
+            request.Headers.Add("X-GeoOrs-Alert-Id", eventId);
             request.Headers.Add("X-GeoOrs-Webhook-Id", item.WebhookId.ToString(CultureInfo.InvariantCulture));
             request.Headers.Add("X-GeoOrs-Delivery-Attempt", item.Attempt.ToString(CultureInfo.InvariantCulture));
             request.Headers.Add("X-GeoOrs-Signature", Signature(item.Secret, body));
@@ -185,7 +192,7 @@ internal sealed class WebhookDelivery(
         }
 
         log.LogInformation("Webhook {Webhook} attempt {Attempt} for alert {Alert} failed: {Error}; {Next}",
-            item.WebhookId, item.Attempt, item.Alert.Id, error, last ? "giving up" : $"next attempt in {wait.TotalSeconds:0.#} s");
+            item.WebhookId, item.Attempt, eventId, error, last ? "giving up" : $"next attempt in {wait.TotalSeconds:0.#} s");
         await WebhookOutbox.AttemptFailedAsync(dataSource, item.Id, status, error, last ? null : wait, CancellationToken.None);
         AlertMetrics.WebhookAttempt(delivered: false, last);
     }
