@@ -1,6 +1,7 @@
 // The alerts panel, fed live by GET /api/alerts/stream. EventSource cannot send the X-Api-Key
 // header, so the stream is read with fetch and a ReadableStream, parsed as Server-Sent Events, and
-// resumed after a drop with Last-Event-ID.
+// resumed after a drop with Last-Event-ID. Changes of an alert's state come on the same stream as
+// their own event type (alert_status) and update the listed alert's status.
 
 import { apiKey, authHeaders, describeStatus, getJson } from './api.js';
 import { renderAlertItems } from './panel.js';
@@ -30,7 +31,7 @@ export function sseParser(onEvent) {
   };
 }
 
-export function startAlerts(ui, { onAlert }) {
+export function startAlerts(ui, { onAlert, onStatus }) {
   const controller = new AbortController();
   const { signal } = controller;
   const alerts = [];
@@ -84,6 +85,21 @@ export function startAlerts(ui, { onAlert }) {
         status(alerts.length ? 'Live.' : 'Live: no alerts yet.', 'live');
         wait = 1000;
         const feed = sseParser(event => {
+          if (event.event === 'alert_status') {
+            try {
+              const change = JSON.parse(event.data);
+              const listed = alerts.find(a => a.id === change.alert_id);
+              if (listed) {
+                listed.status = change.status;
+                render();
+              }
+              if (event.id) lastId = event.id;
+              onStatus?.(change);
+            } catch {
+              // a malformed event is skipped
+            }
+            return;
+          }
           if (event.event !== 'alert') return;
           try {
             add(JSON.parse(event.data));

@@ -57,8 +57,8 @@ export function describeStatus(status, retryAfter, what = 'This request') {
   }
 }
 
-/** GETs JSON from the server with the key; throws ApiError with a readable message. */
-export async function getJson(path, { signal, what } = {}) {
+/** GETs JSON from the server with the key; throws ApiError with a readable message. With withEtag, the answer's ETag is its `etag`. */
+export async function getJson(path, { signal, what, withEtag = false } = {}) {
   let response;
   try {
     response = await fetch(path, { headers: authHeaders({ Accept: 'application/json' }), signal });
@@ -77,5 +77,35 @@ export async function getJson(path, { signal, what } = {}) {
     throw new ApiError(response.status, describeStatus(response.status, response.headers.get('Retry-After'), what), detail);
   }
 
-  return response.json();
+  const body = await response.json();
+  if (withEtag) body.etag = response.headers.get('ETag');
+  return body;
+}
+
+/** Sends JSON (POST, PUT, PATCH) with the key, and If-Match when given; the answer's JSON, or ApiError with the problem's detail. */
+export async function sendJson(path, method, body, { ifMatch, what = 'The request' } = {}) {
+  const headers = authHeaders({ Accept: 'application/json', 'Content-Type': 'application/json' });
+  if (ifMatch) headers['If-Match'] = ifMatch;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'The server cannot be reached.');
+  }
+
+  if (!response.ok) {
+    let detail = '';
+    try {
+      const problem = await response.json();
+      detail = problem.detail || Object.values(problem.errors || {}).flat().join(' ') || '';
+    } catch {
+      // not a problem document
+    }
+    const message = response.status === 409 || response.status === 412
+      ? 'Someone changed the alert first: it is shown as it is now.'
+      : describeStatus(response.status, response.headers.get('Retry-After'), what);
+    throw new ApiError(response.status, message, detail);
+  }
+
+  return response.status === 204 ? null : response.json();
 }

@@ -13,6 +13,7 @@ import {
 import { closeArea, showArea } from './panel.js';
 import { initPlanner } from './planner.js';
 import { startAlerts } from './alerts.js';
+import { createResponsePanel } from './response.js';
 import { openShare, wireCopyButtons } from './share.js';
 import {
   AREAS, DRUGS, LAYER_TITLES, METRICS, addDays, daysBetween, isPublicView, isoDay, parseState, publicWindow, setPublicView, stateQuery,
@@ -363,7 +364,7 @@ ui.play.addEventListener('click', () => {
 function openSelected(tileProperties) {
   applySelection(map, state.selected);
   if (tileProperties) lastTileProperties = tileProperties;
-  showArea(ui, state.selected, state, { tileProperties: lastTileProperties, onAlert: flyToAlert });
+  showArea(ui, state.selected, state, { tileProperties: lastTileProperties, onAlert: openAlert });
 }
 
 map.on('click', event => {
@@ -399,6 +400,14 @@ function bboxOf(geometry) {
 }
 
 /** Flies to an alert's area (a county's geometry from /api/boundaries, a HIDTA region's from OGC) and opens its panel. */
+// An alert clicked in a list: its response panel opens and the map flies to its area.
+let responsePanel = null;
+function openAlert(alert) {
+  responsePanel ??= createResponsePanel($('alert-detail'));
+  responsePanel.open(alert.id);
+  return flyToAlert(alert);
+}
+
 async function flyToAlert(alert) {
   const kind = alert.area_kind === 'hidta' ? 'hidta' : 'county';
   try {
@@ -529,7 +538,7 @@ async function start() {
   readable = new Set(catalog.layers.map(l => l.id));
   renderSignin();
   renderLayerList();
-  startAlerts(ui, { onAlert: flyToAlert });
+  startAlerts(ui, { onAlert: openAlert, onStatus: change => responsePanel?.changed(change) });
 
   const ready = async () => {
     addGeoOrsLayers(map, { origin, state, readable, breaks: null });

@@ -136,6 +136,10 @@ export function renderAlertItems(list, alerts, onClick) {
     const detail = document.createElement('span');
     detail.textContent = ` ${alert.observed} observed, ${Number(alert.expected).toFixed(1)} expected (${alert.method})`;
     button.append(title, detail);
+    if (alert.status) {
+      button.dataset.status = alert.status;
+      button.append(' ', Object.assign(document.createElement('span'), { className: 'status-badge', textContent: alert.status }));
+    }
     if (onClick) button.addEventListener('click', () => onClick(alert));
     li.append(button);
     list.append(li);
