@@ -142,7 +142,8 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         _ when pattern.StartsWith("/api/admin", StringComparison.Ordinal) || pattern.StartsWith("/api/jobs", StringComparison.Ordinal) => Role.Admin,
         _ when pattern.StartsWith("/api/ingest", StringComparison.Ordinal) || pattern.StartsWith("/api/analysis", StringComparison.Ordinal)
             || pattern.StartsWith("/api/webhooks", StringComparison.Ordinal) || pattern.StartsWith("/api/planning", StringComparison.Ordinal) => Role.Analyst,
-        "/api/alerts" or "/api/alerts/" or "/api/alerts/stream" => Role.Partner,
+        "/api/alerts" or "/api/alerts/" or "/api/alerts/stream" or "/api/alerts/{id}/" or "/api/alerts/{id}/notes" => Role.Partner,
+        "/api/alerts/{id}/line-list" => Role.Analyst, // the events themselves, audited
         _ when pattern is "/tiles/{layer}.json" or "/tiles/{layer}/{z}/{x}/{y}.mvt" && (path.StartsWith("/tiles/overdoses", StringComparison.Ordinal) || path.StartsWith("/tiles/seizures", StringComparison.Ordinal)) => Role.Partner,
         _ when pattern.StartsWith("/ogc/collections/{collectionId}", StringComparison.Ordinal) && path.Contains("-events", StringComparison.Ordinal) => Role.Partner,
         "/" or "/embed" or "/dist/{**file}" or "/health" or "/tiles" or "/tiles/" or "/tiles/{layer}.json" or "/tiles/{layer}/{z}/{x}/{y}.mvt" or "/tiles/{layer}/{z}/{x}/{y}.png" or "/tiles/{layer}/legend.png"

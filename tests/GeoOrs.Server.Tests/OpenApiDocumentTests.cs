@@ -181,8 +181,11 @@ public class OpenApiDocumentTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         var reviewId = await ReviewRowAsync(agency);
         var thresholdArea = $"openapi-{Guid.NewGuid():N}";
         TestDns.Set("alerts.example.org", "203.0.113.10"); // the webhook example's receiver, a public address
+        var alertId = await ExampleAlertAsync(agency);
         string PathValue(string path, string name) => (path, name) switch
         {
+            (_, "id") when path.StartsWith("/api/alerts/{id}", StringComparison.Ordinal) => alertId,
+            ("/api/admin/response-plans/{kind}/{id}", "id") => thresholdArea,
             (_, "agency") => Uri.EscapeDataString(agency),
             (_, "keyPrefix") => keyPrefix,
             (_, "kind") => "county",
@@ -240,7 +243,7 @@ public class OpenApiDocumentTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
             // Nothing the examples made outlives the test: another test's alerts must not reach the example's webhook.
             using var admin = factory.CreateClient("admin");
             foreach (var made in new[] { webhook is { } id ? $"/api/webhooks/{id}" : null, $"/api/admin/sharing/{Uri.EscapeDataString(agency)}",
-                $"/api/admin/thresholds/county/{thresholdArea}", $"/api/admin/delegations/{keyPrefix}" }.OfType<string>())
+                $"/api/admin/thresholds/county/{thresholdArea}", $"/api/admin/response-plans/county/{thresholdArea}", $"/api/admin/delegations/{keyPrefix}" }.OfType<string>())
             {
                 using var deleted = await admin.DeleteAsync(new Uri(made, UriKind.Relative));
             }
@@ -249,10 +252,36 @@ public class OpenApiDocumentTests(GeoOrsFactory factory) : IClassFixture<GeoOrsF
         Assert.Empty(withoutExample); // every JSON body has its example
         foreach (var expected in new[] { "POST /api/analysis/hotspots", "POST /api/analysis/spikes", "POST /api/planning/naloxone", "PUT /api/planning/sites",
             "POST /api/webhooks", "POST /api/hotspots/runs", "PUT /api/admin/sharing/{agency}", "PUT /api/admin/thresholds/{kind}/{id}",
-            "PUT /api/admin/delegations/{keyPrefix}", "PUT /api/admin/agency-review/{id}" })
+            "PUT /api/admin/delegations/{keyPrefix}", "PUT /api/admin/agency-review/{id}", "PATCH /api/alerts/{id}", "POST /api/alerts/{id}/notes",
+            "PUT /api/admin/response-plans/{kind}/{id}" })
         {
             Assert.Contains(expected, sent);
         }
+    }
+
+    /// <summary>
+    /// A new alert of Allegheny County (on a day of 1900–1908 no other test uses, made afresh) where the
+    /// examples' agency has an overdose, so that its partner may acknowledge it as the example does.
+    /// </summary>
+    private async Task<string> ExampleAlertAsync(string agency)
+    {
+        using (var admin = factory.CreateClient("admin"))
+        using (var content = new StringContent("external_id,occurred_at,lat,lon,fatal\r\nopenapi-1,1901-06-05T14:00:00Z,40.4406,-79.9959,false\r\n", Encoding.UTF8, "text/csv"))
+        using (var ingested = await admin.PostAsync(new Uri($"/api/ingest/overdoses?agency={Uri.EscapeDataString(agency)}", UriKind.Relative), content))
+        {
+            Assert.True(ingested.IsSuccessStatusCode, await ingested.Content.ReadAsStringAsync());
+        }
+
+        var alert = new GeoOrs.Data.Alerts.NewAlert("county", "42003", "Allegheny County, PA", "threshold", new DateOnly(1900, 1, 1).AddDays(Random.Shared.Next(0, 3000)), 5, null, null, 3);
+        var dataSource = await PostGis.DataSourceAsync();
+        await using (var delete = dataSource.CreateCommand("DELETE FROM alerts WHERE id = $1"))
+        {
+            delete.Parameters.AddWithValue(alert.Id);
+            await delete.ExecuteNonQueryAsync();
+        }
+
+        await TestAlerts.AddAsync(alert);
+        return alert.Id;
     }
 
     /// <summary>An open agency review row, as migration 0014 lists an event stored under another agency than its batch's.</summary>
