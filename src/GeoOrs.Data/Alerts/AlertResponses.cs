@@ -81,6 +81,9 @@ public static class AlertResponses
 
     private const string StateColumns = "s.status, s.owner_agency, s.assignee, s.reason, s.change, s.changed_at";
 
+    /// <summary>How many columns an alert takes in a row (<see cref="AlertQuery.ColumnsOf"/>), so that what follows is read where it is.</summary>
+    internal static readonly int AlertColumns = AlertQuery.ColumnsOf("a").Split(", ").Length;
+
     /// <summary>An alert with its state, or null when there is no such alert.</summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="id">The alert's id.</param>
@@ -95,7 +98,7 @@ public static class AlertResponses
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (AlertQuery.Read(reader), ReadState(reader, 13)) : null;
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (AlertQuery.Read(reader), ReadState(reader, AlertColumns)) : null;
     }
 
     private static AlertState ReadState(DbDataReader reader, int at) => new(

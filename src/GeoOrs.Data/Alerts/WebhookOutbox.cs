@@ -72,9 +72,10 @@ public static class WebhookOutbox
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            // A change's columns follow the alert's (13) and the flag that it is there: ReadChange reads them with the alert again.
+            // A change's columns follow the alert's and the flag that it is there: ReadChange reads them with the alert again.
+            var flag = 5 + AlertResponses.AlertColumns;
             items.Add(new OutboxItem(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), AlertQuery.Read(reader, 5),
-                reader.GetBoolean(18) ? AlertResponses.ReadChange(reader, 19) : null));
+                reader.GetBoolean(flag) ? AlertResponses.ReadChange(reader, flag + 1) : null));
         }
 
         return items;
