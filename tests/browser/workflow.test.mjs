@@ -16,7 +16,8 @@ let analyst;
 let partner;
 
 before(async () => {
-  server = await startServer();
+  // The fixed threshold is checked at ingest over the days the spike job looks at, up to "today".
+  server = await startServer({ settings: { Analysis__AsOf: '2025-02-06', Analysis__SpikeDays: '3' } });
   admin = await createKey('admin');
   analyst = await createKey('analyst', AGENCY);
   partner = await createKey('partner', 'Browser Workflow Outreach');
@@ -58,7 +59,7 @@ const status = page => page.textContent('#alert-status');
 
 describe('the spike-response workflow', () => {
   test('an analyst moves the alert on and records an action; a partner sees it live without the line list', async () => {
-    const a = await openPage(browser, `${server.base}/#9/${ALLEGHENY.lat}/${ALLEGHENY.lon}`, { key: analyst });
+    const a = await openPage(browser, `${server.base}/#9/${ALLEGHENY.lat}/${ALLEGHENY.lon}`, { key: analyst, viewport: { width: 1366, height: 1500 } });
     const p = await openPage(browser, `${server.base}/#9/${ALLEGHENY.lat}/${ALLEGHENY.lon}`, { key: partner });
     try {
       const id = await openAlert(a.page);
@@ -100,8 +101,8 @@ describe('the spike-response workflow', () => {
       await p.page.waitForSelector('#alert-detail[data-status="responded"]', { timeout: 30_000 });
       await p.page.waitForSelector(`#alerts-list .alert-item[data-alert-id="${id}"][data-status="responded"]`, { timeout: 30_000 });
 
-      await a.page.screenshot({ path: screenshotPath('alert-workflow-analyst') });
-      await p.page.screenshot({ path: screenshotPath('alert-workflow-partner') });
+      await a.page.locator('#alert-detail').screenshot({ path: screenshotPath('alert-workflow-analyst') });
+      await p.page.locator('#alert-detail').screenshot({ path: screenshotPath('alert-workflow-partner') });
       assert.deepEqual(a.errors, []);
       assert.deepEqual(p.errors, []);
     } finally {
