@@ -21,6 +21,7 @@ public class AlertWorkflowTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFac
 {
     private const string County = "42003";
     private const string Owner = "Workflow Test EMS", Other = "Workflow Test Other PD", Second = "Workflow Test Second EMS", State = "Workflow Test State";
+    private const string Restricted = "Workflow Test Restricted EMS", Trusted = "Workflow Test Trusted HD";
     private const double Lat = 40.4406, Lon = -79.9959; // Pittsburgh
     private static readonly DateOnly LineListDay = new(1996, 3, 5);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
@@ -57,6 +58,18 @@ public class AlertWorkflowTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFac
                 wfs-far,1996-03-06T12:00:00Z,39.9526,-75.1652,fentanyl,100,g,C-4
                 wfs-late,1996-04-15T12:00:00Z,40.4406,-79.9959,fentanyl,50,g,C-5
                 """);
+            // An agency that shares its events with one partner agency only: its overdose of the day is
+            // in that agency's line list, not in others'.
+            await IngestAsync("overdoses", Restricted, """
+                external_id,occurred_at,lat,lon,location_precision,fatal
+                wfr-1,1996-03-05T18:00:00Z,40.4410,-79.9950,exact,false
+                """);
+            using (var admin = factory.CreateClient("admin"))
+            using (var rule = await admin.PutAsJsonAsync($"/api/admin/sharing/{Uri.EscapeDataString(Restricted)}", new { partners = new[] { Trusted } }))
+            {
+                Assert.Equal(HttpStatusCode.OK, rule.StatusCode);
+            }
+
             await IngestAsync("overdoses", Second, """
                 external_id,occurred_at,lat,lon,location_precision,fatal
                 wf2-1,1996-02-10T14:00:00Z,40.4406,-79.9959,exact,false
@@ -594,6 +607,14 @@ public class AlertWorkflowTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFac
         Assert.Equal(1, seizures["heroin"].GetProperty("seizures").GetInt32());
         Assert.Equal(20, seizures["heroin"].GetProperty("dosage_units").GetDouble(), 6);
 
+        // The restricted agency's overdose is in its trusted partner's line list and an admin's, not in others'.
+        Assert.DoesNotContain(list.GetProperty("events").EnumerateArray(), e => e.GetProperty("agency").GetString() == Restricted);
+        foreach (var (role, agency) in new[] { ("analyst", Trusted), ("admin", State) })
+        {
+            var shared = await GetAsync(await ClientAsync(role, agency), $"/api/alerts/{alert.Id}/line-list");
+            Assert.Single(shared.GetProperty("events").EnumerateArray(), e => e.GetProperty("agency").GetString() == Restricted);
+        }
+
         // Audited: the reader's key, the alert and the events' ids.
         await GetAsync(await ClientAsync("analyst", Other), $"/api/alerts/{alert.Id}/line-list");
         using var admin = factory.CreateClient("admin");
@@ -701,6 +722,8 @@ public class AlertWorkflowTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFac
 
         // Each under its own id: a receiver that drops repeated X-GeoOrs-Alert-Id values keeps all three.
         Assert.Equal([alert.Id, $"{alert.Id}:1", $"{alert.Id}:2"], requests.Select(r => r.AlertId).Order(StringComparer.Ordinal));
+        Assert.Equal("alert", requests.Single(r => r.AlertId == alert.Id).Event);
+        Assert.All(requests.Where(r => r.AlertId != alert.Id), r => Assert.Equal("alert_status", r.Event));
         var last = requests.Single(r => r.AlertId == $"{alert.Id}:2");
         using var body = JsonDocument.Parse(last.Body);
         Assert.Equal("dismissed", body.RootElement.GetProperty("status").GetString());

@@ -74,7 +74,7 @@ internal sealed class WebhookReceiver : IDisposable
     }
 
     /// <summary>A request as received.</summary>
-    public sealed record Received(int Number, string Path, string? AlertId, int Attempt, string? Signature, string? ContentType, byte[] Body, HttpStatusCode Answered);
+    public sealed record Received(int Number, string Path, string? AlertId, int Attempt, string? Signature, string? ContentType, byte[] Body, HttpStatusCode Answered, string? Event = null);
 
     public Uri Url { get; }
 
@@ -119,7 +119,7 @@ internal sealed class WebhookReceiver : IDisposable
                 Requests.Enqueue(new Received(
                     number, context.Request.Url!.PathAndQuery, headers["X-GeoOrs-Alert-Id"],
                     int.TryParse(headers["X-GeoOrs-Delivery-Attempt"], CultureInfo.InvariantCulture, out var attempt) ? attempt : -1,
-                    headers["X-GeoOrs-Signature"], context.Request.ContentType, body.ToArray(), status));
+                    headers["X-GeoOrs-Signature"], context.Request.ContentType, body.ToArray(), status, headers["X-GeoOrs-Event"]));
                 context.Response.StatusCode = (int)status;
                 var text = Encoding.UTF8.GetBytes(status == HttpStatusCode.OK ? "thanks" : "not now");
                 await context.Response.OutputStream.WriteAsync(text);

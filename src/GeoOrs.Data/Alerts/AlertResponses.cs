@@ -214,7 +214,7 @@ public static class AlertResponses
     }
 
     private static AlertStatusChange Of(StoredAlert alert, int change, long seq, DateTime at, string previous, AlertState after, Actor by) => new(
-        $"{alert.Id}:{change}", alert.Id, change, seq, alert.AreaKind, alert.AreaId, alert.AreaName, alert.Method, alert.Day,
+        $"{alert.Id}:{change}", alert.Id, change, seq, alert.AreaKind, alert.AreaId, alert.AreaName, alert.Method, alert.Day, alert.Drug,
         previous, after.Status, after.OwnerAgency, after.Assignee, after.Reason, at, by);
 
     private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
@@ -229,7 +229,7 @@ public static class AlertResponses
         var alert = AlertQuery.Read(reader, at + 11);
         var change = reader.GetInt32(at);
         return new AlertStatusChange(
-            $"{alert.Id}:{change}", alert.Id, change, reader.GetInt64(at + 1), alert.AreaKind, alert.AreaId, alert.AreaName, alert.Method, alert.Day,
+            $"{alert.Id}:{change}", alert.Id, change, reader.GetInt64(at + 1), alert.AreaKind, alert.AreaId, alert.AreaName, alert.Method, alert.Day, alert.Drug,
             reader.GetString(at + 6), reader.GetString(at + 7), Maybe(8), Maybe(9), Maybe(10), reader.GetDateTime(at + 2),
             new Actor(Maybe(3), reader.GetString(at + 4), Maybe(5)));
     }

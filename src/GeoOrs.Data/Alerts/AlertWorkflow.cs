@@ -30,6 +30,7 @@ public sealed record Actor(string? KeyPrefix, string Role, string? Agency);
 /// <param name="AreaName">The alert's area name.</param>
 /// <param name="Method">The alert's method (or kind).</param>
 /// <param name="Day">The alert's day.</param>
+/// <param name="Drug">The drug the alert is about, when its method names one.</param>
 /// <param name="PreviousStatus">The status before the change.</param>
 /// <param name="Status">The status after it.</param>
 /// <param name="OwnerAgency">The owning agency after it.</param>
@@ -38,7 +39,7 @@ public sealed record Actor(string? KeyPrefix, string Role, string? Agency);
 /// <param name="At">When it was made (UTC).</param>
 /// <param name="By">Who made it.</param>
 public sealed record AlertStatusChange(
-    string Id, string AlertId, int Change, long Seq, string AreaKind, string AreaId, string? AreaName, string Method, DateOnly Day,
+    string Id, string AlertId, int Change, long Seq, string AreaKind, string AreaId, string? AreaName, string Method, DateOnly Day, string? Drug,
     string PreviousStatus, string Status, string? OwnerAgency, string? Assignee, string? Reason, DateTime At, Actor By);
 
 /// <summary>A note on an alert, or an action taken (a key of the area's response plan), or both.</summary>
