@@ -64,6 +64,7 @@ app.MapAdmin();
 app.MapAnalysis();
 app.MapHotspots();
 app.MapAreas();
+app.MapDrugLinks();
 app.MapBriefs();
 app.MapPlanning();
 app.MapAlerts();

@@ -22,11 +22,17 @@ namespace GeoOrs.Server.Tests;
 /// again on 4 July 2024, within the year.</item>
 /// <item><c>xylazine_share_rises</c>: Kanawha County, West Virginia (54039), 20 fentanyl overdoses a
 /// week in the weeks ending 30 June and 7 July, 2 of them with xylazine in the first and 12 in the second.</item>
+/// <item><c>seizures_lead_overdoses</c>: Cuyahoga County, Ohio (39035), the 104 weeks to 30 June 2024 of
+/// R's case "seizures_lead_overdoses_by_two_weeks" (tests/GeoOrs.Analysis.Tests/Signals/Fixtures):
+/// that many fentanyl overdoses and fentanyl seizures each Wednesday.</item>
 /// </list>
 /// </summary>
 public sealed class EmergingDrugSignalsFixture : IAsyncLifetime
 {
-    public const string Jefferson = "21111", Hamilton = "39061", Franklin = "39049", Marion = "18097", Kanawha = "54039";
+    public const string Jefferson = "21111", Hamilton = "39061", Franklin = "39049", Marion = "18097", Kanawha = "54039", Cuyahoga = "39035";
+
+    /// <summary>The Monday of the first of the 104 weeks of <c>seizures_lead_overdoses</c>; the last ends on Sunday 30 June 2024.</summary>
+    public static readonly DateOnly LinkedFrom = new(2022, 7, 4);
     private const string AsOf = "2024-07-08";
 
     private ScratchDatabase? _scratch;
@@ -47,7 +53,7 @@ public sealed class EmergingDrugSignalsFixture : IAsyncLifetime
         var seizures = new StringBuilder("external_id,seized_at,lat,lon,drug,quantity,unit\n");
         var places = new Dictionary<string, (double Lat, double Lon)>
         {
-            [Jefferson] = (38.22, -85.70), [Hamilton] = (39.15, -84.50), [Franklin] = (39.96, -82.99), [Marion] = (39.78, -86.15), [Kanawha] = (38.35, -81.63),
+            [Jefferson] = (38.22, -85.70), [Hamilton] = (39.15, -84.50), [Franklin] = (39.96, -82.99), [Marion] = (39.78, -86.15), [Kanawha] = (38.35, -81.63), [Cuyahoga] = (41.45, -81.68),
         };
         foreach (var (county, (lat, lon)) in places)
         {
@@ -87,6 +93,17 @@ public sealed class EmergingDrugSignalsFixture : IAsyncLifetime
         Overdose("xylazine_share_rises", Kanawha, "2024-06-27", "fentanyl;xylazine", 2);
         Overdose("xylazine_share_rises", Kanawha, "2024-07-03", "fentanyl", 8);
         Overdose("xylazine_share_rises", Kanawha, "2024-07-04", "fentanyl;xylazine", 12);
+        var linked = LaggedCase("seizures_lead_overdoses_by_two_weeks");
+        for (var w = 0; w < linked.Later.Length; w++)
+        {
+            var wednesday = LinkedFrom.AddDays((7 * w) + 2).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            Overdose("seizures_lead_overdoses", Cuyahoga, wednesday, "fentanyl", (int)linked.Later[w]);
+            for (var i = 0; i < (int)linked.Earlier[w]; i++)
+            {
+                seizures.Append(CultureInfo.InvariantCulture, $"seizures_lead_overdoses-{w}-{i},{wednesday}T09:{i % 60:00}:00-04:00,{places[Cuyahoga].Lat},{places[Cuyahoga].Lon},fentanyl,1.5,g\n");
+            }
+        }
+
         foreach (var (path, body) in new[] { ("/api/ingest/overdoses", overdoses), ("/api/ingest/seizures", seizures) })
         {
             using var ingest = await admin.PostAsync(new Uri(path, UriKind.Relative), new StringContent(body.ToString(), Encoding.UTF8, "text/csv"));
@@ -101,6 +118,14 @@ public sealed class EmergingDrugSignalsFixture : IAsyncLifetime
         }
 
         await AnalysisJobsTests.SucceededRunAfterAsync(dataSource, "spikes", since, 180, lastDay: AsOf);
+    }
+
+    /// <summary>A case of R's reference values: the two weekly series and R's raw and prewhitened cross-correlations at lags 0–8.</summary>
+    public static (double[] Later, double[] Earlier, double[] Raw, int Order, double[] Prewhitened) LaggedCase(string name)
+    {
+        static double[] Numbers(string text) => [.. text.Split(';').Select(v => double.Parse(v, CultureInfo.InvariantCulture))];
+        var f = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Fixtures", "lagged_association.csv")).Select(l => l.Split(',')).Single(f => f[0] == name);
+        return (Numbers(f[1]), Numbers(f[2]), Numbers(f[3]), int.Parse(f[4], CultureInfo.InvariantCulture), Numbers(f[6]));
     }
 
     /// <summary>The alerts of a method for a county: (day, drug, observed, statistic), in order.</summary>
@@ -165,5 +190,84 @@ public class EmergingDrugSignalsTests(EmergingDrugSignalsFixture fixture) : ICla
             a => Assert.Equal(JsonValueKind.Null, a.GetProperty("drug").ValueKind));
         using var bad = await admin.GetAsync(new Uri("/api/alerts?method=novel", UriKind.Relative));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+}
+
+/// <summary><c>GET /api/areas/{kind}/{id}/drug-links</c> on the planted weekly series of Cuyahoga County.</summary>
+[Trait("Category", "Slow")]
+public class DrugLinksEndpointsTests(EmergingDrugSignalsFixture fixture) : IClassFixture<EmergingDrugSignalsFixture>
+{
+    private static readonly string Path = $"/api/areas/county/{EmergingDrugSignalsFixture.Cuyahoga}/drug-links";
+
+    [Fact]
+    public async Task The_weekly_series_and_their_lagged_cross_correlations_are_Rs()
+    {
+        var expected = EmergingDrugSignalsFixture.LaggedCase("seizures_lead_overdoses_by_two_weeks");
+        using var partner = fixture.Factory.CreateClient("partner");
+        var links = await partner.GetFromJsonAsync<JsonElement>(new Uri($"{Path}?drug=fentanyl&from=2022-07-04&to=2024-06-30", UriKind.Relative));
+        Assert.Equal("2022-07-04", links.GetProperty("from").GetString());
+        Assert.Equal("2024-06-30", links.GetProperty("to").GetString());
+        var weekly = links.GetProperty("weekly").EnumerateArray().ToList();
+        Assert.Equal(expected.Later, weekly.Select(w => w.GetProperty("overdoses").GetDouble()));
+        Assert.Equal(expected.Earlier, weekly.Select(w => w.GetProperty("seizures").GetDouble()));
+        Assert.Equal(expected.Order, links.GetProperty("prewhitening_order").GetInt32());
+        var lags = links.GetProperty("lags").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(0, 9), lags.Select(l => l.GetProperty("lag").GetInt32()));
+        for (var k = 0; k < 9; k++)
+        {
+            Assert.Equal(expected.Raw[k], lags[k].GetProperty("raw").GetDouble(), 1e-10);
+            Assert.Equal(expected.Prewhitened[k], lags[k].GetProperty("prewhitened").GetDouble(), 1e-10);
+        }
+
+        Assert.Equal([2], lags.Where(l => l.GetProperty("significant").GetBoolean()).Select(l => l.GetProperty("lag").GetInt32()));
+        Assert.Contains("not a cause", links.GetProperty("caveat").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_window_is_cut_to_whole_weeks_and_a_drug_never_seized_there_has_no_lags_and_says_why()
+    {
+        using var analyst = fixture.Factory.CreateClient("analyst");
+        // Wednesday to Wednesday: the window runs from the next Monday to the last Sunday.
+        var links = await analyst.GetFromJsonAsync<JsonElement>(new Uri($"{Path}?drug=fentanyl&from=2023-01-04&to=2024-06-26", UriKind.Relative));
+        Assert.Equal("2023-01-09", links.GetProperty("from").GetString());
+        Assert.Equal("2024-06-23", links.GetProperty("to").GetString());
+        Assert.Equal(76, links.GetProperty("weekly").GetArrayLength());
+        var none = await analyst.GetFromJsonAsync<JsonElement>(new Uri($"{Path}?drug=xylazine&from=2022-07-04&to=2024-06-30", UriKind.Relative));
+        Assert.Equal(0, none.GetProperty("lags").GetArrayLength());
+        Assert.Contains("do not vary", none.GetProperty("note").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("?from=2022-07-04&to=2024-06-30", HttpStatusCode.BadRequest)] // no drug
+    [InlineData("?drug=tranq&from=2022-07-04&to=2024-06-30", HttpStatusCode.BadRequest)] // a synonym, not a term
+    [InlineData("?drug=fentanyl&from=2024-03-04&to=2024-06-30", HttpStatusCode.BadRequest)] // 17 weeks
+    [InlineData("?drug=fentanyl&from=2024-06-30&to=2022-07-04", HttpStatusCode.BadRequest)]
+    [InlineData("?drug=fentanyl&from=yesterday", HttpStatusCode.BadRequest)]
+    [InlineData("?drug=fentanyl&fatal=true", HttpStatusCode.BadRequest)] // not a parameter of this route
+    public async Task Bad_queries_are_400s(string query, HttpStatusCode status)
+    {
+        using var partner = fixture.Factory.CreateClient("partner");
+        using var response = await partner.GetAsync(new Uri(Path + query, UriKind.Relative));
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Unknown_areas_are_404s_and_the_public_is_refused()
+    {
+        using var partner = fixture.Factory.CreateClient("partner");
+        using (var county = await partner.GetAsync(new Uri("/api/areas/county/99999/drug-links?drug=fentanyl", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, county.StatusCode);
+        }
+
+        using (var kind = await partner.GetAsync(new Uri("/api/areas/city/1/drug-links?drug=fentanyl", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, kind.StatusCode);
+        }
+
+        using var anonymous = fixture.Factory.CreateClient();
+        using var refused = await anonymous.GetAsync(new Uri(Path + "?drug=fentanyl", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 }

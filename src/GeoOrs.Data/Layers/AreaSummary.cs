@@ -234,6 +234,25 @@ public static class AreaSummary
         return zones.Count > 0 ? AreaDays.Latest(now, zones) : DateOnly.FromDateTime(now.UtcDateTime);
     }
 
+    /// <summary>Whether an area of the layer has that id (an area is its counties: one without any is none).</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="layer">The area layer.</param>
+    /// <param name="id">The area's id.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>Whether it exists.</returns>
+    public static async Task<bool> ExistsAsync(NpgsqlDataSource dataSource, AreaLayer layer, string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(layer);
+        await using var command = dataSource.CreateCommand($"""
+            WITH areas AS (SELECT @area::text AS area_id),
+            members AS ({layer.CountiesOf})
+            SELECT EXISTS (SELECT 1 FROM members m JOIN counties c ON c.geoid = m.county_fips)
+            """);
+        command.Parameters.AddWithValue("area", id);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <summary>The county's finding in the latest succeeded hot spot run, or null (other kinds of area are not analysed as such).</summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="geoid">The county's FIPS code.</param>
