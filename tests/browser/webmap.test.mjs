@@ -134,7 +134,33 @@ describe('the web map', () => {
         assert.equal(Number(await shown(measure)), Number(expected[measure]), measure);
       }
       assert.equal(new URL(page.url()).searchParams.get('sel'), `county:${BALTIMORE.fips}`);
+      // The public is told the seizure-overdose link needs a key, and no request for it is made.
+      assert.match(await page.textContent('#area-links-note'), /needs a partner key/);
       await page.screenshot({ path: screenshotPath('county-panel') });
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a keyed county panel shows how seizures and overdoses of the drug move together, as the API gives it', async () => {
+    const search = `?${WINDOW}&drug=fentanyl&sel=county:${BALTIMORE.fips}`;
+    const { page, context, errors } = await openPage(browser, `${server.base}/${search}#9/${BALTIMORE.lat}/${BALTIMORE.lon}`, { key: admin });
+    try {
+      await page.waitForSelector('#area-panel[data-state="ready"]', { timeout: 30_000 });
+      const response = await fetch(`${server.base}/api/areas/county/${BALTIMORE.fips}/drug-links?drug=fentanyl&to=2024-03-31`, { headers: { 'X-Api-Key': admin } });
+      assert.equal(response.status, 200);
+      const links = await response.json();
+      assert.equal(await page.getAttribute('#area-links', 'data-drug'), 'fentanyl');
+      if (links.lags.length) {
+        const rows = await page.$$eval('#area-links tr[data-lag]', trs => trs.map(tr => [Number(tr.dataset.lag), tr.dataset.significant === 'true', tr.children[2].textContent]));
+        assert.deepEqual(rows, links.lags.map(l => [l.lag, l.significant, l.prewhitened.toFixed(2)]));
+        assert.match(await page.textContent('#area-links-note'), /not a cause/);
+      } else {
+        assert.ok((await page.textContent('#area-links-note')).includes(links.note));
+      }
+      await page.locator('#area-links-note').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: screenshotPath('county-panel-drug-links') });
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

@@ -35,6 +35,7 @@ const ui = {
   areaMeasures: $('area-measures'), areaSuppressed: $('area-suppressed'), areaUnstable: $('area-unstable'),
   areaChart: $('area-chart'), areaChartNote: $('area-chart-note'), areaHotspot: $('area-hotspot'),
   areaAlerts: $('area-alerts'), areaAlertsNote: $('area-alerts-note'), areaClose: $('area-close'),
+  areaLinks: $('area-links'), areaLinksNote: $('area-links-note'),
   alertsPanel: $('alerts-panel'), alertsList: $('alerts-list'), alertsStatus: $('alerts-status'), alertsCount: $('alerts-count'),
   shareOpen: $('share-open'), shareDialog: $('share-dialog'), shareLink: $('share-link'), shareIframe: $('share-iframe'),
   shareMvt: $('share-mvt'), sharePng: $('share-png'), shareTilejson: $('share-tilejson'), shareClose: $('share-close'),

@@ -1,5 +1,6 @@
 // The side panel of a clicked county, HIDTA region or state: its counts, rate, weekly chart of
-// overdoses and seizures, hot spot status and latest alerts, from GET /api/areas/{kind}/{id}. Where
+// overdoses and seizures, hot spot status, latest alerts and (keyed) how seizures and overdoses of a
+// drug move together, from GET /api/areas/{kind}/{id} and its drug-links. Where
 // the server has no such endpoint (404), a county's numbers come from the OGC county-aggregates
 // collection and other areas' from the tile feature that was clicked; the chart then says so.
 
@@ -8,6 +9,7 @@ import 'uplot/dist/uPlot.min.css';
 import { ApiError, apiKey, getJson } from './api.js';
 import { filterQuery } from './state.js';
 import { COLORS } from './layers.js';
+import { renderDrugLinks } from './druglinks.js';
 
 const MEASURES = [
   ['overdoses', 'Overdoses'],
@@ -134,7 +136,7 @@ export function renderAlertItems(list, alerts, onClick) {
     title.textContent = `${alert.area_name || alert.area_id} — ${alert.day}`;
     title.title = `${alert.day} is a local date: the area's own calendar day`;
     const detail = document.createElement('span');
-    detail.textContent = ` ${alert.observed} observed, ${Number(alert.expected).toFixed(1)} expected (${alert.method})`;
+    detail.textContent = ` ${alert.observed} observed, ${Number(alert.expected).toFixed(1)} expected (${alert.method}${alert.drug ? `: ${alert.drug}` : ''})`;
     button.append(title, detail);
     if (alert.status) {
       button.dataset.status = alert.status;
@@ -195,6 +197,7 @@ export async function showArea(ui, selection, state, { tileProperties, onAlert }
     renderChart(ui, area);
     renderHotspot(ui, area);
     await renderAlerts(ui, area, signal, onAlert);
+    await renderDrugLinks(ui, area, state, signal);
     ui.areaStatus.hidden = true;
     panel.dataset.state = 'ready';
   } catch (error) {
