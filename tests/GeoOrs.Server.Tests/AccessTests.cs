@@ -145,6 +145,7 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         "/api/alerts" or "/api/alerts/" or "/api/alerts/stream" or "/api/alerts/{id}/" or "/api/alerts/{id}/notes" => Role.Partner,
         "/api/alerts/{id}/line-list" => Role.Analyst, // the events themselves, audited
         "/api/areas/{kind}/{id}/drug-links" => Role.Partner, // from the exact weekly counts
+        "/api/briefs/{kind}/{id}" => Role.Public, // the public's brief, under the public view's rules
         _ when pattern is "/tiles/{layer}.json" or "/tiles/{layer}/{z}/{x}/{y}.mvt" && (path.StartsWith("/tiles/overdoses", StringComparison.Ordinal) || path.StartsWith("/tiles/seizures", StringComparison.Ordinal)) => Role.Partner,
         _ when pattern.StartsWith("/ogc/collections/{collectionId}", StringComparison.Ordinal) && path.Contains("-events", StringComparison.Ordinal) => Role.Partner,
         "/" or "/embed" or "/dist/{**file}" or "/health" or "/tiles" or "/tiles/" or "/tiles/{layer}.json" or "/tiles/{layer}/{z}/{x}/{y}.mvt" or "/tiles/{layer}/{z}/{x}/{y}.png" or "/tiles/{layer}/legend.png"
