@@ -24,6 +24,7 @@ builder.AddGeoOrsDemo();
 builder.AddGeoOrsAccess();
 builder.AddGeoOrsJobsDashboard();
 builder.AddGeoOrsAlerts();
+builder.AddGeoOrsBriefs();
 builder.Services.AddGeoOrsTiles();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);

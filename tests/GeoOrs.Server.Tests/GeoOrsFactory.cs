@@ -36,6 +36,7 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
         ["Scheduling:HotspotsCron"] = Never,
         ["Scheduling:EmergingCron"] = Never,
         ["Scheduling:SpikesCron"] = Never,
+        ["Scheduling:BriefsCron"] = Never,
 
         // Tests share one database: a hot spot run started by other tests' ingests would replace the
         // runs some tests store themselves. The tests of that trigger turn it on.
@@ -44,6 +45,9 @@ public sealed class GeoOrsFactory : WebApplicationFactory<Program>
         // Every in-memory client shares one address: the suite would use up a real limit.
         ["Http:PublicPermitsPerMinute"] = "1000000",
         ["Http:KeyPermitsPerMinute"] = "1000000",
+
+        // Where the links a server sends away (scheduled briefs) lead.
+        ["Http:PublicBaseUrl"] = "https://geoors.test",
 
         // Any server of the suite may claim any webhook delivery, so all of them retry on the same
         // short schedule (ServerProcess sets it too): 4 attempts, 0.1–0.2 s after the first failure.

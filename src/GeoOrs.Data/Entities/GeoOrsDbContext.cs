@@ -45,6 +45,9 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
     /// <summary>Webhook subscriptions.</summary>
     public DbSet<WebhookRow> Webhooks => Set<WebhookRow>();
 
+    /// <summary>Agencies' subscriptions to weekly briefs.</summary>
+    public DbSet<BriefSubscriptionRow> BriefSubscriptions => Set<BriefSubscriptionRow>();
+
     /// <summary>Webhook deliveries (the outbox).</summary>
     public DbSet<WebhookDeliveryRow> WebhookDeliveries => Set<WebhookDeliveryRow>();
 
@@ -199,6 +202,13 @@ public sealed class GeoOrsDbContext(DbContextOptions<GeoOrsDbContext> options) :
             e.Property(d => d.NextAttemptAt).HasDefaultValueSql(Now);
             e.HasOne<WebhookRow>().WithMany().HasForeignKey(d => d.WebhookId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Alert>().WithMany().HasForeignKey(d => d.AlertId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<BriefSubscriptionRow>(e =>
+        {
+            e.ToTable("brief_subscriptions");
+            e.Property(b => b.Id).UseIdentityAlwaysColumn();
+            e.Property(b => b.CreatedAt).HasDefaultValueSql(Now);
         });
 
         modelBuilder.Entity<NaloxoneSiteRow>(e =>

@@ -128,6 +128,7 @@ internal static class SchedulingSetup
             jobs.AddOrUpdate<EmergingHotspotsJob>(EmergingHotspotsJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, null, CancellationToken.None), o.EmergingCron, utc);
             jobs.AddOrUpdate<SpikesJob>(SpikesJob.Name, j => j.RunAsync(AnalysisJob.Schedule, null, null, CancellationToken.None), o.SpikesCron, utc);
             jobs.AddOrUpdate<PartitionsJob>(PartitionsJob.Name, j => j.RunAsync(CancellationToken.None), o.PartitionsCron, utc);
+            jobs.AddOrUpdate<Briefs.BriefsJob>(Briefs.BriefsJob.Name, j => j.RunAsync(null, CancellationToken.None), o.BriefsCron, utc);
             instance.Running = true;
             return Task.CompletedTask;
         }

@@ -26,9 +26,20 @@ internal static partial class BriefsEndpoints
         new("audience", "string", "public or partner: the caller's own by default (partner for keys from partner up); a keyed caller may ask for the public brief.", null, ["public", "partner"]),
     ];
 
+    /// <summary>Registers the delivery of subscribed briefs and the typeface briefs are set in.</summary>
+    public static WebApplicationBuilder AddGeoOrsBriefs(this WebApplicationBuilder builder)
+    {
+        BriefFonts.Register();
+        builder.Services.AddSingleton<BriefDelivery>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BriefDelivery>());
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapBriefs(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/briefs").WithTags("Briefs");
+        MapArchive(group);
+        MapSubscriptions(group);
         group.MapGet("/{kind}/{id}", GetAsync).WithName("GetBrief").WithQuery(Parameters).ReadsFromReplica().WithBriefResponse();
         return app;
     }

@@ -116,6 +116,10 @@ internal sealed class SchedulingOptions
     [Cron]
     public string SpikesCron { get; set; } = "0 0/15 * * * ?";
 
+    /// <summary>When the subscribed areas' weekly briefs are made and sent (Mondays at 06:00 UTC, after the emerging hot spots).</summary>
+    [Cron]
+    public string BriefsCron { get; set; } = "0 0 6 ? * MON";
+
     /// <summary>When the event tables' partitions are made ahead and retention drops old months (daily at 01:15).</summary>
     [Cron]
     public string PartitionsCron { get; set; } = "0 15 1 * * ?";
