@@ -146,6 +146,8 @@ public class AccessTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactory>
         "/api/alerts/{id}/line-list" => Role.Analyst, // the events themselves, audited
         "/api/areas/{kind}/{id}/drug-links" => Role.Partner, // from the exact weekly counts
         "/api/briefs/{kind}/{id}" => Role.Public, // the public's brief, under the public view's rules
+        "/api/briefs/archive/{id:long}" => Role.Public, // a public brief as sent (a partner's opens to its agency alone)
+        "/api/briefs/subscriptions" or "/api/briefs/subscriptions/" or "/api/briefs/subscriptions/{id:long}" => Role.Partner, // an agency's own
         _ when pattern is "/tiles/{layer}.json" or "/tiles/{layer}/{z}/{x}/{y}.mvt" && (path.StartsWith("/tiles/overdoses", StringComparison.Ordinal) || path.StartsWith("/tiles/seizures", StringComparison.Ordinal)) => Role.Partner,
         _ when pattern.StartsWith("/ogc/collections/{collectionId}", StringComparison.Ordinal) && path.Contains("-events", StringComparison.Ordinal) => Role.Partner,
         "/" or "/embed" or "/dist/{**file}" or "/health" or "/tiles" or "/tiles/" or "/tiles/{layer}.json" or "/tiles/{layer}/{z}/{x}/{y}.mvt" or "/tiles/{layer}/{z}/{x}/{y}.png" or "/tiles/{layer}/legend.png"
