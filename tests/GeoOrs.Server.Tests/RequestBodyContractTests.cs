@@ -27,6 +27,9 @@ public class RequestBodyContractTests(GeoOrsFactory factory) : IClassFixture<Geo
         { "PUT", "/api/admin/thresholds/county/24510", """{"threshold": 5, "days": 1}""", "days" },
         { "PUT", "/api/admin/delegations/gok_nosuchkey", """{"agencies": [], "until": "2030-01-01"}""", "until" },
         { "PUT", "/api/admin/agency-review/1", """{"resolution": "confirmed", "by": "me"}""", "by" },
+        { "PATCH", "/api/alerts/al_0000000000000000", """{"status": "acknowledged", "owner": "me"}""", "owner" },
+        { "POST", "/api/alerts/al_0000000000000000/notes", """{"text": "seen", "author": "me"}""", "author" },
+        { "PUT", "/api/admin/response-plans/county/24510", """{"actions": [{"key": "a", "label": "A", "order": 1}]}""", "actions[0].order" },
     };
 
     [Theory]
