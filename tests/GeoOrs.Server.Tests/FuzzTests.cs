@@ -196,6 +196,7 @@ public sealed class FuzzTests(GeoOrsFactory factory, ITestOutputHelper output) :
         "/ogc/collections/{v}/items/1", "/ogc/collections/counties/items/{v}", "/ogc/collections/overdose-events/items/{v}",
         "/ogc/collections/county-aggregates/items/{v}", "/ogc/collections/seizure-events/items/{v}", "/styles/{v}.json",
         "/api/boundaries/counties/{v}", "/api/ingest/batches/{v}", "/api/ingest/mappings/{v}", "/{v}", "/api/{v}/audit", "/api/webhooks/{v}",
+        "/api/alerts/{v}", "/api/alerts/{v}/notes", "/api/alerts/{v}/line-list",
     ];
 
     // ------------------------------------------------------------------ the test
