@@ -181,4 +181,37 @@ public class BriefsEndpointsTests(DemoBriefs demo) : IClassFixture<DemoBriefs>
         using var hidta = await partner.GetAsync(new Uri($"/api/briefs/hidta/{Uri.EscapeDataString(id)}?from=2024-06-01&to=2024-06-30", UriKind.Relative));
         Assert.True(hidta.StatusCode == HttpStatusCode.OK, $"hidta {id}: {await hidta.Content.ReadAsStringAsync()}");
     }
+
+    [Fact]
+    public async Task The_command_line_writes_the_same_brief()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"geoors-cli-brief-{Guid.NewGuid():N}.pdf");
+        try
+        {
+            var (exit, output) = await ServerProcess.RunCommandAsync(
+                ["brief", "county", DemoBriefs.Allegheny, "--from", "2024-06-01", "--to", "2024-06-30", "--out", file],
+                new Dictionary<string, string> { ["GEOORS_DB"] = demo.ConnectionString });
+            Assert.True(exit == 0, output);
+            Assert.Contains("Wrote the partner brief of Allegheny", output, StringComparison.Ordinal);
+            using var analyst = demo.Factory.CreateClient("analyst");
+            AssertFiguresEqual(await DemoBriefs.PdfTextAsync(await File.ReadAllBytesAsync(file)), await AreaAsync(analyst, June));
+
+            var (publicExit, _) = await ServerProcess.RunCommandAsync(
+                ["brief", "county", DemoBriefs.Allegheny, "--from", "2024-06-01", "--to", "2024-06-30", "--audience", "public", "--format", "html", "--out", file],
+                new Dictionary<string, string> { ["GEOORS_DB"] = demo.ConnectionString });
+            Assert.Equal(0, publicExit);
+            Assert.Contains("data-audience=\"public\"", await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+
+            // The public's window is refused as the endpoint refuses it.
+            var (refused, message) = await ServerProcess.RunCommandAsync(
+                ["brief", "county", DemoBriefs.Allegheny, "--from", "2024-06-03", "--to", "2024-06-09", "--audience", "public", "--out", file],
+                new Dictionary<string, string> { ["GEOORS_DB"] = demo.ConnectionString });
+            Assert.NotEqual(0, refused);
+            Assert.Contains("whole calendar months", message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -141,7 +141,7 @@ public class CommandLineParsingTests
     {
         var (code, output, _) = await RunAsync(["--help"]);
         Assert.Equal(0, code);
-        Assert.All(new[] { "serve", "migrate", "boundaries", "ingest", "tiles", "keys", "generate", "plan" },
+        Assert.All(new[] { "serve", "migrate", "boundaries", "ingest", "tiles", "keys", "generate", "plan", "brief" },
             verb => Assert.Matches($@"(?m)^\s+{verb}\b", output));
     }
 

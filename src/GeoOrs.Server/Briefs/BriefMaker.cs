@@ -39,7 +39,7 @@ internal static class BriefMaker
 
     /// <summary>Makes the brief, or null when there is no such area.</summary>
     /// <param name="dataSource">The database read.</param>
-    /// <param name="cache">The tile cache (the map's classification is kept there, as the PNG tiles' is).</param>
+    /// <param name="cache">The tile cache (the map's classification is kept there, as the PNG tiles' is), or null to make it anew.</param>
     /// <param name="kind">county, hidta or state.</param>
     /// <param name="id">The area's id.</param>
     /// <param name="window">The window (for the public, one the public may ask).</param>
@@ -49,7 +49,7 @@ internal static class BriefMaker
     /// <param name="cancellationToken">Cancels the queries.</param>
     /// <returns>The brief.</returns>
     public static async Task<Brief?> MakeAsync(
-        NpgsqlDataSource dataSource, TileCache cache, string kind, string id, BriefWindow window, string period, AccessView view,
+        NpgsqlDataSource dataSource, TileCache? cache, string kind, string id, BriefWindow window, string period, AccessView view,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
         var layer = LayerOf(kind);
@@ -130,7 +130,7 @@ internal static class BriefMaker
     /// The map: the area's layer around it, each area coloured by its overdose rate over the window as
     /// the PNG tiles of the same window and view colour it, the area outlined, with the tiles' legend.
     /// </summary>
-    private static async Task<BriefMap?> MapAsync(NpgsqlDataSource dataSource, TileCache cache, AreaLayer layer, string id, LayerQuery query, CancellationToken cancellationToken)
+    private static async Task<BriefMap?> MapAsync(NpgsqlDataSource dataSource, TileCache? cache, AreaLayer layer, string id, LayerQuery query, CancellationToken cancellationToken)
     {
         if (await BriefSources.BoxAsync(dataSource, layer, id, cancellationToken) is not { } box)
         {
@@ -138,7 +138,9 @@ internal static class BriefMaker
         }
 
         const string metric = "rate";
-        var classification = await RasterTiles.ClassifyAsync(layer.Id, metric, query, () => dataSource, cache, uncached: false, cancellationToken);
+        var classification = cache is null
+            ? await RasterTiles.MakeClassificationAsync(layer.Id, metric, query, dataSource, cancellationToken)
+            : await RasterTiles.ClassifyAsync(layer.Id, metric, query, () => dataSource, cache, uncached: false, cancellationToken);
 
         // Room around the area so its neighbours show; the zoom that fits it, at most 10.
         var (cx, cy) = ((box.MinX + box.MaxX) / 2, (box.MinY + box.MaxY) / 2);

@@ -88,6 +88,7 @@ internal static class CommandLine
             KeysCommand.Create(),
             GenerateCommand.Create(),
             PlanCommand.Create(),
+            BriefCommand.Create(),
         };
         return root;
     }

@@ -65,25 +65,29 @@ internal static class RasterTiles
             return Task.FromResult(new Classification(-3, BinBreaks, BinColors));
         }
 
-        return cache.GetOrAddAsync($"breaks/{id}/{metric}?{query.Key}#{cache.VersionsOf(layer)}", layer, async () =>
-        {
-            FrozenDictionary<string, double>? byArea = null;
-            double[] values;
-            var dataSource = source(); // chosen after the key took the versions
-            if (layer is CellTileLayer)
-            {
-                values = await CellTileLayer.DensitiesAsync(dataSource, query.View, cancellationToken);
-            }
-            else
-            {
-                byArea = await AreaValues.ByAreaAsync(dataSource, AreaLayer.All[id], query, metric, cancellationToken);
-                values = [.. byArea.Values];
-            }
+        return cache.GetOrAddAsync($"breaks/{id}/{metric}?{query.Key}#{cache.VersionsOf(layer)}", layer,
+            () => MakeClassificationAsync(id, metric, query, source(), cancellationToken), // the source chosen after the key took the versions
+            c => 1024 + ((c.Values?.Count ?? 0) * 64L), uncached); // an area's id and value in a frozen dictionary, roughly
+    }
 
-            var breaks = values.Length == 0 ? [] : ClassBreaks.Quantiles(values, Classes).Distinct().ToArray();
-            var colors = breaks.Length == 0 ? [] : Ramp.Classes(breaks.Length).ToArray();
-            return new Classification(values.Length == 0 ? 0 : values.Min(), breaks, colors, byArea);
-        }, c => 1024 + ((c.Values?.Count ?? 0) * 64L), uncached); // an area's id and value in a frozen dictionary, roughly
+    /// <summary>The classification of a metric for a query, made anew (<see cref="ClassifyAsync"/> keeps it).</summary>
+    public static async Task<Classification> MakeClassificationAsync(string id, string metric, LayerQuery query, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        FrozenDictionary<string, double>? byArea = null;
+        double[] values;
+        if (VectorTileLayers.All[id] is CellTileLayer)
+        {
+            values = await CellTileLayer.DensitiesAsync(dataSource, query.View, cancellationToken);
+        }
+        else
+        {
+            byArea = await AreaValues.ByAreaAsync(dataSource, AreaLayer.All[id], query, metric, cancellationToken);
+            values = [.. byArea.Values];
+        }
+
+        var breaks = values.Length == 0 ? [] : ClassBreaks.Quantiles(values, Classes).Distinct().ToArray();
+        var colors = breaks.Length == 0 ? [] : Ramp.Classes(breaks.Length).ToArray();
+        return new Classification(values.Length == 0 ? 0 : values.Min(), breaks, colors, byArea);
     }
 
     /// <summary>
