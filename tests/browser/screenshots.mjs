@@ -1,10 +1,14 @@
-// Regenerates docs/screenshots/ from the demo data: the main view, a county's panel, the embed and
-// the naloxone planner.
+// Regenerates docs/screenshots/ from the demo data: the main view, a county's panel, the embed, the
+// naloxone planner, and Allegheny County's data brief (a partner's PDF, first page, drawn by
+// poppler's pdftoppm; the public's HTML page).
 // Run by ./geoors screenshots (GEOORS_BROWSER_DB is a fresh database for the demo).
 //   node screenshots.mjs OUTPUT_FOLDER
 
-import { mkdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { createKey, launchBrowser, openPage, startServer } from './harness.mjs';
 
 const out = resolve(process.argv[2] || join('..', '..', 'docs', 'screenshots'));
@@ -52,6 +56,21 @@ try {
     await context.close();
     console.log(`${join(out, `${shot.name}.png`)}`);
   }
+
+  // The data brief of Allegheny County for June 2024: a partner's PDF (its first page) and the public's HTML.
+  const brief = '/api/briefs/county/42003?from=2024-06-01&to=2024-06-30';
+  const pdf = join(tmpdir(), `geoors-brief-${process.pid}.pdf`);
+  await writeFile(pdf, Buffer.from(await (await fetch(`${server.base}${brief}&format=pdf`, { headers: { 'X-Api-Key': key } })).arrayBuffer()));
+  await promisify(execFile)('pdftoppm', ['-png', '-r', '80', '-f', '1', '-l', '1', '-singlefile', pdf, join(out, 'brief-pdf')]);
+  await rm(pdf);
+  console.log(join(out, 'brief-pdf.png'));
+  const context = await browser.newContext({ viewport: { width: 900, height: 1200 } });
+  const page = await context.newPage();
+  await page.goto(`${server.base}${brief}&format=html`);
+  await page.waitForLoadState('load');
+  await page.screenshot({ path: join(out, 'brief-html.png'), fullPage: true });
+  await context.close();
+  console.log(join(out, 'brief-html.png'));
 } finally {
   await browser?.close();
   await server.stop();

@@ -31,7 +31,8 @@ internal static class BriefHtml
 
         Line("<!DOCTYPE html>");
         Line($"<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{E(BriefText.Title(brief))}</title>");
-        Line($"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{Style}</style></head><body>");
+        // No icon to fetch: a browser would ask for /favicon.ico, which the server does not have.
+        Line($"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\"><style>{Style}</style></head><body>");
         Line($"<h1>{E(BriefText.Title(brief))}</h1>");
         Line($"<p class=\"meta audience\" id=\"audience\" data-audience=\"{brief.AudienceName}\">Audience: {E(BriefText.Audience(brief))}</p>");
         Line($"<p class=\"meta\" id=\"window\">{E(BriefText.Window(brief))}</p>");
