@@ -16,7 +16,7 @@ internal static class BriefHtml
         .meta{margin:2px 0;color:#444}.audience{font-weight:bold}
         table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px solid #e3e3e3;padding:3px 6px;text-align:right}
         th:first-child,td:first-child{text-align:left}th{background:#f4f4f4}
-        img{max-width:100%}.map{display:flex;gap:12px;align-items:flex-start}.notes li{margin-bottom:4px;color:#333}
+        img{max-width:100%}.map{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}.notes li{margin-bottom:4px;color:#333}
         """;
 
     /// <summary>Renders the page.</summary>
