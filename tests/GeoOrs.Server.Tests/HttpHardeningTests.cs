@@ -503,6 +503,7 @@ public sealed class HttpHardeningTests(GeoOrsFactory factory) : IClassFixture<Ge
     [Theory]
     [InlineData("Http:CorsOrigins:0", "not a url", "Http:CorsOrigins")]
     [InlineData("Http:MaxBodyBytes", "0", "Http:MaxBodyBytes")]
+    [InlineData("Http:PublicBaseUrl", "geoors.example.org", "Http:PublicBaseUrl")]
     [InlineData("Http:MaxAnalysisBodyBytes", "0", "Http:MaxAnalysisBodyBytes")]
     [InlineData("Limits:MaxPermutations", "-1", "MaxPermutations")]
     [InlineData("Limits:ComputeTimeout", "00:00:00", "ComputeTimeout")]
@@ -539,6 +540,24 @@ public sealed class HttpHardeningTests(GeoOrsFactory factory) : IClassFixture<Ge
     [InlineData("*", "https://dashboard.example.org")]
     public void Origins_must_be_bare_http_origins_or_a_lone_star(params string[] origins) =>
         Assert.True(Validate(new HttpOptions { CorsOrigins = origins }).Failed);
+
+    [Theory]
+    [InlineData("geoors.example.org", false)]
+    [InlineData("ftp://geoors.example.org", false)]
+    [InlineData("https://user@geoors.example.org", false)]
+    [InlineData("https://geoors.example.org/?x=1", false)]
+    [InlineData("https://geoors.example.org/#top", false)]
+    [InlineData("", true)]
+    [InlineData("https://geoors.example.org", true)]
+    [InlineData("http://10.0.0.5:8080/geoors/", true)]
+    public void The_public_base_url_is_an_http_base_without_user_query_or_fragment(string url, bool valid)
+    {
+        Assert.Equal(valid, Validate(new HttpOptions { PublicBaseUrl = url }).Succeeded);
+        if (valid && url.Length > 0)
+        {
+            Assert.Equal(url.TrimEnd('/') + "/api/briefs/archive/7", new HttpOptions { PublicBaseUrl = url }.Link("/api/briefs/archive/7"));
+        }
+    }
 
     [Fact]
     public void Limits_must_be_positive_and_good_settings_pass()
