@@ -55,14 +55,14 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
             var parameters = new
             {
                 methods = o.SpikeMethods, min_sigma = o.SpikeMinSigma, min_count = o.SpikeMinCount, days = o.SpikeDays, baseline_days = BaselineDays, first_day = first, last_day = latest,
-                signal_drugs = o.SignalDrugs, novel_substance_lookback_days = o.NovelSubstanceLookbackDays, share_rise_fdr = o.ShareRiseFdr, share_rise_min_count = o.ShareRiseMinCount,
+                signal_drugs = o.DrugSignals ? o.SignalDrugs : [], novel_substance_lookback_days = o.NovelSubstanceLookbackDays, share_rise_fdr = o.ShareRiseFdr, share_rise_min_count = o.ShareRiseMinCount,
             };
             return new AnalysisPlan(from, latest, parameters, async token =>
             {
                 var daily = await AnalysisInputs.DailyCountsAsync(dataSource, from, latest, token);
                 var thresholds = await AnalysisInputs.ThresholdsAsync(dataSource, token);
                 var alerts = Scan(areas, lastDays, daily, thresholds, o.SpikeMethods, o.SpikeMinSigma, o.SpikeMinCount, o.SpikeDays, from, out var evaluated);
-                if (o.SignalDrugs.Length > 0)
+                if (o.DrugSignals && o.SignalDrugs.Length > 0)
                 {
                     var drugDays = await AnalysisInputs.DrugDaysAsync(dataSource, first.AddDays(-DrugSignals.DaysBefore(o)), latest, o.SignalDrugs, token);
                     var firstDays = await AnalysisInputs.FirstDaysAsync(dataSource, token);

@@ -236,9 +236,12 @@ internal sealed class AnalysisOptions
     /// <summary>The methods run on every area; <c>threshold</c> runs wherever a threshold is set for the area.</summary>
     public string[] SpikeMethods { get; set; } = ["ears_c2", "ears_c3", "ewma"];
 
+    /// <summary>Whether spike runs look for the emerging-drug signals (<c>novel_substance</c>, <c>drug_share_rise</c>).</summary>
+    public bool DrugSignals { get; set; } = true;
+
     /// <summary>
     /// The drugs the emerging-drug signals watch (<c>novel_substance</c>, <c>drug_share_rise</c>);
-    /// empty turns both off. <c>other</c> and <c>unknown</c> name no drug and are not watched.
+    /// empty watches none. <c>other</c> and <c>unknown</c> name no drug and are not watched.
     /// </summary>
     public string[] SignalDrugs { get; set; } =
         ["fentanyl", "heroin", "prescription_opioid", "other_opioid", "nitazene", "cocaine", "methamphetamine", "xylazine", "benzodiazepine"];
