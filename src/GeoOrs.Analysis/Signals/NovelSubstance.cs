@@ -3,7 +3,7 @@ namespace GeoOrs.Analysis.Signals;
 /// <summary>The first day of a drug in an area after a look-back without it.</summary>
 /// <param name="Day">The day it appeared.</param>
 /// <param name="Count">Its events that day (overdoses and seizures naming it).</param>
-/// <param name="DaysSinceLast">Days since it was last recorded in the area; null when it never was before.</param>
+/// <param name="DaysSinceLast">Days since it was last recorded in the area; null when it was not among the days given (none within the look-back).</param>
 public sealed record NovelDay(DateOnly Day, int Count, int? DaysSinceLast);
 
 /// <summary>

@@ -9,6 +9,16 @@ namespace GeoOrs.Data.Hotspots;
 /// <param name="State">Its state's 2-digit FIPS code.</param>
 public readonly record struct AnalysisEvent(double X, double Y, DateOnly Day, string State);
 
+/// <summary>What the emerging-drug signals know of one drug in one county.</summary>
+public sealed class DrugHistory
+{
+    /// <summary>The last day before the window with an event naming it, in the look-back; null when none.</summary>
+    public DateOnly? LastBefore { get; set; }
+
+    /// <summary>Its overdoses and seizures on the window's days that have any.</summary>
+    public List<(DateOnly Day, int Overdoses, int Seizures)> Days { get; } = [];
+}
+
 /// <summary>
 /// What the analysis jobs read: overdose events of a window of days as points in EPSG:5070, and
 /// their daily counts per county. A day is an event's local day (<c>local_day</c>, the date in its
@@ -106,55 +116,82 @@ public static class AnalysisInputs
     }
 
     /// <summary>
-    /// The overdoses and seizures naming each of <paramref name="drugs"/>, per county and local day over
-    /// the days <paramref name="from"/>…<paramref name="to"/> (inclusive); county-days without any are absent.
+    /// What the emerging-drug signals read of each county and watched drug: the last local day before
+    /// <paramref name="windowFrom"/> (back to <paramref name="lookFrom"/>) with an overdose naming it or
+    /// a seizure of it, and its overdoses and seizures per day from <paramref name="windowFrom"/> to
+    /// <paramref name="to"/> (inclusive). Pairs with neither are absent. The look-back is reduced to one
+    /// day per pair in the database (a hash aggregate), not sent day by day.
     /// </summary>
     /// <param name="dataSource">The database.</param>
-    /// <param name="from">The first day.</param>
-    /// <param name="to">The last day.</param>
+    /// <param name="lookFrom">The look-back's first day.</param>
+    /// <param name="windowFrom">The window's first day.</param>
+    /// <param name="to">The window's last day.</param>
     /// <param name="drugs">The drugs (vocabulary terms).</param>
-    /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>(county FIPS, drug) → (day, overdoses, seizures).</returns>
-    public static async Task<Dictionary<(string County, string Drug), List<(DateOnly Day, int Overdoses, int Seizures)>>> DrugDaysAsync(
-        NpgsqlDataSource dataSource, DateOnly from, DateOnly to, IReadOnlyList<string> drugs, CancellationToken cancellationToken = default)
+    /// <param name="cancellationToken">Cancels the queries.</param>
+    /// <returns>(county FIPS, drug) → its history.</returns>
+    public static async Task<Dictionary<(string County, string Drug), DrugHistory>> DrugHistoryAsync(
+        NpgsqlDataSource dataSource, DateOnly lookFrom, DateOnly windowFrom, DateOnly to, IReadOnlyList<string> drugs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(drugs);
-        await using var command = dataSource.CreateCommand($"""
-            SELECT county_fips, drug, d, sum(od)::int, sum(sz)::int FROM (
-                SELECT e.county_fips, x.drug, e.local_day AS d, 1 AS od, 0 AS sz
-                FROM overdose_events e CROSS JOIN LATERAL unnest(e.suspected_drugs) AS x(drug)
-                WHERE e.local_day >= $1 AND e.local_day <= $2 AND e.county_fips IS NOT NULL AND {Shared}
-                  AND {Ingest.EventPartitions.TimeBound("e.occurred_at", "$1", "$2::date + 1")}
-                  AND x.drug = ANY ($3)
-                UNION ALL
-                SELECT e.county_fips, e.drug, e.local_day, 0, 1
-                FROM seizure_events e
-                WHERE e.local_day >= $1 AND e.local_day <= $2 AND e.county_fips IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM agency_sharing s WHERE s.owner = e.agency)
-                  AND {Ingest.EventPartitions.TimeBound("e.seized_at", "$1", "$2::date + 1")}
-                  AND e.drug = ANY ($3)
-            ) q
-            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            """);
-        Window(command, from, to);
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. drugs] });
-        command.CommandTimeout = 600;
-        var found = new Dictionary<(string, string), List<(DateOnly, int, int)>>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var found = new Dictionary<(string, string), DrugHistory>();
+        DrugHistory Of(NpgsqlDataReader reader)
         {
             var key = (reader.GetString(0), reader.GetString(1));
-            if (!found.TryGetValue(key, out var days))
+            if (!found.TryGetValue(key, out var history))
             {
-                found[key] = days = [];
+                found[key] = history = new DrugHistory();
             }
 
-            days.Add((reader.GetFieldValue<DateOnly>(2), reader.GetInt32(3), reader.GetInt32(4)));
+            return history;
+        }
+
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT county_fips, drug, max(d) FROM ({EventsNaming("$1", "($2::date - 1)")}) q GROUP BY 1, 2"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT county_fips, drug, d, sum(od)::int, sum(sz)::int FROM ({EventsNaming("$2", "$4")}) q GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"));
+        foreach (var command in batch.BatchCommands)
+        {
+            command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = lookFrom });
+            command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = windowFrom });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. drugs] });
+            command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = to });
+        }
+
+        batch.Timeout = 600;
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Of(reader).LastBefore = reader.GetFieldValue<DateOnly>(2);
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Of(reader).Days.Add((reader.GetFieldValue<DateOnly>(2), reader.GetInt32(3), reader.GetInt32(4)));
         }
 
         return found;
     }
+
+    /// <summary>
+    /// The overdoses (one row per watched drug they name) and seizures of the watched drugs ($3) whose
+    /// local days lie in <paramref name="from"/>…<paramref name="to"/>, of agencies that share their
+    /// events: (county_fips, drug, d, od, sz) with od and sz 1 or 0.
+    /// </summary>
+    private static string EventsNaming(string from, string to) => $"""
+        SELECT e.county_fips, x.drug, e.local_day AS d, 1 AS od, 0 AS sz
+        FROM overdose_events e CROSS JOIN LATERAL unnest(e.suspected_drugs) AS x(drug)
+        WHERE e.local_day >= {from} AND e.local_day <= {to} AND e.county_fips IS NOT NULL AND {Shared}
+          AND {Ingest.EventPartitions.TimeBound("e.occurred_at", from, $"{to}::date + 1")}
+          AND x.drug = ANY ($3)
+        UNION ALL
+        SELECT e.county_fips, e.drug, e.local_day, 0, 1
+        FROM seizure_events e
+        WHERE e.local_day >= {from} AND e.local_day <= {to} AND e.county_fips IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM agency_sharing s WHERE s.owner = e.agency)
+          AND {Ingest.EventPartitions.TimeBound("e.seized_at", from, $"{to}::date + 1")}
+          AND e.drug = ANY ($3)
+        """;
 
     /// <summary>
     /// Each county's first local day with an overdose or a seizure: since when its records are

@@ -3,6 +3,7 @@ using GeoOrs.Analysis.Hotspots;
 using GeoOrs.Analysis.Signals;
 using GeoOrs.Data.Alerts;
 using GeoOrs.Data.Boundaries;
+using GeoOrs.Data.Hotspots;
 using GeoOrs.Data.Ingest;
 
 namespace GeoOrs.Server.Analysis;
@@ -25,8 +26,11 @@ internal static class DrugSignals
     /// <summary>The drugs that may be watched: the vocabulary but the terms that name no drug.</summary>
     public static readonly FrozenSet<string> Watchable = Vocabulary.SeizureDrugs.Where(d => d is not ("other" or "unknown")).ToFrozenSet(StringComparer.Ordinal);
 
-    /// <summary>Days before the window's first day the signals read: the look-back, and the two weeks a share's rise compares.</summary>
-    public static int DaysBefore(AnalysisOptions options) => Math.Max(options.NovelSubstanceLookbackDays, 14) + 1;
+    /// <summary>Days before the first day of the run's window whose events are read day by day: the two weeks a share's rise compares.</summary>
+    public const int WeeksBefore = 14;
+
+    /// <summary>Days before the first day of the run's window that the look-back reaches.</summary>
+    public static int DaysBefore(AnalysisOptions options) => Math.Max(options.NovelSubstanceLookbackDays, WeeksBefore) + 1;
 
     /// <summary>An area the signals look at: its kind, id, name and member counties (indexes of <see cref="CountyAreas"/>).</summary>
     private sealed record Area(string Kind, string Id, string Name, int[] Members);
@@ -35,14 +39,14 @@ internal static class DrugSignals
     /// <param name="areas">The counties and HIDTA regions.</param>
     /// <param name="lastDays">Each county's last day (its today, or the run's as-of date).</param>
     /// <param name="spikeDays">The window's length: an area's window ends on its last day.</param>
-    /// <param name="drugDays">(county, drug) → the days with overdoses or seizures naming it.</param>
+    /// <param name="drugDays">(county, drug) → its last day with an event before the window's first day less <see cref="WeeksBefore"/>, and its days since.</param>
     /// <param name="daily">County → its overdoses per day (every drug), covering at least the two weeks before the window.</param>
     /// <param name="firstDays">County → its first day with any event.</param>
     /// <param name="options">The settings.</param>
     /// <returns>The alerts.</returns>
     public static List<NewAlert> Scan(
         CountyAreas areas, IReadOnlyList<DateOnly> lastDays, int spikeDays,
-        Dictionary<(string County, string Drug), List<(DateOnly Day, int Overdoses, int Seizures)>> drugDays,
+        Dictionary<(string County, string Drug), DrugHistory> drugDays,
         Dictionary<string, List<(DateOnly Day, int Count)>> daily, Dictionary<string, DateOnly> firstDays, AnalysisOptions options)
     {
         var list = new List<Area>();
@@ -70,16 +74,23 @@ internal static class DrugSignals
             var totals = Merge(area.Members.Select(j => daily.GetValueOrDefault(areas.Geoids[j]) ?? []).SelectMany(d => d));
             foreach (var drug in options.SignalDrugs)
             {
-                var days = area.Members
-                    .SelectMany(j => drugDays.GetValueOrDefault((areas.Geoids[j], drug)) ?? [])
-                    .GroupBy(d => d.Day)
-                    .ToDictionary(g => g.Key, g => (Overdoses: g.Sum(d => d.Overdoses), Seizures: g.Sum(d => d.Seizures)));
-                if (days.Count == 0)
+                var histories = area.Members.Select(j => drugDays.GetValueOrDefault((areas.Geoids[j], drug))).OfType<DrugHistory>().ToList();
+                if (histories.Count == 0)
                 {
                     continue;
                 }
 
-                foreach (var novel in NovelSubstance.Find(days.Select(d => (d.Key, d.Value.Overdoses + d.Value.Seizures)), since, options.NovelSubstanceLookbackDays, first, last))
+                var days = histories.SelectMany(h => h.Days)
+                    .GroupBy(d => d.Day)
+                    .ToDictionary(g => g.Key, g => (Overdoses: g.Sum(d => d.Overdoses), Seizures: g.Sum(d => d.Seizures)));
+                var lastBefore = histories.Max(h => h.LastBefore);
+                var seen = days.Select(d => (d.Key, d.Value.Overdoses + d.Value.Seizures));
+                if (lastBefore is { } before)
+                {
+                    seen = seen.Append((before, 1));
+                }
+
+                foreach (var novel in NovelSubstance.Find(seen, since, options.NovelSubstanceLookbackDays, first, last))
                 {
                     alerts.Add(new NewAlert(area.Kind, area.Id, area.Name, "novel_substance", novel.Day, novel.Count, 0, novel.DaysSinceLast,
                         options.NovelSubstanceLookbackDays, drug));

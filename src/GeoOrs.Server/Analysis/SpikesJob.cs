@@ -64,7 +64,8 @@ internal sealed class SpikesJob(NpgsqlDataSource dataSource, IOptions<AnalysisOp
                 var alerts = Scan(areas, lastDays, daily, thresholds, o.SpikeMethods, o.SpikeMinSigma, o.SpikeMinCount, o.SpikeDays, from, out var evaluated);
                 if (o.DrugSignals && o.SignalDrugs.Length > 0)
                 {
-                    var drugDays = await AnalysisInputs.DrugDaysAsync(dataSource, first.AddDays(-DrugSignals.DaysBefore(o)), latest, o.SignalDrugs, token);
+                    var drugDays = await AnalysisInputs.DrugHistoryAsync(
+                        dataSource, first.AddDays(-DrugSignals.DaysBefore(o)), first.AddDays(-DrugSignals.WeeksBefore), latest, o.SignalDrugs, token);
                     var firstDays = await AnalysisInputs.FirstDaysAsync(dataSource, token);
                     alerts.AddRange(DrugSignals.Scan(areas, lastDays, o.SpikeDays, drugDays, daily, firstDays, o));
                 }
