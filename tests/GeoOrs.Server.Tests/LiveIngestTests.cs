@@ -41,7 +41,8 @@ public class LiveIngestTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
         await using var command = dataSource.CreateCommand("""
             SELECT coalesce((SELECT events || fatal || naloxone || fatal_naloxone FROM overdose_daily WHERE county_fips = $1 AND day = $2), '{}'),
                    coalesce((SELECT events || fatal || naloxone || fatal_naloxone FROM overdose_monthly WHERE county_fips = $1 AND month = date_trunc('month', $2)::date), '{}'),
-                   (SELECT ARRAY[count(*), coalesce(sum(n), 0), coalesce(sum(f), 0), coalesce(sum(x), 0), coalesce(sum(fx), 0)]::bigint[] FROM overdose_cells WHERE month = date_trunc('month', $2)::date)
+                   (SELECT ARRAY[count(*), coalesce(sum(n), 0), coalesce(sum(f), 0), coalesce(sum(x), 0), coalesce(sum(fx), 0)]::bigint[] FROM overdose_cells WHERE month = date_trunc('month', $2)::date),
+                   (SELECT 4 * max(slot) FROM aggregate_drugs)::int
             """);
         command.Parameters.AddWithValue(county);
         command.Parameters.AddWithValue(day);
@@ -49,7 +50,8 @@ public class LiveIngestTests(GeoOrsFactory factory) : IClassFixture<GeoOrsFactor
         Assert.True(await reader.ReadAsync());
         var daily = reader.GetFieldValue<int[]>(0);
         var monthly = reader.GetFieldValue<int[]>(1);
-        return [.. (daily.Length == 0 ? new int[48] : daily).Select(v => (long)v), .. (monthly.Length == 0 ? new int[48] : monthly).Select(v => (long)v), .. reader.GetFieldValue<long[]>(2)[1..]];
+        var measures = reader.GetInt32(3); // four count measures of every slot: no row reads as zeros
+        return [.. (daily.Length == 0 ? new int[measures] : daily).Select(v => (long)v), .. (monthly.Length == 0 ? new int[measures] : monthly).Select(v => (long)v), .. reader.GetFieldValue<long[]>(2)[1..]];
     }
 
     /// <summary>The stored event's own columns, as text.</summary>
