@@ -74,6 +74,10 @@ public class BriefsEndpointsTests(DemoBriefs demo) : IClassFixture<DemoBriefs>
         Assert.Equal(Measure(fentanyl, "overdoses"), DemoBriefs.RowFigures(text, "Fentanyl")[0]);
         Assert.Contains("Alerts in the window", text, StringComparison.Ordinal);
         Assert.DoesNotContain("shared with partners and up only", text, StringComparison.Ordinal);
+
+        // The seizure–overdose links of the drugs seized, with the caveat that they are no cause.
+        Assert.Contains("Seizures and overdoses", text, StringComparison.Ordinal);
+        Assert.Contains("An association, not a cause", Regex.Replace(text, @"\s+", " "), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,6 +93,7 @@ public class BriefsEndpointsTests(DemoBriefs demo) : IClassFixture<DemoBriefs>
         Assert.Empty(DemoBriefs.SmallCounts(text));
         Assert.Contains("cell-key perturbation", text, StringComparison.Ordinal);
         Assert.Contains("Alerts are shared with partners and up only.", text, StringComparison.Ordinal);
+        Assert.Contains("it is in the briefs of partners and up", Regex.Replace(text, @"\s+", " "), StringComparison.Ordinal);
 
         // A keyed caller may ask for the public's brief: the same figures.
         using var analyst = demo.Factory.CreateClient("analyst");
@@ -172,9 +177,17 @@ public class BriefsEndpointsTests(DemoBriefs demo) : IClassFixture<DemoBriefs>
     public async Task Briefs_of_a_state_and_a_hidta_region_are_made()
     {
         using var partner = demo.Factory.CreateClient("partner");
-        using var state = await partner.GetAsync(new Uri("/api/briefs/state/42?from=2024-06-01&to=2024-06-30&format=html", UriKind.Relative));
+        using var state = await partner.GetAsync(new Uri("/api/briefs/state/42?period=month&format=html", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, state.StatusCode);
-        Assert.Contains("Pennsylvania", await state.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var html = await state.Content.ReadAsStringAsync();
+        Assert.Contains("Pennsylvania", html, StringComparison.Ordinal);
+
+        // The synthetic seizures of the last month in Pennsylvania, if any, are related to its overdoses drug by drug.
+        var seizures = Regex.Match(html, "<tr data-row=\"Seizures\"><td>Seizures</td><td class=\"now\">([^<]+)</td>").Groups[1].Value;
+        var links = html[html.IndexOf("<ul id=\"drug-links\">", StringComparison.Ordinal)..];
+        links = links[..links.IndexOf("</ul>", StringComparison.Ordinal)];
+        Assert.Contains(seizures is "0" ? "No drug was seized" : "lags 0 to 8 weeks", links, StringComparison.Ordinal);
+        Assert.Contains("An association, not a cause", links, StringComparison.Ordinal);
         await using var dataSource = GeoOrs.Data.GeoOrsDataSource.Create(demo.ConnectionString);
         await using var command = dataSource.CreateCommand("SELECT id FROM hidta_regions WHERE geom IS NOT NULL ORDER BY id LIMIT 1");
         var id = (string)(await command.ExecuteScalarAsync())!;

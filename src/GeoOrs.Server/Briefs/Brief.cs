@@ -76,6 +76,12 @@ internal sealed record BriefDrug(string Drug, BriefFigures Now, BriefFigures Pre
 /// <summary>One point of the trend: a week's Monday (keyed audiences) or a month's first day (the public), and its counts.</summary>
 internal sealed record BriefTrendPoint(DateOnly Start, long? Overdoses, long? Seizures);
 
+/// <summary>
+/// A drug's lagged association of weekly seizures and overdoses over the weeks ending with the window
+/// (<c>/api/areas/{kind}/{id}/drug-links</c>'s computation): its significant lags, or why there are none.
+/// </summary>
+internal sealed record BriefDrugLink(string Drug, DateOnly From, DateOnly To, IReadOnlyList<GeoOrs.Analysis.Signals.LagCorrelation> Significant, string? Note);
+
 /// <summary>The map: the PNG of the area's layer around it and its legend's PNG.</summary>
 internal sealed record BriefMap(byte[] Png, byte[] Legend, string Metric);
 
@@ -88,7 +94,7 @@ internal sealed record Brief(
     BriefWindow Window, BriefWindow PreviousWindow, BriefWindow LastYearWindow,
     BriefFigures Now, BriefFigures Previous, BriefFigures LastYear,
     IReadOnlyList<BriefDrug> Drugs, string TrendUnit, IReadOnlyList<BriefTrendPoint> Trend,
-    AreaHotspot? Hotspot, AreaEmerging? Emerging, IReadOnlyList<StoredAlert>? Alerts, BriefMap? Map,
+    AreaHotspot? Hotspot, AreaEmerging? Emerging, IReadOnlyList<StoredAlert>? Alerts, IReadOnlyList<BriefDrugLink>? DrugLinks, BriefMap? Map,
     DateTimeOffset MadeAt, IReadOnlyDictionary<string, long> DataVersions)
 {
     /// <summary>The audience as printed and stored: <c>public</c> or <c>partner</c>.</summary>

@@ -76,6 +76,14 @@ internal static class BriefHtml
 
         Line("</tbody></table>");
 
+        Line("<h2>Seizures and overdoses</h2><ul id=\"drug-links\">");
+        foreach (var line in BriefText.DrugLinks(brief))
+        {
+            Line($"<li>{E(line)}</li>");
+        }
+
+        Line("</ul>");
+
         Line("<h2>Hot spots</h2>");
         Line($"<p>{E(BriefText.Hotspot(brief))}</p><p>{E(BriefText.Emerging(brief))}</p>");
 

@@ -116,11 +116,50 @@ internal static class BriefMaker
             alerts = await BriefSources.AlertsAsync(db, kind, id, window.From, window.To, cancellationToken);
         }
 
+        // The seizure–overdose links, from exact weekly counts: partners and up only, as drug-links.
+        IReadOnlyList<BriefDrugLink>? links = null;
+        if (!view.Suppressed)
+        {
+            links = await DrugLinksAsync(dataSource, layer, id, window, view, drugs.Where(d => d.Now.Seizures > 0 || d.LastYear.Seizures > 0 || d.Previous.Seizures > 0).Select(d => d.Drug), cancellationToken);
+        }
+
         var map = await MapAsync(dataSource, cache, layer, id, Query(window), cancellationToken);
         var population = measures.TryGetProperty("population", out var p) && p.ValueKind == System.Text.Json.JsonValueKind.Number ? p.GetInt64() : (long?)null;
         return new Brief(
             kind, id, measures.GetProperty("name").GetString() ?? id, population, view.Suppressed ? BriefAudience.Public : BriefAudience.Partner, period,
-            window, previousWindow, lastYearWindow, now_, previous, lastYear, drugs, trendUnit, trend, hotspot, emerging, alerts, map, now, versions);
+            window, previousWindow, lastYearWindow, now_, previous, lastYear, drugs, trendUnit, trend, hotspot, emerging, alerts, links, map, now, versions);
+    }
+
+    /// <summary>
+    /// Each drug's lagged cross-correlation of weekly overdoses with weekly seizures (lags 0–8, judged
+    /// prewhitened) over the <see cref="DrugLinksEndpoints.DefaultWeeks"/> whole weeks ending with the
+    /// window's last Sunday, as <c>/api/areas/{kind}/{id}/drug-links</c> computes it.
+    /// </summary>
+    private static async Task<IReadOnlyList<BriefDrugLink>> DrugLinksAsync(
+        NpgsqlDataSource dataSource, AreaLayer layer, string id, BriefWindow window, AccessView view, IEnumerable<string> drugs, CancellationToken cancellationToken)
+    {
+        var to = window.To.AddDays(-(int)window.To.DayOfWeek);
+        var from = to.AddDays(1 - (7 * DrugLinksEndpoints.DefaultWeeks));
+        var links = new List<BriefDrugLink>();
+        if (!EventDays.Contains(from))
+        {
+            return links;
+        }
+
+        foreach (var drug in drugs)
+        {
+            var weekly = await AreaSummary.WeeklyAsync(dataSource, layer, id, from, to, new LayerQuery(from, to, drug) { View = view }, cancellationToken);
+            var overdoses = weekly.Select(w => (double)(w.Overdoses ?? 0)).ToArray();
+            var seizures = weekly.Select(w => (double)(w.Seizures ?? 0)).ToArray();
+            var result = GeoOrs.Analysis.Signals.LaggedAssociation.Compute(overdoses, seizures, DrugLinksEndpoints.MaxLag);
+            var note = result.Lags.Count > 0 ? null
+                : overdoses.Distinct().Count() < 2 ? "the weekly overdoses naming it do not vary"
+                : seizures.Distinct().Count() < 2 ? "the weekly seizures of it do not vary"
+                : "too few weeks remain once prewhitened";
+            links.Add(new BriefDrugLink(drug, from, to, [.. result.Lags.Where(l => l.Significant)], note));
+        }
+
+        return links;
     }
 
     /// <summary>No figures: a period before the first day events may have.</summary>

@@ -86,6 +86,12 @@ internal sealed class BriefPdf
                 BriefText.Quantity(d.Now.SeizureDosageUnits, suppressed), BriefText.Change(d.Now.Seizures, d.LastYear.Seizures, false, suppressed)], seizureColumns, _body);
         }
 
+        Heading("Seizures and overdoses");
+        foreach (var line in BriefText.DrugLinks(brief))
+        {
+            Text(line, _body);
+        }
+
         Heading("Hot spots");
         Text(BriefText.Hotspot(brief), _body);
         Text(BriefText.Emerging(brief), _body);

@@ -158,6 +158,36 @@ internal static class BriefText
         return $"Patterns among the area's hexagons in the {window}: {found}.";
     }
 
+    /// <summary>The seizure–overdose links, one line a drug, with the caveat last; the public is told they are for partners.</summary>
+    public static IReadOnlyList<string> DrugLinks(Brief brief)
+    {
+        if (brief.DrugLinks is not { } links)
+        {
+            return ["The association of seizures and overdoses is computed from exact weekly counts: it is in the briefs of partners and up."];
+        }
+
+        if (links.Count == 0)
+        {
+            return ["No drug was seized in the area in these periods: there is nothing to relate.", DrugLinksEndpoints.Caveat];
+        }
+
+        var lines = new List<string>
+        {
+            $"Lagged cross-correlation of weekly overdoses with weekly seizures of the same drug, {links[0].From:yyyy-MM-dd} to {links[0].To:yyyy-MM-dd}, " +
+            "lags 0 to 8 weeks, judged on prewhitened series (Bonferroni over the lags):",
+        };
+        foreach (var link in links)
+        {
+            lines.Add(link.Note is { } note ? $"{Drug(link.Drug)}: not computed ({note})."
+                : link.Significant.Count == 0 ? $"{Drug(link.Drug)}: no significant lag."
+                : $"{Drug(link.Drug)}: overdoses move with seizures " + string.Join("; ", link.Significant.Select(l =>
+                    $"{l.Lag.ToString(Invariant)} weeks later (r {l.Raw.ToString("0.00", Invariant)}, prewhitened {l.Prewhitened.ToString("0.00", Invariant)}, p {l.P.ToString("0.0000", Invariant)})")) + ".");
+        }
+
+        lines.Add(DrugLinksEndpoints.Caveat);
+        return lines;
+    }
+
     /// <summary>The data notes: sources, the days, rates and the disclosure control.</summary>
     public static IReadOnlyList<string> Notes(Brief brief)
     {
