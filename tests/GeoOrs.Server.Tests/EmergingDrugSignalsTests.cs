@@ -182,6 +182,20 @@ public class EmergingDrugSignalsTests(EmergingDrugSignalsFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task The_line_list_of_a_share_rise_is_its_weeks_overdoses()
+    {
+        using var analyst = fixture.Factory.CreateClient("analyst");
+        var alerts = await analyst.GetFromJsonAsync<JsonElement>(new Uri($"/api/alerts?area=county:{EmergingDrugSignalsFixture.Kanawha}&method=drug_share_rise", UriKind.Relative));
+        var id = Assert.Single(alerts.EnumerateArray()).GetProperty("id").GetString();
+        var list = await analyst.GetFromJsonAsync<JsonElement>(new Uri($"/api/alerts/{id}/line-list", UriKind.Relative));
+        Assert.Equal("2024-07-01", list.GetProperty("from").GetString());
+        Assert.Equal("2024-07-07", list.GetProperty("to").GetString());
+        var drugs = list.GetProperty("events").EnumerateArray().Select(e => string.Join(';', e.GetProperty("drugs").EnumerateArray().Select(d => d.GetString()))).ToList();
+        Assert.Equal(20, drugs.Count);
+        Assert.Equal(12, drugs.Count(d => d.Contains("xylazine", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Alerts_of_other_methods_name_no_drug_and_the_new_methods_are_accepted_as_filters()
     {
         using var admin = fixture.Factory.CreateClient("admin");

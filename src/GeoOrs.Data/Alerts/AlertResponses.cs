@@ -449,7 +449,7 @@ public static class AlertResponses
 
     /// <summary>
     /// An alert's line list: the overdoses of its area's counties on its day (each on its county's
-    /// local date), leaving out the agencies hidden from the caller; and the seizures within
+    /// local date; for <c>drug_share_rise</c>, the week its day ends), leaving out the agencies hidden from the caller; and the seizures within
     /// <paramref name="seizureDistanceMeters"/> of any of them, from <paramref name="seizureDays"/>
     /// days before the day to as many after, by drug.
     /// </summary>
@@ -467,7 +467,8 @@ public static class AlertResponses
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(alert);
         ArgumentNullException.ThrowIfNull(hiddenAgencies);
-        var (from, to) = (alert.Day, alert.Day);
+        // A drug's share rise is about a week (Monday to its Sunday): its line list is that week's.
+        var (from, to) = alert.Method == "drug_share_rise" ? (alert.Day.AddDays(-6), alert.Day) : (alert.Day, alert.Day);
         var (seizuresFrom, seizuresTo) = (from.AddDays(-seizureDays), to.AddDays(seizureDays));
         await using var batch = dataSource.CreateBatch();
         // The events' UTC times are bounded a day either side of their local days, so that only the
