@@ -128,8 +128,9 @@ describe('the web map', () => {
       // The weekly chart is drawn from the same answer (uPlot draws into a canvas in #area-chart).
       await page.waitForSelector('#area-chart canvas', { timeout: 10_000 });
       const shown = async measure => page.getAttribute(`#area-measures dd[data-measure="${measure}"]`, 'data-value');
-      // The public's figure for the 14 overdoses is perturbed by up to ±4 (docs/ACCESS.md), the same on every path.
-      assert.ok(Math.abs(Number(await shown('overdoses')) - 14) <= 4);
+      // The public's figure for the 14 overdoses is perturbed by up to ±6 (docs/ACCESS.md; the cell key, and so
+      // the noise, differs with each fresh database), the same on every path.
+      assert.ok(Math.abs(Number(await shown('overdoses')) - 14) <= 6);
       for (const measure of ['overdoses', 'fatal', 'nonfatal', 'rate', 'seizures']) {
         assert.equal(Number(await shown(measure)), Number(expected[measure]), measure);
       }
