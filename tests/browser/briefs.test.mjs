@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createKey, ingest, launchBrowser, screenshotPath, startServer } from './harness.mjs';
+import { createKey, ingest, launchBrowser, openPage, screenshotPath, startServer } from './harness.mjs';
 
 const WINDOW = 'from=2019-03-01&to=2019-03-31';
 let server;
@@ -12,7 +12,9 @@ let browser;
 let key;
 
 before(async () => {
-  server = await startServer();
+  // A public base URL for the subscriptions' links, and the suite's receivers' address admitted (nothing is
+  // delivered here: the weekly job does not run).
+  server = await startServer({ settings: { Http__PublicBaseUrl: 'https://geoors.example.org', Webhooks__AllowedHosts__0: '127.0.0.1' } });
   browser = await launchBrowser();
   key = await createKey('analyst', 'Brief Browser Tests');
   // Forty overdoses in Pittsburgh in March 2019, a quarter of them fatal, a day apart.
@@ -82,5 +84,45 @@ describe('the HTML brief', () => {
     assert.equal(shown.audience, 'public');
     assert.equal(shown.overdoses, printed(expected.overdoses));
     assert.equal(shown.fatal, printed(expected.fatal));
+  });
+});
+
+describe('the area panel', () => {
+  test("lists the agency's brief subscriptions of the area and opens the area's brief of the map's window", async () => {
+    const created = await fetch(`${server.base}/api/briefs/subscriptions`, {
+      method: 'POST',
+      headers: { 'X-Api-Key': key, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ area: 'county:42003', url: 'http://127.0.0.1:9/briefs', audience: 'partner' }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const subscription = await created.json();
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}&sel=county:42003#9/40.44/-79.99`, { key });
+    try {
+      await page.waitForSelector('#area-panel[data-state="ready"]', { timeout: 30_000 });
+      assert.equal(await page.getAttribute('#area-briefs', 'data-count'), '1');
+      assert.equal(await page.getAttribute('#area-briefs li', 'data-subscription'), String(subscription.id));
+      assert.match(await page.textContent('#area-briefs li'), /Weekly partner brief to http:\/\/127\.0\.0\.1:9\/briefs/);
+      const [tab] = await Promise.all([context.waitForEvent('page'), page.click('#area-brief-html')]);
+      await tab.waitForFunction(() => document.querySelector('#window') !== null, null, { timeout: 60_000 });
+      assert.match(await tab.textContent('#window'), /2019-03-01 to 2019-03-31/);
+      assert.equal(await tab.getAttribute('#audience', 'data-audience'), 'partner');
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('without a key says subscriptions need one, and opens the public brief', async () => {
+    const { page, context, errors } = await openPage(browser, `${server.base}/?${WINDOW}&sel=county:42003#9/40.44/-79.99`);
+    try {
+      await page.waitForSelector('#area-panel[data-state="ready"]', { timeout: 30_000 });
+      assert.match(await page.textContent('#area-briefs-note'), /need a partner key/);
+      const [tab] = await Promise.all([context.waitForEvent('page'), page.click('#area-brief-html')]);
+      await tab.waitForFunction(() => document.querySelector('#audience') !== null, null, { timeout: 60_000 });
+      assert.equal(await tab.getAttribute('#audience', 'data-audience'), 'public');
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -36,6 +36,8 @@ const ui = {
   areaChart: $('area-chart'), areaChartNote: $('area-chart-note'), areaHotspot: $('area-hotspot'),
   areaAlerts: $('area-alerts'), areaAlertsNote: $('area-alerts-note'), areaClose: $('area-close'),
   areaLinks: $('area-links'), areaLinksNote: $('area-links-note'),
+  areaBriefPdf: $('area-brief-pdf'), areaBriefHtml: $('area-brief-html'), areaBriefStatus: $('area-brief-status'),
+  areaBriefs: $('area-briefs'), areaBriefsNote: $('area-briefs-note'),
   alertsPanel: $('alerts-panel'), alertsList: $('alerts-list'), alertsStatus: $('alerts-status'), alertsCount: $('alerts-count'),
   shareOpen: $('share-open'), shareDialog: $('share-dialog'), shareLink: $('share-link'), shareIframe: $('share-iframe'),
   shareMvt: $('share-mvt'), sharePng: $('share-png'), shareTilejson: $('share-tilejson'), shareClose: $('share-close'),

@@ -10,6 +10,7 @@ import { ApiError, apiKey, getJson } from './api.js';
 import { filterQuery } from './state.js';
 import { COLORS } from './layers.js';
 import { renderDrugLinks } from './druglinks.js';
+import { renderBriefs } from './briefs.js';
 
 const MEASURES = [
   ['overdoses', 'Overdoses'],
@@ -197,6 +198,7 @@ export async function showArea(ui, selection, state, { tileProperties, onAlert }
     renderChart(ui, area);
     renderHotspot(ui, area);
     await renderAlerts(ui, area, signal, onAlert);
+    await renderBriefs(ui, area, state, signal);
     await renderDrugLinks(ui, area, state, signal);
     ui.areaStatus.hidden = true;
     panel.dataset.state = 'ready';

@@ -7,7 +7,6 @@ using GeoOrs.Data.Briefs;
 using GeoOrs.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace GeoOrs.Server.Briefs;
@@ -124,13 +123,7 @@ internal static partial class BriefsEndpoints
         }
 
         var (kind, id) = (area[..colon], area[(colon + 1)..]);
-        var exists = kind switch
-        {
-            "county" => await db.Counties.AnyAsync(c => c.Geoid == id, cancellationToken),
-            "state" => await db.States.AnyAsync(s => s.Statefp == id, cancellationToken),
-            _ => await db.HidtaRegions.AnyAsync(h => h.Id == id, cancellationToken),
-        };
-        if (!exists)
+        if (!await BriefSubscriptions.AreaExistsAsync(db, kind, id, cancellationToken))
         {
             return SubscriptionProblem("area", $"no {kind} has id '{id}'");
         }
@@ -155,14 +148,9 @@ internal static partial class BriefsEndpoints
         }
 
         var agency = http.User.FindFirstValue(GeoOrsClaims.Agency) ?? "";
-        if (await db.BriefSubscriptions.CountAsync(s => s.Agency == agency, cancellationToken) >= MaxSubscriptionsPerAgency)
+        if (await BriefSubscriptions.CountOfAsync(db, agency, cancellationToken) >= MaxSubscriptionsPerAgency)
         {
             return SubscriptionProblem("area", $"an agency holds at most {MaxSubscriptionsPerAgency} brief subscriptions");
-        }
-
-        if (await db.BriefSubscriptions.AnyAsync(s => s.Agency == agency && s.AreaKind == kind && s.AreaId == id && s.Audience == audience && s.Url == url, cancellationToken))
-        {
-            return TypedResults.Conflict(new ProblemDetails { Status = 409, Title = "Already subscribed", Detail = $"Your agency already has the {audience} brief of {area} sent to this URL." });
         }
 
         var row = new BriefSubscriptionRow
@@ -170,8 +158,12 @@ internal static partial class BriefsEndpoints
             Agency = agency, KeyPrefix = http.User.FindFirstValue(GeoOrsClaims.Key), AreaKind = kind, AreaId = id, Audience = audience,
             Url = url, Secret = Data.Alerts.Webhooks.NewSecret(),
         };
-        db.BriefSubscriptions.Add(row);
-        await db.SaveChangesAsync(cancellationToken);
+        if (await BriefSubscriptions.ExistsAsync(db, row, cancellationToken))
+        {
+            return TypedResults.Conflict(new ProblemDetails { Status = 409, Title = "Already subscribed", Detail = $"Your agency already has the {audience} brief of {area} sent to this URL." });
+        }
+
+        await BriefSubscriptions.AddAsync(db, row, cancellationToken);
         var view = SubscriptionView.Of(row);
         return TypedResults.Created($"/api/briefs/subscriptions/{row.Id}",
             new CreatedSubscription(view.Id, view.Area, view.Audience, view.Url, view.Agency, view.KeyPrefix, view.CreatedAt, row.Secret));
@@ -180,14 +172,8 @@ internal static partial class BriefsEndpoints
     /// <summary>The caller's agency's subscriptions (an admin's: every agency's).</summary>
     internal static async Task<Ok<SubscriptionView[]>> ListSubscriptionsAsync(HttpContext http, GeoOrsDbContext db, CancellationToken cancellationToken)
     {
-        var rows = db.BriefSubscriptions.AsNoTracking();
-        if (AccessRules.RoleOf(http.User) != Role.Admin)
-        {
-            var agency = http.User.FindFirstValue(GeoOrsClaims.Agency) ?? "";
-            rows = rows.Where(s => s.Agency == agency);
-        }
-
-        return TypedResults.Ok((await rows.OrderBy(s => s.Id).ToListAsync(cancellationToken)).Select(SubscriptionView.Of).ToArray());
+        var agency = AccessRules.RoleOf(http.User) == Role.Admin ? null : http.User.FindFirstValue(GeoOrsClaims.Agency) ?? "";
+        return TypedResults.Ok((await BriefSubscriptions.ListAsync(db, agency, cancellationToken)).Select(SubscriptionView.Of).ToArray());
     }
 
     /// <summary>Deletes one of the caller's agency's subscriptions (an admin: anyone's); 404 for others'.</summary>
@@ -195,7 +181,6 @@ internal static partial class BriefsEndpoints
     {
         var agency = http.User.FindFirstValue(GeoOrsClaims.Agency) ?? "";
         var admin = AccessRules.RoleOf(http.User) == Role.Admin;
-        var deleted = await db.BriefSubscriptions.Where(s => s.Id == id && (admin || s.Agency == agency)).ExecuteDeleteAsync(cancellationToken);
-        return deleted == 1 ? TypedResults.NoContent() : TypedResults.NotFound();
+        return await BriefSubscriptions.DeleteAsync(db, id, admin ? null : agency, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 }

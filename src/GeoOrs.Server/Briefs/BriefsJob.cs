@@ -4,7 +4,6 @@ using GeoOrs.Data.Entities;
 using GeoOrs.Data.Layers;
 using Hangfire;
 using Hangfire.Server;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace GeoOrs.Server.Briefs;
@@ -38,7 +37,7 @@ internal sealed class BriefsJob(
         List<BriefSubscriptionRow> subscriptions;
         await using (var db = GeoOrsDbContext.Create(dataSource))
         {
-            subscriptions = await db.BriefSubscriptions.AsNoTracking().OrderBy(s => s.Id).ToListAsync(cancellationToken);
+            subscriptions = await BriefSubscriptions.ListAsync(db, null, cancellationToken);
         }
 
         var (made, queued) = (0, 0);
