@@ -21,12 +21,11 @@ namespace GeoOrs.Server.Alerts;
 /// </summary>
 internal sealed class WebhookDelivery(
     NpgsqlDataSource dataSource, DataVersions versions, IHttpClientFactory clients, IOptions<WebhooksOptions> options,
-    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<WebhookDelivery> log) : BackgroundService
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<WebhookDelivery> log) : DeliveryLoop(options, log)
 {
-    /// <summary>The shortest sleep while a row is due but claimed by another server, so the loop does not spin.</summary>
-    private static readonly TimeSpan MinSleep = TimeSpan.FromMilliseconds(50);
+    protected override string Outbox => "webhook outbox";
 
-    private readonly Wakeup _wakeup = new();
+    protected override Task<TimeSpan?> NextDueAsync(CancellationToken cancellationToken) => WebhookOutbox.NextDueAsync(dataSource, cancellationToken);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -44,53 +43,11 @@ internal sealed class WebhookDelivery(
     {
         if (signal is null or "alerts")
         {
-            _wakeup.Set();
+            Wake();
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var settings = options.Value;
-        if (!settings.Deliver)
-        {
-            return;
-        }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            TimeSpan sleep;
-            try
-            {
-                var claimed = await DeliverDueAsync(settings, stoppingToken);
-                var next = await WebhookOutbox.NextDueAsync(dataSource, stoppingToken);
-                sleep = next is not { } due ? settings.PollInterval
-                    : due > settings.PollInterval ? settings.PollInterval
-                    : due > MinSleep ? due
-                    : claimed ? TimeSpan.Zero : MinSleep;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                log.LogWarning(e, "Could not read the webhook outbox; trying again");
-                sleep = TimeSpan.FromSeconds(2);
-            }
-
-            try
-            {
-                await _wakeup.WaitAsync(sleep, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-        }
-    }
-
-    /// <summary>Claims and delivers due rows, a batch at a time, until none is due; whether any was claimed.</summary>
-    private async Task<bool> DeliverDueAsync(WebhooksOptions settings, CancellationToken cancellationToken)
+    protected override async Task<bool> DeliverDueAsync(WebhooksOptions settings, CancellationToken cancellationToken)
     {
         var any = false;
         while (!cancellationToken.IsCancellationRequested)
@@ -176,12 +133,12 @@ internal sealed class WebhookDelivery(
         catch (HttpRequestException e)
         {
             error = FailureClass(e);
-            log.LogDebug(e, "Webhook {Webhook} attempt {Attempt}: {Error}", item.WebhookId, item.Attempt, error);
+            Log.LogDebug(e, "Webhook {Webhook} attempt {Attempt}: {Error}", item.WebhookId, item.Attempt, error);
         }
         catch (Exception e) when (e is UriFormatException or InvalidOperationException or NotSupportedException or FormatException)
         {
             error = "invalid URL: it cannot be requested";
-            log.LogDebug(e, "Webhook {Webhook} attempt {Attempt}: {Error}", item.WebhookId, item.Attempt, error);
+            Log.LogDebug(e, "Webhook {Webhook} attempt {Attempt}: {Error}", item.WebhookId, item.Attempt, error);
         }
 
         var last = item.Attempt >= settings.MaxAttempts;
@@ -191,7 +148,7 @@ internal sealed class WebhookDelivery(
             wait = asked < settings.MaxDelay ? asked : settings.MaxDelay; // the receiver's Retry-After, within the cap
         }
 
-        log.LogInformation("Webhook {Webhook} attempt {Attempt} for alert {Alert} failed: {Error}; {Next}",
+        Log.LogInformation("Webhook {Webhook} attempt {Attempt} for alert {Alert} failed: {Error}; {Next}",
             item.WebhookId, item.Attempt, eventId, error, last ? "giving up" : $"next attempt in {wait.TotalSeconds:0.#} s");
         await WebhookOutbox.AttemptFailedAsync(dataSource, item.Id, status, error, last ? null : wait, CancellationToken.None);
         AlertMetrics.WebhookAttempt(delivered: false, last);

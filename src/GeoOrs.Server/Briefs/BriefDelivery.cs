@@ -40,73 +40,28 @@ internal sealed record BriefLinks(string Pdf, string Html);
 /// </summary>
 internal sealed class BriefDelivery(
     NpgsqlDataSource dataSource, IHttpClientFactory clients, IOptions<WebhooksOptions> options, IOptions<HttpOptions> http,
-    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<BriefDelivery> log) : BackgroundService
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<BriefDelivery> log) : DeliveryLoop(options, log)
 {
-    private readonly SemaphoreSlim _wakeup = new(0, 1);
+    protected override string Outbox => "brief deliveries";
 
-    /// <summary>Looks for due deliveries now.</summary>
-    public void Wake()
+    protected override Task<TimeSpan?> NextDueAsync(CancellationToken cancellationToken) => BriefArchive.NextDueAsync(dataSource, cancellationToken);
+
+    protected override async Task<bool> DeliverDueAsync(WebhooksOptions settings, CancellationToken cancellationToken)
     {
-        try
-        {
-            _wakeup.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already woken.
-        }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var settings = options.Value;
-        if (!settings.Deliver)
-        {
-            return;
-        }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            TimeSpan sleep;
-            try
-            {
-                await DeliverDueAsync(settings, stoppingToken);
-                var next = await BriefArchive.NextDueAsync(dataSource, stoppingToken);
-                sleep = next is { } due && due < settings.PollInterval ? due + TimeSpan.FromMilliseconds(50) : settings.PollInterval;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                log.LogWarning(e, "Could not read the brief deliveries; trying again");
-                sleep = TimeSpan.FromSeconds(2);
-            }
-
-            try
-            {
-                await _wakeup.WaitAsync(sleep, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-        }
-    }
-
-    private async Task DeliverDueAsync(WebhooksOptions settings, CancellationToken cancellationToken)
-    {
+        var any = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             // Not cancelled with the server: a claim the database ran would be left claimed by no one.
             var batch = await BriefArchive.ClaimAsync(dataSource, settings.BatchSize, settings.Lease, settings.MaxAttempts, CancellationToken.None);
+            any |= batch.Count > 0;
             await Task.WhenAll(batch.Select(item => DeliverAsync(item, settings)));
             if (batch.Count < settings.BatchSize)
             {
-                return;
+                return any;
             }
         }
+
+        return any;
     }
 
     private async Task DeliverAsync(BriefDeliveryItem item, WebhooksOptions settings)
@@ -151,7 +106,7 @@ internal sealed class BriefDelivery(
 
         var last = item.Attempt >= settings.MaxAttempts;
         var wait = WebhookDelivery.Backoff(item.Attempt, settings);
-        log.LogInformation("Brief {Brief} to subscription {Subscription}, attempt {Attempt}, failed: {Error}; {Next}",
+        Log.LogInformation("Brief {Brief} to subscription {Subscription}, attempt {Attempt}, failed: {Error}; {Next}",
             item.Brief.Id, item.SubscriptionId, item.Attempt, error, last ? "giving up" : $"next attempt in {wait.TotalSeconds:0.#} s");
         await BriefArchive.AttemptFailedAsync(dataSource, item.Id, status, error, last ? null : wait, CancellationToken.None);
     }
