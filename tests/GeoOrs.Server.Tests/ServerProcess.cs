@@ -63,6 +63,7 @@ internal sealed class ServerProcess : IDisposable
         info.Environment["Webhooks__BaseDelay"] = "00:00:00.200";
         info.Environment["Webhooks__MaxDelay"] = "00:00:01";
         info.Environment["Webhooks__Timeout"] = "00:00:05";
+        info.Environment["Webhooks__LeaseMargin"] = "00:00:02";
         info.Environment["Webhooks__AllowedHosts__0"] = "127.0.0.1"; // the suite's receivers, as in GeoOrsFactory
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {

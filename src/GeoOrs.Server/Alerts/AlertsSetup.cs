@@ -75,8 +75,15 @@ internal sealed class WebhooksOptions : IValidatableObject
     /// </summary>
     public List<string> AllowedHosts { get; set; } = [];
 
+    /// <summary>
+    /// How much longer than <see cref="Timeout"/> a claimed row stays away from other servers: a row whose
+    /// server stopped mid-attempt, before recording it, is tried again this long after the timeout.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan LeaseMargin { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long a claimed row stays away from other servers: longer than an attempt can take.</summary>
-    public TimeSpan Lease => Timeout + TimeSpan.FromMinutes(1);
+    public TimeSpan Lease => Timeout + LeaseMargin;
 
     /// <summary>An entry of <see cref="AllowedHosts"/> as an <see cref="IPNetwork"/> (an address is a /32 or /128) or a lower-case host name; null when it is neither.</summary>
     public static object? ParseAllowed(string? entry)
