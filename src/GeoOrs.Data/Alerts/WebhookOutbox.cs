@@ -36,38 +36,13 @@ public static class WebhookOutbox
         NpgsqlDataSource dataSource, int limit, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        await using var batch = dataSource.CreateBatch();
-        var exhausted = new NpgsqlBatchCommand("""
-            UPDATE webhook_outbox SET failed_at = now(), last_error = coalesce(last_error || '; ', '') || 'the last attempt was cut off (the server stopped)'
-            WHERE id IN (SELECT id FROM webhook_outbox
-                         WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now() AND attempts >= $1
-                         FOR UPDATE SKIP LOCKED)
-            """);
-        exhausted.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
-        var claim = new NpgsqlBatchCommand($"""
-            WITH due AS (
-                SELECT id FROM webhook_outbox
-                WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now() AND attempts < $1
-                ORDER BY next_attempt_at, id
-                LIMIT $2
-                FOR UPDATE SKIP LOCKED
-            ),
-            claimed AS (
-                UPDATE webhook_outbox o SET attempts = o.attempts + 1, next_attempt_at = now() + $3
-                FROM due WHERE o.id = due.id
-                RETURNING o.id, o.webhook_id, o.alert_id, o.attempts, o.change
-            )
+        await using var batch = DeliveryRows.ClaimBatch(dataSource, "webhook_outbox", "d.id, d.webhook_id, d.alert_id, d.attempts, d.change", $"""
             SELECT o.id, o.webhook_id, w.url, w.secret, o.attempts, {AlertQuery.ColumnsOf("a")},
                    c.alert_id IS NOT NULL, {AlertResponses.ChangeAndAlertColumns}
             FROM claimed o JOIN webhooks w ON w.id = o.webhook_id JOIN alerts a ON a.id = o.alert_id
             LEFT JOIN alert_changes c ON o.change > 0 AND c.alert_id = o.alert_id AND c.change = o.change
             ORDER BY o.id
-            """);
-        claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
-        claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        claim.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = lease, NpgsqlDbType = NpgsqlDbType.Interval });
-        batch.BatchCommands.Add(exhausted);
-        batch.BatchCommands.Add(claim);
+            """, limit, lease, maxAttempts);
         var items = new List<OutboxItem>();
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -87,15 +62,8 @@ public static class WebhookOutbox
     /// <param name="status">The receiver's status.</param>
     /// <param name="cancellationToken">Cancels the statement.</param>
     /// <returns>A task.</returns>
-    public static async Task DeliveredAsync(NpgsqlDataSource dataSource, long id, int status, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand(
-            "UPDATE webhook_outbox SET delivered_at = now(), next_attempt_at = now(), last_status = $2, last_error = NULL WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = status });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public static Task DeliveredAsync(NpgsqlDataSource dataSource, long id, int status, CancellationToken cancellationToken = default) =>
+        DeliveryRows.DeliveredAsync(dataSource, "webhook_outbox", id, status, cancellationToken);
 
     /// <summary>Records a failed attempt: the row is tried again after <paramref name="retryAfter"/>, or, when that is null, marked failed.</summary>
     /// <param name="dataSource">The database.</param>
@@ -105,35 +73,14 @@ public static class WebhookOutbox
     /// <param name="retryAfter">When to try again, from now; null to give up.</param>
     /// <param name="cancellationToken">Cancels the statement.</param>
     /// <returns>A task.</returns>
-    public static async Task AttemptFailedAsync(
-        NpgsqlDataSource dataSource, long id, int? status, string error, TimeSpan? retryAfter, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(error);
-        await using var command = dataSource.CreateCommand("""
-            UPDATE webhook_outbox
-            SET last_status = $2, last_error = $3,
-                next_attempt_at = CASE WHEN $4::interval IS NULL THEN now() ELSE now() + $4 END,
-                failed_at = CASE WHEN $4::interval IS NULL THEN now() END
-            WHERE id = $1 AND delivered_at IS NULL
-            """);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)status ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = error.Length > 500 ? error[..500] : error });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Interval, Value = (object?)retryAfter ?? DBNull.Value });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public static Task AttemptFailedAsync(
+        NpgsqlDataSource dataSource, long id, int? status, string error, TimeSpan? retryAfter, CancellationToken cancellationToken = default) =>
+        DeliveryRows.AttemptFailedAsync(dataSource, "webhook_outbox", id, status, error, retryAfter, cancellationToken);
 
     /// <summary>How long until the earliest pending row is due (zero or less when one is due now), or null when none is pending.</summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The time until the next row is due.</returns>
-    public static async Task<TimeSpan?> NextDueAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand(
-            "SELECT min(next_attempt_at) - now() FROM webhook_outbox WHERE delivered_at IS NULL AND failed_at IS NULL");
-        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return value is TimeSpan span ? span : null;
-    }
+    public static Task<TimeSpan?> NextDueAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default) =>
+        DeliveryRows.NextDueAsync(dataSource, "webhook_outbox", cancellationToken);
 }

@@ -159,38 +159,13 @@ public static class BriefArchive
         NpgsqlDataSource dataSource, int limit, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        await using var batch = dataSource.CreateBatch();
-        var exhausted = new NpgsqlBatchCommand("""
-            UPDATE brief_deliveries SET failed_at = now(), last_error = coalesce(last_error || '; ', '') || 'the last attempt was cut off (the server stopped)'
-            WHERE id IN (SELECT id FROM brief_deliveries
-                         WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now() AND attempts >= $1
-                         FOR UPDATE SKIP LOCKED)
-            """);
-        exhausted.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
-        var claim = new NpgsqlBatchCommand($"""
-            WITH due AS (
-                SELECT id FROM brief_deliveries
-                WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now() AND attempts < $1
-                ORDER BY next_attempt_at, id
-                LIMIT $2
-                FOR UPDATE SKIP LOCKED
-            ),
-            claimed AS (
-                UPDATE brief_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + $3
-                FROM due WHERE d.id = due.id
-                RETURNING d.id, d.subscription_id, d.brief_id, d.attempts
-            )
+        await using var batch = Alerts.DeliveryRows.ClaimBatch(dataSource, "brief_deliveries", "d.id, d.subscription_id, d.brief_id, d.attempts", $"""
             SELECT c.id, c.subscription_id, s.url, s.secret, c.attempts, {Columns}
             FROM claimed c
             JOIN brief_subscriptions s ON s.id = c.subscription_id
             JOIN briefs b ON b.id = c.brief_id
             ORDER BY c.id
-            """);
-        claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
-        claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        claim.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = lease, NpgsqlDbType = NpgsqlDbType.Interval });
-        batch.BatchCommands.Add(exhausted);
-        batch.BatchCommands.Add(claim);
+            """, limit, lease, maxAttempts);
         var items = new List<BriefDeliveryItem>();
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -207,15 +182,8 @@ public static class BriefArchive
     /// <param name="status">The HTTP status.</param>
     /// <param name="cancellationToken">Cancels the statement.</param>
     /// <returns>A task.</returns>
-    public static async Task DeliveredAsync(NpgsqlDataSource dataSource, long id, int status, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand(
-            "UPDATE brief_deliveries SET delivered_at = now(), last_status = $2, last_error = NULL WHERE id = $1");
-        command.Parameters.AddWithValue(id);
-        command.Parameters.AddWithValue(status);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public static Task DeliveredAsync(NpgsqlDataSource dataSource, long id, int status, CancellationToken cancellationToken = default) =>
+        Alerts.DeliveryRows.DeliveredAsync(dataSource, "brief_deliveries", id, status, cancellationToken);
 
     /// <summary>Records a failed attempt: tried again after <paramref name="retryIn"/>, or failed for good when it is null.</summary>
     /// <param name="dataSource">The database.</param>
@@ -225,33 +193,15 @@ public static class BriefArchive
     /// <param name="retryIn">When to try again, or null to give up.</param>
     /// <param name="cancellationToken">Cancels the statement.</param>
     /// <returns>A task.</returns>
-    public static async Task AttemptFailedAsync(NpgsqlDataSource dataSource, long id, int? status, string error, TimeSpan? retryIn, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand("""
-            UPDATE brief_deliveries SET last_status = $2, last_error = $3,
-                   next_attempt_at = CASE WHEN $4::interval IS NULL THEN next_attempt_at ELSE now() + $4::interval END,
-                   failed_at = CASE WHEN $4::interval IS NULL THEN now() END
-            WHERE id = $1
-            """);
-        command.Parameters.AddWithValue(id);
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)status ?? DBNull.Value });
-        command.Parameters.AddWithValue(error);
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Interval, Value = (object?)retryIn ?? DBNull.Value });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public static Task AttemptFailedAsync(NpgsqlDataSource dataSource, long id, int? status, string error, TimeSpan? retryIn, CancellationToken cancellationToken = default) =>
+        Alerts.DeliveryRows.AttemptFailedAsync(dataSource, "brief_deliveries", id, status, error, retryIn, cancellationToken);
 
-    /// <summary>How long until the next delivery falls due (zero when one is due), or null when none waits.</summary>
+    /// <summary>How long until the next delivery falls due (zero or less when one is due), or null when none waits.</summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The wait.</returns>
-    public static async Task<TimeSpan?> NextDueAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand(
-            "SELECT greatest(min(next_attempt_at) - now(), interval '0') FROM brief_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL");
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is TimeSpan wait ? wait : null;
-    }
+    public static Task<TimeSpan?> NextDueAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default) =>
+        Alerts.DeliveryRows.NextDueAsync(dataSource, "brief_deliveries", cancellationToken);
 
     private static ArchivedBrief Read(NpgsqlDataReader reader, int at) => new(
         reader.GetInt64(at), reader.GetString(at + 1), reader.GetString(at + 2), reader.GetString(at + 3), reader.GetString(at + 4),
