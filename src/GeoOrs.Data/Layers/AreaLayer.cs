@@ -53,6 +53,14 @@ public sealed record AreaLayer(string Id, string Table, string Key, IReadOnlyLis
             "SELECT a.area_id AS area, h.geoid AS county_fips FROM areas a JOIN hidta_counties h ON h.hidta_id = a.area_id"),
     }.ToFrozenDictionary(l => l.Id, StringComparer.Ordinal);
 
+    /// <summary>The area layers by the kind of area the API names in its routes: county, hidta, state.</summary>
+    public static readonly FrozenDictionary<string, AreaLayer> ByKind = new Dictionary<string, AreaLayer>
+    {
+        ["county"] = All["counties"],
+        ["hidta"] = All["hidta"],
+        ["state"] = All["states"],
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
     /// <summary>
     /// Per member county, the measures' drug slot summed over the window: the whole months from the
     /// monthly table, the days at either end from the daily table, each a range scan of the table's

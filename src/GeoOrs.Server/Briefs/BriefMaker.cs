@@ -24,18 +24,11 @@ internal static class BriefMaker
     /// <summary>The map's size in pixels.</summary>
     public const int MapWidth = 640, MapHeight = 400;
 
-    private static readonly IReadOnlyDictionary<string, string> Layers = new Dictionary<string, string>
-    {
-        ["county"] = "counties",
-        ["hidta"] = "hidta",
-        ["state"] = "states",
-    };
-
     /// <summary>The kinds of area a brief is made for.</summary>
-    public static IReadOnlyCollection<string> Kinds => [.. Layers.Keys];
+    public static IReadOnlyCollection<string> Kinds => AreaLayer.ByKind.Keys;
 
     /// <summary>The area layer of a kind of area.</summary>
-    public static AreaLayer LayerOf(string kind) => AreaLayer.All[Layers[kind]];
+    public static AreaLayer LayerOf(string kind) => AreaLayer.ByKind[kind];
 
     /// <summary>Makes the brief, or null when there is no such area.</summary>
     /// <param name="dataSource">The database read.</param>

@@ -23,13 +23,6 @@ internal static class AreasEndpoints
 {
     private const int LatestAlerts = 10;
 
-    private static readonly IReadOnlyDictionary<string, (string Layer, string? AlertKind)> Kinds = new Dictionary<string, (string, string?)>
-    {
-        ["county"] = ("counties", "county"),
-        ["hidta"] = ("hidta", "hidta"),
-        ["state"] = ("states", null),
-    };
-
     public static IEndpointRouteBuilder MapAreas(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/areas").WithTags("Areas").ReadsFromReplica().MapGet("/{kind}/{id}", GetAsync).WithName("GetArea").WithQuery(QueryParameter.Layer);
@@ -50,7 +43,7 @@ internal static class AreasEndpoints
         string kind, string id, HttpContext http, ReadDatabase reads, AccessViews access, TimeProvider clock,
         TileCache cache, DataVersions versions, CancellationToken cancellationToken)
     {
-        if (!Kinds.TryGetValue(kind, out var k))
+        if (!AreaLayer.ByKind.TryGetValue(kind, out var layer))
         {
             return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such kind of area", Detail = $"'{kind}' is not county, hidta or state" });
         }
@@ -74,7 +67,7 @@ internal static class AreasEndpoints
         {
             // LayerQuery takes only days of Data.EventDays, so the arithmetic here stays inside DateOnly.
             // Days are local dates (docs/adr/0021-local-days.md): no end means the area's own today.
-            var to = query.To ?? await AreaSummary.TodayAsync(reads.For(http, RequestClass.Areas), AreaLayer.All[k.Layer], id, clock.GetUtcNow(), cancellationToken);
+            var to = query.To ?? await AreaSummary.TodayAsync(reads.For(http, RequestClass.Areas), layer, id, clock.GetUtcNow(), cancellationToken);
             var from = query.From ?? DateOnly.FromDayNumber(Math.Max(Data.EventDays.First.DayNumber, to.DayNumber - 364));
             if (to.DayNumber - from.DayNumber >= AreaSummary.MaxWeeks * 7)
             {
@@ -87,8 +80,7 @@ internal static class AreasEndpoints
         // Everything but the alerts is made from the layer's data and the hot spot results: kept per
         // area, window, filters and view until they change (a dashboard's public panel is asked far
         // more often than its data changes; made anew, it is a dozen statements).
-        var layer = AreaLayer.All[k.Layer];
-        var tiles = VectorTileLayers.All[k.Layer];
+        var tiles = VectorTileLayers.All[layer.Id];
         var key = $"area/{kind}/{id}?{query.Key}#{cache.VersionsOf(tiles)}.{versions.StampOf(DataKind.Hotspots)}";
         // Where it reads is chosen once the key has taken the versions (docs/adr/0026-read-replica.md);
         // a caller whose write this server may not have heard of gets figures made for it alone.
@@ -100,10 +92,10 @@ internal static class AreasEndpoints
         }
 
         IReadOnlyList<StoredAlert>? alerts = null;
-        if (query.View.Role >= Role.Partner && k.AlertKind is { } alertKind)
+        if (query.View.Role >= Role.Partner && kind is ("county" or "hidta"))
         {
             await using var db = GeoOrsDbContext.Create(reads.For(http, RequestClass.Areas));
-            alerts = await AlertQuery.ListAsync(db, new AlertFilter(alertKind, id), LatestAlerts, cancellationToken);
+            alerts = await AlertQuery.ListAsync(db, new AlertFilter(kind, id), LatestAlerts, cancellationToken); // alerts are of counties and HIDTA regions
         }
 
         return TypedResults.Ok(new AreaPanel(

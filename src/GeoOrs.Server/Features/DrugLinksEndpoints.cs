@@ -41,13 +41,6 @@ internal static class DrugLinksEndpoints
         new("to", "string", "The last day, YYYY-MM-DD; the window ends on the last Sunday up to it. Default: the area's today.", "date"),
     ];
 
-    private static readonly IReadOnlyDictionary<string, string> Layers = new Dictionary<string, string>
-    {
-        ["county"] = "counties",
-        ["hidta"] = "hidta",
-        ["state"] = "states",
-    };
-
     public static IEndpointRouteBuilder MapDrugLinks(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/areas").WithTags("Areas").RequireAuthorization(AccessPolicies.Partners).ReadsFromReplica()
@@ -75,7 +68,7 @@ internal static class DrugLinksEndpoints
     internal static async Task<Results<Ok<DrugLinks>, NotFound<ProblemDetails>, ValidationProblem>> GetAsync(
         string kind, string id, HttpContext http, ReadDatabase reads, AccessViews access, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (!Layers.TryGetValue(kind, out var layerId))
+        if (!AreaLayer.ByKind.TryGetValue(kind, out var layer))
         {
             return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such kind of area", Detail = $"'{kind}' is not county, hidta or state" });
         }
@@ -91,7 +84,6 @@ internal static class DrugLinksEndpoints
         }
 
         var dataSource = reads.For(http, RequestClass.Areas);
-        var layer = AreaLayer.All[layerId];
         if (!await AreaSummary.ExistsAsync(dataSource, layer, id, cancellationToken))
         {
             return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such area", Detail = $"No {kind} has id '{id}'" });
